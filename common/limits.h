@@ -1,0 +1,26 @@
+/*
+ * Every bound on untrusted input, in one place.  Code that reads bytes from
+ * outside checks against these before it allocates anything.
+ */
+#ifndef ABC_LIMITS_H
+#define ABC_LIMITS_H
+
+/* Link frames: fixed header plus at most this many body bytes. */
+#define LIMIT_FRAME_BODY	(1024u * 1024u)
+
+/* Config files: bytes per line and lines per file. */
+#define LIMIT_CONF_LINE		4096u
+#define LIMIT_CONF_LINES	10000u
+
+/* Templates: source size, nesting depth of sections and partials. */
+#define LIMIT_TPL_SOURCE	(256u * 1024u)
+#define LIMIT_TPL_DEPTH		32u
+
+/* JSON documents on the link and from bitcoind. */
+#define LIMIT_JSON_DEPTH	32
+#define LIMIT_RPC_BODY		(8u * 1024u * 1024u)
+
+/* HTTP request bodies accepted by abc-web (nginx caps the same). */
+#define LIMIT_HTTP_BODY		(512u * 1024u)
+
+#endif /* ABC_LIMITS_H */

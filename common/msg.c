@@ -1,0 +1,185 @@
+/* Encoding and checked decoding of the link's JSON message bodies. */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "limits.h"
+#include "msg.h"
+
+/* Sorted by enum value; sized by MSG_OP__MAX. */
+static const char *const msg_op_names[MSG_OP__MAX] = {
+	"status",
+	"echo",
+};
+
+const char *
+msg_op_name(enum msg_op op)
+{
+	if ((unsigned)op >= MSG_OP__MAX)
+		return "unknown";
+	return msg_op_names[op];
+}
+
+/* Sets *op from its wire name; 0, or -1 for an unknown name. */
+int
+msg_op_parse(const char *name, enum msg_op *op)
+{
+	int	 i;
+
+	for (i = 0; i < MSG_OP__MAX; i++)
+		if (strcmp(name, msg_op_names[i]) == 0) {
+			*op = (enum msg_op)i;
+			return 0;
+		}
+	return -1;
+}
+
+/*
+ * Parses body as exactly one JSON object, nested at most LIMIT_JSON_DEPTH
+ * deep, with nothing after it.  Returns a new reference, or NULL with a
+ * reason in err.
+ */
+struct json_object *
+msg_parse(const uint8_t *body, size_t len, char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj = NULL;
+	enum json_tokener_error	 jerr;
+
+	if (len == 0 || len > LIMIT_FRAME_BODY || memchr(body, '\0', len)) {
+		snprintf(err, errlen, "body empty, too long or has NUL");
+		return NULL;
+	}
+	tok = json_tokener_new_ex(LIMIT_JSON_DEPTH);
+	if (tok == NULL) {
+		snprintf(err, errlen, "json_tokener_new_ex failed");
+		return NULL;
+	}
+	obj = json_tokener_parse_ex(tok, (const char *)body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (obj == NULL || jerr != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(obj, json_type_object)) {
+		snprintf(err, errlen, "not one JSON object: %s",
+		    jerr == json_tokener_success ? "trailing data or type" :
+		    json_tokener_error_desc(jerr));
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+/* Appends the compact JSON text of obj to out; 0, or -1 if out is full. */
+int
+msg_serialize(struct json_object *obj, struct buf *out)
+{
+	size_t		 n;
+	const char	*s;
+
+	s = json_object_to_json_string_length(obj,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (s == NULL)
+		return -1;
+	return buf_add(out, s, n);
+}
+
+/* A new request object for op. */
+struct json_object *
+msg_request_new(enum msg_op op)
+{
+	struct json_object	*req;
+
+	req = json_object_new_object();
+	json_object_object_add(req, "op",
+	    json_object_new_string(msg_op_name(op)));
+	return req;
+}
+
+/* Reads a request's operation; 0, or -1 if missing or unknown. */
+int
+msg_request_op(struct json_object *req, enum msg_op *op)
+{
+	const char	*name;
+
+	name = msg_get_str(req, "op");
+	if (name == NULL)
+		return -1;
+	return msg_op_parse(name, op);
+}
+
+/* A new successful reply: {"ok":true}. */
+struct json_object *
+msg_reply_new(void)
+{
+	struct json_object	*rep;
+
+	rep = json_object_new_object();
+	json_object_object_add(rep, "ok", json_object_new_boolean(1));
+	return rep;
+}
+
+/* A new failed reply: {"ok":false,"error":message}. */
+struct json_object *
+msg_reply_error(const char *message)
+{
+	struct json_object	*rep;
+
+	rep = json_object_new_object();
+	json_object_object_add(rep, "ok", json_object_new_boolean(0));
+	json_object_object_add(rep, "error",
+	    json_object_new_string(message));
+	return rep;
+}
+
+/* The string member key, or NULL when absent or not a string. */
+const char *
+msg_get_str(struct json_object *obj, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Reads integer member key into *out; 0, or -1 if absent or not an int. */
+int
+msg_get_int(struct json_object *obj, const char *key, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+/* Reads boolean member key into *out; 0, or -1 if absent or not a bool. */
+int
+msg_get_bool(struct json_object *obj, const char *key, int *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_boolean))
+		return -1;
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+/* The object member key (borrowed), or NULL. */
+struct json_object *
+msg_get_obj(struct json_object *obj, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_object))
+		return NULL;
+	return v;
+}

@@ -1,0 +1,48 @@
+/*
+ * The link's message bodies: what a REQUEST, REPLY or NOTICE frame carries.
+ * Bodies are JSON objects; a request names its operation in "op", a reply
+ * says "ok" and either its fields or "error".  This module is the only
+ * place that knows these shapes.
+ *
+ * Ownership: msg_parse returns a json-c object holding one reference that
+ * the caller drops with json_object_put.  msg_get_* borrow from the object.
+ */
+#ifndef ABC_MSG_H
+#define ABC_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+
+enum msg_op {
+	MSG_OP_STATUS,		/* worker health: database and bitcoind */
+	MSG_OP_ECHO,		/* returns its "data" field; benchmarks */
+	MSG_OP__MAX
+};
+
+const char		*msg_op_name(enum msg_op op);
+int			 msg_op_parse(const char *name, enum msg_op *op);
+
+struct json_object	*msg_parse(const uint8_t *body, size_t len,
+			    char *err, size_t errlen);
+int			 msg_serialize(struct json_object *obj,
+			    struct buf *out);
+struct json_object	*msg_request_new(enum msg_op op);
+int			 msg_request_op(struct json_object *req,
+			    enum msg_op *op);
+struct json_object	*msg_reply_new(void);
+struct json_object	*msg_reply_error(const char *message);
+
+const char		*msg_get_str(struct json_object *obj,
+			    const char *key);
+int			 msg_get_int(struct json_object *obj,
+			    const char *key, int64_t *out);
+int			 msg_get_bool(struct json_object *obj,
+			    const char *key, int *out);
+struct json_object	*msg_get_obj(struct json_object *obj,
+			    const char *key);
+
+#endif /* ABC_MSG_H */

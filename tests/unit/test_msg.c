@@ -1,0 +1,149 @@
+/* CUnit suite for common/msg.c: the link's JSON message bodies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "buf.h"
+#include "limits.h"
+#include "msg.h"
+
+static struct json_object *
+parse_str(const char *s)
+{
+	char	 err[128];
+
+	return msg_parse((const uint8_t *)s, strlen(s), err, sizeof(err));
+}
+
+static void
+test_msg_parse_object(void)
+{
+	struct json_object	*o;
+	enum msg_op		 op;
+
+	o = parse_str("{\"op\":\"status\"}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(msg_request_op(o, &op), 0);
+	CU_ASSERT_EQUAL(op, MSG_OP_STATUS);
+	json_object_put(o);
+}
+
+static void
+test_msg_parse_rejects(void)
+{
+	static const char *const bad[] = {
+		"", "[]", "1", "\"s\"", "null", "{", "{\"a\":1} ",
+		"{\"a\":1}{}", "{\"a\":}", "{'a':1}", "nul",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_PTR_NULL(parse_str(bad[i]));
+}
+
+static void
+test_msg_parse_nul_and_depth(void)
+{
+	static const uint8_t	 nul[] = "{\"a\":\"x\0y\"}";
+	struct buf		 deep;
+	char			 err[128];
+	int			 i;
+
+	CU_ASSERT_PTR_NULL(msg_parse(nul, sizeof(nul) - 1, err, sizeof(err)));
+	buf_init(&deep, 0);
+	for (i = 0; i < LIMIT_JSON_DEPTH + 2; i++)
+		(void)buf_addstr(&deep, "{\"a\":");
+	(void)buf_addstr(&deep, "1");
+	for (i = 0; i < LIMIT_JSON_DEPTH + 2; i++)
+		(void)buf_addstr(&deep, "}");
+	CU_ASSERT_PTR_NULL(msg_parse(deep.data, deep.len, err, sizeof(err)));
+	buf_clear(&deep);
+}
+
+static void
+test_msg_op_names(void)
+{
+	enum msg_op	 op;
+	int		 i;
+
+	for (i = 0; i < MSG_OP__MAX; i++) {
+		CU_ASSERT_EQUAL(msg_op_parse(msg_op_name((enum msg_op)i), &op),
+		    0);
+		CU_ASSERT_EQUAL(op, i);
+	}
+	CU_ASSERT_EQUAL(msg_op_parse("nope", &op), -1);
+	CU_ASSERT_STRING_EQUAL(msg_op_name(MSG_OP__MAX), "unknown");
+}
+
+static void
+test_msg_getters_check_types(void)
+{
+	struct json_object	*o;
+	int64_t			 n = 0;
+	int			 b = 0;
+
+	o = parse_str("{\"s\":\"x\",\"i\":42,\"b\":true,\"o\":{},"
+	    "\"f\":1.5}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(msg_get_str(o, "s"), "x");
+	CU_ASSERT_PTR_NULL(msg_get_str(o, "i"));
+	CU_ASSERT_EQUAL(msg_get_int(o, "i", &n), 0);
+	CU_ASSERT_EQUAL(n, 42);
+	CU_ASSERT_EQUAL(msg_get_int(o, "f", &n), -1);
+	CU_ASSERT_EQUAL(msg_get_int(o, "s", &n), -1);
+	CU_ASSERT_EQUAL(msg_get_bool(o, "b", &b), 0);
+	CU_ASSERT_EQUAL(b, 1);
+	CU_ASSERT_EQUAL(msg_get_bool(o, "missing", &b), -1);
+	CU_ASSERT_PTR_NOT_NULL(msg_get_obj(o, "o"));
+	CU_ASSERT_PTR_NULL(msg_get_obj(o, "s"));
+	json_object_put(o);
+}
+
+static void
+test_msg_reply_round_trip(void)
+{
+	struct json_object	*rep, *back;
+	struct buf		 b;
+	int			 ok = 1;
+
+	rep = msg_reply_error("no such <thing>");
+	buf_init(&b, 0);
+	CU_ASSERT_EQUAL(msg_serialize(rep, &b), 0);
+	back = msg_parse(b.data, b.len, (char[64]){0}, 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_EQUAL(msg_get_bool(back, "ok", &ok), 0);
+	CU_ASSERT_EQUAL(ok, 0);
+	CU_ASSERT_STRING_EQUAL(msg_get_str(back, "error"), "no such <thing>");
+	json_object_put(back);
+	json_object_put(rep);
+	buf_clear(&b);
+}
+
+int
+main(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "test_msg_parse_object", test_msg_parse_object },
+		{ "test_msg_parse_rejects", test_msg_parse_rejects },
+		{ "test_msg_parse_nul_and_depth", test_msg_parse_nul_and_depth },
+		{ "test_msg_op_names", test_msg_op_names },
+		{ "test_msg_getters_check_types", test_msg_getters_check_types },
+		{ "test_msg_reply_round_trip", test_msg_reply_round_trip },
+		CU_TEST_INFO_NULL
+	};
+	static CU_SuiteInfo suites[] = {
+		{ "msg", NULL, NULL, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL
+	};
+	unsigned int	 failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS ||
+	    CU_register_suites(suites) != CUE_SUCCESS)
+		return 2;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,250 @@
+/*
+ * abc-web: a threaded FastCGI responder.  A pool of threads accepts on one
+ * Unix socket (FCGX_Accept_r), each handling one request at a time; the link
+ * thread (web/client.c) carries requests to abc-worker.  SIGTERM drains:
+ * no new connections, in-flight requests finish, then the process exits.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "client.h"
+#include "clock.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "route.h"
+#include "template.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+#define WEB_THREADS_MAX	256
+
+struct web_thread {
+	pthread_t		 tid;
+	int			 sock;
+	const struct app	*app;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: abc-web -c abc.conf\n");
+	exit(2);
+}
+
+/* Handles one accepted request and logs its summary line. */
+static void
+web_handle(FCGX_Request *fcgi, const struct app *app)
+{
+	struct http_req	 r;
+	int64_t		 t0 = clock_mono_ms();
+
+	if (http_req_init(&r, fcgi, app) != 0) {
+		FCGX_FPrintF(fcgi->out, "Status: 400 Bad Request\r\n"
+		    "Content-Type: text/plain\r\n\r\nbad request\n");
+		log_warn("bad_request", "error=\"missing method or path\"");
+		return;
+	}
+	route_dispatch(&r);
+	log_info("request", "method=%s path=\"%.128s\" status=%d bytes=%zu "
+	    "ms=%lld", r.method, r.path, r.status, r.sent,
+	    (long long)(clock_mono_ms() - t0));
+}
+
+static void *
+web_thread_main(void *arg)
+{
+	struct web_thread	*t = arg;
+	FCGX_Request		 fcgi;
+
+	if (FCGX_InitRequest(&fcgi, t->sock, 0) != 0) {
+		log_error("fcgi_init", "error=\"FCGX_InitRequest failed\"");
+		return NULL;
+	}
+	while (FCGX_Accept_r(&fcgi) == 0) {
+		web_handle(&fcgi, t->app);
+		FCGX_Finish_r(&fcgi);
+	}
+	FCGX_Free(&fcgi, 1);
+	return NULL;
+}
+
+/* Reads the numeric settings; exits with a message on a bad value. */
+static void
+web_conf_numbers(const struct conf *conf, struct app *app)
+{
+	long long	 v;
+	char		 err[256];
+
+	if (conf_int(conf, "threads", 1, WEB_THREADS_MAX, 8, &v, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		exit(1);
+	}
+	app->threads = (int)v;
+	if (conf_int(conf, "request_timeout_ms", 10, 600000, 3000, &v, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		exit(1);
+	}
+	app->request_timeout_ms = (int)v;
+}
+
+/* Opens the FastCGI socket named by fcgi_socket; fd or -1 (logged). */
+static int
+web_open_socket(const char *path)
+{
+	int	 sock;
+
+	if (path[0] == '/' && unlink(path) == -1 && errno != ENOENT) {
+		log_error("fcgi_socket", "path=%s error=\"%s\"", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((sock = FCGX_OpenSocket(path, 128)) == -1) {
+		log_error("fcgi_socket", "path=%s error=\"cannot listen\"", path);
+		return -1;
+	}
+	if (path[0] == '/')
+		(void)chmod(path, 0660);
+	log_info("listening", "fcgi_socket=%s", path);
+	return sock;
+}
+
+/* Waits for SIGTERM or SIGINT (blocked in every thread). */
+static void
+web_wait_signal(const sigset_t *mask)
+{
+	int	 sig;
+
+	while (sigwait(mask, &sig) != 0)
+		continue;
+	log_info("draining", "signal=%d", sig);
+}
+
+/* Starts the thread pool, waits for a signal, then drains it. */
+static int
+web_serve(struct app *app, int sock, const sigset_t *mask)
+{
+	struct web_thread	*pool;
+	int			 i, n = 0;
+
+	pool = xcalloc((size_t)app->threads, sizeof(*pool));
+	for (i = 0; i < app->threads; i++) {
+		pool[i].sock = sock;
+		pool[i].app = app;
+		if (pthread_create(&pool[i].tid, NULL, web_thread_main,
+		    &pool[i]) != 0)
+			break;
+		n++;
+	}
+	if (n == app->threads)
+		web_wait_signal(mask);
+	else
+		log_error("threads", "started=%d wanted=%d", n, app->threads);
+	/* Wake threads blocked in accept(); in-flight requests finish. */
+	FCGX_ShutdownPending();
+	(void)shutdown(sock, SHUT_RDWR);
+	for (i = 0; i < n; i++)
+		pthread_join(pool[i].tid, NULL);
+	free(pool);
+	return n == app->threads ? 0 : 1;
+}
+
+/* Loads templates and starts the link; returns the exit status. */
+static int
+web_run(const struct conf *conf, const sigset_t *mask)
+{
+	struct client_cfg	 ccfg;
+	struct app		 app;
+	struct tls_ctx		*tls = NULL;
+	struct tpl_set		*tpl = NULL;
+	char			 err[512];
+	const char		*sockpath;
+	int			 sock = -1, rc = 1;
+
+	memset(&app, 0, sizeof(app));
+	web_conf_numbers(conf, &app);
+	app.started_ms = clock_real_ms();
+	if ((tpl = tpl_set_load_dir(conf_str(conf, "templates_dir",
+	    "templates"), err, sizeof(err))) == NULL) {
+		log_error("templates", "error=\"%s\"", err);
+		goto out;
+	}
+	app.tpl = tpl;
+	if ((tls = tls_ctx_new(TLS_CLIENT, conf_str(conf, "tls_ca", ""),
+	    conf_str(conf, "tls_cert", ""), conf_str(conf, "tls_key", ""),
+	    err, sizeof(err))) == NULL) {
+		log_error("tls", "error=\"%s\"", err);
+		goto out;
+	}
+	ccfg.worker = conf_str(conf, "worker", "127.0.0.1:7000");
+	ccfg.tls = tls;
+	if ((app.client = client_start(&ccfg)) == NULL)
+		goto out;
+	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
+	if ((sock = web_open_socket(sockpath)) == -1)
+		goto out;
+	rc = web_serve(&app, sock, mask);
+	close(sock);
+	if (sockpath[0] == '/')
+		(void)unlink(sockpath);
+	log_info("stopped", "status=%d", rc);
+out:
+	client_stop(app.client);
+	tls_ctx_free(tls);
+	tpl_set_free(tpl);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = NULL;
+	struct conf	*conf;
+	enum log_level	 lvl;
+	sigset_t	 mask;
+	char		 err[512];
+	int		 ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c')
+			usage();
+		path = optarg;
+	}
+	if (optind != argc)
+		usage();
+	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "abc-web: %s\n", err);
+		return 1;
+	}
+	if (log_level_parse(conf_str(conf, "log_level", "info"), &lvl) != 0) {
+		fprintf(stderr, "abc-web: bad log_level\n");
+		return 1;
+	}
+	log_init("abc-web", lvl);
+	/* Block the stop signals in every thread; main takes them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0) {
+		log_error("fcgi_init", "error=\"FCGX_Init failed\"");
+		return 1;
+	}
+	rc = web_run(conf, &mask);
+	conf_free(conf);
+	return rc;
+}

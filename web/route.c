@@ -1,0 +1,42 @@
+/* The route table and dispatch: exact paths, then 404 / 405. */
+#include <string.h>
+
+#include "http.h"
+#include "route.h"
+
+struct route {
+	const char	*method;
+	const char	*path;
+	route_handler	 handler;
+};
+
+/* Checked in order; exact matches only for now. */
+static const struct route routes[] = {
+	{ "GET",	"/",		page_home },
+	{ "GET",	"/status",	page_status },
+};
+
+/* Finds the handler for r or answers 404 / 405 itself. */
+void
+route_dispatch(struct http_req *r)
+{
+	size_t	 i;
+	int	 path_known = 0;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(routes[i].path, r->path) != 0)
+			continue;
+		path_known = 1;
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
+			routes[i].handler(r);
+			return;
+		}
+	}
+	if (path_known)
+		(void)http_error(r, 405, "This address does not accept that "
+		    "method.");
+	else
+		(void)http_error(r, 404, "There is nothing at this address.");
+}

@@ -1,0 +1,17 @@
+/*
+ * Path -> handler table for abc-web.  Handlers answer exactly once through
+ * web/http.h.  Page handlers live in web/page_*.c.
+ */
+#ifndef ABC_ROUTE_H
+#define ABC_ROUTE_H
+
+struct http_req;
+
+typedef void	(*route_handler)(struct http_req *r);
+
+void	route_dispatch(struct http_req *r);
+
+void	page_home(struct http_req *r);
+void	page_status(struct http_req *r);
+
+#endif /* ABC_ROUTE_H */

@@ -1,0 +1,328 @@
+/*
+ * JSON-RPC client for bitcoind over libcurl, and the monitor thread.
+ * Each thread that calls btc_call uses the handle of its own struct btc
+ * (libcurl easy handles are not shared between threads).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "btc.h"
+#include "buf.h"
+#include "clock.h"
+#include "limits.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct btc {
+	char		*url;		/* owned */
+	char		*userpwd;	/* owned, "user:password" */
+	CURL		*curl;		/* owned; used by the monitor thread */
+	pthread_t	 thread;
+	int		 running;
+	int		 interval_ms;
+	pthread_mutex_t	 lock;		/* guards status and stopping */
+	pthread_cond_t	 wake;
+	int		 stopping;
+	struct btc_status status;
+};
+
+static const char *const btc_state_names[BTC_STATE__MAX] = {
+	"unknown", "up", "warming up", "down",
+};
+
+const char *
+btc_state_name(enum btc_state state)
+{
+	return (unsigned)state < BTC_STATE__MAX ? btc_state_names[state] :
+	    "invalid";
+}
+
+/* Makes a client for url with basic auth; strings are copied. */
+struct btc *
+btc_new(const char *url, const char *user, const char *password)
+{
+	struct btc	*btc;
+	size_t		 n;
+
+	btc = xcalloc(1, sizeof(*btc));
+	btc->url = xstrdup(url);
+	n = strlen(user) + strlen(password) + 2;
+	btc->userpwd = xmalloc(n);
+	snprintf(btc->userpwd, n, "%s:%s", user, password);
+	btc->status.state = BTC_UNKNOWN;
+	btc->status.height = -1;
+	pthread_mutex_init(&btc->lock, NULL);
+	pthread_cond_init(&btc->wake, NULL);
+	return btc;
+}
+
+void
+btc_free(struct btc *btc)
+{
+	if (btc == NULL)
+		return;
+	btc_monitor_stop(btc);
+	if (btc->curl != NULL)
+		curl_easy_cleanup(btc->curl);
+	explicit_bzero(btc->userpwd, strlen(btc->userpwd));
+	free(btc->userpwd);
+	free(btc->url);
+	pthread_mutex_destroy(&btc->lock);
+	pthread_cond_destroy(&btc->wake);
+	free(btc);
+}
+
+void
+btc_result_clear(struct btc_result *r)
+{
+	json_object_put(r->result);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Fills out's error fields. */
+static int
+btc_fail(struct btc_result *out, int code, const char *message)
+{
+	out->rpc_code = code;
+	snprintf(out->message, sizeof(out->message), "%s", message);
+	return -1;
+}
+
+/*
+ * Parses a legacy (1.x) JSON-RPC response body.  Returns 0 with out->result
+ * set on success; -1 with out->rpc_code (the node's code, or 0 when the
+ * body itself is unusable) and out->message otherwise.
+ */
+int
+btc_parse_response(const char *body, size_t len, long http_status,
+    struct btc_result *out)
+{
+	struct json_tokener	*tok;
+	struct json_object	*root, *err, *res, *v;
+	int			 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len > LIMIT_RPC_BODY || memchr(body, '\0', len))
+		return btc_fail(out, 0, http_status == 401 ?
+		    "authentication failed" : "empty or oversized body");
+	if ((tok = json_tokener_new_ex(LIMIT_JSON_DEPTH)) == NULL)
+		return btc_fail(out, 0, "out of memory");
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(root, json_type_object)) {
+		btc_fail(out, 0, "response is not a JSON object");
+		goto out;
+	}
+	if (json_object_object_get_ex(root, "error", &err) && err != NULL &&
+	    !json_object_is_type(err, json_type_null)) {
+		if (!json_object_is_type(err, json_type_object) ||
+		    !json_object_object_get_ex(err, "code", &v) ||
+		    !json_object_is_type(v, json_type_int)) {
+			btc_fail(out, 0, "malformed error object");
+			goto out;
+		}
+		out->rpc_code = (int)json_object_get_int64(v);
+		if (out->rpc_code == 0)
+			out->rpc_code = -1;
+		snprintf(out->message, sizeof(out->message), "%s",
+		    json_object_object_get_ex(err, "message", &v) &&
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : "(no message)");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "result", &res)) {
+		btc_fail(out, 0, "response has neither result nor error");
+		goto out;
+	}
+	out->result = json_object_get(res);
+	rc = 0;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* libcurl write callback: appends to a bounded buf. */
+static size_t
+btc_write_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct buf	*b = arg;
+
+	if (buf_add(b, p, size * nmemb) == -1)
+		return 0;
+	return size * nmemb;
+}
+
+/* Prepares the monitor's handle for one POST of body. */
+static void
+btc_setup(struct btc *btc, const char *body, struct buf *resp,
+    struct curl_slist *hdrs)
+{
+	curl_easy_reset(btc->curl);
+	curl_easy_setopt(btc->curl, CURLOPT_URL, btc->url);
+	curl_easy_setopt(btc->curl, CURLOPT_USERPWD, btc->userpwd);
+	curl_easy_setopt(btc->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(btc->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(btc->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(btc->curl, CURLOPT_WRITEFUNCTION, btc_write_cb);
+	curl_easy_setopt(btc->curl, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(btc->curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+	curl_easy_setopt(btc->curl, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(btc->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(btc->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+
+/*
+ * Calls method with params (a JSON array text) and waits for the answer.
+ * Returns 0 with out->result set, or -1 with out->rpc_code and message
+ * (rpc_code 0 means transport or envelope failure).  Blocks: never call it
+ * from the event loop.
+ */
+int
+btc_call(struct btc *btc, const char *method, const char *params_json,
+    struct btc_result *out)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct buf		 body, resp;
+	CURLcode		 cc;
+	long			 status = 0;
+	int			 rc;
+
+	memset(out, 0, sizeof(*out));
+	if (btc->curl == NULL && (btc->curl = curl_easy_init()) == NULL)
+		return btc_fail(out, 0, "curl_easy_init failed");
+	buf_init(&body, 64 * 1024);
+	buf_init(&resp, LIMIT_RPC_BODY);
+	(void)buf_printf(&body, "{\"jsonrpc\":\"1.0\",\"id\":\"abc\","
+	    "\"method\":\"%s\",\"params\":%s}", method, params_json);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	btc_setup(btc, (const char *)body.data, &resp, hdrs);
+	cc = curl_easy_perform(btc->curl);
+	(void)curl_easy_getinfo(btc->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (cc != CURLE_OK)
+		rc = btc_fail(out, 0, curl_easy_strerror(cc));
+	else
+		rc = btc_parse_response((const char *)resp.data, resp.len,
+		    status, out);
+	curl_slist_free_all(hdrs);
+	buf_clear(&body);
+	buf_clear(&resp);
+	return rc;
+}
+
+/* Records a new status, noting when the state changed. */
+static void
+btc_status_set(struct btc *btc, enum btc_state state, int64_t height,
+    const char *detail)
+{
+	pthread_mutex_lock(&btc->lock);
+	if (btc->status.state != state) {
+		btc->status.since_ms = clock_real_ms();
+		log_info("bitcoind_state", "state=\"%s\" detail=\"%s\"",
+		    btc_state_name(state), detail);
+	}
+	btc->status.state = state;
+	if (height >= 0)
+		btc->status.height = height;
+	snprintf(btc->status.detail, sizeof(btc->status.detail), "%s", detail);
+	pthread_mutex_unlock(&btc->lock);
+}
+
+/* One poll of getblockchaininfo. */
+static void
+btc_poll(struct btc *btc)
+{
+	struct btc_result	 r;
+	struct json_object	*v;
+	char			 detail[256];
+
+	if (btc_call(btc, "getblockchaininfo", "[]", &r) != 0) {
+		btc_status_set(btc, r.rpc_code == BTC_RPC_IN_WARMUP ?
+		    BTC_WARMING : BTC_DOWN, -1, r.message);
+		btc_result_clear(&r);
+		return;
+	}
+	if (!json_object_is_type(r.result, json_type_object) ||
+	    !json_object_object_get_ex(r.result, "blocks", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0) {
+		btc_status_set(btc, BTC_DOWN, -1, "getblockchaininfo: "
+		    "no valid blocks field");
+		btc_result_clear(&r);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "height %lld",
+	    (long long)json_object_get_int64(v));
+	btc_status_set(btc, BTC_UP, json_object_get_int64(v), detail);
+	btc_result_clear(&r);
+}
+
+static void *
+btc_monitor(void *arg)
+{
+	struct btc	*btc = arg;
+	struct timespec	 deadline;
+
+	pthread_mutex_lock(&btc->lock);
+	while (!btc->stopping) {
+		pthread_mutex_unlock(&btc->lock);
+		btc_poll(btc);
+		clock_abs_deadline(&deadline, btc->interval_ms);
+		pthread_mutex_lock(&btc->lock);
+		while (!btc->stopping && pthread_cond_timedwait(&btc->wake,
+		    &btc->lock, &deadline) != ETIMEDOUT)
+			continue;
+	}
+	pthread_mutex_unlock(&btc->lock);
+	return NULL;
+}
+
+/* Starts polling the node every interval_ms; 0, or -1 logged. */
+int
+btc_monitor_start(struct btc *btc, int interval_ms)
+{
+	pthread_condattr_t	 attr;
+	int			 rc;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&btc->wake);
+	pthread_cond_init(&btc->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	btc->interval_ms = interval_ms;
+	if ((rc = pthread_create(&btc->thread, NULL, btc_monitor, btc)) != 0) {
+		log_error("btc_thread", "error=\"%s\"", strerror(rc));
+		return -1;
+	}
+	btc->running = 1;
+	return 0;
+}
+
+void
+btc_monitor_stop(struct btc *btc)
+{
+	if (!btc->running)
+		return;
+	pthread_mutex_lock(&btc->lock);
+	btc->stopping = 1;
+	pthread_cond_signal(&btc->wake);
+	pthread_mutex_unlock(&btc->lock);
+	pthread_join(btc->thread, NULL);
+	btc->running = 0;
+}
+
+/* Copies the latest status into out. */
+void
+btc_status_get(struct btc *btc, struct btc_status *out)
+{
+	pthread_mutex_lock(&btc->lock);
+	*out = btc->status;
+	pthread_mutex_unlock(&btc->lock);
+}

@@ -1,0 +1,204 @@
+/*
+ * abc-worker: the single writer.  Reads its config, applies or checks the
+ * schema, then runs the link server with its database and bitcoind threads
+ * until SIGTERM.
+ */
+#include <sys/eventfd.h>
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libpq-fe.h>
+
+#include "btc.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+#include "tls.h"
+
+/* Blocks SIGTERM and SIGINT in this thread and those it creates. */
+static void
+block_stop_signals(void)
+{
+	sigset_t	 mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: abc-worker -c abc.conf [--migrate]\n");
+	exit(2);
+}
+
+/* Sets up logging from the config; exits on a bad level. */
+static void
+worker_log_init(const struct conf *conf)
+{
+	enum log_level	 lvl;
+
+	if (log_level_parse(conf_str(conf, "log_level", "info"), &lvl) != 0) {
+		fprintf(stderr, "abc-worker: bad log_level\n");
+		exit(1);
+	}
+	log_init("abc-worker", lvl);
+}
+
+/* Connects to PostgreSQL for the blocking start-up steps. */
+static PGconn *
+worker_db_connect(const char *conninfo)
+{
+	PGconn	*pg;
+
+	pg = PQconnectdb(conninfo);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		log_error("db_connect", "error=\"%s\"", PQerrorMessage(pg));
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+/* --migrate: applies migrations and exits. */
+static int
+worker_migrate(const struct conf *conf)
+{
+	PGconn	*pg;
+	int	 rc;
+
+	if ((pg = worker_db_connect(conf_str(conf, "db", ""))) == NULL)
+		return 1;
+	rc = migrate_apply(pg, conf_str(conf, "sql_dir", "sql"));
+	PQfinish(pg);
+	return rc == 0 ? 0 : 1;
+}
+
+/* Refuses to start on a schema this build does not know. */
+static int
+worker_check_schema(const struct conf *conf)
+{
+	PGconn	*pg;
+	int	 rc;
+
+	if ((pg = worker_db_connect(conf_str(conf, "db", ""))) == NULL)
+		return -1;
+	rc = migrate_check(pg);
+	PQfinish(pg);
+	return rc;
+}
+
+/* Builds the bitcoind client from the config; NULL (logged) on error. */
+static struct btc *
+worker_btc(const struct conf *conf)
+{
+	struct btc	*btc;
+	char		 err[256], *pw;
+
+	if ((pw = conf_secret(conf, "bitcoind_password", err,
+	    sizeof(err))) == NULL) {
+		log_error("config", "error=\"%s\"", err);
+		return NULL;
+	}
+	btc = btc_new(conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/"),
+	    conf_str(conf, "bitcoind_user", "abc"), pw);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	return btc;
+}
+
+/* Runs the server with its threads; returns the exit status. */
+static int
+worker_serve(const struct conf *conf)
+{
+	struct server_cfg	 cfg;
+	struct tls_ctx		*tls = NULL;
+	struct btc		*btc = NULL;
+	struct db		*db = NULL;
+	char			 err[512];
+	int			 efd = -1, rc = 1;
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (worker_check_schema(conf) != 0)
+		goto out;
+	tls = tls_ctx_new(TLS_SERVER, conf_str(conf, "tls_ca", ""),
+	    conf_str(conf, "tls_cert", ""), conf_str(conf, "tls_key", ""),
+	    err, sizeof(err));
+	if (tls == NULL) {
+		log_error("tls", "error=\"%s\"", err);
+		goto out;
+	}
+	if ((btc = worker_btc(conf)) == NULL ||
+	    btc_monitor_start(btc, 1000) != 0)
+		goto out;
+	if ((efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (db = db_start(conf_str(conf, "db", ""), efd)) == NULL)
+		goto out;
+	cfg.listen = conf_str(conf, "listen", "127.0.0.1:7000");
+	cfg.tls = tls;
+	cfg.db = db;
+	cfg.btc = btc;
+	cfg.db_done_fd = efd;
+	rc = server_run(&cfg) == 0 ? 0 : 1;
+out:
+	db_stop(db);
+	btc_free(btc);
+	if (efd != -1)
+		close(efd);
+	tls_ctx_free(tls);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "migrate", no_argument, NULL, 'm' },
+		{ "config", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*path = NULL;
+	struct conf	*conf;
+	char		 err[512];
+	int		 ch, migrate = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'm':
+			migrate = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "abc-worker: %s\n", err);
+		return 1;
+	}
+	worker_log_init(conf);
+	signal(SIGPIPE, SIG_IGN);
+	/* The event loop takes SIGTERM/SIGINT through a signalfd, so no
+	 * thread may have them unblocked: block before any thread starts. */
+	block_stop_signals();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = migrate ? worker_migrate(conf) : worker_serve(conf);
+	curl_global_cleanup();
+	conf_free(conf);
+	return rc;
+}
