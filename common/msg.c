@@ -12,7 +12,51 @@
 static const char *const msg_op_names[MSG_OP__MAX] = {
 	"status",
 	"echo",
+	"counter_add",
+	"broadcast",
 };
+
+/* Returns non-zero for operations that change durable state. */
+int
+msg_op_durable(enum msg_op op)
+{
+	return op == MSG_OP_COUNTER_ADD;
+}
+
+/* Appends the JSON text of h to out; 0, or -1 if out is full. */
+int
+msg_hello_encode(const struct msg_hello *h, struct buf *out)
+{
+	return buf_printf(out, "{\"epoch\":%lld,\"peer_epoch\":%lld,"
+	    "\"rx\":%lld,\"resumed\":%s,\"notice_seq\":%lld}",
+	    (long long)h->epoch, (long long)h->peer_epoch, (long long)h->rx,
+	    h->resumed ? "true" : "false", (long long)h->notice_seq);
+}
+
+/*
+ * Parses a HELLO body into h.  Every field is required and every number
+ * must be a non-negative integer.  Returns 0, or -1 when malformed.
+ */
+int
+msg_hello_decode(const uint8_t *body, size_t len, struct msg_hello *h)
+{
+	struct json_object	*o;
+	char			 err[128];
+	int			 rc = -1;
+
+	if ((o = msg_parse(body, len, err, sizeof(err))) == NULL)
+		return -1;
+	if (msg_get_int(o, "epoch", &h->epoch) == 0 &&
+	    msg_get_int(o, "peer_epoch", &h->peer_epoch) == 0 &&
+	    msg_get_int(o, "rx", &h->rx) == 0 &&
+	    msg_get_bool(o, "resumed", &h->resumed) == 0 &&
+	    msg_get_int(o, "notice_seq", &h->notice_seq) == 0 &&
+	    h->epoch > 0 && h->peer_epoch >= 0 && h->rx >= 0 &&
+	    h->notice_seq >= 0)
+		rc = 0;
+	json_object_put(o);
+	return rc;
+}
 
 const char *
 msg_op_name(enum msg_op op)

@@ -20,10 +20,32 @@
 enum msg_op {
 	MSG_OP_STATUS,		/* worker health: database and bitcoind */
 	MSG_OP_ECHO,		/* returns its "data" field; benchmarks */
+	MSG_OP_COUNTER_ADD,	/* durable test op: "key" += "n", once */
+	MSG_OP_BROADCAST,	/* test op: broadcast notice "kind" */
 	MSG_OP__MAX
 };
 
+/*
+ * HELLO bodies.  abc-web sends its epoch (random per process), the worker
+ * epoch it last spoke to (0 if none) and the last worker message id it
+ * received; abc-worker answers with its epoch, whether it resumed the
+ * session, the last id it received from this client and its current
+ * notice sequence number.
+ */
+struct msg_hello {
+	int64_t		 epoch;
+	int64_t		 peer_epoch;
+	int64_t		 rx;
+	int		 resumed;
+	int64_t		 notice_seq;
+};
+
 const char		*msg_op_name(enum msg_op op);
+int			 msg_op_durable(enum msg_op op);
+int			 msg_hello_encode(const struct msg_hello *h,
+			    struct buf *out);
+int			 msg_hello_decode(const uint8_t *body, size_t len,
+			    struct msg_hello *h);
 int			 msg_op_parse(const char *name, enum msg_op *op);
 
 struct json_object	*msg_parse(const uint8_t *body, size_t len,

@@ -98,15 +98,14 @@ abc_build() {
         (cd "$ABC_ROOT" && autoreconf -fi) || die "autoreconf failed"
     fi
     mkdir -p "$dir"
-    # Reconfigure when never configured, when configure changed, or when the arguments differ.
-    local want have=""
-    want="$(printf '%q ' "${args[@]}")"
-    [[ -f "$dir/.abc-configure-args" ]] && have="$(cat "$dir/.abc-configure-args")"
+    # Reconfigure when never configured, when configure changed, or when the arguments differ
+    # (config.status --config prints the arguments it was made with).
+    local have=""
+    [[ -x "$dir/config.status" ]] && have="$("$dir/config.status" --config 2>/dev/null || true)"
     if [[ ! -f "$dir/Makefile" || ! -f "$dir/config.status" ||
-        "$ABC_ROOT/configure" -nt "$dir/config.status" || "$want" != "$have" ]]; then
+        "$ABC_ROOT/configure" -nt "$dir/config.status" || "$have" != "${args[*]}" ]]; then
         say "configuring $dir: ../configure ${args[*]}"
         (cd "$dir" && "$ABC_ROOT/configure" "${args[@]}") || die "configure failed in $dir (see $dir/config.log)"
-        printf '%s' "$want" >"$dir/.abc-configure-args"
     fi
     say "make -j2 in $dir"
     make -C "$dir" -j2 || die "build failed in $dir"

@@ -1,14 +1,13 @@
 /*
- * The link thread.  Callers queue calls under the lock and wake the thread
- * through an eventfd; the thread frames and writes them, matches replies by
- * the request's message id (the reply's ref) and signals the waiting
- * caller.  A call whose caller gave up is unlinked and freed by the caller;
- * the thread only touches calls under the lock.
- *
- * While the link is down, calls fail at once with APP_EPEER: a page must
- * say "down" quickly instead of hanging.
+ * The link thread and the call API.  Everything the FastCGI threads and
+ * the link thread share (the delivery session, the waiters, the stats)
+ * sits under one mutex; TLS I/O happens outside it.  A caller pushes its
+ * request into the session's outbound log (kept until the reply) and waits
+ * on its own condition variable; the link thread pumps the log onto the
+ * wire, and hands each reply to the waiter with the same request number.
  */
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -16,7 +15,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
-#include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,30 +28,31 @@
 #include "clock.h"
 #include "frame.h"
 #include "limits.h"
+#include "link.h"
 #include "log.h"
 #include "msg.h"
 #include "tls.h"
 #include "xmalloc.h"
 
-#define CLIENT_OUT_MAX		(16u * 1024 * 1024)
+#define CLIENT_WIRE_MAX		(16u * 1024 * 1024)
+#define CLIENT_QUEUE_BYTES	(64u * 1024 * 1024)
 #define CLIENT_CONNECT_MS	2000
 #define CLIENT_BACKOFF_MIN_MS	50
 #define CLIENT_BACKOFF_MAX_MS	2000
+#define CLIENT_SUBSCRIBERS	8
 
-enum call_state {
-	CALL_QUEUED,		/* waiting for the link thread */
-	CALL_SENT,		/* framed, waiting for the reply */
-	CALL_DONE		/* result set */
+struct waiter {
+	uint64_t		 req_no;
+	int			 done;
+	enum app_err		 result;
+	struct json_object	*reply;		/* owned until taken */
+	pthread_cond_t		 cond;
+	struct waiter		*next;
 };
 
-struct call {
-	uint64_t		 id;		/* message id once sent */
-	enum call_state		 state;
-	enum app_err		 result;
-	struct buf		 body;		/* request JSON */
-	struct json_object	*reply;		/* owned until taken */
-	pthread_cond_t		 done;
-	struct call		*next;
+struct subscriber {
+	client_notice_fn	 fn;
+	void			*arg;
 };
 
 struct client {
@@ -61,17 +61,24 @@ struct client {
 	struct tls_ctx		*tls;		/* borrowed */
 	pthread_t		 thread;
 	int			 efd;		/* wakes the link thread */
+	int64_t			 epoch;		/* this process, random */
 	pthread_mutex_t		 lock;		/* guards what follows */
-	struct call		*calls;		/* queued and sent calls */
+	pthread_cond_t		 space;		/* the log has room again */
+	struct link_session	 ls;
+	struct waiter		*waiters;
+	uint64_t		 last_req_no;
+	int64_t			 peer_epoch;	/* worker incarnation known */
+	int64_t			 notice_seq;	/* last notice number seen */
+	struct subscriber	 subs[CLIENT_SUBSCRIBERS];
+	int			 nsubs;
 	int			 stopping;
 	struct client_stats	 stats;
 	/* Owned by the link thread alone. */
 	struct tls_conn		*conn;
 	struct frame_decoder	 dec;
-	struct buf		 out;
-	uint64_t		 tx_id;
-	uint64_t		 rx_id;
+	struct buf		 wire;
 	int			 want_write;
+	int			 hello_done;	/* the worker's HELLO arrived */
 };
 
 /* Wakes the link thread. */
@@ -84,31 +91,31 @@ client_wake(struct client *cl)
 		continue;
 }
 
-/* Records link state for /status; call with the lock held. */
+/* Records link state for /status; lock held. */
 static void
 client_set_state(struct client *cl, int up, const char *detail)
 {
 	if (cl->stats.up != up)
 		cl->stats.since_ms = clock_real_ms();
 	cl->stats.up = up;
-	if (up)
-		cl->stats.connects++;
 	snprintf(cl->stats.detail, sizeof(cl->stats.detail), "%s", detail);
 }
 
-/* Finishes every call with result; call with the lock held. */
+/* Tells every subscriber about a notice; called without the lock. */
 static void
-client_fail_all(struct client *cl, enum app_err result)
+client_notify(struct client *cl, const char *kind, int64_t seq)
 {
-	struct call	*c;
+	struct subscriber	 subs[CLIENT_SUBSCRIBERS];
+	int			 i, n;
 
-	while ((c = cl->calls) != NULL) {
-		cl->calls = c->next;
-		c->next = NULL;
-		c->state = CALL_DONE;
-		c->result = result;
-		pthread_cond_signal(&c->done);
-	}
+	pthread_mutex_lock(&cl->lock);
+	n = cl->nsubs;
+	memcpy(subs, cl->subs, sizeof(subs));
+	if (strcmp(kind, "revalidate") == 0)
+		cl->stats.revalidations++;
+	pthread_mutex_unlock(&cl->lock);
+	for (i = 0; i < n; i++)
+		subs[i].fn(subs[i].arg, kind, seq);
 }
 
 /*
@@ -155,13 +162,27 @@ client_dial(struct client *cl, char *err, size_t errlen)
 	return fd;
 }
 
-/* Completes the TLS handshake on fd (owned); 0, or -1 with err. */
+/* Waits until fd is ready for io or the deadline; -1 past the deadline. */
 static int
-client_handshake(struct client *cl, int fd, char *err, size_t errlen)
+client_wait_io(int fd, enum tls_io io, int64_t deadline)
 {
 	struct pollfd	 pfd;
+	int64_t		 left = deadline - clock_mono_ms();
+
+	if (left <= 0)
+		return -1;
+	pfd.fd = fd;
+	pfd.events = io == TLS_IO_WANT_WRITE ? POLLOUT : POLLIN;
+	(void)poll(&pfd, 1, (int)left);
+	return 0;
+}
+
+/* Completes the TLS handshake on fd (owned); 0, or -1 with err. */
+static int
+client_handshake(struct client *cl, int fd, int64_t deadline, char *err,
+    size_t errlen)
+{
 	enum tls_io	 io;
-	int64_t		 deadline = clock_mono_ms() + CLIENT_CONNECT_MS;
 
 	if ((cl->conn = tls_conn_new(cl->tls, fd, cl->host)) == NULL) {
 		snprintf(err, errlen, "TLS session allocation failed");
@@ -169,101 +190,154 @@ client_handshake(struct client *cl, int fd, char *err, size_t errlen)
 	}
 	while ((io = tls_conn_handshake(cl->conn)) != TLS_IO_OK) {
 		if ((io != TLS_IO_WANT_READ && io != TLS_IO_WANT_WRITE) ||
-		    clock_mono_ms() >= deadline) {
+		    client_wait_io(fd, io, deadline) != 0) {
 			snprintf(err, errlen, "TLS: %s",
 			    io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE ?
 			    "handshake timed out" : tls_conn_error(cl->conn));
-			tls_conn_free(cl->conn);
-			cl->conn = NULL;
 			return -1;
 		}
-		pfd.fd = fd;
-		pfd.events = io == TLS_IO_WANT_READ ? POLLIN : POLLOUT;
-		(void)poll(&pfd, 1, (int)(deadline - clock_mono_ms()));
 	}
 	return 0;
 }
 
-/* Tears the connection down and fails what was in flight. */
-static void
-client_disconnect(struct client *cl, const char *why)
-{
-	tls_conn_free(cl->conn);
-	cl->conn = NULL;
-	frame_decoder_clear(&cl->dec);
-	buf_reset(&cl->out);
-	pthread_mutex_lock(&cl->lock);
-	if (cl->stats.up)
-		log_warn("link_down", "worker=%s:%d reason=\"%s\"", cl->host,
-		    cl->port, why);
-	client_set_state(cl, 0, why);
-	client_fail_all(cl, APP_EPEER);
-	pthread_mutex_unlock(&cl->lock);
-}
-
-/* Queues a frame of type with body on the connection. */
+/* Writes queued output; -1 when the link broke. */
 static int
-client_send(struct client *cl, uint8_t type, const struct buf *body,
-    uint64_t *id)
+client_flush(struct client *cl)
 {
-	struct frame_hdr	 h;
+	enum tls_io	 io;
+	size_t		 put;
 
-	memset(&h, 0, sizeof(h));
-	h.version = FRAME_VERSION;
-	h.type = type;
-	h.id = ++cl->tx_id;
-	h.ack = cl->rx_id;
-	if (id != NULL)
-		*id = h.id;
-	return frame_append(&cl->out, &h, body ? body->data : NULL,
-	    body ? body->len : 0);
-}
-
-/* Frames every queued call; call with the lock held. */
-static int
-client_send_queued(struct client *cl)
-{
-	struct call	*c;
-
-	for (c = cl->calls; c != NULL; c = c->next) {
-		if (c->state != CALL_QUEUED)
-			continue;
-		if (client_send(cl, FRAME_REQUEST, &c->body, &c->id) != 0)
+	cl->want_write = 0;
+	while (cl->wire.len > 0) {
+		io = tls_conn_write(cl->conn, cl->wire.data, cl->wire.len,
+		    &put);
+		if (io == TLS_IO_OK)
+			buf_consume(&cl->wire, put);
+		else if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
+			cl->want_write = io == TLS_IO_WANT_WRITE;
+			return 0;
+		} else
 			return -1;
-		c->state = CALL_SENT;
 	}
 	return 0;
 }
 
-/* Hands a reply to its caller; unknown refs (abandoned calls) are dropped. */
+/*
+ * Applies the worker's HELLO.  A fresh session (new worker incarnation, or
+ * one that forgot us) renumbers every request still lacking a reply and
+ * resends it; a resumed one only resends what the worker did not get.
+ * Either way the cache must be revalidated if anything may be missed.
+ */
+static int
+client_hello(struct client *cl, const struct frame_hdr *h,
+    const uint8_t *body, int *fresh)
+{
+	struct msg_hello	 in;
+
+	if (h->type != FRAME_HELLO ||
+	    msg_hello_decode(body, h->body_len, &in) != 0)
+		return -1;
+	pthread_mutex_lock(&cl->lock);
+	*fresh = !in.resumed || in.epoch != cl->peer_epoch;
+	if (*fresh) {
+		link_out_renumber(&cl->ls.out);
+		link_rx_init(&cl->ls.rx, 0);
+		cl->peer_epoch = in.epoch;
+	} else
+		(void)link_out_ack(&cl->ls.out, (uint64_t)in.rx, 0);
+	cl->notice_seq = in.notice_seq;
+	link_session_connected(&cl->ls, clock_mono_ms());
+	cl->stats.connects++;
+	pthread_mutex_unlock(&cl->lock);
+	cl->hello_done = 1;
+	return 0;
+}
+
+/* Hands a reply to its waiter, if one still waits; lock held. */
 static void
 client_reply(struct client *cl, const struct frame_hdr *h,
     const uint8_t *body)
 {
-	struct call	**pp, *c;
+	struct waiter	**pp, *w;
 	char		 err[128];
 
-	pthread_mutex_lock(&cl->lock);
-	for (pp = &cl->calls; (c = *pp) != NULL; pp = &c->next) {
-		if (c->state != CALL_SENT || c->id != h->ref)
+	if (link_out_remove_ref(&cl->ls.out, FRAME_REQUEST, h->ref) == 0)
+		pthread_cond_broadcast(&cl->space);
+	for (pp = &cl->waiters; (w = *pp) != NULL; pp = &w->next) {
+		if (w->req_no != h->ref)
 			continue;
-		*pp = c->next;
-		c->next = NULL;
-		c->reply = msg_parse(body, h->body_len, err, sizeof(err));
-		c->result = c->reply != NULL ? APP_OK : APP_EPROTO;
-		if (c->reply == NULL)
-			log_warn("bad_reply", "ref=%llu error=\"%s\"",
-			    (unsigned long long)h->ref, err);
-		c->state = CALL_DONE;
-		pthread_cond_signal(&c->done);
-		break;
+		*pp = w->next;
+		w->reply = msg_parse(body, h->body_len, err, sizeof(err));
+		w->result = w->reply != NULL ? APP_OK : APP_EPROTO;
+		if (w->reply == NULL)
+			log_warn("bad_reply", "req=%" PRIu64 " error=\"%s\"",
+			    h->ref, err);
+		w->done = 1;
+		pthread_cond_signal(&w->cond);
+		return;
 	}
-	pthread_mutex_unlock(&cl->lock);
 }
 
-/* Reads everything available; -1 when the link broke (why set). */
+/*
+ * Handles a notice numbered seq: a gap since the last one means some were
+ * missed, so subscribers revalidate before hearing of this one.
+ */
+static void
+client_notice(struct client *cl, const struct frame_hdr *h,
+    const uint8_t *body)
+{
+	struct json_object	*o;
+	const char		*kind;
+	char			 err[128];
+	int			 gap;
+
+	pthread_mutex_lock(&cl->lock);
+	gap = (int64_t)h->ref != cl->notice_seq + 1;
+	if ((int64_t)h->ref > cl->notice_seq)
+		cl->notice_seq = (int64_t)h->ref;
+	pthread_mutex_unlock(&cl->lock);
+	if (gap)
+		client_notify(cl, "revalidate", (int64_t)h->ref);
+	o = msg_parse(body, h->body_len, err, sizeof(err));
+	kind = o != NULL ? msg_get_str(o, "kind") : NULL;
+	if (kind != NULL)
+		client_notify(cl, kind, (int64_t)h->ref);
+	json_object_put(o);
+}
+
+/* Dispatches one frame after the HELLO; -1 breaks the link (why set). */
 static int
-client_read(struct client *cl, const char **why)
+client_frame(struct client *cl, const struct frame_hdr *h,
+    const uint8_t *body, const char **why)
+{
+	enum link_rx_verdict	 v;
+
+	pthread_mutex_lock(&cl->lock);
+	v = link_session_receive(&cl->ls, h, clock_mono_ms());
+	if (v == LINK_RX_NEW && h->type == FRAME_REPLY)
+		client_reply(cl, h, body);
+	pthread_mutex_unlock(&cl->lock);
+	if (h->type == FRAME_CLOSE) {
+		*why = h->flags & FRAME_F_DRAIN ? "worker is draining" :
+		    "worker closed the session";
+		return -1;
+	}
+	if (h->type == FRAME_HELLO) {
+		*why = "unexpected HELLO";
+		return -1;
+	}
+	if (v == LINK_RX_NEW && h->type == FRAME_NOTICE)
+		client_notice(cl, h, body);
+	return 0;
+}
+
+/*
+ * Reads and handles everything TLS has, one decoder drain per chunk so the
+ * decoder never holds more than one frame.  Returns 0, or -1 when the
+ * link broke (why set).  *fresh is set when a HELLO began a new session.
+ */
+static int
+client_read(struct client *cl, int *fresh, const char **why)
 {
 	uint8_t			 chunk[16384];
 	const uint8_t		*body;
@@ -274,10 +348,8 @@ client_read(struct client *cl, const char **why)
 
 	for (;;) {
 		io = tls_conn_read(cl->conn, chunk, sizeof(chunk), &got);
-		if (io == TLS_IO_WANT_READ)
-			return 0;
-		if (io == TLS_IO_WANT_WRITE) {
-			cl->want_write = 1;
+		if (io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE) {
+			cl->want_write = io == TLS_IO_WANT_WRITE;
 			return 0;
 		}
 		if (io != TLS_IO_OK) {
@@ -291,10 +363,13 @@ client_read(struct client *cl, const char **why)
 		}
 		while ((fs = frame_decoder_next(&cl->dec, &h, &body)) ==
 		    FRAME_OK) {
-			if (h.id > cl->rx_id)
-				cl->rx_id = h.id;
-			if (h.type == FRAME_REPLY)
-				client_reply(cl, &h, body);
+			if (!cl->hello_done) {
+				if (client_hello(cl, &h, body, fresh) != 0) {
+					*why = "bad HELLO from worker";
+					return -1;
+				}
+			} else if (client_frame(cl, &h, body, why) != 0)
+				return -1;
 		}
 		if (fs != FRAME_MORE) {
 			*why = frame_strerror(fs);
@@ -303,50 +378,90 @@ client_read(struct client *cl, const char **why)
 	}
 }
 
-/* Writes queued output; -1 when the link broke. */
+/* Sends our HELLO straight onto the wire (it is not a numbered message). */
 static int
-client_flush(struct client *cl)
+client_send_hello(struct client *cl)
 {
-	enum tls_io	 io;
-	size_t		 put;
+	struct msg_hello	 out;
+	struct frame_hdr	 h;
+	struct buf		 body;
+	int			 rc;
 
-	cl->want_write = 0;
-	while (cl->out.len > 0) {
-		io = tls_conn_write(cl->conn, cl->out.data, cl->out.len, &put);
-		if (io == TLS_IO_OK)
-			buf_consume(&cl->out, put);
-		else if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
-			cl->want_write = io == TLS_IO_WANT_WRITE;
-			return 0;
-		} else
-			return -1;
-	}
-	return 0;
+	memset(&out, 0, sizeof(out));
+	pthread_mutex_lock(&cl->lock);
+	out.epoch = cl->epoch;
+	out.peer_epoch = cl->peer_epoch;
+	out.rx = (int64_t)cl->ls.rx.cum;
+	out.notice_seq = cl->notice_seq;
+	pthread_mutex_unlock(&cl->lock);
+	memset(&h, 0, sizeof(h));
+	h.version = FRAME_VERSION;
+	h.type = FRAME_HELLO;
+	buf_init(&body, 256);
+	rc = msg_hello_encode(&out, &body) == 0 &&
+	    frame_append(&cl->wire, &h, body.data, body.len) == 0 ? 0 : -1;
+	buf_clear(&body);
+	return rc;
 }
 
-/* Connects and says hello; 0, or -1 after recording why. */
+/* Drops the connection; requests stay queued for the next one. */
+static void
+client_disconnect(struct client *cl, const char *why)
+{
+	tls_conn_free(cl->conn);
+	cl->conn = NULL;
+	frame_decoder_clear(&cl->dec);
+	buf_reset(&cl->wire);
+	cl->hello_done = 0;
+	pthread_mutex_lock(&cl->lock);
+	if (cl->stats.up)
+		log_warn("link_down", "worker=%s:%d reason=\"%s\"", cl->host,
+		    cl->port, why);
+	client_set_state(cl, 0, why);
+	pthread_mutex_unlock(&cl->lock);
+}
+
+/*
+ * Connects, exchanges HELLOs and resumes or restarts the session.
+ * Returns 0, or -1 after recording why (the connection is gone).
+ */
 static int
 client_connect(struct client *cl)
 {
-	char	 err[sizeof(cl->stats.detail)];
-	int	 fd;
+	char		 err[sizeof(cl->stats.detail)];
+	const char	*why = NULL;
+	int64_t		 deadline = clock_mono_ms() + CLIENT_CONNECT_MS;
+	int		 fd, fresh = 0;
 
-	if ((fd = client_dial(cl, err, sizeof(err))) == -1 ||
-	    client_handshake(cl, fd, err, sizeof(err)) == -1) {
-		pthread_mutex_lock(&cl->lock);
-		client_set_state(cl, 0, err);
-		pthread_mutex_unlock(&cl->lock);
-		return -1;
-	}
 	frame_decoder_init(&cl->dec, LIMIT_FRAME_BODY);
-	cl->tx_id = cl->rx_id = 0;
-	(void)client_send(cl, FRAME_HELLO, NULL, NULL);
+	if ((fd = client_dial(cl, err, sizeof(err))) == -1 ||
+	    client_handshake(cl, fd, deadline, err, sizeof(err)) == -1)
+		goto fail;
+	if (client_send_hello(cl) != 0 || client_flush(cl) != 0) {
+		snprintf(err, sizeof(err), "cannot send HELLO");
+		goto fail;
+	}
+	while (!cl->hello_done) {
+		if (client_read(cl, &fresh, &why) != 0 ||
+		    (!cl->hello_done && client_wait_io(tls_conn_fd(cl->conn),
+		    TLS_IO_WANT_READ, deadline) != 0)) {
+			snprintf(err, sizeof(err), "HELLO: %s",
+			    why != NULL ? why : "timed out");
+			goto fail;
+		}
+	}
 	pthread_mutex_lock(&cl->lock);
-	snprintf(err, sizeof(err), "connected to %.64s:%d", cl->host, cl->port);
+	snprintf(err, sizeof(err), "connected to %.64s:%d%s", cl->host,
+	    cl->port, fresh ? "" : " (session resumed)");
 	client_set_state(cl, 1, err);
 	pthread_mutex_unlock(&cl->lock);
-	log_info("link_up", "worker=%s:%d", cl->host, cl->port);
+	log_info("link_up", "worker=%s:%d fresh=%d", cl->host, cl->port, fresh);
+	if (fresh)
+		client_notify(cl, "revalidate", 0);
 	return 0;
+fail:
+	client_disconnect(cl, err);
+	return -1;
 }
 
 /* Waits up to ms or until woken; returns non-zero when stopping. */
@@ -367,39 +482,59 @@ client_sleep(struct client *cl, int ms)
 	return stopping;
 }
 
+/*
+ * Pumps the session onto the wire.  Returns the milliseconds until the
+ * next timer (at most 1000), or -1 when fault injection cuts the link.
+ */
+static int
+client_pump(struct client *cl)
+{
+	int64_t	 now = clock_mono_ms(), next;
+
+	pthread_mutex_lock(&cl->lock);
+	if (link_session_should_cut(&cl->ls, now)) {
+		pthread_mutex_unlock(&cl->lock);
+		return -1;
+	}
+	(void)link_session_pump(&cl->ls, &cl->wire, now);
+	next = link_session_next_ms(&cl->ls, now);
+	pthread_mutex_unlock(&cl->lock);
+	if (next == -1 || next - now > 1000)
+		return 1000;
+	return next - now > 0 ? (int)(next - now) : 1;
+}
+
 /* One pass of the connected loop; -1 when the link broke (why set). */
 static int
 client_step(struct client *cl, const char **why)
 {
 	struct pollfd	 pfd[2];
 	uint64_t	 n;
-	int		 rc;
+	int		 wait, fresh = 0;
 
+	if ((wait = client_pump(cl)) == -1) {
+		*why = "fault injection cut";
+		return -1;
+	}
+	if (client_flush(cl) != 0) {
+		*why = tls_conn_error(cl->conn);
+		return -1;
+	}
 	pfd[0].fd = tls_conn_fd(cl->conn);
-	pfd[0].events = POLLIN | (cl->out.len > 0 || cl->want_write ?
+	pfd[0].events = POLLIN | (cl->wire.len > 0 || cl->want_write ?
 	    POLLOUT : 0);
 	pfd[1].fd = cl->efd;
 	pfd[1].events = POLLIN;
-	if (poll(pfd, 2, 1000) == -1 && errno != EINTR) {
+	if (poll(pfd, 2, tls_conn_pending(cl->conn) ? 0 : wait) == -1 &&
+	    errno != EINTR) {
 		*why = "poll failed";
 		return -1;
 	}
 	if (pfd[1].revents & POLLIN)
 		(void)read(cl->efd, &n, sizeof(n));
-	pthread_mutex_lock(&cl->lock);
-	rc = client_send_queued(cl);
-	pthread_mutex_unlock(&cl->lock);
-	if (rc != 0) {
-		*why = "output over limit";
-		return -1;
-	}
 	if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-	    client_read(cl, why) != 0)
+	    client_read(cl, &fresh, why) != 0)
 		return -1;
-	if (client_flush(cl) != 0) {
-		*why = tls_conn_error(cl->conn);
-		return -1;
-	}
 	return 0;
 }
 
@@ -412,7 +547,7 @@ client_thread(void *arg)
 
 	while (!client_sleep(cl, 0)) {
 		if (client_connect(cl) != 0) {
-			/* Full jitter: anywhere in [backoff/2, backoff]. */
+			/* Jitter: anywhere in [backoff/2, backoff]. */
 			if (client_sleep(cl, backoff / 2 +
 			    (int)(random() % (backoff / 2 + 1))))
 				break;
@@ -429,6 +564,39 @@ client_thread(void *arg)
 	return NULL;
 }
 
+/* Picks this process's epoch: random, positive, never 0. */
+static int64_t
+client_new_epoch(void)
+{
+	uint64_t	 r = 0;
+
+	while (getrandom(&r, sizeof(r), 0) != sizeof(r) ||
+	    (r & INT64_MAX) == 0)
+		continue;
+	return (int64_t)(r & INT64_MAX);
+}
+
+/* Splits cfg->worker into cl's host and port; 0, or -1 (logged). */
+static int
+client_parse_worker(struct client *cl, const char *worker)
+{
+	const char	*colon;
+	char		*end;
+	long		 port;
+
+	colon = strrchr(worker, ':');
+	if (colon == NULL || colon == worker ||
+	    (size_t)(colon - worker) >= sizeof(cl->host) ||
+	    (port = strtol(colon + 1, &end, 10)) < 1 || port > 65535 ||
+	    *end != '\0') {
+		log_error("config", "key=worker error=\"want host:port\"");
+		return -1;
+	}
+	memcpy(cl->host, worker, (size_t)(colon - worker));
+	cl->port = (int)port;
+	return 0;
+}
+
 /*
  * Starts the link thread for cfg.  Returns NULL (logged) on a bad address
  * or when the thread cannot start.
@@ -437,40 +605,41 @@ struct client *
 client_start(const struct client_cfg *cfg)
 {
 	struct client	*cl;
-	const char	*colon;
-	char		*end;
-	long		 port;
-	int		 rc;
 
-	colon = strrchr(cfg->worker, ':');
-	if (colon == NULL || (size_t)(colon - cfg->worker) >= 256 ||
-	    (port = strtol(colon + 1, &end, 10)) < 1 || port > 65535 ||
-	    *end != '\0') {
-		log_error("config", "key=worker error=\"want host:port\"");
-		return NULL;
-	}
 	cl = xcalloc(1, sizeof(*cl));
-	memcpy(cl->host, cfg->worker, (size_t)(colon - cfg->worker));
-	cl->port = (int)port;
+	cl->efd = -1;
+	if (client_parse_worker(cl, cfg->worker) != 0)
+		goto fail;
 	cl->tls = cfg->tls;
-	buf_init(&cl->out, CLIENT_OUT_MAX);
+	cl->epoch = client_new_epoch();
+	link_session_init(&cl->ls, cfg->max_queued ? cfg->max_queued : 4096,
+	    CLIENT_QUEUE_BYTES, &cfg->fault);
+	buf_init(&cl->wire, CLIENT_WIRE_MAX);
 	pthread_mutex_init(&cl->lock, NULL);
-	snprintf(cl->stats.detail, sizeof(cl->stats.detail), "not yet connected");
+	pthread_cond_init(&cl->space, NULL);
+	snprintf(cl->stats.detail, sizeof(cl->stats.detail),
+	    "not yet connected");
 	if ((cl->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (rc = pthread_create(&cl->thread, NULL, client_thread, cl)) != 0) {
+	    pthread_create(&cl->thread, NULL, client_thread, cl) != 0) {
 		log_error("client_start", "error=\"cannot start link thread\"");
-		if (cl->efd != -1)
-			close(cl->efd);
-		free(cl);
-		return NULL;
+		goto fail;
 	}
 	return cl;
+fail:
+	if (cl->efd != -1)
+		close(cl->efd);
+	link_session_clear(&cl->ls);
+	buf_clear(&cl->wire);
+	free(cl);
+	return NULL;
 }
 
-/* Stops the link thread; pending calls fail with APP_EPEER. */
+/* Stops the link thread; waiting callers get APP_EPEER. */
 void
 client_stop(struct client *cl)
 {
+	struct waiter	*w;
+
 	if (cl == NULL)
 		return;
 	pthread_mutex_lock(&cl->lock);
@@ -478,78 +647,123 @@ client_stop(struct client *cl)
 	pthread_mutex_unlock(&cl->lock);
 	client_wake(cl);
 	pthread_join(cl->thread, NULL);
+	pthread_mutex_lock(&cl->lock);
+	while ((w = cl->waiters) != NULL) {
+		cl->waiters = w->next;
+		w->result = APP_EPEER;
+		w->done = 1;
+		pthread_cond_signal(&w->cond);
+	}
+	pthread_mutex_unlock(&cl->lock);
 	close(cl->efd);
-	buf_clear(&cl->out);
+	link_session_clear(&cl->ls);
+	buf_clear(&cl->wire);
+	pthread_cond_destroy(&cl->space);
 	pthread_mutex_destroy(&cl->lock);
 	free(cl);
 }
 
-/* Unlinks c from the call list if it is still there; lock held. */
+/* Unlinks w from the waiters if it is still there; lock held. */
 static void
-client_unlink(struct client *cl, struct call *c)
+client_unlink(struct client *cl, struct waiter *w)
 {
-	struct call	**pp;
+	struct waiter	**pp;
 
-	for (pp = &cl->calls; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
+	for (pp = &cl->waiters; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
 			return;
 		}
 }
 
 /*
- * Sends req and waits up to timeout_ms for the reply.  Returns APP_OK with
- * *reply set (a reference the caller puts), APP_EPEER when the link is down
- * or drops before the reply, APP_ETIMEDOUT past the deadline, APP_EPROTO
- * for an unreadable reply, APP_EINVAL for a request over the frame limit.
+ * Queues body as a new request, waiting for room until deadline; lock
+ * held.  Returns APP_OK with w registered, or APP_ETIMEDOUT.
+ */
+static enum app_err
+client_enqueue(struct client *cl, const struct buf *body, struct waiter *w,
+    const struct timespec *deadline)
+{
+	while (link_out_full(&cl->ls.out, body->len))
+		if (pthread_cond_timedwait(&cl->space, &cl->lock, deadline) ==
+		    ETIMEDOUT && link_out_full(&cl->ls.out, body->len))
+			return APP_ETIMEDOUT;
+	w->req_no = ++cl->last_req_no;
+	(void)link_out_push(&cl->ls.out, FRAME_REQUEST, w->req_no, body->data,
+	    body->len, 1, NULL);
+	w->next = cl->waiters;
+	cl->waiters = w;
+	cl->stats.queued = cl->ls.out.count;
+	client_wake(cl);
+	return APP_OK;
+}
+
+/*
+ * Sends req and waits up to timeout_ms for its reply.  Returns APP_OK with
+ * *reply set (a reference the caller puts); APP_ETIMEDOUT past the
+ * deadline (the request still goes through); APP_EPEER at once when
+ * flags has CLIENT_FAIL_FAST and the link is down; APP_EPROTO for an
+ * unreadable reply; APP_EINVAL for a request over the frame limit.
  */
 enum app_err
 client_call(struct client *cl, struct json_object *req, int timeout_ms,
-    struct json_object **reply)
+    int flags, struct json_object **reply)
 {
 	pthread_condattr_t	 attr;
 	struct timespec		 deadline;
-	struct call		*c;
-	enum app_err		 result;
+	struct waiter		 w;
+	struct buf		 body;
+	enum app_err		 e;
 
-	c = xcalloc(1, sizeof(*c));
-	buf_init(&c->body, LIMIT_FRAME_BODY);
-	if (msg_serialize(req, &c->body) != 0) {
-		buf_clear(&c->body);
-		free(c);
+	memset(&w, 0, sizeof(w));
+	buf_init(&body, LIMIT_FRAME_BODY);
+	if (msg_serialize(req, &body) != 0) {
+		buf_clear(&body);
 		return APP_EINVAL;
 	}
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->done, &attr);
+	pthread_cond_init(&w.cond, &attr);
 	pthread_condattr_destroy(&attr);
 	clock_abs_deadline(&deadline, timeout_ms);
 	pthread_mutex_lock(&cl->lock);
-	if (!cl->stats.up) {
-		c->state = CALL_DONE;
-		c->result = APP_EPEER;
-	} else {
-		c->next = cl->calls;
-		cl->calls = c;
-		client_wake(cl);
-	}
-	while (c->state != CALL_DONE)
-		if (pthread_cond_timedwait(&c->done, &cl->lock, &deadline) ==
-		    ETIMEDOUT && c->state != CALL_DONE) {
-			client_unlink(cl, c);
-			c->result = APP_ETIMEDOUT;
-			break;
-		}
-	pthread_mutex_unlock(&cl->lock);
-	result = c->result;
-	if (result == APP_OK)
-		*reply = c->reply;
+	if ((flags & CLIENT_FAIL_FAST) && !cl->stats.up)
+		e = APP_EPEER;
 	else
-		json_object_put(c->reply);
-	pthread_cond_destroy(&c->done);
-	buf_clear(&c->body);
-	free(c);
-	return result;
+		e = client_enqueue(cl, &body, &w, &deadline);
+	while (e == APP_OK && !w.done)
+		if (pthread_cond_timedwait(&w.cond, &cl->lock, &deadline) ==
+		    ETIMEDOUT && !w.done) {
+			client_unlink(cl, &w);
+			e = APP_ETIMEDOUT;
+		}
+	if (e == APP_OK)
+		e = w.result;
+	pthread_mutex_unlock(&cl->lock);
+	if (e == APP_OK)
+		*reply = w.reply;
+	else
+		json_object_put(w.reply);
+	pthread_cond_destroy(&w.cond);
+	buf_clear(&body);
+	return e;
+}
+
+/* Registers fn for every notice; 0, or -1 when the table is full. */
+int
+client_subscribe(struct client *cl, client_notice_fn fn, void *arg)
+{
+	int	 rc = -1;
+
+	pthread_mutex_lock(&cl->lock);
+	if (cl->nsubs < CLIENT_SUBSCRIBERS) {
+		cl->subs[cl->nsubs].fn = fn;
+		cl->subs[cl->nsubs].arg = arg;
+		cl->nsubs++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&cl->lock);
+	return rc;
 }
 
 /* Copies the link's state for /status. */
@@ -557,6 +771,13 @@ void
 client_stats(struct client *cl, struct client_stats *out)
 {
 	pthread_mutex_lock(&cl->lock);
+	cl->stats.queued = cl->ls.out.count;
 	*out = cl->stats;
 	pthread_mutex_unlock(&cl->lock);
+}
+
+int64_t
+client_epoch(const struct client *cl)
+{
+	return cl->epoch;
 }

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "http.h"
+#include "link.h"
 #include "log.h"
 #include "route.h"
 #include "template.h"
@@ -187,6 +189,14 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	    conf_str(conf, "tls_cert", ""), conf_str(conf, "tls_key", ""),
 	    err, sizeof(err))) == NULL) {
 		log_error("tls", "error=\"%s\"", err);
+		goto out;
+	}
+	memset(&ccfg, 0, sizeof(ccfg));
+	if (link_fault_from_env(&ccfg.fault, conf_str(conf, "fault_drop_pct",
+	    ""), conf_str(conf, "fault_delay_ms", ""), conf_str(conf,
+	    "fault_cut_ms", ""), (uint64_t)getpid()) != 0) {
+		log_error("config", "error=\"bad fault_drop_pct, fault_delay_ms "
+		    "or fault_cut_ms\"");
 		goto out;
 	}
 	ccfg.worker = conf_str(conf, "worker", "127.0.0.1:7000");

@@ -100,7 +100,8 @@ status_ask_worker(struct http_req *r, struct tpl_val *checks)
 	int64_t			 t0 = clock_mono_ms();
 
 	req = msg_request_new(MSG_OP_STATUS);
-	e = client_call(r->app->client, req, STATUS_TIMEOUT_MS, &rep);
+	e = client_call(r->app->client, req, STATUS_TIMEOUT_MS, CLIENT_FAIL_FAST,
+	    &rep);
 	json_object_put(req);
 	if (e != APP_OK) {
 		snprintf(text, sizeof(text), "unknown: abc-worker %s",

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "btc.h"
 #include "conf.h"
 #include "db.h"
+#include "link.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -127,6 +129,7 @@ worker_serve(const struct conf *conf)
 	struct btc		*btc = NULL;
 	struct db		*db = NULL;
 	char			 err[512];
+	long long		 drain;
 	int			 efd = -1, rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -145,6 +148,19 @@ worker_serve(const struct conf *conf)
 	if ((efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (db = db_start(conf_str(conf, "db", ""), efd)) == NULL)
 		goto out;
+	if (link_fault_from_env(&cfg.fault, conf_str(conf, "fault_drop_pct", ""),
+	    conf_str(conf, "fault_delay_ms", ""), conf_str(conf, "fault_cut_ms",
+	    ""), (uint64_t)getpid()) != 0) {
+		log_error("config", "error=\"bad fault_drop_pct, fault_delay_ms "
+		    "or fault_cut_ms\"");
+		goto out;
+	}
+	if (conf_int(conf, "drain_ms", 0, 600000, 10000, &drain, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		goto out;
+	}
+	cfg.drain_ms = (int)drain;
 	cfg.listen = conf_str(conf, "listen", "127.0.0.1:7000");
 	cfg.tls = tls;
 	cfg.db = db;

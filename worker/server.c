@@ -4,6 +4,7 @@
  * output only while the buffer holds bytes (or TLS asks for it).
  */
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
@@ -12,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,11 +30,12 @@
 #include "log.h"
 #include "msg.h"
 #include "server.h"
+#include "session.h"
 #include "tls.h"
 #include "xmalloc.h"
 
 /* Bytes a connection may have queued for writing before it is cut. */
-#define SERVER_OUT_MAX	(64u * 1024 * 1024)
+#define SERVER_WIRE_MAX	(64u * 1024 * 1024)
 #define SERVER_EVENTS	64
 
 struct conn {
@@ -42,10 +45,9 @@ struct conn {
 	int			 want_write;	/* TLS needs EPOLLOUT */
 	uint32_t		 events;	/* registered with epoll */
 	struct frame_decoder	 dec;
-	struct buf		 out;		/* frames not yet written */
-	uint64_t		 tx_id;		/* last message id sent */
-	uint64_t		 rx_id;		/* highest message id received */
-	char			 peer[64];
+	struct buf		 wire;		/* frames not yet written */
+	struct session		*sess;		/* borrowed; NULL before HELLO */
+	char			 peer[64];	/* certificate CN */
 	int			 closed;	/* on the dead list */
 	struct conn		*next;
 };
@@ -58,11 +60,16 @@ struct server {
 	uint64_t		 next_conn_id;
 	struct conn		*conns;		/* owned list */
 	struct conn		*dead;		/* closed, freed after the batch */
+	struct session_table	 sessions;
+	int64_t			 epoch;		/* this incarnation, random */
+	int64_t			 notice_seq;	/* last broadcast number */
 	int64_t			 started_ms;
+	int64_t			 drain_until;	/* 0 unless draining */
 	int			 stop;
 };
 
 static void	server_conn_close(struct server *, struct conn *, const char *);
+static void	server_conn_event(struct server *, struct conn *, uint32_t);
 
 /*
  * Splits "host:port" ("[v6]:port" too); 0, or -1 when malformed.
@@ -133,7 +140,7 @@ server_conn_watch(struct server *s, struct conn *c)
 	struct epoll_event	 ev;
 	uint32_t		 want = EPOLLIN;
 
-	if (c->out.len > 0 || c->want_write)
+	if (c->wire.len > 0 || c->want_write)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
@@ -144,35 +151,65 @@ server_conn_watch(struct server *s, struct conn *c)
 		c->events = want;
 }
 
-/* Queues one frame on c; -1 if c's output is over its bound. */
+/* Writes as much queued output as TLS takes; -1 on a broken link. */
 static int
-server_send(struct conn *c, uint8_t type, uint64_t ref, const struct buf *body)
+server_conn_flush(struct conn *c)
 {
-	struct frame_hdr	 h;
+	enum tls_io	 io;
+	size_t		 put;
 
-	memset(&h, 0, sizeof(h));
-	h.version = FRAME_VERSION;
-	h.type = type;
-	h.id = ++c->tx_id;
-	h.ack = c->rx_id;
-	h.ref = ref;
-	return frame_append(&c->out, &h, body ? body->data : NULL,
-	    body ? body->len : 0);
+	c->want_write = 0;
+	while (c->wire.len > 0) {
+		io = tls_conn_write(c->tls, c->wire.data, c->wire.len, &put);
+		if (io == TLS_IO_OK) {
+			buf_consume(&c->wire, put);
+			continue;
+		}
+		if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
+			c->want_write = io == TLS_IO_WANT_WRITE;
+			return 0;
+		}
+		return -1;
+	}
+	return 0;
 }
 
-/* Serialises reply and queues it on c as the answer to ref. */
-static int
-server_reply(struct conn *c, uint64_t ref, struct json_object *reply)
+/*
+ * Moves what the session has due onto its connection and writes it.
+ * Sessions without a connection keep everything for the next one.
+ */
+static void
+server_pump(struct server *s, struct session *sess)
+{
+	struct conn	*c = sess->conn;
+
+	if (c == NULL || c->closed)
+		return;
+	(void)link_session_pump(&sess->ls, &c->wire, clock_mono_ms());
+	server_conn_event(s, c, 0);
+}
+
+/*
+ * Queues a reply to request req_no on the session.  The log is sized so
+ * that replies always fit (notices give way first); if it is full anyway
+ * the reply is dropped and logged, and the client's request stays
+ * unanswered until it reconnects to a new incarnation.
+ */
+static void
+server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
+    struct json_object *reply)
 {
 	struct buf	 body;
-	int		 rc;
 
 	buf_init(&body, LIMIT_FRAME_BODY);
-	rc = msg_serialize(reply, &body);
-	if (rc == 0)
-		rc = server_send(c, FRAME_REPLY, ref, &body);
+	if (msg_serialize(reply, &body) != 0 ||
+	    link_out_push(&sess->ls.out, FRAME_REPLY, req_no, body.data,
+	    body.len, 0, NULL) != 0)
+		log_error("reply_dropped", "client=%s req=%" PRIu64
+		    " error=\"reply too large or log full\"", sess->client,
+		    req_no);
 	buf_clear(&body);
-	return rc;
+	server_pump(s, sess);
 }
 
 /* Adds what the event loop knows (bitcoind, uptime) to a status reply. */
@@ -197,45 +234,147 @@ server_status_fill(struct server *s, struct json_object *rep)
 	    json_object_new_int64(clock_real_ms() - s->started_ms));
 }
 
-/* Handles one REQUEST frame body; -1 closes the connection. */
-static int
-server_request(struct server *s, struct conn *c, const struct frame_hdr *h,
-    const uint8_t *body)
+/*
+ * Sends notice kind to every session, numbered in the broadcast sequence
+ * (the frame's ref).  A session whose log is too full to take it is marked:
+ * its client sees the gap in the numbers and revalidates its cache.
+ */
+static void
+server_broadcast(struct server *s, const char *kind)
+{
+	struct session	*sess;
+	struct buf	 body;
+
+	s->notice_seq++;
+	buf_init(&body, LIMIT_FRAME_BODY);
+	(void)buf_printf(&body, "{\"kind\":\"%s\"}", kind);
+	for (sess = s->sessions.head; sess != NULL; sess = sess->next) {
+		if (sess->ls.out.count >= SESSION_NOTICE_ROOM ||
+		    link_out_push(&sess->ls.out, FRAME_NOTICE, (uint64_t)
+		    s->notice_seq, body.data, body.len, 0, NULL) != 0) {
+			sess->notice_gap = 1;
+			continue;
+		}
+		server_pump(s, sess);
+	}
+	buf_clear(&body);
+}
+
+/* Answers a request that needs no database; returns the reply. */
+static struct json_object *
+server_answer_now(struct server *s, enum msg_op op, struct json_object *req)
+{
+	const char	*kind;
+
+	if (op == MSG_OP_ECHO) {
+		json_object_object_add(req, "ok", json_object_new_boolean(1));
+		json_object_object_del(req, "op");
+		return json_object_get(req);
+	}
+	kind = msg_get_str(req, "kind");
+	if (kind == NULL || strlen(kind) > 32 ||
+	    strspn(kind, "abcdefghijklmnopqrstuvwxyz_") != strlen(kind))
+		return msg_reply_error("broadcast needs a kind [a-z_]{1,32}");
+	server_broadcast(s, kind);
+	return msg_reply_new();
+}
+
+/*
+ * Handles a newly delivered REQUEST.  Its identity is (client, epoch,
+ * ref); one already in progress is not started twice.  While draining,
+ * requests are left unanswered: the client resends them to our successor.
+ */
+static void
+server_request(struct server *s, struct session *sess,
+    const struct frame_hdr *h, const uint8_t *body)
 {
 	struct json_object	*req, *rep;
 	struct db_job		*job;
 	enum msg_op		 op;
 	char			 err[128];
+
+	if (s->drain_until != 0 || session_inflight_has(sess, h->ref))
+		return;
+	if (h->ref == 0 ||
+	    (req = msg_parse(body, h->body_len, err, sizeof(err))) == NULL) {
+		log_warn("bad_request", "client=%s req=%" PRIu64, sess->client,
+		    h->ref);
+		rep = msg_reply_error("malformed request");
+		server_push_reply(s, sess, h->ref, rep);
+		json_object_put(rep);
+		return;
+	}
+	if (msg_request_op(req, &op) != 0 || op == MSG_OP_ECHO ||
+	    op == MSG_OP_BROADCAST) {
+		rep = msg_request_op(req, &op) != 0 ?
+		    msg_reply_error("unknown op") : server_answer_now(s, op, req);
+		server_push_reply(s, sess, h->ref, rep);
+		json_object_put(rep);
+		json_object_put(req);
+		return;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->op = op;
+	snprintf(job->client, sizeof(job->client), "%s", sess->client);
+	job->epoch = sess->epoch;
+	job->req_no = h->ref;
+	job->req = req;
+	(void)session_inflight_add(sess, h->ref);
+	db_submit(s->cfg->db, job);
+}
+
+/*
+ * Attaches connection c to its session on HELLO and answers with ours.
+ * The session resumes only if the client last spoke to this very
+ * incarnation; otherwise its delivery state starts afresh (the client
+ * renumbers and resends whatever still lacks a reply).
+ */
+static int
+server_hello(struct server *s, struct conn *c, const struct frame_hdr *h,
+    const uint8_t *body)
+{
+	struct msg_hello	 in, out;
+	struct session		*sess;
+	struct frame_hdr	 rh;
+	struct buf		 rb;
 	int			 rc;
 
-	if ((req = msg_parse(body, h->body_len, err, sizeof(err))) == NULL ||
-	    msg_request_op(req, &op) != 0) {
-		log_warn("bad_request", "peer=%s id=%llu error=\"%s\"", c->peer,
-		    (unsigned long long)h->id, req ? "unknown op" : err);
-		json_object_put(req);
-		rep = msg_reply_error("malformed request");
-		rc = server_reply(c, h->id, rep);
-		json_object_put(rep);
-		return rc;
+	if (h->type != FRAME_HELLO ||
+	    msg_hello_decode(body, h->body_len, &in) != 0) {
+		log_warn("bad_hello", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
+		return -1;
 	}
-	switch (op) {
-	case MSG_OP_ECHO:
-		json_object_object_add(req, "ok", json_object_new_boolean(1));
-		json_object_object_del(req, "op");
-		rc = server_reply(c, h->id, req);
-		json_object_put(req);
-		return rc;
-	case MSG_OP_STATUS:
-	default:
-		job = xcalloc(1, sizeof(*job));
-		job->op = op;
-		job->conn_id = c->id;
-		job->req_id = h->id;
-		job->req = req;
-		db_submit(s->cfg->db, job);
-		(void)s;
-		return 0;
+	sess = session_find(&s->sessions, c->peer, in.epoch);
+	if (sess != NULL && sess->conn != NULL)
+		server_conn_close(s, sess->conn, "replaced by a new connection");
+	memset(&out, 0, sizeof(out));
+	out.resumed = sess != NULL && in.peer_epoch == s->epoch;
+	if (sess == NULL)
+		sess = session_create(&s->sessions, c->peer, in.epoch);
+	else if (!out.resumed) {
+		link_session_clear(&sess->ls);
+		link_session_init(&sess->ls, SESSION_OUT_COUNT,
+		    SESSION_OUT_BYTES, &s->sessions.fault);
 	}
+	if (out.resumed)
+		(void)link_out_ack(&sess->ls.out, (uint64_t)in.rx, 0);
+	sess->conn = c;
+	c->sess = sess;
+	out.epoch = s->epoch;
+	out.peer_epoch = in.epoch;
+	out.rx = (int64_t)sess->ls.rx.cum;
+	out.notice_seq = s->notice_seq;
+	memset(&rh, 0, sizeof(rh));
+	rh.version = FRAME_VERSION;
+	rh.type = FRAME_HELLO;
+	buf_init(&rb, 256);
+	rc = msg_hello_encode(&out, &rb) == 0 &&
+	    frame_append(&c->wire, &rh, rb.data, rb.len) == 0 ? 0 : -1;
+	buf_clear(&rb);
+	link_session_connected(&sess->ls, clock_mono_ms());
+	log_info("session", "client=%s epoch=%" PRId64 " resumed=%d", c->peer,
+	    in.epoch, out.resumed);
+	return rc;
 }
 
 /* Dispatches one decoded frame; -1 closes the connection. */
@@ -243,50 +382,22 @@ static int
 server_frame(struct server *s, struct conn *c, const struct frame_hdr *h,
     const uint8_t *body)
 {
-	if (h->id != 0) {
-		if (h->id <= c->rx_id) {
-			/* A duplicate; the link layer answers these later. */
-			return 0;
-		}
-		c->rx_id = h->id;
-	}
+	if (c->sess == NULL)
+		return server_hello(s, c, h, body);
+	if (link_session_receive(&c->sess->ls, h, clock_mono_ms()) !=
+	    LINK_RX_NEW)
+		return h->type == FRAME_HELLO || h->type == FRAME_CLOSE ? -1 : 0;
 	switch (h->type) {
-	case FRAME_HELLO:
-	case FRAME_ACK:
+	case FRAME_REQUEST:
+		server_request(s, c->sess, h, body);
+		return 0;
 	case FRAME_PING:
 		return 0;
-	case FRAME_REQUEST:
-		return server_request(s, c, h, body);
-	case FRAME_CLOSE:
-		return -1;
 	default:
 		log_warn("bad_frame", "peer=%s type=%s", c->peer,
 		    frame_type_name(h->type));
 		return -1;
 	}
-}
-
-/* Writes as much queued output as TLS takes; -1 on a broken link. */
-static int
-server_conn_flush(struct conn *c)
-{
-	enum tls_io	 io;
-	size_t		 put;
-
-	c->want_write = 0;
-	while (c->out.len > 0) {
-		io = tls_conn_write(c->tls, c->out.data, c->out.len, &put);
-		if (io == TLS_IO_OK) {
-			buf_consume(&c->out, put);
-			continue;
-		}
-		if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
-			c->want_write = io == TLS_IO_WANT_WRITE;
-			return 0;
-		}
-		return -1;
-	}
-	return 0;
 }
 
 /* Reads and handles everything TLS has; -1 closes the connection. */
@@ -315,7 +426,7 @@ server_conn_read(struct server *s, struct conn *c)
 		}
 		while ((fs = frame_decoder_next(&c->dec, &h, &body)) ==
 		    FRAME_OK)
-			if (server_frame(s, c, &h, body) != 0)
+			if (server_frame(s, c, &h, body) != 0 || c->closed)
 				return -1;
 		if (fs != FRAME_MORE) {
 			log_warn("frame_error", "peer=%s error=\"%s\"", c->peer,
@@ -337,18 +448,17 @@ server_conn_handshake(struct conn *c)
 		return 0;
 	}
 	if (io != TLS_IO_OK) {
-		log_warn("handshake_failed", "conn=%llu error=\"%s\"",
-		    (unsigned long long)c->id, tls_conn_error(c->tls));
+		log_warn("handshake_failed", "conn=%" PRIu64 " error=\"%s\"",
+		    c->id, tls_conn_error(c->tls));
 		return -1;
 	}
 	c->handshaken = 1;
 	snprintf(c->peer, sizeof(c->peer), "%s", tls_conn_peer_name(c->tls));
-	log_info("link_up", "conn=%llu peer=%s", (unsigned long long)c->id,
-	    c->peer);
+	log_info("link_up", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
 	return 0;
 }
 
-/* Handles readiness on connection c. */
+/* Handles readiness on connection c (events 0: just pump and flush). */
 static void
 server_conn_event(struct server *s, struct conn *c, uint32_t events)
 {
@@ -356,15 +466,22 @@ server_conn_event(struct server *s, struct conn *c, uint32_t events)
 
 	if (c->closed)
 		return;
-	if (!c->handshaken && server_conn_handshake(c) != 0)
-		why = "handshake";
-	else if (c->handshaken && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+	if (!c->handshaken) {
+		if (server_conn_handshake(c) != 0)
+			why = "handshake";
+	} else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 	    server_conn_read(s, c) != 0)
 		why = tls_conn_error(c->tls)[0] ? tls_conn_error(c->tls) :
-		    "closed";
-	else if (c->handshaken && server_conn_flush(c) != 0)
+		    "closed by peer";
+	if (c->closed)
+		return;
+	if (why == NULL && c->handshaken && c->sess != NULL &&
+	    (events & EPOLLIN))
+		(void)link_session_pump(&c->sess->ls, &c->wire,
+		    clock_mono_ms());
+	if (why == NULL && c->handshaken && server_conn_flush(c) != 0)
 		why = tls_conn_error(c->tls);
-	if (why == NULL && c->out.len > SERVER_OUT_MAX)
+	if (why == NULL && c->wire.len > SERVER_WIRE_MAX)
 		why = "output backlog over limit";
 	if (why != NULL) {
 		server_conn_close(s, c, why);
@@ -392,25 +509,24 @@ server_accept(struct server *s)
 		}
 		c->id = ++s->next_conn_id;
 		frame_decoder_init(&c->dec, LIMIT_FRAME_BODY);
-		buf_init(&c->out, SERVER_OUT_MAX + FRAME_HDR_LEN +
+		buf_init(&c->wire, SERVER_WIRE_MAX + FRAME_HDR_LEN +
 		    LIMIT_FRAME_BODY);
+		c->next = s->conns;
+		s->conns = c;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = c->events = EPOLLIN;
 		ev.data.ptr = c;
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
 			server_conn_close(s, c, "epoll_ctl");
-			continue;
-		}
-		c->next = s->conns;
-		s->conns = c;
 	}
 	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		log_warn("accept", "error=\"%s\"", strerror(errno));
 }
 
 /*
- * Unlinks c and closes its socket.  The struct itself is freed after the
- * current batch of epoll events, which may still point at it.
+ * Unlinks c, detaches its session and closes its socket.  The struct is
+ * freed after the current batch of epoll events, which may still point at
+ * it.
  */
 static void
 server_conn_close(struct server *s, struct conn *c, const char *why)
@@ -425,13 +541,18 @@ server_conn_close(struct server *s, struct conn *c, const char *why)
 			break;
 		}
 	if (c->handshaken)
-		log_info("link_down", "conn=%llu peer=%s reason=\"%s\"",
-		    (unsigned long long)c->id, c->peer, why);
+		log_info("link_down", "conn=%" PRIu64 " peer=%s reason=\"%s\"",
+		    c->id, c->peer, why);
+	if (c->sess != NULL) {
+		c->sess->conn = NULL;
+		c->sess->away_ms = clock_mono_ms();
+		c->sess = NULL;
+	}
 	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, tls_conn_fd(c->tls), NULL);
 	tls_conn_free(c->tls);
 	c->tls = NULL;
 	frame_decoder_clear(&c->dec);
-	buf_clear(&c->out);
+	buf_clear(&c->wire);
 	c->closed = 1;
 	c->next = s->dead;
 	s->dead = c;
@@ -449,40 +570,106 @@ server_reap(struct server *s)
 	}
 }
 
-/* Finds the live connection with id, or NULL. */
-static struct conn *
-server_conn_find(struct server *s, uint64_t id)
-{
-	struct conn	*c;
-
-	for (c = s->conns; c != NULL; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
-}
-
-/* Sends the replies of finished database jobs. */
+/* Delivers the replies of finished database jobs to their sessions. */
 static void
 server_db_done(struct server *s)
 {
 	struct db_job	*j, *next;
-	struct conn	*c;
+	struct session	*sess;
 	uint64_t	 n;
 
 	while (read(s->cfg->db_done_fd, &n, sizeof(n)) == -1 && errno == EINTR)
 		continue;
 	for (j = db_take_done(s->cfg->db); j != NULL; j = next) {
 		next = j->next;
-		if ((c = server_conn_find(s, j->conn_id)) != NULL) {
+		sess = session_find(&s->sessions, j->client, j->epoch);
+		if (sess != NULL) {
+			(void)session_inflight_del(sess, j->req_no);
 			if (j->op == MSG_OP_STATUS)
 				server_status_fill(s, j->reply);
-			if (server_reply(c, j->req_id, j->reply) != 0)
-				server_conn_close(s, c, "reply too large");
-			else
-				server_conn_event(s, c, 0);
+			server_push_reply(s, sess, j->req_no, j->reply);
 		}
 		db_job_free(j);
 	}
+}
+
+/*
+ * Timers: retransmissions, bare acks and fault-injected cuts of every
+ * connected session.  Returns the milliseconds until the next one (at most
+ * one second, so that expiry and draining are checked regularly).
+ */
+static int
+server_timers(struct server *s)
+{
+	struct session	*sess;
+	int64_t		 now = clock_mono_ms(), next, wait = 1000;
+
+	for (sess = s->sessions.head; sess != NULL; sess = sess->next) {
+		if (sess->conn == NULL)
+			continue;
+		if (link_session_should_cut(&sess->ls, now)) {
+			server_conn_close(s, sess->conn, "fault injection cut");
+			continue;
+		}
+		next = link_session_next_ms(&sess->ls, now);
+		if (next != -1 && next <= now) {
+			server_pump(s, sess);
+			next = link_session_next_ms(&sess->ls, now);
+		}
+		if (next != -1 && next - now < wait)
+			wait = next - now > 0 ? next - now : 1;
+	}
+	(void)session_expire(&s->sessions, now);
+	return (int)wait;
+}
+
+/*
+ * Returns non-zero once a drain may end: no request in flight and every
+ * connected session's replies acknowledged, or the deadline passed.
+ */
+static int
+server_drained(struct server *s)
+{
+	struct session	*sess;
+
+	if (clock_mono_ms() >= s->drain_until)
+		return 1;
+	for (sess = s->sessions.head; sess != NULL; sess = sess->next)
+		if (sess->ninflight > 0 ||
+		    (sess->conn != NULL && sess->ls.out.count > 0))
+			return 0;
+	return 1;
+}
+
+/* Starts draining: stop accepting; requests already taken go on. */
+static void
+server_drain_begin(struct server *s)
+{
+	if (s->drain_until != 0)
+		return;
+	s->drain_until = clock_mono_ms() + s->cfg->drain_ms;
+	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+	close(s->lfd);
+	s->lfd = -1;
+	log_info("draining", "deadline_ms=%d", s->cfg->drain_ms);
+}
+
+/* Ends a drain: a CLOSE with the drain flag on every link, flushed. */
+static void
+server_drain_end(struct server *s)
+{
+	struct frame_hdr	 h;
+	struct conn		*c;
+
+	memset(&h, 0, sizeof(h));
+	h.version = FRAME_VERSION;
+	h.type = FRAME_CLOSE;
+	h.flags = FRAME_F_DRAIN;
+	for (c = s->conns; c != NULL; c = c->next)
+		if (c->sess != NULL &&
+		    frame_append(&c->wire, &h, NULL, 0) == 0)
+			(void)server_conn_flush(c);
+	s->stop = 1;
 }
 
 /* Registers fd for input with data.u64 = tag. */
@@ -535,6 +722,7 @@ server_close(struct server *s)
 	while (s->conns != NULL)
 		server_conn_close(s, s->conns, "shutdown");
 	server_reap(s);
+	session_table_clear(&s->sessions);
 	if (s->lfd != -1)
 		close(s->lfd);
 	if (s->sfd != -1)
@@ -543,8 +731,41 @@ server_close(struct server *s)
 		close(s->ep);
 }
 
+/* Picks this incarnation's epoch: random, positive, never 0. */
+static int64_t
+server_new_epoch(void)
+{
+	uint64_t	 r = 0;
+
+	while (getrandom(&r, sizeof(r), 0) != sizeof(r) ||
+	    (r & INT64_MAX) == 0)
+		continue;
+	return (int64_t)(r & INT64_MAX);
+}
+
+/* Handles one batch of epoll events. */
+static void
+server_events(struct server *s, struct epoll_event *evs, int n)
+{
+	struct signalfd_siginfo	 si;
+	int			 i;
+
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.u64 == TAG_LISTEN)
+			server_accept(s);
+		else if (evs[i].data.u64 == TAG_SIGNAL) {
+			while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
+				continue;
+			server_drain_begin(s);
+		} else if (evs[i].data.u64 == TAG_DB)
+			server_db_done(s);
+		else
+			server_conn_event(s, evs[i].data.ptr, evs[i].events);
+	}
+}
+
 /*
- * Runs the event loop until SIGTERM or SIGINT.  Returns 0 on a clean stop,
+ * Runs the event loop until a drain finishes.  Returns 0 on a clean stop,
  * -1 (logged) if the loop could not start.
  */
 int
@@ -552,32 +773,31 @@ server_run(const struct server_cfg *cfg)
 {
 	struct server		 s;
 	struct epoll_event	 evs[SERVER_EVENTS];
-	int			 i, n, rc = -1;
+	int			 n, wait = 0, rc = -1;
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.ep = s.lfd = s.sfd = -1;
 	s.started_ms = clock_real_ms();
+	s.epoch = server_new_epoch();
+	session_table_init(&s.sessions, &cfg->fault);
 	if (server_open(&s) != 0)
 		goto out;
+	log_info("started", "epoch=%" PRId64, s.epoch);
 	while (!s.stop) {
-		n = epoll_wait(s.ep, evs, SERVER_EVENTS, -1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.u64 == TAG_LISTEN)
-				server_accept(&s);
-			else if (evs[i].data.u64 == TAG_SIGNAL)
-				s.stop = 1;
-			else if (evs[i].data.u64 == TAG_DB)
-				server_db_done(&s);
-			else
-				server_conn_event(&s, evs[i].data.ptr,
-				    evs[i].events);
+		n = epoll_wait(s.ep, evs, SERVER_EVENTS, wait);
+		if (n == -1 && errno != EINTR) {
+			log_error("epoll_wait", "error=\"%s\"", strerror(errno));
+			goto out;
 		}
+		if (n > 0)
+			server_events(&s, evs, n);
+		wait = server_timers(&s);
 		server_reap(&s);
+		if (s.drain_until != 0 && server_drained(&s))
+			server_drain_end(&s);
 	}
-	log_info("stopping", "reason=signal");
+	log_info("stopped", "reason=drained");
 	rc = 0;
 out:
 	server_close(&s);

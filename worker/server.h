@@ -1,24 +1,33 @@
 /*
  * abc-worker's event loop: accepts abc-web links (TLS 1.3, client
- * certificates required), decodes frames, dispatches requests to the
- * database thread or answers them at once, and writes replies.  One thread,
- * epoll, non-blocking sockets; SIGTERM/SIGINT arrive through a signalfd.
+ * certificates required), keeps one session per abc-web process across
+ * reconnects (worker/session.h), delivers requests exactly once to the
+ * database thread or answers them at once, broadcasts notices, and drains
+ * on SIGTERM: no new requests, in-flight ones finish and are delivered,
+ * then every link gets a CLOSE and the loop returns.  One thread, epoll,
+ * non-blocking sockets; signals arrive through a signalfd.
  *
- * Ownership: the server borrows ctx, db and btc for its whole life.
+ * Ownership: the server borrows everything in its config.
  */
 #ifndef ABC_SERVER_H
 #define ABC_SERVER_H
+
+#include <stddef.h>
+
+#include "link.h"
 
 struct tls_ctx;
 struct db;
 struct btc;
 
 struct server_cfg {
-	const char	*listen;	/* "host:port" */
-	struct tls_ctx	*tls;		/* borrowed */
-	struct db	*db;		/* borrowed */
-	struct btc	*btc;		/* borrowed */
-	int		 db_done_fd;	/* eventfd the db thread writes */
+	const char		*listen;	/* "host:port" */
+	struct tls_ctx		*tls;		/* borrowed */
+	struct db		*db;		/* borrowed */
+	struct btc		*btc;		/* borrowed */
+	int			 db_done_fd;	/* eventfd the db thread writes */
+	struct link_fault	 fault;		/* off unless configured */
+	int			 drain_ms;	/* longest drain before giving up */
 };
 
 int	server_run(const struct server_cfg *cfg);

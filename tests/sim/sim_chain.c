@@ -376,7 +376,7 @@ sim_chain_save(struct sim_chain *c)
 	const char		*text;
 	char			*tmp;
 	size_t			 i, n;
-	int			 fd, rc;
+	int			 fd, rc, saved_errno;
 
 	root = json_object_new_object();
 	arr = json_object_new_array_ext((int)c->nblocks);
@@ -401,16 +401,21 @@ sim_chain_save(struct sim_chain *c)
 	tmp = xmalloc(n);
 	(void)snprintf(tmp, n, "%s.tmp", c->path);
 	rc = -1;
+	saved_errno = 0;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
+	if (fd == -1) {
+		saved_errno = errno;
 		goto out;
+	}
 	if (write_all(fd, text, strlen(text)) == -1 ||
 	    write_all(fd, "\n", 1) == -1 || fsync(fd) == -1) {
+		saved_errno = errno;
 		(void)close(fd);
 		(void)unlink(tmp);
 		goto out;
 	}
 	if (close(fd) == -1 || rename(tmp, c->path) == -1) {
+		saved_errno = errno;
 		(void)unlink(tmp);
 		goto out;
 	}
@@ -418,8 +423,8 @@ sim_chain_save(struct sim_chain *c)
 	rc = 0;
 out:
 	if (rc == -1)
-		sim_log("error", "chain_save", "path=%s errno=%d reason=%s",
-		    c->path, errno, strerror(errno));
+		sim_log("error", "chain_save", "path=%s errno=%d reason=\"%s\"",
+		    c->path, saved_errno, strerror(saved_errno));
 	free(tmp);
 	json_object_put(root);
 	return rc;
