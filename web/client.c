@@ -276,6 +276,8 @@ client_reply(struct client *cl, const struct frame_hdr *h,
 		pthread_cond_signal(&w->cond);
 		return;
 	}
+	/* Its caller gave up (timed out): the outcome shows on reload. */
+	cl->stats.orphans++;
 }
 
 /*

@@ -47,6 +47,7 @@ struct client_stats {
 	uint64_t	 connects;	/* sessions started or resumed */
 	uint64_t	 revalidations;	/* notice gaps and fresh sessions */
 	size_t		 queued;	/* requests without a reply yet */
+	uint64_t	 orphans;	/* replies nobody waited for */
 	char		 detail[160];	/* why it is down, or the peer */
 };
 

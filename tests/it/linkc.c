@@ -1,0 +1,330 @@
+/*
+ * abc-linkc: drives abc-worker through web/client.c the way abc-web does,
+ * for the link's torture, drain and benchmark runs.  Several independent
+ * clients (each its own epoch, as separate abc-web processes would be),
+ * several caller threads each, a total number of requests or a duration,
+ * optionally at a fixed offered rate.  Prints one summary line and exits
+ * non-zero unless every request got exactly one reply.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "clock.h"
+#include "conf.h"
+#include "link.h"
+#include "log.h"
+#include "msg.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+struct opts {
+	const char	*worker, *ca, *cert, *key, *prefix;
+	enum msg_op	 op;
+	int		 clients, threads, timeout_ms, size, keys;
+	long		 total;		/* requests in all */
+	long		 rate;		/* offered requests/s in all, 0 = max */
+};
+
+struct run {
+	const struct opts *o;
+	struct client	**cl;
+	pthread_mutex_t	 lock;
+	long		 next;		/* next request index to take */
+	long		 ok, errors, timeouts;
+	int64_t		*lat_us;	/* one per request */
+	int64_t		 t0_us;
+};
+
+static int64_t
+now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Builds request i. */
+static struct json_object *
+linkc_request(const struct opts *o, long i)
+{
+	struct json_object	*req;
+	char			 key[80], *pad;
+
+	req = msg_request_new(o->op);
+	if (o->op == MSG_OP_COUNTER_ADD) {
+		snprintf(key, sizeof(key), "%s%ld", o->prefix, i % o->keys);
+		json_object_object_add(req, "key", json_object_new_string(key));
+		json_object_object_add(req, "n", json_object_new_int64(1));
+	} else if (o->op == MSG_OP_ECHO) {
+		pad = xmalloc((size_t)o->size + 1);
+		memset(pad, 'x', (size_t)o->size);
+		pad[o->size] = '\0';
+		json_object_object_add(req, "data", json_object_new_string(pad));
+		free(pad);
+	} else
+		json_object_object_add(req, "kind",
+		    json_object_new_string("test"));
+	return req;
+}
+
+/* Takes the next request index, or -1 when all are taken. */
+static long
+linkc_take(struct run *r)
+{
+	long	 i;
+
+	pthread_mutex_lock(&r->lock);
+	i = r->next < r->o->total ? r->next++ : -1;
+	pthread_mutex_unlock(&r->lock);
+	return i;
+}
+
+/* Sleeps until request i's slot at the offered rate. */
+static void
+linkc_pace(const struct run *r, long i)
+{
+	int64_t		 due, now;
+
+	if (r->o->rate <= 0)
+		return;
+	due = r->t0_us + (int64_t)((double)i * 1e6 / (double)r->o->rate);
+	if ((now = now_us()) < due)
+		usleep((useconds_t)(due - now));
+}
+
+static void *
+linkc_thread(void *arg)
+{
+	struct run		*r = ((void **)arg)[0];
+	struct client		*cl = ((void **)arg)[1];
+	struct json_object	*req, *rep;
+	enum app_err		 e;
+	int64_t			 t;
+	long			 i;
+	int			 ok;
+
+	while ((i = linkc_take(r)) != -1) {
+		linkc_pace(r, i);
+		req = linkc_request(r->o, i);
+		t = now_us();
+		e = client_call(cl, req, r->o->timeout_ms, 0, &rep);
+		r->lat_us[i] = now_us() - t;
+		json_object_put(req);
+		ok = 0;
+		if (e == APP_OK) {
+			(void)msg_get_bool(rep, "ok", &ok);
+			json_object_put(rep);
+		}
+		pthread_mutex_lock(&r->lock);
+		if (e == APP_ETIMEDOUT)
+			r->timeouts++;
+		else if (e != APP_OK || !ok)
+			r->errors++;
+		else
+			r->ok++;
+		pthread_mutex_unlock(&r->lock);
+	}
+	free(arg);
+	return NULL;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t	 x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: abc-linkc -w host:port --ca F --cert F "
+	    "--key F [-c clients] [-t threads] [-n requests] [-r rate] "
+	    "[--op echo|counter_add|broadcast] [--size B] [--prefix P] "
+	    "[--keys K] [--timeout-ms MS]\n");
+	exit(2);
+}
+
+/* Parses a non-negative decimal option value or exits. */
+static long
+linkc_num(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		usage();
+	return v;
+}
+
+static void
+linkc_opts(int argc, char *argv[], struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "ca", required_argument, NULL, 'A' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "op", required_argument, NULL, 'o' },
+		{ "size", required_argument, NULL, 's' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->clients = 1;
+	o->threads = 8;
+	o->total = 1000;
+	o->op = MSG_OP_ECHO;
+	o->size = 100;
+	o->prefix = "t";
+	o->keys = 10;
+	o->timeout_ms = 120000;
+	while ((ch = getopt_long(argc, argv, "w:c:t:n:r:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'w': o->worker = optarg; break;
+		case 'A': o->ca = optarg; break;
+		case 'C': o->cert = optarg; break;
+		case 'K': o->key = optarg; break;
+		case 'c': o->clients = (int)linkc_num(optarg); break;
+		case 't': o->threads = (int)linkc_num(optarg); break;
+		case 'n': o->total = linkc_num(optarg); break;
+		case 'r': o->rate = linkc_num(optarg); break;
+		case 's': o->size = (int)linkc_num(optarg); break;
+		case 'p': o->prefix = optarg; break;
+		case 'k': o->keys = (int)linkc_num(optarg); break;
+		case 'T': o->timeout_ms = (int)linkc_num(optarg); break;
+		case 'o':
+			if (msg_op_parse(optarg, &o->op) != 0)
+				usage();
+			break;
+		default: usage();
+		}
+	}
+	if (o->worker == NULL || o->ca == NULL || o->cert == NULL ||
+	    o->key == NULL || o->clients < 1 || o->threads < 1 ||
+	    o->total < 1 || o->size < 0 || o->size > 512 * 1024 ||
+	    o->keys < 1 || o->timeout_ms < 1)
+		usage();
+}
+
+/* Starts the clients; exits on a bad certificate or address. */
+static struct client **
+linkc_clients(const struct opts *o, struct tls_ctx **tls)
+{
+	struct client_cfg	 cfg;
+	struct client		**cl;
+	char			 err[256];
+	int			 i;
+
+	*tls = tls_ctx_new(TLS_CLIENT, o->ca, o->cert, o->key, err,
+	    sizeof(err));
+	if (*tls == NULL) {
+		fprintf(stderr, "abc-linkc: %s\n", err);
+		exit(1);
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.worker = o->worker;
+	cfg.tls = *tls;
+	if (link_fault_from_env(&cfg.fault, getenv("ABC_FAULT_DROP_PCT"),
+	    getenv("ABC_FAULT_DELAY_MS"), getenv("ABC_FAULT_CUT_MS"),
+	    (uint64_t)getpid()) != 0) {
+		fprintf(stderr, "abc-linkc: bad ABC_FAULT_* setting\n");
+		exit(1);
+	}
+	cl = xcalloc((size_t)o->clients, sizeof(*cl));
+	for (i = 0; i < o->clients; i++) {
+		cfg.fault.rng += 0x9e3779b97f4a7c15ULL;
+		if ((cl[i] = client_start(&cfg)) == NULL)
+			exit(1);
+	}
+	return cl;
+}
+
+/* Prints the summary line; returns the exit status. */
+static int
+linkc_report(struct run *r, int64_t elapsed_us)
+{
+	struct client_stats	 st;
+	uint64_t		 orphans = 0, connects = 0, reval = 0;
+	const struct opts	*o = r->o;
+	int			 i;
+
+	for (i = 0; i < o->clients; i++) {
+		client_stats(r->cl[i], &st);
+		orphans += st.orphans;
+		connects += st.connects;
+		reval += st.revalidations;
+	}
+	qsort(r->lat_us, (size_t)o->total, sizeof(int64_t), cmp_i64);
+	printf("linkc op=%s sent=%ld replies_ok=%ld errors=%ld timeouts=%ld "
+	    "orphans=%" PRIu64 " connects=%" PRIu64 " revalidations=%" PRIu64
+	    " elapsed_ms=%lld rps=%.0f p50_us=%lld p99_us=%lld max_us=%lld\n",
+	    msg_op_name(o->op), o->total, r->ok, r->errors, r->timeouts,
+	    orphans, connects, reval, (long long)(elapsed_us / 1000),
+	    (double)o->total * 1e6 / (double)(elapsed_us ? elapsed_us : 1),
+	    (long long)r->lat_us[o->total / 2],
+	    (long long)r->lat_us[o->total * 99 / 100],
+	    (long long)r->lat_us[o->total - 1]);
+	return r->ok == o->total && orphans == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	 o;
+	struct run	 r;
+	struct tls_ctx	*tls;
+	pthread_t	*tids;
+	void		**arg;
+	int		 i, n, rc;
+	int64_t		 t1;
+
+	linkc_opts(argc, argv, &o);
+	log_init("abc-linkc", getenv("ABC_LOG_DEBUG") ? LOG_LVL_DEBUG :
+	    LOG_LVL_WARN);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&r, 0, sizeof(r));
+	r.o = &o;
+	r.lat_us = xcalloc((size_t)o.total, sizeof(int64_t));
+	pthread_mutex_init(&r.lock, NULL);
+	r.cl = linkc_clients(&o, &tls);
+	n = o.clients * o.threads;
+	tids = xcalloc((size_t)n, sizeof(*tids));
+	r.t0_us = now_us();
+	for (i = 0; i < n; i++) {
+		arg = xcalloc(2, sizeof(void *));
+		arg[0] = &r;
+		arg[1] = r.cl[i % o.clients];
+		if (pthread_create(&tids[i], NULL, linkc_thread, arg) != 0)
+			exit(1);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(tids[i], NULL);
+	t1 = now_us();
+	/* Let late duplicates, if any, arrive and be counted as orphans. */
+	usleep(300 * 1000);
+	rc = linkc_report(&r, t1 - r.t0_us);
+	for (i = 0; i < o.clients; i++)
+		client_stop(r.cl[i]);
+	free(r.cl);
+	free(tids);
+	free(r.lat_us);
+	tls_ctx_free(tls);
+	return rc;
+}
