@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "frame.h"
+#include "limits.h"
 #include "link.h"
 #include "xmalloc.h"
 
@@ -93,8 +94,8 @@ link_out_full(const struct link_out *o, size_t len)
 /*
  * Appends a message with the next id (stored in *id when id != NULL).
  * keep: stays in the log after the peer's ack, until removed by ref (a
- * request waiting for its reply).  Returns 0, or -1 when the log is full:
- * the caller applies back-pressure.
+ * request waiting for its reply).  Returns 0, or -1 when the body is over
+ * LIMIT_FRAME_BODY or the log is full: the caller applies back-pressure.
  */
 int
 link_out_push(struct link_out *o, uint8_t type, uint64_t ref,
@@ -102,7 +103,7 @@ link_out_push(struct link_out *o, uint8_t type, uint64_t ref,
 {
 	struct link_msg	*m;
 
-	if (link_out_full(o, len))
+	if (len > LIMIT_FRAME_BODY || link_out_full(o, len))
 		return -1;
 	m = xcalloc(1, sizeof(*m));
 	m->id = ++o->last_id;
@@ -155,8 +156,8 @@ link_acked(uint64_t cum, uint64_t sack, uint64_t id)
 
 /*
  * Applies the peer's cumulative ack and bitmap.  Acked messages are freed,
- * except kept ones, which are only marked.  Acks for ids never sent are
- * ignored.  Returns how many messages became acked.
+ * except kept ones, which are only marked.  Acks for ids never handed out
+ * are ignored.  Returns how many messages became acked.
  */
 size_t
 link_out_ack(struct link_out *o, uint64_t cum, uint64_t sack)
@@ -346,6 +347,26 @@ link_session_connected(struct link_session *s, int64_t now_ms)
 	link_out_rewind(&s->out);
 	s->cut_at_ms = cut == 0 ? 0 : now_ms + cut / 2 +
 	    (int64_t)(link_fault_rand(&s->fault) % (cut + 1));
+}
+
+/*
+ * Resume negotiation, the same at both ends once HELLOs are exchanged.
+ * fresh: the peer is a new incarnation or forgot us, so nothing it had
+ * counts: our log is renumbered from 1 and resent whole (kept requests
+ * included) and we expect its ids from 1 again.  Otherwise peer_rx (the
+ * last id the peer got from us) acknowledges what it has, and only the
+ * rest is resent.
+ */
+void
+link_session_resume(struct link_session *s, int fresh, uint64_t peer_rx,
+    int64_t now_ms)
+{
+	if (fresh) {
+		link_out_renumber(&s->out);
+		link_rx_init(&s->rx, 0);
+	} else
+		(void)link_out_ack(&s->out, peer_rx, 0);
+	link_session_connected(s, now_ms);
 }
 
 /*

@@ -113,6 +113,8 @@ int	link_session_pump(struct link_session *s, struct buf *wire,
 int64_t	link_session_next_ms(const struct link_session *s, int64_t now_ms);
 int	link_session_should_cut(struct link_session *s, int64_t now_ms);
 void	link_session_connected(struct link_session *s, int64_t now_ms);
+void	link_session_resume(struct link_session *s, int fresh,
+	    uint64_t peer_rx, int64_t now_ms);
 
 /* Fault injection settings. */
 int	link_fault_from_env(struct link_fault *f, const char *drop_pct,

@@ -101,6 +101,7 @@ msg_parse(const uint8_t *body, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "json_tokener_new_ex failed");
 		return NULL;
 	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, (const char *)body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (obj == NULL || jerr != json_tokener_success ||

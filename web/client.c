@@ -239,14 +239,10 @@ client_hello(struct client *cl, const struct frame_hdr *h,
 		return -1;
 	pthread_mutex_lock(&cl->lock);
 	*fresh = !in.resumed || in.epoch != cl->peer_epoch;
-	if (*fresh) {
-		link_out_renumber(&cl->ls.out);
-		link_rx_init(&cl->ls.rx, 0);
-		cl->peer_epoch = in.epoch;
-	} else
-		(void)link_out_ack(&cl->ls.out, (uint64_t)in.rx, 0);
-	cl->notice_seq = in.notice_seq;
-	link_session_connected(&cl->ls, clock_mono_ms());
+	cl->peer_epoch = in.epoch;
+	if (*fresh)	/* on resume, queued notices still come in order */
+		cl->notice_seq = in.notice_seq;
+	link_session_resume(&cl->ls, *fresh, (uint64_t)in.rx, clock_mono_ms());
 	cl->stats.connects++;
 	pthread_mutex_unlock(&cl->lock);
 	cl->hello_done = 1;

@@ -114,6 +114,7 @@ btc_parse_response(const char *body, size_t len, long http_status,
 		    "authentication failed" : "empty or oversized body");
 	if ((tok = json_tokener_new_ex(LIMIT_JSON_DEPTH)) == NULL)
 		return btc_fail(out, 0, "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, body, (int)len);
 	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(root, json_type_object)) {

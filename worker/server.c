@@ -351,13 +351,8 @@ server_hello(struct server *s, struct conn *c, const struct frame_hdr *h,
 	out.resumed = sess != NULL && in.peer_epoch == s->epoch;
 	if (sess == NULL)
 		sess = session_create(&s->sessions, c->peer, in.epoch);
-	else if (!out.resumed) {
-		link_session_clear(&sess->ls);
-		link_session_init(&sess->ls, SESSION_OUT_COUNT,
-		    SESSION_OUT_BYTES, &s->sessions.fault);
-	}
-	if (out.resumed)
-		(void)link_out_ack(&sess->ls.out, (uint64_t)in.rx, 0);
+	link_session_resume(&sess->ls, !out.resumed, (uint64_t)in.rx,
+	    clock_mono_ms());
 	sess->conn = c;
 	c->sess = sess;
 	out.epoch = s->epoch;
@@ -371,7 +366,6 @@ server_hello(struct server *s, struct conn *c, const struct frame_hdr *h,
 	rc = msg_hello_encode(&out, &rb) == 0 &&
 	    frame_append(&c->wire, &rh, rb.data, rb.len) == 0 ? 0 : -1;
 	buf_clear(&rb);
-	link_session_connected(&sess->ls, clock_mono_ms());
 	log_info("session", "client=%s epoch=%" PRId64 " resumed=%d", c->peer,
 	    in.epoch, out.resumed);
 	return rc;

@@ -123,8 +123,8 @@ fuzz_frame(struct link_session *s, const struct frame_hdr *h,
 	case FRAME_REQUEST:
 		if (v != LINK_RX_NEW)
 			break;
-		len = snprintf(reply, sizeof(reply), "{\"ok\":true,\"id\":%llu}",
-		    (unsigned long long)h->id);
+		len = snprintf(reply, sizeof(reply),
+		    "{\"ok\":true,\"id\":%llu}", (unsigned long long)h->id);
 		(void)link_out_push(&s->out, FRAME_REPLY, h->id, reply,
 		    (size_t)len, 0, NULL);
 		break;

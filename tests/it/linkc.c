@@ -32,6 +32,7 @@ struct opts {
 	int		 clients, threads, timeout_ms, size, keys;
 	long		 total;		/* requests in all */
 	long		 rate;		/* offered requests/s in all, 0 = max */
+	long		 watch_ms;	/* only print notices for this long */
 };
 
 struct run {
@@ -152,7 +153,7 @@ usage(void)
 	fprintf(stderr, "usage: abc-linkc -w host:port --ca F --cert F "
 	    "--key F [-c clients] [-t threads] [-n requests] [-r rate] "
 	    "[--op echo|counter_add|broadcast] [--size B] [--prefix P] "
-	    "[--keys K] [--timeout-ms MS]\n");
+	    "[--keys K] [--timeout-ms MS] [--watch-ms MS]\n");
 	exit(2);
 }
 
@@ -182,6 +183,7 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "keys", required_argument, NULL, 'k' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ "watch-ms", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch;
@@ -209,6 +211,7 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		case 'p': o->prefix = optarg; break;
 		case 'k': o->keys = (int)linkc_num(optarg); break;
 		case 'T': o->timeout_ms = (int)linkc_num(optarg); break;
+		case 'W': o->watch_ms = linkc_num(optarg); break;
 		case 'o':
 			if (msg_op_parse(optarg, &o->op) != 0)
 				usage();
@@ -284,6 +287,37 @@ linkc_report(struct run *r, int64_t elapsed_us)
 	return r->ok == o->total && orphans == 0 ? 0 : 1;
 }
 
+/* Prints every notice as it arrives (link thread). */
+static void
+linkc_print_notice(void *arg, const char *kind, int64_t seq)
+{
+	(void)arg;
+	printf("notice kind=%s seq=%lld t_ms=%lld\n", kind, (long long)seq,
+	    (long long)clock_mono_ms());
+	fflush(stdout);
+}
+
+/* --watch-ms: one client that only listens, then reports. */
+static int
+linkc_watch(const struct opts *o)
+{
+	struct client_stats	 st;
+	struct client		**cl;
+	struct tls_ctx		*tls;
+
+	cl = linkc_clients(o, &tls);
+	(void)client_subscribe(cl[0], linkc_print_notice, NULL);
+	usleep((useconds_t)o->watch_ms * 1000);
+	client_stats(cl[0], &st);
+	printf("watch connects=%llu revalidations=%llu up=%d\n",
+	    (unsigned long long)st.connects,
+	    (unsigned long long)st.revalidations, st.up);
+	client_stop(cl[0]);
+	free(cl);
+	tls_ctx_free(tls);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -299,6 +333,8 @@ main(int argc, char *argv[])
 	log_init("abc-linkc", getenv("ABC_LOG_DEBUG") ? LOG_LVL_DEBUG :
 	    LOG_LVL_WARN);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.watch_ms > 0)
+		return linkc_watch(&o);
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
 	r.lat_us = xcalloc((size_t)o.total, sizeof(int64_t));

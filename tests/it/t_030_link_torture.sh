@@ -12,24 +12,33 @@ TOTAL="${TORTURE_REQUESTS:-20000}"
 PORT=$((ABC_LINK_PORT + 2))
 PREFIX="torture$$_"
 WLOG="$ABC_LOG/torture-worker.log"
-WPID=""
 
+PIDFILE="$IT_TMP/worker.pid"
+
+# The worker's pid lives in a file: the killer restarts it from a subshell.
 start_worker() {
     ABC_LISTEN="127.0.0.1:$PORT" ABC_FAULT_DROP_PCT=10 ABC_FAULT_CUT_MS=400 \
         "$ABC_BUILD/worker/abc-worker" -c "$ABC_STATE/worker.conf" >>"$WLOG" 2>&1 &
-    WPID=$!
+    echo $! >"$PIDFILE"
 }
-stop_worker() { [[ -n "$WPID" ]] && kill -9 "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null || true; }
+stop_worker() {
+    [[ -s "$PIDFILE" ]] && kill -9 "$(cat "$PIDFILE")" 2>/dev/null || true
+    rm -rf "$IT_TMP"
+}
 trap stop_worker EXIT
 
+if abc_tcp_open 127.0.0.1 "$PORT"; then
+    echo "port $PORT is taken: a worker from an earlier run is still alive" >&2
+    exit 1
+fi
 start_worker
+wait_until 5 abc_tcp_open 127.0.0.1 "$PORT"
 # Kill the worker with SIGKILL every 4-7 s while the clients run.
 killer() {
     local kills=0
     while :; do
         sleep "$((4 + RANDOM % 4))"
-        kill -9 "$WPID" 2>/dev/null || return 0
-        wait "$WPID" 2>/dev/null || true
+        kill -9 "$(cat "$PIDFILE")" 2>/dev/null || return 0
         kills=$((kills + 1))
         echo "killed abc-worker with SIGKILL ($kills)" >>"$IT_TMP/kills"
         sleep 0.3

@@ -28,11 +28,11 @@
 struct sim_block {
 	char		 hash[65];	/* lowercase hex, NUL-terminated */
 	int64_t		 time;		/* block time, seconds since epoch */
-	char		*address;	/* owned coinbase address, "" for genesis */
+	char		*address;	/* owned; "" for genesis */
 };
 
 struct sim_chain {
-	char			*path;		/* owned: <datadir>/chain.json */
+	char			*path;		/* owned file path */
 	struct sim_block	*blocks;	/* owned array, nblocks used */
 	size_t			 nblocks;
 	size_t			 cap;
@@ -381,7 +381,8 @@ sim_chain_save(struct sim_chain *c)
 	root = json_object_new_object();
 	arr = json_object_new_array_ext((int)c->nblocks);
 	json_object_object_add(root, "format", json_object_new_int(1));
-	json_object_object_add(root, "chain", json_object_new_string("regtest"));
+	json_object_object_add(root, "chain",
+	    json_object_new_string("regtest"));
 	for (i = 0; i < c->nblocks; i++) {
 		b = json_object_new_object();
 		json_object_object_add(b, "height",

@@ -341,7 +341,7 @@ sim_http_parse(const char *buf, size_t len, struct sim_http_req *req)
 	return SIM_HTTP_DONE;
 }
 
-/* True if the request method is exactly "method" (methods are case-sensitive). */
+/* True if the method is exactly "method" (methods are case-sensitive). */
 int
 sim_http_method_is(const struct sim_http_req *req, const char *method)
 {

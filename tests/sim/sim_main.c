@@ -175,7 +175,8 @@ parse_args(int argc, char *argv[], struct config *cf)
 		case 'c': cookie = optarg; break;
 		case 'A': cf->allow_nonloopback = 1; break;
 		case 'w':
-			if (parse_num(optarg, 0, SIM_RPC_MAX_WARMUP, &n) == -1) {
+			if (parse_num(optarg, 0, SIM_RPC_MAX_WARMUP,
+			    &n) == -1) {
 				fprintf(stderr, "--warmup: 0..%d seconds\n",
 				    SIM_RPC_MAX_WARMUP);
 				exit(1);
@@ -558,7 +559,8 @@ conn_process(struct conn *c)
 			if (req.head_len > 0 && req.expect_continue &&
 			    !c->continue_sent) {
 				sim_buf_printf(&c->out,
-				    "HTTP/1.%d 100 Continue\r\n\r\n", req.minor);
+				    "HTTP/1.%d 100 Continue\r\n\r\n",
+				    req.minor);
 				c->continue_sent = 1;
 			}
 			if (c->peer_eof)

@@ -186,8 +186,8 @@ static struct json_object *reply_obj(struct json_object *result,
 		    const struct rpc_err *err, const struct rpc_call *call);
 static void	reply_json(struct sim_rpc_reply *out, int status,
 		    struct json_object *obj);
-static void	reply_error(struct sim_rpc_reply *out, const struct rpc_err *err,
-		    const struct rpc_call *call);
+static void	reply_error(struct sim_rpc_reply *out,
+		    const struct rpc_err *err, const struct rpc_call *call);
 static void	handle_single(struct sim_rpc *rpc, struct json_object *req,
 		    struct rpc_call *call, struct sim_rpc_reply *out);
 static void	handle_batch(struct sim_rpc *rpc, struct json_object *req,
@@ -390,8 +390,8 @@ params_named(const struct rpc_method *m, struct json_object *obj,
 		}
 		pos = json_object_new_array();
 		for (i = 0; i < nargs; i++)
-			json_object_array_add(pos,
-			    json_object_get(json_object_array_get_idx(args, i)));
+			json_object_array_add(pos, json_object_get(
+			    json_object_array_get_idx(args, i)));
 		for (i = nargs; i < json_object_array_length(arr); i++)
 			json_object_array_add(pos,
 			    json_object_get(json_object_array_get_idx(arr, i)));
@@ -947,8 +947,10 @@ sim_rpc_handle(struct sim_rpc *rpc, const struct sim_http_req *req,
 	char			*wallet;
 
 	wallet = NULL;
-	if (!sim_http_method_is(req, "GET") && !sim_http_method_is(req, "POST") &&
-	    !sim_http_method_is(req, "HEAD") && !sim_http_method_is(req, "PUT")) {
+	if (!sim_http_method_is(req, "GET") &&
+	    !sim_http_method_is(req, "POST") &&
+	    !sim_http_method_is(req, "HEAD") &&
+	    !sim_http_method_is(req, "PUT")) {
 		out->status = 405;
 		return;
 	}

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "frame.h"
+#include "limits.h"
 #include "link.h"
 
 #define T0		1000	/* simulated clock start (0 means "unsent") */
@@ -1197,6 +1198,42 @@ test_link_session_wire_full(void)
 	buf_clear(&wire);
 }
 
+/*
+ * A body larger than LIMIT_FRAME_BODY must be refused at push time: a
+ * frame the pump can never write would stall every message behind it.
+ */
+static void
+test_link_out_push_oversize_body(void)
+{
+	struct link_session	 s;
+	struct buf		 wire;
+	uint8_t			*big;
+	size_t			 n;
+
+	big = calloc(1, LIMIT_FRAME_BODY + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	buf_init(&wire, 0);
+	link_session_init(&s, 10, 4 * LIMIT_FRAME_BODY, NULL);
+	/* Refused like a full log: the caller has to cope. */
+	CU_ASSERT_EQUAL(link_out_push(&s.out, FRAME_REPLY, 1, big,
+	    LIMIT_FRAME_BODY + 1, 0, NULL), -1);
+	CU_ASSERT_EQUAL(link_out_push(&s.out, FRAME_REPLY, 2, "{}", 2, 0,
+	    NULL), 0);
+	/* Whatever happened to the big one, the small one goes out. */
+	(void)link_session_pump(&s, &wire, T0);
+	n = decode_wire(&wire);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(got[0].h.ref, 2);
+	CU_ASSERT_NOT_EQUAL(link_session_next_ms(&s, T0 + 1), T0 + 1);
+	/* The largest legal body is fine. */
+	CU_ASSERT_EQUAL(link_out_push(&s.out, FRAME_REPLY, 3, big,
+	    LIMIT_FRAME_BODY, 0, NULL), 0);
+	CU_ASSERT_EQUAL(link_session_pump(&s, &wire, T0 + 2), 1);
+	link_session_clear(&s);
+	buf_clear(&wire);
+	free(big);
+}
+
 /* ---- two sessions over a lossy, reordering network ---- */
 
 #define SIM_MSGS	2000
@@ -1508,6 +1545,8 @@ main(void)
 		    test_link_out_remove_ref_unknown },
 		{ "test_link_out_rewind", test_link_out_rewind },
 		{ "test_link_out_renumber", test_link_out_renumber },
+		{ "test_link_out_push_oversize_body",
+		    test_link_out_push_oversize_body },
 		CU_TEST_INFO_NULL
 	};
 	static CU_TestInfo session_tests[] = {

@@ -283,7 +283,8 @@ test_sim_http_write_response(void)
 	sim_http_write_response(&b, 0, 401,
 	    "WWW-Authenticate: Basic realm=\"jsonrpc\"\r\n", NULL, NULL, 0, 0,
 	    0);
-	CU_ASSERT_EQUAL(strncmp(b.data, "HTTP/1.0 401 Unauthorized\r\n", 27), 0);
+	CU_ASSERT_EQUAL(strncmp(b.data, "HTTP/1.0 401 Unauthorized\r\n", 27),
+	    0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data,
 	    "\r\nWWW-Authenticate: Basic realm=\"jsonrpc\"\r\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "\r\nContent-Length: 0\r\n"));
@@ -308,7 +309,8 @@ static CU_TestInfo sim_http_tests[] = {
 	{ "simple POST", test_sim_http_simple_post },
 	{ "byte by byte", test_sim_http_byte_by_byte },
 	{ "pipelined", test_sim_http_pipelined },
-	{ "leading blank lines, bare LF", test_sim_http_leading_blank_lines_and_lf },
+	{ "leading blank lines, bare LF",
+	    test_sim_http_leading_blank_lines_and_lf },
 	{ "8 KiB header limit", test_sim_http_header_limit },
 	{ "Content-Length", test_sim_http_content_length },
 	{ "bad header fields", test_sim_http_bad_fields },

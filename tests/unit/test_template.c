@@ -638,9 +638,9 @@ check_status_page(const struct tpl_set *s)
 		tpl_set_str(c, "state", i != 3 ? "up" : "down");
 		tpl_set_str(c, "detail", i != 3 ? "ok" : "connection refused");
 	}
-	check_page(s, "status", d, "<tr class=\"down\">\n<td>bitcoind</td>");
+	check_page(s, "status", d, "<tr class=\"down\"><td>bitcoind</td>");
 	check_page(s, "status", d,
-	    "<tr class=\"up\">\n<td>link to abc-worker</td>");
+	    "<tr class=\"up\"><td>link to abc-worker</td>");
 	check_page(s, "status", d, "Generated at 2024-01-01T00:00:00Z");
 	tpl_val_free(d);
 }
