@@ -4,6 +4,7 @@
  * (libcurl easy handles are not shared between threads).
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,24 @@ btc_result_clear(struct btc_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/*
+ * Copies src into dst, cut at a character boundary when it does not fit,
+ * so that a truncated message stays valid UTF-8.
+ */
+static void
+btc_copy_utf8(char *dst, size_t dstlen, const char *src)
+{
+	size_t	 n = strlen(src);
+
+	if (n >= dstlen) {
+		n = dstlen - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Fills out's error fields. */
 static int
 btc_fail(struct btc_result *out, int code, const char *message)
@@ -125,14 +144,16 @@ btc_parse_response(const char *body, size_t len, long http_status,
 	    !json_object_is_type(err, json_type_null)) {
 		if (!json_object_is_type(err, json_type_object) ||
 		    !json_object_object_get_ex(err, "code", &v) ||
-		    !json_object_is_type(v, json_type_int)) {
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < INT_MIN ||
+		    json_object_get_int64(v) > INT_MAX) {
 			btc_fail(out, 0, "malformed error object");
 			goto out;
 		}
 		out->rpc_code = (int)json_object_get_int64(v);
 		if (out->rpc_code == 0)
 			out->rpc_code = -1;
-		snprintf(out->message, sizeof(out->message), "%s",
+		btc_copy_utf8(out->message, sizeof(out->message),
 		    json_object_object_get_ex(err, "message", &v) &&
 		    json_object_is_type(v, json_type_string) ?
 		    json_object_get_string(v) : "(no message)");

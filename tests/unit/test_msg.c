@@ -70,7 +70,7 @@ test_msg_op_names(void)
 	for (i = 0; i < MSG_OP__MAX; i++) {
 		CU_ASSERT_EQUAL(msg_op_parse(msg_op_name((enum msg_op)i), &op),
 		    0);
-		CU_ASSERT_EQUAL(op, i);
+		CU_ASSERT_EQUAL((int)op, i);
 	}
 	CU_ASSERT_EQUAL(msg_op_parse("nope", &op), -1);
 	CU_ASSERT_STRING_EQUAL(msg_op_name(MSG_OP__MAX), "unknown");

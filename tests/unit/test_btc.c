@@ -1,0 +1,626 @@
+/*
+ * CUnit suite for worker/btc.c: btc_parse_response, the strict reader of
+ * bitcoind's JSON-RPC response envelope (reference/bitcoind-rpc.md 1-2).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <json-c/json.h>
+
+#include "btc.h"
+#include "buf.h"
+#include "limits.h"
+
+/* A real getblockchaininfo answer (v28, regtest), with bitcoind's '\n'. */
+static const char gbci[] =
+    "{\"result\":{\"chain\":\"regtest\",\"blocks\":101,\"headers\":101,"
+    "\"bestblockhash\":\"0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca"
+    "590b1a11466e2206\",\"difficulty\":4.656542373906925e-10,"
+    "\"time\":1700000000,\"mediantime\":1699999999,"
+    "\"verificationprogress\":1,\"initialblockdownload\":false,"
+    "\"chainwork\":\"00000000000000000000000000000000000000000000000000000"
+    "000000000ca\",\"size_on_disk\":30000,\"pruned\":false,\"warnings\":[]},"
+    "\"error\":null,\"id\":\"abc\"}\n";
+
+/* Parses the NUL-terminated s, with out pre-filled with junk. */
+static int
+parse(const char *s, long status, struct btc_result *out)
+{
+	memset(out, 0x5a, sizeof(*out));
+	return btc_parse_response(s, strlen(s), status, out);
+}
+
+/* Asserts the "body itself is unusable" outcome and clears r. */
+static void
+assert_unusable(const char *s, long status)
+{
+	struct btc_result	 r;
+
+	CU_ASSERT_EQUAL(parse(s, status, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NULL(r.result);
+	CU_ASSERT(r.message[0] != '\0');
+	CU_ASSERT(memchr(r.message, '\0', sizeof(r.message)) != NULL);
+	btc_result_clear(&r);
+}
+
+/* Returns non-zero when s is well-formed UTF-8. */
+static int
+utf8_valid(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80)
+			n = 0;
+		else if ((*p & 0xe0) == 0xc0)
+			n = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*p & 0xf8) == 0xf0)
+			n = 3;
+		else
+			return 0;
+		for (i = 1; i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+static void
+test_btc_success_object(void)
+{
+	struct btc_result	 r;
+	struct json_object	*v;
+
+	CU_ASSERT_EQUAL_FATAL(parse(gbci, 200, &r), 0);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.result);
+	CU_ASSERT(json_object_is_type(r.result, json_type_object));
+	/* The result outlives the parsed envelope. */
+	CU_ASSERT(json_object_object_get_ex(r.result, "blocks", &v));
+	CU_ASSERT_EQUAL(json_object_get_int64(v), 101);
+	CU_ASSERT(json_object_object_get_ex(r.result, "chain", &v));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(v), "regtest");
+	btc_result_clear(&r);
+	CU_ASSERT_PTR_NULL(r.result);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+}
+
+static void
+test_btc_success_scalars(void)
+{
+	struct btc_result	 r;
+
+	/* getblockcount: a number. */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"result\":250,\"error\":null,"
+	    "\"id\":\"abc\"}\n", 200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_int));
+	CU_ASSERT_EQUAL(json_object_get_int64(r.result), 250);
+	btc_result_clear(&r);
+
+	/* An amount keeps its source text (reference 4). */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"result\":1.50000000,\"error\":null,"
+	    "\"id\":\"abc\"}", 200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_double));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(r.result),
+	    "1.50000000");
+	btc_result_clear(&r);
+
+	/* getnewaddress: a string. */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"result\":\"bcrt1qxyz\",\"error\":null,"
+	    "\"id\":\"abc\"}", 200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_string));
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(r.result), "bcrt1qxyz");
+	btc_result_clear(&r);
+
+	/* An array result, and a boolean. */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"result\":[1,2,3],\"error\":null}",
+	    200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_array));
+	CU_ASSERT_EQUAL(json_object_array_length(r.result), 3);
+	btc_result_clear(&r);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"result\":false,\"error\":null}",
+	    200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_boolean));
+	btc_result_clear(&r);
+
+	/* A null result (walletlock, setlabel...) is a success. */
+	CU_ASSERT_EQUAL(parse("{\"result\":null,\"error\":null,\"id\":\"abc\"}",
+	    200, &r), 0);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NULL(r.result);
+	btc_result_clear(&r);
+
+	/* JSON-RPC 2.0 shape: no error member; v28 may leave out id. */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"jsonrpc\":\"2.0\",\"result\":7,"
+	    "\"id\":\"abc\"}", 200, &r), 0);
+	CU_ASSERT_EQUAL(json_object_get_int64(r.result), 7);
+	btc_result_clear(&r);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"result\":7,\"error\":null}", 200, &r),
+	    0);
+	btc_result_clear(&r);
+
+	/* Whitespace around the object is fine. */
+	CU_ASSERT_EQUAL_FATAL(parse(" \r\n{ \"result\" : 1 , \"error\" : null }"
+	    " \r\n\n", 200, &r), 0);
+	btc_result_clear(&r);
+}
+
+static void
+test_btc_error_warmup(void)
+{
+	static const char *const bodies[] = {
+		/* raw UTF-8 U+2026, as bitcoind sends it */
+		"{\"result\":null,\"error\":{\"code\":-28,\"message\":"
+		    "\"Loading block index\xe2\x80\xa6\"},\"id\":\"abc\"}\n",
+		/* the same, escaped */
+		"{\"result\":null,\"error\":{\"code\":-28,\"message\":"
+		    "\"Loading block index\\u2026\"},\"id\":null}",
+		/* 2.0 shape, HTTP 200, no result member */
+		"{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-28,\"message\":"
+		    "\"Loading block index\xe2\x80\xa6\"},\"id\":\"abc\"}",
+	};
+	static const long statuses[] = { 500, 500, 200 };
+	struct btc_result	 r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		CU_ASSERT_EQUAL(parse(bodies[i], statuses[i], &r), -1);
+		CU_ASSERT_EQUAL(r.rpc_code, BTC_RPC_IN_WARMUP);
+		CU_ASSERT_STRING_EQUAL(r.message,
+		    "Loading block index\xe2\x80\xa6");
+		CU_ASSERT_PTR_NULL(r.result);
+		btc_result_clear(&r);
+	}
+}
+
+static void
+test_btc_error_codes(void)
+{
+	struct btc_result	 r;
+
+	CU_ASSERT_EQUAL(parse("{\"result\":null,\"error\":{\"code\":-32601,"
+	    "\"message\":\"Method not found\"},\"id\":\"abc\"}\n", 404, &r),
+	    -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -32601);
+	CU_ASSERT_STRING_EQUAL(r.message, "Method not found");
+	CU_ASSERT_PTR_NULL(r.result);
+	btc_result_clear(&r);
+
+	CU_ASSERT_EQUAL(parse("{\"result\":null,\"error\":{\"code\":-18,"
+	    "\"message\":\"Requested wallet does not exist or is not loaded\"},"
+	    "\"id\":\"abc\"}\n", 500, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -18);
+	CU_ASSERT_STRING_EQUAL(r.message,
+	    "Requested wallet does not exist or is not loaded");
+	btc_result_clear(&r);
+
+	/* -3 messages carry newlines and quotes: kept as they are. */
+	CU_ASSERT_EQUAL(parse("{\"result\":null,\"error\":{\"code\":-3,"
+	    "\"message\":\"Wrong type passed:\\n{\\n    \\\"Position 1\\\"\\n}"
+	    "\"},\"id\":\"abc\"}", 500, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -3);
+	CU_ASSERT_STRING_EQUAL(r.message,
+	    "Wrong type passed:\n{\n    \"Position 1\"\n}");
+	btc_result_clear(&r);
+
+	/* An error wins over a (non-conforming) non-null result. */
+	CU_ASSERT_EQUAL(parse("{\"result\":5,\"error\":{\"code\":-1,"
+	    "\"message\":\"x\"}}", 500, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -1);
+	CU_ASSERT_PTR_NULL(r.result);
+	btc_result_clear(&r);
+
+	/* Missing or non-string message. */
+	CU_ASSERT_EQUAL(parse("{\"error\":{\"code\":-5}}", 500, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -5);
+	CU_ASSERT(r.message[0] != '\0');
+	btc_result_clear(&r);
+	CU_ASSERT_EQUAL(parse("{\"error\":{\"code\":-5,\"message\":42}}", 500,
+	    &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -5);
+	CU_ASSERT(r.message[0] != '\0');
+	btc_result_clear(&r);
+
+	/* A message with an escaped NUL is cut there, never overruns. */
+	CU_ASSERT_EQUAL(parse("{\"error\":{\"code\":-1,\"message\":"
+	    "\"ab\\u0000cd\"}}", 500, &r), -1);
+	CU_ASSERT_STRING_EQUAL(r.message, "ab");
+	btc_result_clear(&r);
+}
+
+static void
+test_btc_error_code_zero(void)
+{
+	struct btc_result	 r;
+
+	/* Code 0 would read as "envelope failure": it becomes -1. */
+	CU_ASSERT_EQUAL(parse("{\"result\":null,\"error\":{\"code\":0,"
+	    "\"message\":\"zero\"},\"id\":\"abc\"}", 500, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -1);
+	CU_ASSERT_STRING_EQUAL(r.message, "zero");
+	CU_ASSERT_PTR_NULL(r.result);
+	btc_result_clear(&r);
+}
+
+static void
+test_btc_error_malformed(void)
+{
+	static const char *const bad[] = {
+		/* missing code */
+		"{\"result\":null,\"error\":{\"message\":\"x\"},\"id\":1}",
+		/* non-integer codes */
+		"{\"error\":{\"code\":\"-28\",\"message\":\"x\"}}",
+		"{\"error\":{\"code\":-28.0,\"message\":\"x\"}}",
+		"{\"error\":{\"code\":-28.5,\"message\":\"x\"}}",
+		"{\"error\":{\"code\":true,\"message\":\"x\"}}",
+		"{\"error\":{\"code\":null,\"message\":\"x\"}}",
+		"{\"error\":{\"code\":[-28],\"message\":\"x\"}}",
+		"{\"error\":{\"code\":{},\"message\":\"x\"}}",
+		/* error that is not an object */
+		"{\"result\":null,\"error\":\"boom\",\"id\":1}",
+		"{\"result\":null,\"error\":-28,\"id\":1}",
+		"{\"result\":null,\"error\":[],\"id\":1}",
+		"{\"result\":null,\"error\":true,\"id\":1}",
+		"{\"result\":1,\"error\":false,\"id\":1}",
+		"{\"result\":1,\"error\":{},\"id\":1}",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_unusable(bad[i], 500);
+}
+
+/*
+ * A code outside int's range must not be truncated into another code:
+ * 2^32 - 28 cast to int is -28, which the monitor reads as "warming up".
+ */
+static void
+test_btc_error_code_range(void)
+{
+	static const char *const big[] = {
+		"{\"error\":{\"code\":4294967268,\"message\":\"x\"}}",
+		"{\"error\":{\"code\":-4294967324,\"message\":\"x\"}}",
+		"{\"error\":{\"code\":4294967296,\"message\":\"x\"}}",
+	};
+	struct btc_result	 r;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		CU_ASSERT_EQUAL(parse(big[i], 500, &r), -1);
+		CU_ASSERT_NOT_EQUAL(r.rpc_code, BTC_RPC_IN_WARMUP);
+		CU_ASSERT_PTR_NULL(r.result);
+		btc_result_clear(&r);
+	}
+	/* In range, at the edges: kept. */
+	CU_ASSERT_EQUAL(parse("{\"error\":{\"code\":-2147483648}}", 500, &r),
+	    -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -2147483647 - 1);
+	btc_result_clear(&r);
+	CU_ASSERT_EQUAL(parse("{\"error\":{\"code\":2147483647}}", 500, &r),
+	    -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 2147483647);
+	btc_result_clear(&r);
+}
+
+static void
+test_btc_null_error_and_missing(void)
+{
+	struct btc_result	 r;
+
+	/* "error": null with a result is plain success. */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"error\":null,\"result\":{\"a\":1}}",
+	    200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_object));
+	btc_result_clear(&r);
+
+	/* Neither result nor error. */
+	assert_unusable("{}", 200);
+	assert_unusable("{\"id\":\"abc\"}\n", 200);
+	assert_unusable("{\"error\":null,\"id\":\"abc\"}", 200);
+	assert_unusable("{\"Result\":1,\"ERROR\":null}", 200);
+}
+
+static void
+test_btc_empty_and_auth(void)
+{
+	struct btc_result	 r;
+
+	/* bitcoind's 401 has an empty body (reference 1.1, 5.9). */
+	memset(&r, 0x5a, sizeof(r));
+	CU_ASSERT_EQUAL(btc_parse_response("", 0, 401, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NULL(r.result);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "authentication"));
+	btc_result_clear(&r);
+
+	/* Empty 200, 403, 404, 204: unusable, and not called an auth error. */
+	assert_unusable("", 200);
+	assert_unusable("", 403);
+	assert_unusable("", 404);
+	assert_unusable("", 204);
+	memset(&r, 0, sizeof(r));
+	CU_ASSERT_EQUAL(btc_parse_response("", 0, 200, &r), -1);
+	CU_ASSERT_PTR_NULL(strstr(r.message, "authentication"));
+
+	/* Plain-text bodies: 503 work queue, 405 for GET. */
+	assert_unusable("Work queue depth exceeded", 503);
+	assert_unusable("JSONRPC server handles only POST requests", 405);
+	assert_unusable("\n", 200);
+	assert_unusable("   ", 200);
+}
+
+static void
+test_btc_body_with_nul(void)
+{
+	static const char	 body[] = "{\"result\":1,\"error\":null}\0junk";
+	static const char	 mid[] = "{\"result\":\"a\0b\",\"error\":null}";
+	struct btc_result	 r;
+
+	memset(&r, 0x5a, sizeof(r));
+	CU_ASSERT_EQUAL(btc_parse_response(body, sizeof(body) - 1, 200, &r),
+	    -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NULL(r.result);
+	memset(&r, 0x5a, sizeof(r));
+	CU_ASSERT_EQUAL(btc_parse_response(mid, sizeof(mid) - 1, 200, &r), -1);
+	CU_ASSERT_PTR_NULL(r.result);
+	memset(&r, 0x5a, sizeof(r));
+	CU_ASSERT_EQUAL(btc_parse_response("\0", 1, 200, &r), -1);
+	CU_ASSERT_PTR_NULL(r.result);
+}
+
+/* A valid response of exactly n bytes: {"result":"xxx...","error":null} */
+static char *
+sized_response(size_t n)
+{
+	static const char	 head[] = "{\"result\":\"";
+	static const char	 tail[] = "\",\"error\":null}";
+	char			*p;
+
+	p = malloc(n);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, head, sizeof(head) - 1);
+	memset(p + sizeof(head) - 1, 'x', n - (sizeof(head) - 1) -
+	    (sizeof(tail) - 1));
+	memcpy(p + n - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+	return p;
+}
+
+static void
+test_btc_body_size_limit(void)
+{
+	struct btc_result	 r;
+	char			*p;
+
+	/* Exactly the limit parses; one byte more is refused unread. */
+	p = sized_response(LIMIT_RPC_BODY + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(btc_parse_response(p, LIMIT_RPC_BODY + 1, 200, &r),
+	    -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NULL(r.result);
+	btc_result_clear(&r);
+	free(p);
+
+	p = sized_response(LIMIT_RPC_BODY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(btc_parse_response(p, LIMIT_RPC_BODY, 200, &r), 0);
+	CU_ASSERT(json_object_is_type(r.result, json_type_string));
+	CU_ASSERT_EQUAL(json_object_get_string_len(r.result),
+	    (int)(LIMIT_RPC_BODY - 26));
+	btc_result_clear(&r);
+	free(p);
+
+	/*
+	 * Absurd lengths (a size_t that wrapped, or >2 GiB which would not
+	 * fit json-c's int) are refused before the body is touched.
+	 */
+	CU_ASSERT_EQUAL(btc_parse_response("{}", (size_t)-1, 200, &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_EQUAL(btc_parse_response("{}", (size_t)1 << 31, 200, &r),
+	    -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+}
+
+static void
+test_btc_not_object(void)
+{
+	static const char *const bad[] = {
+		/* a batch reply */
+		"[{\"result\":1,\"error\":null,\"id\":1},"
+		    "{\"result\":null,\"error\":{\"code\":-32601,"
+		    "\"message\":\"Method not found\"},\"id\":2}]\n",
+		"[]", "250", "-28", "\"result\"", "null", "true", "1.5",
+		/*
+		 * Not JSON, or not strict JSON.  (json-c 0.16 accepts
+		 * 'single quotes' and NaN even with JSON_TOKENER_STRICT;
+		 * bitcoind never sends them, so they are not asserted.)
+		 */
+		"<html>502 Bad Gateway</html>",
+		"{\"result\":1,}", "{result:1}", "{\"result\":1 /* c */}",
+		"{\"result\":01}", "{\"result\":1}x",
+		"{\"result\":1}{\"result\":2}", "{\"result\":1}[]",
+		"{\"result\":\"\\x41\"}",
+		"\xef\xbb\xbf{\"result\":1}",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_unusable(bad[i], 200);
+}
+
+static void
+test_btc_truncated(void)
+{
+	struct btc_result	 r;
+	size_t			 n, full = strlen(gbci) - 1;	/* no '\n' */
+	int			 ok = 1;
+
+	/* Every proper prefix of a response is refused as unusable. */
+	for (n = 1; n < full; n++) {
+		memset(&r, 0x5a, sizeof(r));
+		if (btc_parse_response(gbci, n, 200, &r) != -1 ||
+		    r.rpc_code != 0 || r.result != NULL)
+			ok = 0;
+	}
+	CU_ASSERT(ok);
+	CU_ASSERT_EQUAL(btc_parse_response(gbci, full, 200, &r), 0);
+	btc_result_clear(&r);
+}
+
+/* {"result": + levels-1 arrays; levels counts the envelope itself. */
+static void
+nested(struct buf *b, int levels)
+{
+	int	 i;
+
+	buf_reset(b);
+	(void)buf_addstr(b, "{\"result\":");
+	for (i = 0; i < levels - 1; i++)
+		(void)buf_addstr(b, "[");
+	for (i = 0; i < levels - 1; i++)
+		(void)buf_addstr(b, "]");
+	(void)buf_addstr(b, ",\"error\":null}");
+}
+
+static void
+test_btc_depth(void)
+{
+	struct btc_result	 r;
+	struct buf		 b;
+	int			 i;
+
+	buf_init(&b, 0);
+	nested(&b, LIMIT_JSON_DEPTH);
+	CU_ASSERT_EQUAL(btc_parse_response((const char *)b.data, b.len, 200,
+	    &r), 0);
+	btc_result_clear(&r);
+
+	nested(&b, LIMIT_JSON_DEPTH + 1);
+	CU_ASSERT_EQUAL(btc_parse_response((const char *)b.data, b.len, 200,
+	    &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	CU_ASSERT_PTR_NULL(r.result);
+
+	/* Very deep: refused without exhausting the stack. */
+	nested(&b, 200000);
+	CU_ASSERT_EQUAL(btc_parse_response((const char *)b.data, b.len, 200,
+	    &r), -1);
+	CU_ASSERT_PTR_NULL(r.result);
+
+	/* Depth inside the error object counts too. */
+	buf_reset(&b);
+	(void)buf_addstr(&b, "{\"error\":{\"code\":-1,\"message\":\"m\","
+	    "\"data\":");
+	for (i = 0; i < LIMIT_JSON_DEPTH; i++)
+		(void)buf_addstr(&b, "[");
+	for (i = 0; i < LIMIT_JSON_DEPTH; i++)
+		(void)buf_addstr(&b, "]");
+	(void)buf_addstr(&b, "}}");
+	CU_ASSERT_EQUAL(btc_parse_response((const char *)b.data, b.len, 500,
+	    &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, 0);
+	buf_clear(&b);
+}
+
+static void
+test_btc_long_message(void)
+{
+	struct btc_result	 r;
+	struct buf		 b;
+	size_t			 i;
+
+	/* A -1 help text can be kilobytes long: cut, NUL-terminated. */
+	buf_init(&b, 0);
+	(void)buf_addstr(&b, "{\"result\":null,\"error\":{\"code\":-1,"
+	    "\"message\":\"");
+	for (i = 0; i < 5000; i++)
+		(void)buf_addstr(&b, i % 2 ? "b" : "a");
+	(void)buf_addstr(&b, "\"},\"id\":\"abc\"}");
+	CU_ASSERT_EQUAL(btc_parse_response((const char *)b.data, b.len, 500,
+	    &r), -1);
+	CU_ASSERT_EQUAL(r.rpc_code, -1);
+	CU_ASSERT_EQUAL(strlen(r.message), sizeof(r.message) - 1);
+	CU_ASSERT_EQUAL(strncmp(r.message, "abababab", 8), 0);
+	CU_ASSERT_EQUAL(r.message[sizeof(r.message) - 2], 'a');
+	btc_result_clear(&r);
+	buf_clear(&b);
+}
+
+/*
+ * The message ends up on /status (text/html; charset=utf-8) and in link
+ * JSON: cutting it must not leave half a UTF-8 sequence at the end.
+ */
+static void
+test_btc_long_message_utf8(void)
+{
+	struct btc_result	 r;
+	struct buf		 b;
+	size_t			 i, pad;
+
+	buf_init(&b, 0);
+	/* Each ellipsis starts at a different offset against the cut. */
+	for (pad = 0; pad < 3; pad++) {
+		buf_reset(&b);
+		(void)buf_addstr(&b, "{\"error\":{\"code\":-28,\"message\":\"");
+		for (i = 0; i < pad; i++)
+			(void)buf_addstr(&b, ".");
+		for (i = 0; i < 200; i++)
+			(void)buf_addstr(&b, "\xe2\x80\xa6");
+		(void)buf_addstr(&b, "\"}}");
+		CU_ASSERT_EQUAL(btc_parse_response((const char *)b.data, b.len,
+		    500, &r), -1);
+		CU_ASSERT_EQUAL(r.rpc_code, BTC_RPC_IN_WARMUP);
+		CU_ASSERT(strlen(r.message) < sizeof(r.message));
+		CU_ASSERT(strlen(r.message) >= sizeof(r.message) - 4);
+		CU_ASSERT(utf8_valid(r.message));
+		btc_result_clear(&r);
+	}
+	buf_clear(&b);
+}
+
+int
+main(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "test_btc_success_object", test_btc_success_object },
+		{ "test_btc_success_scalars", test_btc_success_scalars },
+		{ "test_btc_error_warmup", test_btc_error_warmup },
+		{ "test_btc_error_codes", test_btc_error_codes },
+		{ "test_btc_error_code_zero", test_btc_error_code_zero },
+		{ "test_btc_error_malformed", test_btc_error_malformed },
+		{ "test_btc_error_code_range", test_btc_error_code_range },
+		{ "test_btc_null_error_and_missing",
+		    test_btc_null_error_and_missing },
+		{ "test_btc_empty_and_auth", test_btc_empty_and_auth },
+		{ "test_btc_body_with_nul", test_btc_body_with_nul },
+		{ "test_btc_body_size_limit", test_btc_body_size_limit },
+		{ "test_btc_not_object", test_btc_not_object },
+		{ "test_btc_truncated", test_btc_truncated },
+		{ "test_btc_depth", test_btc_depth },
+		{ "test_btc_long_message", test_btc_long_message },
+		{ "test_btc_long_message_utf8", test_btc_long_message_utf8 },
+		CU_TEST_INFO_NULL
+	};
+	static CU_SuiteInfo suites[] = {
+		{ "btc", NULL, NULL, NULL, NULL, tests },
+		CU_SUITE_INFO_NULL
+	};
+	unsigned int	 failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS ||
+	    CU_register_suites(suites) != CUE_SUCCESS)
+		return 2;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed == 0 ? 0 : 1;
+}
