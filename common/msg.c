@@ -14,13 +14,21 @@ static const char *const msg_op_names[MSG_OP__MAX] = {
 	"echo",
 	"counter_add",
 	"broadcast",
+	"register",
+	"login",
+	"session",
+	"logout",
+	"logout_all",
+	"password",
+	"account",
+	"history_purge",
 };
 
 /* Returns non-zero for operations that change durable state. */
 int
 msg_op_durable(enum msg_op op)
 {
-	return op == MSG_OP_COUNTER_ADD;
+	return op == MSG_OP_COUNTER_ADD || op == MSG_OP_REGISTER;
 }
 
 /* Appends the JSON text of h to out; 0, or -1 if out is full. */

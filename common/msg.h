@@ -22,6 +22,14 @@ enum msg_op {
 	MSG_OP_ECHO,		/* returns its "data" field; benchmarks */
 	MSG_OP_COUNTER_ADD,	/* durable test op: "key" += "n", once */
 	MSG_OP_BROADCAST,	/* test op: broadcast notice "kind" */
+	MSG_OP_REGISTER,	/* username, password, addr */
+	MSG_OP_LOGIN,		/* username, password, addr -> token */
+	MSG_OP_SESSION,		/* token -> user, username */
+	MSG_OP_LOGOUT,		/* token */
+	MSG_OP_LOGOUT_ALL,	/* token */
+	MSG_OP_PASSWORD,	/* token, old, new */
+	MSG_OP_ACCOUNT,		/* token -> balance, history */
+	MSG_OP_PURGE,		/* token, password */
 	MSG_OP__MAX
 };
 

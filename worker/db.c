@@ -1,13 +1,14 @@
 /*
  * Database thread.  Jobs queue under a mutex; the thread swaps the whole
  * queue out and runs it: read-only jobs one by one, state-changing jobs
- * (msg_op_durable) as one pipelined transaction.  Replies of a transaction
+ * (job->durable) as one pipelined transaction.  Results of a transaction
  * are released only after its COMMIT succeeded.  When the database fails
  * mid-batch the batch is retried after a pause, never answered: its
  * requests are in request_log if the COMMIT did land, so the retry returns
  * the stored replies instead of applying them twice.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -47,7 +48,7 @@ struct db {
 struct db_q {
 	const char	*sql;
 	int		 nparams;
-	const char	*params[6];
+	const char	*params[DB_PARAMS_MAX];
 	PGresult	*res;		/* owned */
 };
 
@@ -132,99 +133,60 @@ db_pipeline(PGconn *pg, struct db_q *qs, size_t n)
 	return rc;
 }
 
-/* Status: is PostgreSQL answering, and which version. */
-static struct json_object *
-db_run_status(struct db *db)
+/* Runs one job on its own; its result or error is recorded in it. */
+static void
+db_run_one(struct db *db, struct db_job *job)
 {
-	struct json_object	*rep, *d;
-	struct db_q		 q = { .sql = "SELECT current_setting("
-				    "'server_version'), (SELECT max(version) "
-				    "FROM schema_migrations)" };
-	PGconn			*pg;
-	int			 ok;
+	struct db_q	 q;
+	PGconn		*pg;
+	int		 i;
 
-	rep = msg_reply_new();
-	d = json_object_new_object();
-	json_object_object_add(rep, "db", d);
-	ok = (pg = db_conn(db)) != NULL && db_pipeline(pg, &q, 1) == 0 &&
-	    PQntuples(q.res) == 1;
-	json_object_object_add(d, "up", json_object_new_boolean(ok));
-	json_object_object_add(d, "detail", json_object_new_string(!ok ?
-	    (pg != NULL ? PQerrorMessage(pg) : "cannot connect") :
-	    PQgetvalue(q.res, 0, 0)));
-	if (ok)
-		json_object_object_add(d, "schema", json_object_new_int64(
-		    strtoll(PQgetvalue(q.res, 0, 1), NULL, 10)));
-	db_q_clear(&q, 1);
-	return rep;
-}
-
-/* Fills q with the SQL call that applies job; text buffers in tmp. */
-static int
-db_job_query(struct db_job *job, struct db_q *q, char tmp[3][32])
-{
-	const char	*key;
-	int64_t		 n;
-
-	key = msg_get_str(job->req, "key");
-	if (job->op != MSG_OP_COUNTER_ADD || key == NULL ||
-	    msg_get_int(job->req, "n", &n) != 0)
-		return -1;
-	snprintf(tmp[0], 32, "%" PRId64, job->epoch);
-	snprintf(tmp[1], 32, "%" PRIu64, job->req_no);
-	snprintf(tmp[2], 32, "%" PRId64, n);
-	q->sql = "SELECT link_counter_add($1, $2, $3, $4, $5, $6)";
-	q->nparams = 6;
-	q->params[0] = job->client;
-	q->params[1] = tmp[0];
-	q->params[2] = tmp[1];
-	q->params[3] = msg_get_str(job->req, "idem");
-	q->params[4] = key;
-	q->params[5] = tmp[2];
-	return 0;
+	if ((pg = db_conn(db)) == NULL) {
+		snprintf(job->error, sizeof(job->error), "database unreachable");
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.sql = job->sql;
+	q.nparams = job->nparams;
+	for (i = 0; i < job->nparams; i++)
+		q.params[i] = job->params[i];
+	if (db_pipeline(pg, &q, 1) != 0)
+		snprintf(job->error, sizeof(job->error), "%s",
+		    q.res != NULL ? PQresultErrorMessage(q.res) :
+		    PQerrorMessage(pg));
+	job->res = q.res;
 }
 
 /*
  * Runs the durable jobs of a batch in one transaction.  Returns 0 with a
- * reply set on every job, or -1 when the transaction did not (surely)
- * commit: then no job has a reply and the caller retries them all.
+ * result on every job, or -1 when the transaction did not (surely)
+ * commit: then no job has a result and the caller retries them all.
  */
 static int
 db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 {
 	struct db_q	 qs[DB_BATCH_MAX + 2];
-	char		 tmp[DB_BATCH_MAX][3][32];
-	char		 err[128];
 	PGconn		*pg;
 	size_t		 i;
-	int		 rc;
+	int		 k, rc;
 
 	if ((pg = db_conn(db)) == NULL)
 		return -1;
 	memset(qs, 0, sizeof(qs));
 	qs[0].sql = "BEGIN";
-	for (i = 0; i < n; i++)
-		if (db_job_query(jobs[i], &qs[i + 1], tmp[i]) != 0) {
-			jobs[i]->reply = msg_reply_error("malformed request");
-			qs[i + 1].sql = "SELECT NULL";
-		}
+	for (i = 0; i < n; i++) {
+		qs[i + 1].sql = jobs[i]->sql;
+		qs[i + 1].nparams = jobs[i]->nparams;
+		for (k = 0; k < jobs[i]->nparams; k++)
+			qs[i + 1].params[k] = jobs[i]->params[k];
+	}
 	qs[n + 1].sql = "COMMIT";
 	rc = db_pipeline(pg, qs, n + 2);
 	for (i = 0; rc == 0 && i < n; i++) {
-		if (jobs[i]->reply != NULL)
-			continue;
-		jobs[i]->reply = msg_parse((const uint8_t *)PQgetvalue(
-		    qs[i + 1].res, 0, 0), (size_t)PQgetlength(qs[i + 1].res,
-		    0, 0), err, sizeof(err));
-		if (jobs[i]->reply == NULL)
-			jobs[i]->reply = msg_reply_error("unreadable reply");
+		jobs[i]->res = qs[i + 1].res;
+		qs[i + 1].res = NULL;
 	}
 	db_q_clear(qs, n + 2);
-	if (rc != 0)
-		for (i = 0; i < n; i++) {
-			json_object_put(jobs[i]->reply);
-			jobs[i]->reply = NULL;
-		}
 	return rc;
 }
 
@@ -305,8 +267,8 @@ db_prune(struct db *db)
 }
 
 /*
- * Runs one batch.  Read-only jobs are answered one by one; durable ones in
- * a single transaction.  Returns the durable list when it must be retried.
+ * Runs one batch.  Other jobs run one by one; durable ones in a single
+ * transaction.  Returns the durable list when it must be retried.
  */
 static struct db_job *
 db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
@@ -318,12 +280,11 @@ db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
 	for (j = batch; j != NULL; j = next) {
 		next = j->next;
 		j->next = NULL;
-		if (msg_op_durable(j->op)) {
+		if (j->durable) {
 			durable[n++] = j;
 			continue;
 		}
-		j->reply = j->op == MSG_OP_STATUS ? db_run_status(db) :
-		    msg_reply_error("operation not handled by db");
+		db_run_one(db, j);
 		*dtail = j;
 		dtail = &j->next;
 	}
@@ -456,13 +417,96 @@ db_take_done(struct db *db)
 	return done;
 }
 
+/* A new job running sql; add parameters with db_job_param*. */
+struct db_job *
+db_job_new(const char *sql, int durable, void *ctx, int tag)
+{
+	struct db_job	*job;
+
+	job = xcalloc(1, sizeof(*job));
+	job->sql = sql;
+	job->durable = durable;
+	job->ctx = ctx;
+	job->tag = tag;
+	return job;
+}
+
+/* Appends a copy of value (NULL: SQL NULL) as the next parameter. */
+void
+db_job_param(struct db_job *job, const char *value)
+{
+	if (job->nparams >= DB_PARAMS_MAX) {
+		log_error("db_job", "error=\"too many parameters\" sql=\"%.60s\"",
+		    job->sql);
+		abort();
+	}
+	job->params[job->nparams++] = value != NULL ? xstrdup(value) : NULL;
+}
+
+/* Appends a formatted parameter. */
+void
+db_job_paramf(struct db_job *job, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	db_job_param(job, s);
+	free(s);
+}
+
+/* Appends len bytes as a bytea parameter in hex form. */
+void
+db_job_param_hex(struct db_job *job, const uint8_t *p, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			*s;
+	size_t			 i;
+
+	s = xmalloc(2 * len + 3);
+	s[0] = '\\';
+	s[1] = 'x';
+	for (i = 0; i < len; i++) {
+		s[2 + 2 * i] = hex[p[i] >> 4];
+		s[3 + 2 * i] = hex[p[i] & 15];
+	}
+	s[2 + 2 * len] = '\0';
+	db_job_param(job, s);
+	free(s);
+}
+
+/* Returns non-zero when the statement ran without error. */
+int
+db_job_ok(const struct db_job *job)
+{
+	return job->res != NULL &&
+	    (PQresultStatus(job->res) == PGRES_TUPLES_OK ||
+	    PQresultStatus(job->res) == PGRES_COMMAND_OK);
+}
+
+/* The text of (row, col), or NULL when absent or SQL NULL. */
+const char *
+db_job_value(const struct db_job *job, int row, int col)
+{
+	if (!db_job_ok(job) || row >= PQntuples(job->res) ||
+	    col >= PQnfields(job->res) || PQgetisnull(job->res, row, col))
+		return NULL;
+	return PQgetvalue(job->res, row, col);
+}
+
 void
 db_job_free(struct db_job *job)
 {
+	int	 i;
+
 	if (job == NULL)
 		return;
-	json_object_put(job->req);
-	json_object_put(job->reply);
+	for (i = 0; i < job->nparams; i++)
+		free(job->params[i]);
+	PQclear(job->res);
 	free(job);
 }
 

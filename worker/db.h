@@ -7,7 +7,8 @@
  * request does not undo the others (group commit).
  *
  * Ownership: db_submit takes the job; the finished job comes back through
- * db_take_done and the caller frees it with db_job_free.  Completion is
+ * db_take_done and the caller frees it with db_job_free (which also clears
+ * its result).  The database thread never looks at ctx.  Completion is
  * signalled by writing to the eventfd given to db_start.
  */
 #ifndef ABC_DB_H
@@ -15,22 +16,32 @@
 
 #include <stdint.h>
 
-#include <json-c/json.h>
+#include <stddef.h>
 
-#include "msg.h"
+#include <libpq-fe.h>
 
 /* Most requests one transaction carries. */
 #define DB_BATCH_MAX	256
+#define DB_PARAMS_MAX	12
 
 struct db;
 
+/*
+ * One SQL statement to run, with text parameters.  Durable jobs run
+ * together in the group-commit transaction; their statement is a call of
+ * a PL/pgSQL function that catches its own errors, so an error there means
+ * the database failed, and the batch is retried.  Other jobs run alone;
+ * their failure is reported in error.
+ */
 struct db_job {
-	enum msg_op		 op;
-	char			 client[64];	/* the request's identity... */
-	int64_t			 epoch;
-	uint64_t		 req_no;	/* ...(client, epoch, req_no) */
-	struct json_object	*req;		/* owned; the request */
-	struct json_object	*reply;		/* owned; set by the db thread */
+	int			 durable;
+	const char		*sql;		/* static text */
+	int			 nparams;
+	char			*params[DB_PARAMS_MAX];	/* owned; NULL: SQL NULL */
+	PGresult		*res;		/* owned; set by the db thread */
+	char			 error[256];	/* why res is NULL or failed */
+	void			*ctx;		/* the caller's, untouched */
+	int			 tag;		/* the caller's, untouched */
 	struct db_job		*next;
 };
 
@@ -40,6 +51,14 @@ struct db_stats {
 	uint64_t	 retries;	/* batches retried after a failure */
 };
 
+struct db_job	*db_job_new(const char *sql, int durable, void *ctx, int tag);
+void		 db_job_param(struct db_job *job, const char *value);
+void		 db_job_paramf(struct db_job *job, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 db_job_param_hex(struct db_job *job, const uint8_t *p,
+		    size_t len);
+int		 db_job_ok(const struct db_job *job);
+const char	*db_job_value(const struct db_job *job, int row, int col);
 struct db	*db_start(const char *conninfo, int done_fd);
 void		 db_stop(struct db *db);
 void		 db_submit(struct db *db, struct db_job *job);

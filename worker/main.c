@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "db.h"
 #include "link.h"
+#include "kdf.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
@@ -120,6 +121,73 @@ worker_btc(const struct conf *conf)
 	return btc;
 }
 
+/* Reads one integer setting into *out; 0, or -1 logged. */
+static int
+worker_conf_int(const struct conf *conf, const char *key, long long min,
+    long long max, long long def, long long *out)
+{
+	char	 err[256];
+
+	if (conf_int(conf, key, min, max, def, out, err, sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Fills the request engine's settings: scrypt cost (lower only for
+ * tests), session lifetime and login rate limits.  0, or -1 logged.
+ */
+static int
+worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
+{
+	long long	 n, r, p, ttl, fails, window;
+
+	if (worker_conf_int(conf, "kdf_n", 2, 1 << 20, KDF_N_DEFAULT, &n) ||
+	    worker_conf_int(conf, "kdf_r", 1, 32, KDF_R_DEFAULT, &r) ||
+	    worker_conf_int(conf, "kdf_p", 1, 16, KDF_P_DEFAULT, &p) ||
+	    worker_conf_int(conf, "session_ttl_s", 60, 365 * 86400,
+	    7 * 86400, &ttl) ||
+	    worker_conf_int(conf, "login_max_failures", 1, 1000, 5, &fails) ||
+	    worker_conf_int(conf, "login_window_s", 1, 86400, 900, &window))
+		return -1;
+	oc->kdf_params.n = (uint64_t)n;
+	oc->kdf_params.r = (uint32_t)r;
+	oc->kdf_params.p = (uint32_t)p;
+	if (!kdf_params_valid(&oc->kdf_params)) {
+		log_error("config", "error=\"kdf_n must be a power of two; "
+		    "kdf_n, kdf_r, kdf_p within scrypt's limits\"");
+		return -1;
+	}
+	if (n < (1 << 17))
+		log_warn("config", "kdf_n=%lld below 2^17: for tests only", n);
+	oc->session_ttl_s = (int)ttl;
+	oc->login_max_failures = (unsigned)fails;
+	oc->login_window_ms = window * 1000;
+	return 0;
+}
+
+/* Starts the hashing pool on its own eventfd; 0, or -1 logged. */
+static int
+worker_kdf_start(const struct conf *conf, int *efd, struct kdf_pool **pool)
+{
+	long long	 threads, queue;
+
+	if (worker_conf_int(conf, "kdf_threads", 1, KDF_THREADS_MAX, 1,
+	    &threads) || worker_conf_int(conf, "kdf_queue", 1, 100000, 64,
+	    &queue))
+		return -1;
+	if ((*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (*pool = kdf_pool_start((int)threads, (size_t)queue, *efd)) ==
+	    NULL) {
+		log_error("kdf_start", "error=\"cannot start the hashing "
+		    "pool\"");
+		return -1;
+	}
+	return 0;
+}
+
 /* Runs the server with its threads; returns the exit status. */
 static int
 worker_serve(const struct conf *conf)
@@ -128,9 +196,10 @@ worker_serve(const struct conf *conf)
 	struct tls_ctx		*tls = NULL;
 	struct btc		*btc = NULL;
 	struct db		*db = NULL;
+	struct kdf_pool		*kdf = NULL;
 	char			 err[512];
 	long long		 drain;
-	int			 efd = -1, rc = 1;
+	int			 efd = -1, kfd = -1, rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (worker_check_schema(conf) != 0)
@@ -148,6 +217,12 @@ worker_serve(const struct conf *conf)
 	if ((efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (db = db_start(conf_str(conf, "db", ""), efd)) == NULL)
 		goto out;
+	if (worker_ops_conf(conf, &cfg.ops) != 0 ||
+	    worker_kdf_start(conf, &kfd, &kdf) != 0)
+		goto out;
+	cfg.ops.db = db;
+	cfg.ops.kdf = kdf;
+	cfg.kdf_done_fd = kfd;
 	if (link_fault_from_env(&cfg.fault, conf_str(conf, "fault_drop_pct", ""),
 	    conf_str(conf, "fault_delay_ms", ""), conf_str(conf, "fault_cut_ms",
 	    ""), (uint64_t)getpid()) != 0) {
@@ -168,6 +243,9 @@ worker_serve(const struct conf *conf)
 	cfg.db_done_fd = efd;
 	rc = server_run(&cfg) == 0 ? 0 : 1;
 out:
+	kdf_pool_stop(kdf);
+	if (kfd != -1)
+		close(kfd);
 	db_stop(db);
 	btc_free(btc);
 	if (efd != -1)

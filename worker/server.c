@@ -30,6 +30,7 @@
 #include "log.h"
 #include "msg.h"
 #include "server.h"
+#include "ops.h"
 #include "session.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -61,6 +62,7 @@ struct server {
 	struct conn		*conns;		/* owned list */
 	struct conn		*dead;		/* closed, freed after the batch */
 	struct session_table	 sessions;
+	struct ops		*ops;		/* owned */
 	int64_t			 epoch;		/* this incarnation, random */
 	int64_t			 notice_seq;	/* last broadcast number */
 	int64_t			 started_ms;
@@ -214,8 +216,9 @@ server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
 
 /* Adds what the event loop knows (bitcoind, uptime) to a status reply. */
 static void
-server_status_fill(struct server *s, struct json_object *rep)
+server_status_fill(void *arg, struct json_object *rep)
 {
+	struct server		*s = arg;
 	struct btc_status	 st;
 	struct json_object	*b;
 
@@ -235,19 +238,26 @@ server_status_fill(struct server *s, struct json_object *rep)
 }
 
 /*
- * Sends notice kind to every session, numbered in the broadcast sequence
- * (the frame's ref).  A session whose log is too full to take it is marked:
- * its client sees the gap in the numbers and revalidates its cache.
+ * Sends notice (a JSON object with at least "kind") to every session,
+ * numbered in the broadcast sequence (the frame's ref).  A session whose
+ * log is too full to take it is marked: its client sees the gap in the
+ * numbers and revalidates its cache.
  */
 static void
-server_broadcast(struct server *s, const char *kind)
+server_broadcast(void *arg, struct json_object *notice)
 {
+	struct server	*s = arg;
 	struct session	*sess;
 	struct buf	 body;
 
 	s->notice_seq++;
 	buf_init(&body, LIMIT_FRAME_BODY);
-	(void)buf_printf(&body, "{\"kind\":\"%s\"}", kind);
+	if (msg_serialize(notice, &body) != 0) {
+		log_error("notice_dropped", "seq=%" PRId64 " error=\"too large\"",
+		    s->notice_seq);
+		buf_clear(&body);
+		return;
+	}
 	for (sess = s->sessions.head; sess != NULL; sess = sess->next) {
 		if (sess->ls.out.count >= SESSION_NOTICE_ROOM ||
 		    link_out_push(&sess->ls.out, FRAME_NOTICE, (uint64_t)
@@ -260,23 +270,18 @@ server_broadcast(struct server *s, const char *kind)
 	buf_clear(&body);
 }
 
-/* Answers a request that needs no database; returns the reply. */
-static struct json_object *
-server_answer_now(struct server *s, enum msg_op op, struct json_object *req)
+/* Delivers a finished call's reply to its session, if it still exists. */
+static void
+server_call_reply(void *arg, const char *client, int64_t epoch,
+    uint64_t req_no, struct json_object *reply)
 {
-	const char	*kind;
+	struct server	*s = arg;
+	struct session	*sess;
 
-	if (op == MSG_OP_ECHO) {
-		json_object_object_add(req, "ok", json_object_new_boolean(1));
-		json_object_object_del(req, "op");
-		return json_object_get(req);
-	}
-	kind = msg_get_str(req, "kind");
-	if (kind == NULL || strlen(kind) > 32 ||
-	    strspn(kind, "abcdefghijklmnopqrstuvwxyz_") != strlen(kind))
-		return msg_reply_error("broadcast needs a kind [a-z_]{1,32}");
-	server_broadcast(s, kind);
-	return msg_reply_new();
+	if ((sess = session_find(&s->sessions, client, epoch)) == NULL)
+		return;		/* forgotten: request_log answers a resend */
+	(void)session_inflight_del(sess, req_no);
+	server_push_reply(s, sess, req_no, reply);
 }
 
 /*
@@ -289,8 +294,6 @@ server_request(struct server *s, struct session *sess,
     const struct frame_hdr *h, const uint8_t *body)
 {
 	struct json_object	*req, *rep;
-	struct db_job		*job;
-	enum msg_op		 op;
 	char			 err[128];
 
 	if (s->drain_until != 0 || session_inflight_has(sess, h->ref))
@@ -304,23 +307,8 @@ server_request(struct server *s, struct session *sess,
 		json_object_put(rep);
 		return;
 	}
-	if (msg_request_op(req, &op) != 0 || op == MSG_OP_ECHO ||
-	    op == MSG_OP_BROADCAST) {
-		rep = msg_request_op(req, &op) != 0 ?
-		    msg_reply_error("unknown op") : server_answer_now(s, op, req);
-		server_push_reply(s, sess, h->ref, rep);
-		json_object_put(rep);
-		json_object_put(req);
-		return;
-	}
-	job = xcalloc(1, sizeof(*job));
-	job->op = op;
-	snprintf(job->client, sizeof(job->client), "%s", sess->client);
-	job->epoch = sess->epoch;
-	job->req_no = h->ref;
-	job->req = req;
 	(void)session_inflight_add(sess, h->ref);
-	db_submit(s->cfg->db, job);
+	ops_start(s->ops, sess->client, sess->epoch, h->ref, req);
 }
 
 /*
@@ -564,27 +552,14 @@ server_reap(struct server *s)
 	}
 }
 
-/* Delivers the replies of finished database jobs to their sessions. */
+/* Drains an eventfd. */
 static void
-server_db_done(struct server *s)
+server_eventfd_read(int fd)
 {
-	struct db_job	*j, *next;
-	struct session	*sess;
 	uint64_t	 n;
 
-	while (read(s->cfg->db_done_fd, &n, sizeof(n)) == -1 && errno == EINTR)
+	while (read(fd, &n, sizeof(n)) == -1 && errno == EINTR)
 		continue;
-	for (j = db_take_done(s->cfg->db); j != NULL; j = next) {
-		next = j->next;
-		sess = session_find(&s->sessions, j->client, j->epoch);
-		if (sess != NULL) {
-			(void)session_inflight_del(sess, j->req_no);
-			if (j->op == MSG_OP_STATUS)
-				server_status_fill(s, j->reply);
-			server_push_reply(s, sess, j->req_no, j->reply);
-		}
-		db_job_free(j);
-	}
 }
 
 /*
@@ -682,6 +657,7 @@ server_watch_fd(struct server *s, int fd, uint64_t tag)
 #define TAG_LISTEN	1
 #define TAG_SIGNAL	2
 #define TAG_DB		3
+#define TAG_KDF		4
 
 /* Sets up epoll, the listener and the signalfd; 0, or -1 logged. */
 static int
@@ -702,7 +678,8 @@ server_open(struct server *s)
 		return -1;
 	if (server_watch_fd(s, s->lfd, TAG_LISTEN) == -1 ||
 	    server_watch_fd(s, s->sfd, TAG_SIGNAL) == -1 ||
-	    server_watch_fd(s, s->cfg->db_done_fd, TAG_DB) == -1) {
+	    server_watch_fd(s, s->cfg->db_done_fd, TAG_DB) == -1 ||
+	    server_watch_fd(s, s->cfg->kdf_done_fd, TAG_KDF) == -1) {
 		log_error("server_open", "error=\"%s\"", strerror(errno));
 		return -1;
 	}
@@ -717,12 +694,26 @@ server_close(struct server *s)
 		server_conn_close(s, s->conns, "shutdown");
 	server_reap(s);
 	session_table_clear(&s->sessions);
+	ops_free(s->ops);
 	if (s->lfd != -1)
 		close(s->lfd);
 	if (s->sfd != -1)
 		close(s->sfd);
 	if (s->ep != -1)
 		close(s->ep);
+}
+
+/* The request engine, answering through this server. */
+static struct ops *
+server_ops_new(struct server *s)
+{
+	struct ops_cfg	 oc = s->cfg->ops;
+
+	oc.reply = server_call_reply;
+	oc.notice = server_broadcast;
+	oc.status = server_status_fill;
+	oc.arg = s;
+	return ops_new(&oc);
 }
 
 /* Picks this incarnation's epoch: random, positive, never 0. */
@@ -751,8 +742,13 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 			while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
 				continue;
 			server_drain_begin(s);
-		} else if (evs[i].data.u64 == TAG_DB)
-			server_db_done(s);
+		} else if (evs[i].data.u64 == TAG_DB) {
+			server_eventfd_read(s->cfg->db_done_fd);
+			ops_db_done(s->ops);
+		} else if (evs[i].data.u64 == TAG_KDF) {
+			server_eventfd_read(s->cfg->kdf_done_fd);
+			ops_kdf_done(s->ops);
+		}
 		else
 			server_conn_event(s, evs[i].data.ptr, evs[i].events);
 	}
@@ -775,6 +771,7 @@ server_run(const struct server_cfg *cfg)
 	s.started_ms = clock_real_ms();
 	s.epoch = server_new_epoch();
 	session_table_init(&s.sessions, &cfg->fault);
+	s.ops = server_ops_new(&s);
 	if (server_open(&s) != 0)
 		goto out;
 	log_info("started", "epoch=%" PRId64, s.epoch);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "link.h"
+#include "ops.h"
 
 struct tls_ctx;
 struct db;
@@ -26,6 +27,8 @@ struct server_cfg {
 	struct db		*db;		/* borrowed */
 	struct btc		*btc;		/* borrowed */
 	int			 db_done_fd;	/* eventfd the db thread writes */
+	int			 kdf_done_fd;	/* eventfd the hashing pool writes */
+	struct ops_cfg		 ops;		/* db, kdf and settings */
 	struct link_fault	 fault;		/* off unless configured */
 	int			 drain_ms;	/* longest drain before giving up */
 };

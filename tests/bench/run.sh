@@ -70,7 +70,11 @@ run_cmd() {
     shown="${shown/#as_postgres /(cd \/ \&\& runuser -u postgres -- }"
     [[ "$shown" == "$*" ]] || shown="$shown)"
     CMDS+=("$shown")
-    "$@" >"$log" 2>"$log.err"
+    if [[ -n "${CPU_OUT:-}" && -x /usr/bin/time ]]; then
+        /usr/bin/time -f '%U %S' -o "$CPU_OUT" "$@" >"$log" 2>"$log.err"
+    else
+        "$@" >"$log" 2>"$log.err"
+    fi
 }
 
 # field LINE NAME: the value of NAME=value in LINE.
@@ -158,14 +162,24 @@ TE=(timeout 120 "$TLSECHO" client -w "127.0.0.1:$ECHO_PORT" --ca "$CA" --cert "$
 one_echo() {
     local var="$1" name="$2" rc=0
     shift 2
-    run_cmd "$TMP/$name.out" "$@" || rc=$?
+    CPU_OUT="$TMP/$name.cpu" run_cmd "$TMP/$name.out" "$@" || rc=$?
     ((rc == 0)) || failed "$name: $* (exit $rc): $(tail -q -n 3 "$TMP/$name.out" "$TMP/$name.out.err" 2>/dev/null | tr '\n' ' ')"
     printf -v "$var" '%s' "$(tail -n 1 "$TMP/$name.out" 2>/dev/null)"
 }
 
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# us_per_req TICKS N: CPU microseconds per request.
+us_per_req() { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'; }
+WORKER_PID="$(abc_pid worker)"
+
 note "a: echo throughput (8 threads, max rate)"
+c0="$(cpu_ticks "$WORKER_PID")"
 one_echo A_LINK a-link "${LC[@]}" -c 1 -t 8 -n "$N_TPUT" --op echo --size "$ECHO_SIZE"
+A_WCPU="$(us_per_req $(($(cpu_ticks "$WORKER_PID") - c0)) "$N_TPUT")"
+c0="$(cpu_ticks "$ECHO_PID")"
 one_echo A_TLS a-tls "${TE[@]}" -t 8 -n "$N_TPUT" --size "$TLSECHO_SIZE"
+A_ECPU="$(us_per_req $(($(cpu_ticks "$ECHO_PID") - c0)) "$N_TPUT")"
 note "b: echo latency at $RATE req/s offered"
 one_echo B_LINK b-link "${LC[@]}" -c 1 -t 8 -n "$N_LAT" -r "$RATE" --op echo --size "$ECHO_SIZE"
 one_echo B_TLS b-tls "${TE[@]}" -t 8 -n "$N_LAT" -r "$RATE" --size "$TLSECHO_SIZE"
@@ -351,6 +365,15 @@ D_L50="$(field "$D_LINK" p50_us)" D_L99="$(field "$D_LINK" p99_us)"
 A_RATIO="$(ratio "$A_L" "$A_T")"
 C_RATIO="$(ratio "$C_DYN" "$C_ST")"
 D_RATIO="$(ratio "$D_L" "$D_PGB_TPS")"
+# client_cpu NAME N: user+system CPU microseconds per request of client run NAME.
+client_cpu() {
+    [[ -s "$TMP/$1.cpu" ]] || {
+        echo -
+        return
+    }
+    awk -v n="$2" 'END { printf "%.1f", ($1 + $2) * 1e6 / n }' "$TMP/$1.cpu"
+}
+B_LCPU="$(client_cpu b-link "$N_LAT")" B_TCPU="$(client_cpu b-tls "$N_LAT")"
 A_MET="$([[ $A_RATIO == - ]] && echo - || meets "$A_RATIO >= 0.5")"
 B_MET="$([[ -z $B_L99 ]] && echo - || meets "$B_L99 < 1000")"
 
@@ -363,9 +386,11 @@ echo
 row "benchmark" "abc" "baseline" "ratio" "target"
 hr
 row "a. link echo throughput, 1 client x 8 thr (req/s)" "${A_L:--}" "${A_T:--}" "$A_RATIO" ">= 0.5 x TLS echo: $A_MET"
+row "a. server CPU per echo request (us)" "$A_WCPU" "$A_ECPU" "$(ratio "$A_WCPU" "$A_ECPU")" "abc-worker vs tlsecho server"
 row "b. link echo p50 @ ${RATE}/s offered (us)" "${B_L50:--}" "${B_T50:--}" "$(ratio "$B_L50" "$B_T50")" "-"
 row "b. link echo p99 @ ${RATE}/s offered (us)" "${B_L99:--}" "${B_T99:--}" "$(ratio "$B_L99" "$B_T99")" "p99 < 1000 us: $B_MET"
 row "b. link echo max @ ${RATE}/s offered (us)" "${B_LMX:--}" "${B_TMX:--}" "$(ratio "$B_LMX" "$B_TMX")" "-"
+row "b. client CPU per request @ ${RATE}/s (us)" "$B_LCPU" "$B_TCPU" "$(ratio "$B_LCPU" "$B_TCPU")" "abc-linkc vs tlsecho client"
 row "b. achieved rate (req/s)" "${B_LR:--}" "${B_TR:--}" "$(ratio "$B_LR" "$B_TR")" "= ${RATE}"
 row "c. GET / nginx->abc-web vs static (req/s)" "${C_DYN:--}" "${C_ST:--}" "$C_RATIO" "info (SPEC 6: libfcgi ~0.4x)"
 row "c. GET / latency p50 (ms)" "${C_DYN50:--}" "${C_ST50:--}" "$(ratio "$C_DYN50" "$C_ST50")" "-"

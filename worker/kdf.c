@@ -1,0 +1,493 @@
+/*
+ * scrypt password hashing on a pool of threads.  Jobs queue under a mutex
+ * (at most max_queued of them wait); each thread takes the oldest one,
+ * runs the KDF without the lock, wipes the password, appends the job to the
+ * done list and writes 1 to the completion eventfd.  Stopping lets the
+ * running jobs finish and frees the queued and done ones.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "kdf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define KDF_N_MAX	(UINT64_C(1) << 20)
+#define KDF_R_MAX	32
+#define KDF_P_MAX	16
+#define KDF_MEM_MAX	(UINT64_C(1) << 30)	/* 128 * n * r * p */
+#define KDF_MEM_SLACK	(UINT64_C(1) << 20)
+
+struct kdf_pool {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	pthread_t	*threads;	/* owned; nthreads of them */
+	int		 nthreads;
+	struct kdf_job	*queue;		/* owned; jobs waiting, FIFO */
+	struct kdf_job	**queue_tail;
+	size_t		 nqueued;
+	size_t		 max_queued;
+	struct kdf_job	*done;		/* owned; finished, FIFO */
+	struct kdf_job	**done_tail;
+	int		 stopping;
+	int		 done_fd;	/* borrowed eventfd */
+};
+
+const struct kdf_params kdf_params_default = {
+	KDF_N_DEFAULT, KDF_R_DEFAULT, KDF_P_DEFAULT
+};
+
+/*
+ * The salt and hash of the dummy verification (kdf_job_new_dummy).  Any
+ * constant does: the job's dummy flag forces ok to 0 whatever the KDF
+ * yields, so these bytes only make the work identical to a real check.
+ */
+static const uint8_t kdf_dummy_salt[KDF_SALT_LEN] = {
+	0x61, 0x62, 0x63, 0x2d, 0x64, 0x75, 0x6d, 0x6d,
+	0x79, 0x2d, 0x73, 0x61, 0x6c, 0x74, 0x2d, 0x31
+};
+static const uint8_t kdf_dummy_hash[KDF_HASH_LEN] = { 0 };
+
+/*
+ * Returns 1 when p is usable: n a power of two in [2, 2^20], r in [1, 32],
+ * p in [1, 16] and 128 * n * r * p at most 1 GiB; 0 otherwise (or if p is
+ * NULL).
+ */
+int
+kdf_params_valid(const struct kdf_params *p)
+{
+	if (p == NULL || p->n < 2 || p->n > KDF_N_MAX ||
+	    (p->n & (p->n - 1)) != 0 ||
+	    p->r < 1 || p->r > KDF_R_MAX || p->p < 1 || p->p > KDF_P_MAX)
+		return 0;
+	/* At most 2^7 * 2^20 * 2^5 * 2^4: no overflow. */
+	return 128 * p->n * p->r * p->p <= KDF_MEM_MAX;
+}
+
+/* Logs the thread's OpenSSL error queue under event, then clears it. */
+static void
+kdf_log_ossl(const char *event)
+{
+	char		 msg[256];
+	unsigned long	 e;
+
+	e = ERR_get_error();
+	if (e == 0)
+		snprintf(msg, sizeof(msg), "unknown");
+	else
+		ERR_error_string_n(e, msg, sizeof(msg));
+	ERR_clear_error();
+	log_error(event, "error=\"%s\"", msg);
+}
+
+/*
+ * Derives outlen bytes from password (len bytes, at most KDF_PASSWORD_MAX,
+ * may be NULL when len is 0) and salt (saltlen bytes, may be NULL when 0)
+ * with scrypt and the parameters p.  Returns 0, or -1 (logged) when the
+ * arguments are invalid or the KDF fails; out is then zeroed.
+ */
+int
+kdf_scrypt(const char *password, size_t len, const uint8_t *salt,
+    size_t saltlen, const struct kdf_params *p, uint8_t *out, size_t outlen)
+{
+	OSSL_PARAM	 params[7], *q = params;
+	EVP_KDF		*kdf;
+	EVP_KDF_CTX	*ctx;
+	uint64_t	 n, maxmem;
+	uint32_t	 r, par;
+	int		 rc = -1;
+
+	if (out == NULL || outlen == 0)
+		return -1;
+	memset(out, 0, outlen);
+	if (!kdf_params_valid(p)) {
+		log_warn("kdf_bad_params", "n=%" PRIu64 " r=%" PRIu32
+		    " p=%" PRIu32, p != NULL ? p->n : 0, p != NULL ? p->r : 0,
+		    p != NULL ? p->p : 0);
+		return -1;
+	}
+	if (len > KDF_PASSWORD_MAX || (password == NULL && len > 0) ||
+	    (salt == NULL && saltlen > 0)) {
+		log_warn("kdf_bad_input", "pwlen=%zu saltlen=%zu", len,
+		    saltlen);
+		return -1;
+	}
+	n = p->n;
+	r = p->r;
+	par = p->p;
+	/* OpenSSL needs 128 * r * (n + p + 2); this bounds it from above. */
+	maxmem = 128 * n * r * (par + 1) + KDF_MEM_SLACK;
+	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
+	    (void *)(password != NULL ? password : ""), len);
+	*q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+	    (void *)(salt != NULL ? salt : (const uint8_t *)""), saltlen);
+	*q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n);
+	*q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r);
+	*q++ = OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &par);
+	*q++ = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM,
+	    &maxmem);
+	*q = OSSL_PARAM_construct_end();
+
+	if ((kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL)) == NULL) {
+		kdf_log_ossl("kdf_fetch");
+		return -1;
+	}
+	if ((ctx = EVP_KDF_CTX_new(kdf)) == NULL)
+		kdf_log_ossl("kdf_ctx");
+	else if (EVP_KDF_derive(ctx, out, outlen, params) != 1) {
+		kdf_log_ossl("kdf_derive");
+		OPENSSL_cleanse(out, outlen);
+	} else
+		rc = 0;
+	EVP_KDF_CTX_free(ctx);	/* clears its copy of the password */
+	EVP_KDF_free(kdf);
+	return rc;
+}
+
+/*
+ * Returns a new job of kind with a copy of password, or NULL when pwlen
+ * exceeds KDF_PASSWORD_MAX or params are invalid.  The caller owns it.
+ */
+static struct kdf_job *
+kdf_job_new(enum kdf_kind kind, const char *password, size_t pwlen,
+    const struct kdf_params *params, void *arg)
+{
+	struct kdf_job	*job;
+
+	if (pwlen > KDF_PASSWORD_MAX || (password == NULL && pwlen > 0) ||
+	    !kdf_params_valid(params))
+		return NULL;
+	job = xcalloc(1, sizeof(*job));
+	job->kind = kind;
+	job->password = xmalloc(pwlen + 1);
+	if (pwlen > 0)
+		memcpy(job->password, password, pwlen);
+	job->password[pwlen] = '\0';
+	job->pwlen = pwlen;
+	job->params = *params;
+	job->arg = arg;
+	return job;
+}
+
+/*
+ * Returns a new HASH job for password (copied) with params, or NULL when
+ * pwlen exceeds KDF_PASSWORD_MAX or params are invalid.  The caller owns
+ * it until kdf_submit takes it.
+ */
+struct kdf_job *
+kdf_job_new_hash(const char *password, size_t pwlen,
+    const struct kdf_params *params, void *arg)
+{
+	return kdf_job_new(KDF_HASH, password, pwlen, params, arg);
+}
+
+/*
+ * Returns a new VERIFY job checking password (copied) against the stored
+ * salt, hash and params, or NULL when pwlen exceeds KDF_PASSWORD_MAX or
+ * params are invalid.  The caller owns it until kdf_submit takes it.
+ */
+struct kdf_job *
+kdf_job_new_verify(const char *password, size_t pwlen,
+    const struct kdf_params *params, const uint8_t salt[KDF_SALT_LEN],
+    const uint8_t hash[KDF_HASH_LEN], void *arg)
+{
+	struct kdf_job	*job;
+
+	if ((job = kdf_job_new(KDF_VERIFY, password, pwlen, params,
+	    arg)) == NULL)
+		return NULL;
+	memcpy(job->salt, salt, KDF_SALT_LEN);
+	memcpy(job->hash, hash, KDF_HASH_LEN);
+	return job;
+}
+
+/*
+ * Returns a new dummy VERIFY job for a login with an unknown username, or
+ * NULL when pwlen exceeds KDF_PASSWORD_MAX.  It runs scrypt with the
+ * default parameters on the given password, a fixed salt and a fixed hash,
+ * and compares in constant time like a real check, so it costs the same
+ * work and a login's duration does not reveal whether the username exists;
+ * but its result is always ok = 0 (failed = 0 unless the KDF failed).
+ * Users whose stored hash uses other parameters than the defaults take a
+ * different time; the defaults are what new hashes use.
+ */
+struct kdf_job *
+kdf_job_new_dummy(const char *password, size_t pwlen, void *arg)
+{
+	struct kdf_job	*job;
+
+	if ((job = kdf_job_new_verify(password, pwlen, &kdf_params_default,
+	    kdf_dummy_salt, kdf_dummy_hash, arg)) == NULL)
+		return NULL;
+	job->dummy = 1;
+	return job;
+}
+
+/* Wipes and frees job and its password; NULL is ignored. */
+void
+kdf_job_free(struct kdf_job *job)
+{
+	if (job == NULL)
+		return;
+	if (job->password != NULL) {
+		explicit_bzero(job->password, job->pwlen);
+		free(job->password);
+	}
+	explicit_bzero(job, sizeof(*job));
+	free(job);
+}
+
+/* Runs job on the calling thread and wipes its password; sets ok, failed. */
+static void
+kdf_run(struct kdf_job *job)
+{
+	uint8_t		 out[KDF_HASH_LEN];
+
+	job->ok = 0;
+	job->failed = 0;
+	switch (job->kind) {
+	case KDF_HASH:
+		if (RAND_bytes(job->salt, sizeof(job->salt)) != 1) {
+			kdf_log_ossl("kdf_rand");
+			job->failed = 1;
+		} else if (kdf_scrypt(job->password, job->pwlen, job->salt,
+		    sizeof(job->salt), &job->params, job->hash,
+		    sizeof(job->hash)) != 0)
+			job->failed = 1;
+		else
+			job->ok = 1;
+		break;
+	case KDF_VERIFY:
+		if (kdf_scrypt(job->password, job->pwlen, job->salt,
+		    sizeof(job->salt), &job->params, out, sizeof(out)) != 0)
+			job->failed = 1;
+		else {
+			job->ok = CRYPTO_memcmp(out, job->hash,
+			    sizeof(out)) == 0;
+			if (job->dummy)
+				job->ok = 0;
+		}
+		OPENSSL_cleanse(out, sizeof(out));
+		break;
+	default:
+		job->failed = 1;
+		break;
+	}
+	if (job->password != NULL) {
+		explicit_bzero(job->password, job->pwlen);
+		free(job->password);
+		job->password = NULL;
+	}
+	job->pwlen = 0;
+}
+
+/* Signals the event loop that one job is done. */
+static void
+kdf_notify(struct kdf_pool *pool)
+{
+	uint64_t	 one = 1;
+
+	while (write(pool->done_fd, &one, sizeof(one)) == -1 &&
+	    errno == EINTR)
+		continue;
+}
+
+/*
+ * A pool thread: runs the oldest queued job until the pool stops.
+ * Returns NULL.
+ */
+static void *
+kdf_thread(void *arg)
+{
+	struct kdf_pool	*pool = arg;
+	struct kdf_job	*job;
+
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		while (pool->queue == NULL && !pool->stopping)
+			pthread_cond_wait(&pool->wake, &pool->lock);
+		if (pool->stopping)
+			break;
+		job = pool->queue;
+		pool->queue = job->next;
+		if (pool->queue == NULL)
+			pool->queue_tail = &pool->queue;
+		pool->nqueued--;
+		job->next = NULL;
+		pthread_mutex_unlock(&pool->lock);
+
+		kdf_run(job);
+
+		pthread_mutex_lock(&pool->lock);
+		*pool->done_tail = job;
+		pool->done_tail = &job->next;
+		kdf_notify(pool);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
+/* Frees every job of list; returns how many there were. */
+static size_t
+kdf_free_list(struct kdf_job *list)
+{
+	struct kdf_job	*j;
+	size_t		 n = 0;
+
+	while ((j = list) != NULL) {
+		list = j->next;
+		kdf_job_free(j);
+		n++;
+	}
+	return n;
+}
+
+/* Stops and joins the first n threads of pool, then frees it. */
+static void
+kdf_pool_free(struct kdf_pool *pool, int n)
+{
+	size_t	 dropped;
+	int	 i;
+
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = 1;
+	pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	for (i = 0; i < n; i++)
+		pthread_join(pool->threads[i], NULL);
+	dropped = kdf_free_list(pool->queue);
+	kdf_free_list(pool->done);
+	if (dropped > 0)
+		log_info("kdf_pool_dropped", "jobs=%zu", dropped);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->wake);
+	free(pool->threads);
+	free(pool);
+}
+
+/*
+ * Starts threads (1 to KDF_THREADS_MAX) hashing threads; at most
+ * max_queued (at least 1) jobs may wait for one.  done_fd is an eventfd,
+ * borrowed, written (an 8-byte 1) after each finished job; it must stay
+ * open until kdf_pool_stop returns.  The threads block every signal.
+ * Returns the pool, or NULL (logged) on bad arguments or if a thread
+ * cannot start.
+ */
+struct kdf_pool *
+kdf_pool_start(int threads, size_t max_queued, int done_fd)
+{
+	struct kdf_pool	*pool;
+	sigset_t	 all, old;
+	int		 i, rc = 0;
+
+	if (threads < 1 || threads > KDF_THREADS_MAX || max_queued < 1 ||
+	    done_fd < 0) {
+		log_error("kdf_pool_args", "threads=%d max_queued=%zu "
+		    "done_fd=%d", threads, max_queued, done_fd);
+		return NULL;
+	}
+	pool = xcalloc(1, sizeof(*pool));
+	pool->threads = xcalloc((size_t)threads, sizeof(*pool->threads));
+	pool->max_queued = max_queued;
+	pool->done_fd = done_fd;
+	pool->queue_tail = &pool->queue;
+	pool->done_tail = &pool->done;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->wake, NULL);
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < threads; i++)
+		if ((rc = pthread_create(&pool->threads[i], NULL, kdf_thread,
+		    pool)) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_error("kdf_thread", "error=\"%s\"", strerror(rc));
+		kdf_pool_free(pool, i);
+		return NULL;
+	}
+	pool->nthreads = threads;
+	return pool;
+}
+
+/*
+ * Queues job for the pool.  Returns 0 when the pool took it, or -1 when
+ * max_queued jobs already wait (or the pool is stopping): the job was NOT
+ * taken, stays the caller's, and the caller should answer "busy, try
+ * again".
+ */
+int
+kdf_submit(struct kdf_pool *pool, struct kdf_job *job)
+{
+	if (pool == NULL || job == NULL)
+		return -1;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->stopping || pool->nqueued >= pool->max_queued) {
+		pthread_mutex_unlock(&pool->lock);
+		return -1;
+	}
+	job->next = NULL;
+	*pool->queue_tail = job;
+	pool->queue_tail = &job->next;
+	pool->nqueued++;
+	pthread_cond_signal(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	return 0;
+}
+
+/*
+ * Takes every finished job, oldest first, linked by next; NULL if none.
+ * The caller frees each with kdf_job_free.
+ */
+struct kdf_job *
+kdf_take_done(struct kdf_pool *pool)
+{
+	struct kdf_job	*done;
+
+	pthread_mutex_lock(&pool->lock);
+	done = pool->done;
+	pool->done = NULL;
+	pool->done_tail = &pool->done;
+	pthread_mutex_unlock(&pool->lock);
+	return done;
+}
+
+/* Returns how many jobs wait for a thread (running ones not counted). */
+size_t
+kdf_queued(struct kdf_pool *pool)
+{
+	size_t	 n;
+
+	pthread_mutex_lock(&pool->lock);
+	n = pool->nqueued;
+	pthread_mutex_unlock(&pool->lock);
+	return n;
+}
+
+/*
+ * Lets the running jobs finish, stops the threads and frees the pool with
+ * its queued and finished jobs (never run, never taken: the caller's
+ * arg pointers in them are dropped, not touched).  NULL is ignored.
+ */
+void
+kdf_pool_stop(struct kdf_pool *pool)
+{
+	if (pool == NULL)
+		return;
+	kdf_pool_free(pool, pool->nthreads);
+}

@@ -1,0 +1,86 @@
+/*
+ * Password hashing for abc-worker: scrypt through OpenSSL 3's EVP_KDF, run
+ * on a small pool of threads so that a login storm never stalls the event
+ * loop (SPEC §4.1).  Each running job holds 128 * n * r * p bytes plus
+ * 128 * n * r: about 128 MiB at the defaults, so the pool's peak memory is
+ * threads * 128 MiB.  The pool bounds its queue: kdf_submit refuses a job
+ * when max_queued jobs already wait, and the caller answers "busy, try
+ * again" (back-pressure instead of unbounded memory).
+ *
+ * Ownership: a job is built by kdf_job_new_hash, kdf_job_new_verify or
+ * kdf_job_new_dummy (or by hand, with a password from malloc).  kdf_submit
+ * takes it when it returns 0 and leaves it with the caller when it returns
+ * -1.  The finished job comes back through kdf_take_done and the caller
+ * frees it with kdf_job_free.  The password is wiped (explicit_bzero) and
+ * freed by the pool as soon as the KDF has run, so a finished job has
+ * password NULL; kdf_job_free wipes it too if it is still there.
+ * Completion is signalled by writing 1 to the eventfd given to
+ * kdf_pool_start, once per finished job.
+ */
+#ifndef ABC_KDF_H
+#define ABC_KDF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KDF_N_DEFAULT		(UINT64_C(1) << 17)
+#define KDF_R_DEFAULT		8
+#define KDF_P_DEFAULT		1
+#define KDF_SALT_LEN		16
+#define KDF_HASH_LEN		32
+#define KDF_PASSWORD_MAX	1024
+#define KDF_THREADS_MAX		64
+
+struct kdf_params {
+	uint64_t	 n;		/* CPU/memory cost, a power of two */
+	uint32_t	 r;		/* block size */
+	uint32_t	 p;		/* parallelisation */
+};
+
+enum kdf_kind {
+	KDF_HASH,		/* new salt, compute hash */
+	KDF_VERIFY		/* compare against the stored hash */
+};
+
+struct kdf_job {
+	enum kdf_kind		 kind;
+	char			*password;	/* owned; wiped when freed */
+	size_t			 pwlen;
+	struct kdf_params	 params;
+	/* HASH: filled with RAND_bytes by the pool; VERIFY: given. */
+	uint8_t			 salt[KDF_SALT_LEN];
+	/* HASH: the result; VERIFY: the stored hash to compare with. */
+	uint8_t			 hash[KDF_HASH_LEN];
+	int			 ok;	/* HASH: 1 on success; VERIFY: 1 if equal */
+	int			 failed;	/* 1 if the KDF itself failed */
+	int			 dummy;	/* VERIFY: ok is always 0 (see below) */
+	void			*arg;		/* the caller's, untouched */
+	struct kdf_job		*next;
+};
+
+struct kdf_pool;
+
+extern const struct kdf_params kdf_params_default;
+
+int		 kdf_scrypt(const char *password, size_t len,
+		    const uint8_t *salt, size_t saltlen,
+		    const struct kdf_params *p, uint8_t *out, size_t outlen);
+int		 kdf_params_valid(const struct kdf_params *p);
+
+struct kdf_job	*kdf_job_new_hash(const char *password, size_t pwlen,
+		    const struct kdf_params *params, void *arg);
+struct kdf_job	*kdf_job_new_verify(const char *password, size_t pwlen,
+		    const struct kdf_params *params,
+		    const uint8_t salt[KDF_SALT_LEN],
+		    const uint8_t hash[KDF_HASH_LEN], void *arg);
+struct kdf_job	*kdf_job_new_dummy(const char *password, size_t pwlen,
+		    void *arg);
+void		 kdf_job_free(struct kdf_job *job);
+
+struct kdf_pool	*kdf_pool_start(int threads, size_t max_queued, int done_fd);
+int		 kdf_submit(struct kdf_pool *pool, struct kdf_job *job);
+struct kdf_job	*kdf_take_done(struct kdf_pool *pool);
+size_t		 kdf_queued(struct kdf_pool *pool);
+void		 kdf_pool_stop(struct kdf_pool *pool);
+
+#endif /* ABC_KDF_H */

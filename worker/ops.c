@@ -1,0 +1,210 @@
+/*
+ * The call engine: creation, dispatch to the request families, the hand-
+ * offs to the database thread and the hashing pool, and the one reply.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "kdf.h"
+#include "log.h"
+#include "msg.h"
+#include "ops.h"
+#include "ratelimit.h"
+#include "xmalloc.h"
+
+#define OPS_RATELIMIT_KEYS	4096
+
+struct ops {
+	struct ops_cfg		 cfg;
+	struct ratelimit	*rl_user;	/* failed logins per username */
+	struct ratelimit	*rl_addr;	/* ...and per client address */
+	size_t			 pending;	/* calls not yet finished */
+};
+
+/* A new engine; NULL never (allocation aborts). */
+struct ops *
+ops_new(const struct ops_cfg *cfg)
+{
+	struct ops	*ops;
+
+	ops = xcalloc(1, sizeof(*ops));
+	ops->cfg = *cfg;
+	ops->rl_user = ratelimit_new(OPS_RATELIMIT_KEYS,
+	    cfg->login_max_failures, cfg->login_window_ms);
+	/* An address may hold many users: allow it four times as much. */
+	ops->rl_addr = ratelimit_new(OPS_RATELIMIT_KEYS,
+	    cfg->login_max_failures * 4, cfg->login_window_ms);
+	return ops;
+}
+
+void
+ops_free(struct ops *ops)
+{
+	if (ops == NULL)
+		return;
+	ratelimit_free(ops->rl_user);
+	ratelimit_free(ops->rl_addr);
+	free(ops);
+}
+
+const struct ops_cfg *
+ops_cfg(const struct call *c)
+{
+	return &c->ops->cfg;
+}
+
+struct ratelimit *
+ops_ratelimit(const struct call *c, int by_addr)
+{
+	return by_addr ? c->ops->rl_addr : c->ops->rl_user;
+}
+
+size_t
+ops_pending(const struct ops *ops)
+{
+	return ops->pending;
+}
+
+/* Runs the call's next stage after job dj or kj (both NULL: the start). */
+static void
+ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj)
+{
+	if (req_account_owns(c->op))
+		req_account_step(c, dj, kj);
+	else
+		req_basic_step(c, dj);
+}
+
+/*
+ * Starts a call for a delivered request (taken).  The request's identity
+ * (client, epoch, req_no) goes along to the reply and to request_log.
+ */
+void
+ops_start(struct ops *ops, const char *client, int64_t epoch,
+    uint64_t req_no, struct json_object *req)
+{
+	struct call	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->ops = ops;
+	snprintf(c->client, sizeof(c->client), "%s", client);
+	c->epoch = epoch;
+	c->req_no = req_no;
+	c->req = req;
+	ops->pending++;
+	if (msg_request_op(req, &c->op) != 0) {
+		ops_fail(c, "bad_request", "unknown operation");
+		return;
+	}
+	ops_step(c, NULL, NULL);
+}
+
+/* Sends the call's one reply (borrowed) and frees the call. */
+void
+ops_finish(struct call *c, struct json_object *reply)
+{
+	struct ops	*ops = c->ops;
+
+	ops->cfg.reply(ops->cfg.arg, c->client, c->epoch, c->req_no, reply);
+	ops->pending--;
+	json_object_put(c->req);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+}
+
+/*
+ * Finishes a durable call with the reply its SQL function returned (JSON
+ * text, also stored in request_log).
+ */
+void
+ops_finish_stored(struct call *c, struct db_job *dj)
+{
+	struct json_object	*rep;
+	const char		*text = db_job_value(dj, 0, 0);
+	char			 err[128];
+
+	rep = text != NULL ? msg_parse((const uint8_t *)text, strlen(text),
+	    err, sizeof(err)) : NULL;
+	if (rep == NULL) {
+		log_error("stored_reply", "client=%s error=\"%s\"", c->client,
+		    text != NULL ? err : dj->error);
+		ops_fail(c, "internal", "unreadable reply from the database");
+		return;
+	}
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* Finishes the call with {"ok":false,"code":code,"error":text}. */
+void
+ops_fail(struct call *c, const char *code, const char *text)
+{
+	struct json_object	*rep;
+
+	rep = msg_reply_error(text);
+	json_object_object_add(rep, "code", json_object_new_string(code));
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* Hands job to the database thread; its completion continues c. */
+void
+ops_db(struct call *c, struct db_job *job)
+{
+	job->ctx = c;
+	c->stage++;
+	db_submit(c->ops->cfg.db, job);
+}
+
+/*
+ * Hands job to the hashing pool; its completion continues c.  A full pool
+ * answers "busy" at once: back-pressure instead of an unbounded queue.
+ */
+void
+ops_kdf(struct call *c, struct kdf_job *job)
+{
+	job->arg = c;
+	if (kdf_submit(c->ops->cfg.kdf, job) != 0) {
+		kdf_job_free(job);
+		ops_fail(c, "busy", "The server is busy; try again in a "
+		    "moment.");
+		return;
+	}
+	c->stage++;
+}
+
+/* Broadcasts notice (borrowed) to every abc-web. */
+void
+ops_notice(struct call *c, struct json_object *notice)
+{
+	c->ops->cfg.notice(c->ops->cfg.arg, notice);
+}
+
+/* Continues every call whose database job finished. */
+void
+ops_db_done(struct ops *ops)
+{
+	struct db_job	*j, *next;
+
+	for (j = db_take_done(ops->cfg.db); j != NULL; j = next) {
+		next = j->next;
+		ops_step(j->ctx, j, NULL);
+		db_job_free(j);
+	}
+}
+
+/* Continues every call whose hashing job finished. */
+void
+ops_kdf_done(struct ops *ops)
+{
+	struct kdf_job	*j, *next;
+
+	for (j = kdf_take_done(ops->cfg.kdf); j != NULL; j = next) {
+		next = j->next;
+		ops_step(j->arg, NULL, j);
+		kdf_job_free(j);
+	}
+}

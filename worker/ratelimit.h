@@ -1,0 +1,26 @@
+/*
+ * Failure counters for rate limiting (failed logins per username and per
+ * client address): at most `max` failures per key within a fixed window.
+ * Bounded memory: a full table forgets the entry whose window is oldest.
+ * Single-threaded (the event loop's).
+ */
+#ifndef ABC_RATELIMIT_H
+#define ABC_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RATELIMIT_KEY_MAX	80
+
+struct ratelimit;
+
+struct ratelimit *ratelimit_new(size_t capacity, unsigned max,
+		    int64_t window_ms);
+void		 ratelimit_free(struct ratelimit *rl);
+int		 ratelimit_blocked(const struct ratelimit *rl, const char *key,
+		    int64_t now_ms, int64_t *retry_ms);
+void		 ratelimit_fail(struct ratelimit *rl, const char *key,
+		    int64_t now_ms);
+void		 ratelimit_clear(struct ratelimit *rl, const char *key);
+
+#endif /* ABC_RATELIMIT_H */

@@ -1,0 +1,657 @@
+/*
+ * Accounts and sessions (SPEC 4.1, 4.6): register, login, session lookup,
+ * logout, logout everywhere, password change, the account page's data and
+ * purging the history.  Passwords are hashed and checked on the hashing
+ * pool; sessions are random 256-bit tokens of which the database keeps
+ * only a SHA-256.  Failed logins are counted per username and per client
+ * address; an unknown username costs the same hashing work as a known
+ * one and gets the same answer, so neither timing nor wording tells
+ * whether a name exists.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "clock.h"
+#include "db.h"
+#include "kdf.h"
+#include "msg.h"
+#include "ops.h"
+#include "ratelimit.h"
+
+#define PASSWORD_MIN	10
+
+/* The session of token $1 (renewed), joined to its user's hash. */
+static const char sql_session_user[] =
+    "SELECT u.id, u.username, u.pw_hash, u.pw_salt, u.pw_n, u.pw_r, u.pw_p "
+    "FROM acct_session($1, $2) s JOIN users u ON u.id = s.user_id";
+
+int
+req_account_owns(enum msg_op op)
+{
+	return op >= MSG_OP_REGISTER && op <= MSG_OP_PURGE;
+}
+
+/* Returns non-zero for 3-32 characters of [A-Za-z0-9_.-]. */
+static int
+acct_valid_username(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	return n >= 3 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* Returns non-zero for a password we accept for new hashes. */
+static int
+acct_valid_password(const char *s)
+{
+	return s != NULL && strlen(s) >= PASSWORD_MIN &&
+	    strlen(s) <= KDF_PASSWORD_MAX;
+}
+
+/* The value of hex digit ch (already checked with isxdigit). */
+static int
+acct_hexval(char ch)
+{
+	return isdigit((unsigned char)ch) ? ch - '0' :
+	    tolower((unsigned char)ch) - 'a' + 10;
+}
+
+/* Decodes 2*len hex digits (after an optional "\x") into out. */
+static int
+acct_unhex(const char *s, uint8_t *out, size_t len)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (s == NULL)
+		return -1;
+	if (s[0] == '\\' && s[1] == 'x')
+		s += 2;
+	if (strlen(s) != 2 * len)
+		return -1;
+	for (i = 0; i < 2 * len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	for (i = 0; i < len; i++) {
+		hi = acct_hexval(s[2 * i]);
+		lo = acct_hexval(s[2 * i + 1]);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Writes len bytes as lowercase hex into out (2*len + 1 bytes). */
+static void
+acct_hex(const uint8_t *p, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* SHA-256 of a session token: what the database stores. */
+static void
+acct_token_hash(const uint8_t token[32], uint8_t out[32])
+{
+	unsigned int	 n = 32;
+
+	(void)EVP_Digest(token, 32, out, &n, EVP_sha256(), NULL);
+}
+
+/*
+ * Reads the request's "token" (64 hex digits) into c->token_hash.
+ * Returns 0, or -1 after answering "no_session".
+ */
+static int
+acct_take_token(struct call *c)
+{
+	uint8_t	 token[32];
+
+	if (acct_unhex(msg_get_str(c->req, "token"), token, 32) != 0) {
+		ops_fail(c, "no_session", "You are not logged in.");
+		return -1;
+	}
+	acct_token_hash(token, c->token_hash);
+	explicit_bzero(token, sizeof(token));
+	return 0;
+}
+
+/* Queues a query whose $1 is the token hash and $2 the session TTL. */
+static void
+acct_db_session(struct call *c, const char *sql)
+{
+	struct db_job	*j;
+
+	j = db_job_new(sql, 0, NULL, 0);
+	db_job_param_hex(j, c->token_hash, 32);
+	db_job_paramf(j, "%d", ops_cfg(c)->session_ttl_s);
+	ops_db(c, j);
+}
+
+/*
+ * Reads a users row (id, username, hash, salt, n, r, p) into c.  Returns
+ * 1 when there was one, 0 when none, -1 after answering an error.
+ */
+static int
+acct_read_user(struct call *c, struct db_job *dj)
+{
+	if (!db_job_ok(dj)) {
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+		return -1;
+	}
+	if (PQntuples(dj->res) == 0)
+		return 0;
+	c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
+	snprintf(c->username, sizeof(c->username), "%s",
+	    db_job_value(dj, 0, 1));
+	c->params.n = strtoull(db_job_value(dj, 0, 4), NULL, 10);
+	c->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 5), NULL, 10);
+	c->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 6), NULL, 10);
+	if (acct_unhex(db_job_value(dj, 0, 2), c->hash, KDF_HASH_LEN) != 0 ||
+	    acct_unhex(db_job_value(dj, 0, 3), c->salt, KDF_SALT_LEN) != 0 ||
+	    !kdf_params_valid(&c->params)) {
+		ops_fail(c, "internal", "stored password hash is unreadable");
+		return -1;
+	}
+	return 1;
+}
+
+/* Verifies field against the hash in c (or a dummy when none). */
+static void
+acct_verify(struct call *c, const char *field, int known)
+{
+	const char	*pw = msg_get_str(c->req, field);
+
+	if (pw == NULL)
+		pw = "";
+	if (known)
+		ops_kdf(c, kdf_job_new_verify(pw, strlen(pw), &c->params,
+		    c->salt, c->hash, NULL));
+	else
+		ops_kdf(c, kdf_job_new_dummy(pw, strlen(pw), NULL));
+}
+
+/* Finishes with {"ok":true}. */
+static void
+acct_ok(struct call *c)
+{
+	struct json_object	*rep = msg_reply_new();
+
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* Broadcasts that sessions ended: one token, or all of a user's. */
+static void
+acct_revoked(struct call *c, int64_t user, const uint8_t *token_hash,
+    const uint8_t *keep)
+{
+	struct json_object	*n;
+	char			 hex[65];
+
+	n = json_object_new_object();
+	json_object_object_add(n, "kind",
+	    json_object_new_string("session_revoked"));
+	if (user != 0)
+		json_object_object_add(n, "user", json_object_new_int64(user));
+	if (token_hash != NULL) {
+		acct_hex(token_hash, 32, hex);
+		json_object_object_add(n, "token", json_object_new_string(hex));
+	}
+	if (keep != NULL) {
+		acct_hex(keep, 32, hex);
+		json_object_object_add(n, "keep", json_object_new_string(hex));
+	}
+	ops_notice(c, n);
+	json_object_put(n);
+}
+
+/* register: hash the password, then one durable SQL call. */
+static void
+acct_register(struct call *c, struct db_job *dj, struct kdf_job *kj)
+{
+	const char	*user = msg_get_str(c->req, "username");
+	const char	*pw = msg_get_str(c->req, "password");
+	struct db_job	*j;
+
+	if (c->stage == 0) {
+		if (!acct_valid_username(user)) {
+			ops_fail(c, "invalid", "A name is 3 to 32 letters, "
+			    "digits, dots, dashes or underscores.");
+			return;
+		}
+		if (!acct_valid_password(pw)) {
+			ops_fail(c, "invalid", "A password is 10 to 1024 "
+			    "characters long.");
+			return;
+		}
+		ops_kdf(c, kdf_job_new_hash(pw, strlen(pw),
+		    &ops_cfg(c)->kdf_params, NULL));
+	} else if (c->stage == 1) {
+		if (!kj->ok) {
+			ops_fail(c, "internal", "password hashing failed");
+			return;
+		}
+		j = db_job_new("SELECT acct_register($1, $2, $3, $4, $5, $6, "
+		    "$7, $8, $9, $10)", 1, NULL, 0);
+		db_job_param(j, c->client);
+		db_job_paramf(j, "%" PRId64, c->epoch);
+		db_job_paramf(j, "%" PRIu64, c->req_no);
+		db_job_param(j, user);
+		db_job_param_hex(j, kj->hash, KDF_HASH_LEN);
+		db_job_param_hex(j, kj->salt, KDF_SALT_LEN);
+		db_job_paramf(j, "%" PRIu64, kj->params.n);
+		db_job_paramf(j, "%" PRIu32, kj->params.r);
+		db_job_paramf(j, "%" PRIu32, kj->params.p);
+		db_job_param(j, c->addr);
+		ops_db(c, j);
+	} else
+		ops_finish_stored(c, dj);
+}
+
+/* Refuses a login attempt for a name or address over its failures. */
+static int
+acct_login_blocked(struct call *c, const char *ukey, const char *akey)
+{
+	char	 text[160];
+	int64_t	 retry = 0, now = clock_mono_ms();
+
+	if (!ratelimit_blocked(ops_ratelimit(c, 0), ukey, now, &retry) &&
+	    !ratelimit_blocked(ops_ratelimit(c, 1), akey, now, &retry))
+		return 0;
+	snprintf(text, sizeof(text), "Too many failed logins. Try again in "
+	    "%lld minute(s).", (long long)(retry / 60000 + 1));
+	ops_fail(c, "rate_limited", text);
+	return 1;
+}
+
+/* The answer to a successful login: the new session's token. */
+static void
+acct_login_done(struct call *c)
+{
+	struct json_object	*rep;
+	char			 hex[65];
+
+	acct_hex(c->token, 32, hex);
+	rep = msg_reply_new();
+	json_object_object_add(rep, "token", json_object_new_string(hex));
+	json_object_object_add(rep, "user", json_object_new_int64(c->user_id));
+	json_object_object_add(rep, "username",
+	    json_object_new_string(c->username));
+	json_object_object_add(rep, "ttl_s",
+	    json_object_new_int(ops_cfg(c)->session_ttl_s));
+	explicit_bzero(hex, sizeof(hex));
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* A checked password: count a failure, or open a session. */
+static void
+acct_login_checked(struct call *c, struct kdf_job *kj, const char *ukey,
+    const char *akey)
+{
+	struct db_job	*j;
+
+	if (!kj->ok) {
+		ratelimit_fail(ops_ratelimit(c, 0), ukey, clock_mono_ms());
+		ratelimit_fail(ops_ratelimit(c, 1), akey, clock_mono_ms());
+		ops_fail(c, "bad_login", "Wrong username or password.");
+		return;
+	}
+	ratelimit_clear(ops_ratelimit(c, 0), ukey);
+	if (RAND_bytes(c->token, sizeof(c->token)) != 1) {
+		ops_fail(c, "internal", "no randomness for a session token");
+		return;
+	}
+	acct_token_hash(c->token, c->token_hash);
+	j = db_job_new("SELECT acct_login($1, $2, $3, $4)", 0, NULL, 0);
+	db_job_paramf(j, "%" PRId64, c->user_id);
+	db_job_param_hex(j, c->token_hash, 32);
+	db_job_paramf(j, "%d", ops_cfg(c)->session_ttl_s);
+	db_job_param(j, c->addr);
+	ops_db(c, j);
+}
+
+/* login: look the name up, check the password, open a session. */
+static void
+acct_login(struct call *c, struct db_job *dj, struct kdf_job *kj)
+{
+	const char	*user = msg_get_str(c->req, "username");
+	char		 ukey[RATELIMIT_KEY_MAX], akey[RATELIMIT_KEY_MAX];
+	struct db_job	*j;
+	size_t		 i;
+	int		 known;
+
+	snprintf(ukey, sizeof(ukey), "u:%.40s", user != NULL ? user : "");
+	for (i = 0; ukey[i] != '\0'; i++)
+		ukey[i] = (char)tolower((unsigned char)ukey[i]);
+	snprintf(akey, sizeof(akey), "a:%s", c->addr);
+	if (c->stage == 0) {
+		if (user == NULL || msg_get_str(c->req, "password") == NULL ||
+		    strlen(user) > 64) {
+			ops_fail(c, "bad_login", "Wrong username or password.");
+			return;
+		}
+		if (acct_login_blocked(c, ukey, akey))
+			return;
+		j = db_job_new("SELECT id, username, pw_hash, pw_salt, pw_n, "
+		    "pw_r, pw_p FROM users WHERE lower(username) = lower($1)",
+		    0, NULL, 0);
+		db_job_param(j, user);
+		ops_db(c, j);
+	} else if (c->stage == 1) {
+		if ((known = acct_read_user(c, dj)) != -1)
+			acct_verify(c, "password", known);
+	} else if (c->stage == 2)
+		acct_login_checked(c, kj, ukey, akey);
+	else if (!db_job_ok(dj))
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+	else
+		acct_login_done(c);
+}
+
+/* session: who holds this token (renewing it). */
+static void
+acct_session(struct call *c, struct db_job *dj)
+{
+	struct json_object	*rep;
+
+	if (c->stage == 0) {
+		if (acct_take_token(c) == 0)
+			acct_db_session(c, "SELECT user_id, username FROM "
+			    "acct_session($1, $2)");
+		return;
+	}
+	if (!db_job_ok(dj) || PQntuples(dj->res) == 0) {
+		ops_fail(c, db_job_ok(dj) ? "no_session" : "unavailable",
+		    db_job_ok(dj) ? "You are not logged in." :
+		    "The database is unavailable; try again.");
+		return;
+	}
+	rep = msg_reply_new();
+	json_object_object_add(rep, "user", json_object_new_int64(
+	    strtoll(db_job_value(dj, 0, 0), NULL, 10)));
+	json_object_object_add(rep, "username",
+	    json_object_new_string(db_job_value(dj, 0, 1)));
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* logout: this session ends on every abc-web. */
+static void
+acct_logout(struct call *c, struct db_job *dj)
+{
+	struct db_job	*j;
+
+	if (c->stage == 0) {
+		if (acct_take_token(c) != 0)
+			return;
+		j = db_job_new("DELETE FROM user_sessions WHERE token_hash = $1",
+		    0, NULL, 0);
+		db_job_param_hex(j, c->token_hash, 32);
+		ops_db(c, j);
+		return;
+	}
+	if (!db_job_ok(dj)) {
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+		return;
+	}
+	acct_revoked(c, 0, c->token_hash, NULL);
+	acct_ok(c);
+}
+
+/*
+ * First stage of the calls that act on the session's user: checks the
+ * token and reads the user with its password hash.  Returns 1 when c
+ * holds the user, 0 when a job was queued, -1 after answering.
+ */
+static int
+acct_session_user(struct call *c, struct db_job *dj)
+{
+	int	 rc;
+
+	if (c->stage == 0) {
+		if (acct_take_token(c) != 0)
+			return -1;	/* answered: c is gone */
+		acct_db_session(c, sql_session_user);
+		return 0;
+	}
+	if ((rc = acct_read_user(c, dj)) == 0)
+		ops_fail(c, "no_session", "You are not logged in.");
+	return rc == 1 ? 1 : -1;
+}
+
+/* logout everywhere: every session of the user ends. */
+static void
+acct_logout_all(struct call *c, struct db_job *dj)
+{
+	struct db_job	*j;
+
+	if (c->stage <= 1) {
+		if (acct_session_user(c, dj) != 1)
+			return;
+		j = db_job_new("SELECT acct_logout_all($1, NULL, 'logout_all')",
+		    0, NULL, 0);
+		db_job_paramf(j, "%" PRId64, c->user_id);
+		ops_db(c, j);
+	} else if (!db_job_ok(dj))
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+	else {
+		acct_revoked(c, c->user_id, NULL, NULL);
+		acct_ok(c);
+	}
+}
+
+/* Counts a wrong current password against the user; 1 if blocked now. */
+static int
+acct_check_blocked(struct call *c)
+{
+	char	 ukey[RATELIMIT_KEY_MAX], akey[RATELIMIT_KEY_MAX];
+	size_t	 i;
+
+	snprintf(ukey, sizeof(ukey), "u:%s", c->username);
+	for (i = 0; ukey[i] != '\0'; i++)
+		ukey[i] = (char)tolower((unsigned char)ukey[i]);
+	snprintf(akey, sizeof(akey), "a:%s", c->addr);
+	return acct_login_blocked(c, ukey, akey);
+}
+
+/* A wrong current password: counted like a failed login. */
+static void
+acct_wrong_password(struct call *c)
+{
+	char	 ukey[RATELIMIT_KEY_MAX];
+	size_t	 i;
+
+	snprintf(ukey, sizeof(ukey), "u:%s", c->username);
+	for (i = 0; ukey[i] != '\0'; i++)
+		ukey[i] = (char)tolower((unsigned char)ukey[i]);
+	ratelimit_fail(ops_ratelimit(c, 0), ukey, clock_mono_ms());
+	ops_fail(c, "bad_password", "The password is wrong.");
+}
+
+/* password: check the old one, hash the new one, end other sessions. */
+static void
+acct_password(struct call *c, struct db_job *dj, struct kdf_job *kj)
+{
+	const char	*pw = msg_get_str(c->req, "new");
+	struct db_job	*j;
+
+	if (c->stage == 0 && !acct_valid_password(pw)) {
+		ops_fail(c, "invalid", "A password is 10 to 1024 characters "
+		    "long.");
+	} else if (c->stage <= 1) {
+		if (acct_session_user(c, dj) == 1 && !acct_check_blocked(c))
+			acct_verify(c, "old", 1);
+	} else if (c->stage == 2) {
+		if (!kj->ok)
+			acct_wrong_password(c);
+		else
+			ops_kdf(c, kdf_job_new_hash(pw, strlen(pw),
+			    &ops_cfg(c)->kdf_params, NULL));
+	} else if (c->stage == 3) {
+		j = db_job_new("SELECT acct_password($1, $2, $3, $4, $5, $6, "
+		    "$7)", 0, NULL, 0);
+		db_job_paramf(j, "%" PRId64, c->user_id);
+		db_job_param_hex(j, kj->hash, KDF_HASH_LEN);
+		db_job_param_hex(j, kj->salt, KDF_SALT_LEN);
+		db_job_paramf(j, "%" PRIu64, kj->params.n);
+		db_job_paramf(j, "%" PRIu32, kj->params.r);
+		db_job_paramf(j, "%" PRIu32, kj->params.p);
+		db_job_param_hex(j, c->token_hash, 32);
+		ops_db(c, j);
+	} else if (!db_job_ok(dj))
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+	else {
+		acct_revoked(c, c->user_id, NULL, c->token_hash);
+		acct_ok(c);
+	}
+}
+
+/* history purge: check the password, delete the events. */
+static void
+acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
+{
+	struct db_job	*j;
+
+	if (c->stage <= 1) {
+		if (acct_session_user(c, dj) == 1 && !acct_check_blocked(c))
+			acct_verify(c, "password", 1);
+	} else if (c->stage == 2) {
+		if (!kj->ok) {
+			acct_wrong_password(c);
+			return;
+		}
+		j = db_job_new("SELECT acct_purge($1)", 0, NULL, 0);
+		db_job_paramf(j, "%" PRId64, c->user_id);
+		ops_db(c, j);
+	} else if (!db_job_ok(dj))
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+	else
+		acct_ok(c);
+}
+
+/* The history rows of the account page, newest first. */
+static struct json_object *
+acct_history(struct db_job *dj)
+{
+	struct json_object	*list, *e;
+	int			 i;
+
+	list = json_object_new_array();
+	for (i = 0; db_job_ok(dj) && i < PQntuples(dj->res); i++) {
+		e = json_object_new_object();
+		json_object_object_add(e, "kind",
+		    json_object_new_string(db_job_value(dj, i, 0)));
+		json_object_object_add(e, "detail",
+		    json_object_new_string(db_job_value(dj, i, 1)));
+		json_object_object_add(e, "at",
+		    json_object_new_string(db_job_value(dj, i, 2)));
+		json_object_array_add(list, e);
+	}
+	return list;
+}
+
+/* account: who, balance, history. */
+static void
+acct_account(struct call *c, struct db_job *dj)
+{
+	struct json_object	*rep;
+	struct db_job		*j;
+
+	if (c->stage == 0) {
+		if (acct_take_token(c) == 0)
+			acct_db_session(c, "SELECT s.user_id, s.username, "
+			    "a.balance FROM acct_session($1, $2) s JOIN "
+			    "ledger_accounts a ON a.user_id = s.user_id");
+		return;
+	}
+	if (c->stage == 1) {
+		if (!db_job_ok(dj) || PQntuples(dj->res) == 0) {
+			ops_fail(c, "no_session", "You are not logged in.");
+			return;
+		}
+		c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
+		snprintf(c->username, sizeof(c->username), "%s",
+		    db_job_value(dj, 0, 1));
+		/* Carried to the next stage in the request object. */
+		json_object_object_add(c->req, "balance", json_object_new_int64(
+		    strtoll(db_job_value(dj, 0, 2), NULL, 10)));
+		j = db_job_new("SELECT kind, detail, to_char(created_at AT TIME "
+		    "ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM account_events "
+		    "WHERE user_id = $1 ORDER BY id DESC LIMIT 100", 0, NULL, 0);
+		db_job_paramf(j, "%" PRId64, c->user_id);
+		ops_db(c, j);
+		return;
+	}
+	rep = msg_reply_new();
+	json_object_object_add(rep, "user", json_object_new_int64(c->user_id));
+	json_object_object_add(rep, "username",
+	    json_object_new_string(c->username));
+	json_object_object_add(rep, "balance",
+	    json_object_get(json_object_object_get(c->req, "balance")));
+	json_object_object_add(rep, "history", acct_history(dj));
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* Runs the next stage of an account request (dj, kj NULL: the start). */
+void
+req_account_step(struct call *c, struct db_job *dj, struct kdf_job *kj)
+{
+	const char	*addr;
+
+	if (c->stage == 0 && (addr = msg_get_str(c->req, "addr")) != NULL)
+		snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	switch (c->op) {
+	case MSG_OP_REGISTER:
+		acct_register(c, dj, kj);
+		break;
+	case MSG_OP_LOGIN:
+		acct_login(c, dj, kj);
+		break;
+	case MSG_OP_SESSION:
+		acct_session(c, dj);
+		break;
+	case MSG_OP_LOGOUT:
+		acct_logout(c, dj);
+		break;
+	case MSG_OP_LOGOUT_ALL:
+		acct_logout_all(c, dj);
+		break;
+	case MSG_OP_PASSWORD:
+		acct_password(c, dj, kj);
+		break;
+	case MSG_OP_ACCOUNT:
+		acct_account(c, dj);
+		break;
+	case MSG_OP_PURGE:
+		acct_purge(c, dj, kj);
+		break;
+	default:
+		ops_fail(c, "bad_request", "unknown operation");
+		break;
+	}
+}
