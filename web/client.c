@@ -103,7 +103,8 @@ client_set_state(struct client *cl, int up, const char *detail)
 
 /* Tells every subscriber about a notice; called without the lock. */
 static void
-client_notify(struct client *cl, const char *kind, int64_t seq)
+client_notify(struct client *cl, const char *kind, int64_t seq,
+    struct json_object *notice)
 {
 	struct subscriber	 subs[CLIENT_SUBSCRIBERS];
 	int			 i, n;
@@ -115,7 +116,7 @@ client_notify(struct client *cl, const char *kind, int64_t seq)
 		cl->stats.revalidations++;
 	pthread_mutex_unlock(&cl->lock);
 	for (i = 0; i < n; i++)
-		subs[i].fn(subs[i].arg, kind, seq);
+		subs[i].fn(subs[i].arg, kind, seq, notice);
 }
 
 /*
@@ -295,11 +296,11 @@ client_notice(struct client *cl, const struct frame_hdr *h,
 		cl->notice_seq = (int64_t)h->ref;
 	pthread_mutex_unlock(&cl->lock);
 	if (gap)
-		client_notify(cl, "revalidate", (int64_t)h->ref);
+		client_notify(cl, "revalidate", (int64_t)h->ref, NULL);
 	o = msg_parse(body, h->body_len, err, sizeof(err));
 	kind = o != NULL ? msg_get_str(o, "kind") : NULL;
 	if (kind != NULL)
-		client_notify(cl, kind, (int64_t)h->ref);
+		client_notify(cl, kind, (int64_t)h->ref, o);
 	json_object_put(o);
 }
 
@@ -455,7 +456,7 @@ client_connect(struct client *cl)
 	pthread_mutex_unlock(&cl->lock);
 	log_info("link_up", "worker=%s:%d fresh=%d", cl->host, cl->port, fresh);
 	if (fresh)
-		client_notify(cl, "revalidate", 0);
+		client_notify(cl, "revalidate", 0, NULL);
 	return 0;
 fail:
 	client_disconnect(cl, err);

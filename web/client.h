@@ -31,8 +31,12 @@ struct client;
 /* client_call flags. */
 #define CLIENT_FAIL_FAST	0x1	/* APP_EPEER at once if the link is down */
 
-/* Called on the link thread; must not block or call client_call. */
-typedef void	(*client_notice_fn)(void *arg, const char *kind, int64_t seq);
+/*
+ * Called on the link thread; must not block or call client_call.  notice
+ * is the notice's JSON body (borrowed; NULL for "revalidate").
+ */
+typedef void	(*client_notice_fn)(void *arg, const char *kind, int64_t seq,
+		    struct json_object *notice);
 
 struct client_cfg {
 	const char		*worker;	/* "host:port" of abc-worker */

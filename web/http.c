@@ -1,14 +1,25 @@
 /* Writing FastCGI responses with the headers every page must carry. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <fcgiapp.h>
 
 #include "buf.h"
+#include "client.h"
+#include "clock.h"
+#include "cookie.h"
+#include "form.h"
 #include "http.h"
 #include "limits.h"
 #include "log.h"
+#include "msg.h"
 #include "template.h"
+#include "usercache.h"
+#include "xmalloc.h"
 
 /* Sent with every response (SPEC 6, issue 4's list). */
 static const char http_common_headers[] =
@@ -19,18 +30,24 @@ static const char http_common_headers[] =
     "Referrer-Policy: same-origin\r\n"
     "X-Frame-Options: DENY\r\n";
 
+static void	http_csrf_prepare(struct http_req *);
+
 /* Reason phrases for the statuses we send. */
 const char *
 http_status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 202: return "Accepted";
+	case 303: return "See Other";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
@@ -64,7 +81,26 @@ http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 	memcpy(r->pathbuf, uri, n);
 	r->pathbuf[n] = '\0';
 	r->path = r->pathbuf;
+	r->addr = FCGX_GetParam("REMOTE_ADDR", fcgi->envp);
+	if (r->addr == NULL || strlen(r->addr) > 63)
+		r->addr = "";
+	q = FCGX_GetParam("HTTPS", fcgi->envp);
+	r->https = q != NULL && strcmp(q, "on") == 0;
+	buf_init(&r->headers, 16 * 1024);
+	http_csrf_prepare(r);
+	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", fcgi->envp),
+	    HTTP_SESSION_COOKIE, r->token, sizeof(r->token)) != 0)
+		r->token[0] = '\0';
 	return 0;
+}
+
+/* Frees what the request allocated. */
+void
+http_req_clear(struct http_req *r)
+{
+	buf_clear(&r->headers);
+	form_clear(&r->form);
+	explicit_bzero(r->token, sizeof(r->token));
 }
 
 /*
@@ -82,11 +118,14 @@ http_send(struct http_req *r, int status, const char *content_type,
 	r->status = status;
 	r->sent = len;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s"
-	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n",
+	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s",
 	    status, http_status_text(status), content_type, len,
 	    http_common_headers);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    FCGX_PutStr(head, n, out) != n)
+	    FCGX_PutStr(head, n, out) != n ||
+	    (r->headers.len > 0 && FCGX_PutStr((const char *)r->headers.data,
+	    (int)r->headers.len, out) != (int)r->headers.len) ||
+	    FCGX_PutStr("\r\n", 2, out) != 2)
 		return -1;
 	if (strcmp(r->method, "HEAD") == 0)
 		return 0;
@@ -126,12 +165,215 @@ http_error(struct http_req *r, int status, const char *message)
 	struct tpl_val	*data;
 	int		 rc;
 
-	data = tpl_obj_new();
-	tpl_set_printf(data, "title", "%d %s", status,
-	    http_status_text(status));
+	data = http_page(r, http_status_text(status));
 	tpl_set_int(data, "status", status);
 	tpl_set_str(data, "message", message);
 	rc = http_render(r, status, "error", data);
 	tpl_val_free(data);
 	return rc;
+}
+
+/* Writes n random bytes as hex into out (2n + 1 bytes); 0 or -1. */
+static int
+http_random_hex(char *out, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint8_t			 raw[32];
+	size_t			 i;
+
+	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 0;
+}
+
+/*
+ * CSRF protection by double submission: every page with a form carries a
+ * random token that is also in a SameSite cookie a foreign site can neither
+ * read nor set; a POST must bring both, equal.  This picks up the cookie
+ * or makes a new one.
+ */
+static void
+http_csrf_prepare(struct http_req *r)
+{
+	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", r->fcgi->envp),
+	    HTTP_CSRF_COOKIE, r->csrf, sizeof(r->csrf)) == 0 &&
+	    strlen(r->csrf) == 32 && strspn(r->csrf, "0123456789abcdef") == 32)
+		return;
+	if (http_random_hex(r->csrf, 16) != 0) {
+		r->csrf[0] = '\0';
+		return;
+	}
+	http_set_cookie(r, HTTP_CSRF_COOKIE, r->csrf, -1);
+}
+
+/* Adds a Set-Cookie header: HttpOnly, SameSite=Lax, Secure under https. */
+void
+http_set_cookie(struct http_req *r, const char *name, const char *value,
+    long max_age)
+{
+	int	 flags = COOKIE_HTTPONLY | COOKIE_LAX;
+
+	if (r->https)
+		flags |= COOKIE_SECURE;
+	if (cookie_set(&r->headers, name, value, max_age, flags) != 0)
+		log_error("cookie", "name=%s error=\"cannot set\"", name);
+}
+
+/*
+ * Returns 1 when the POSTed csrf field matches the cookie.  Otherwise
+ * answers 403 itself and returns 0: nothing else may happen.
+ */
+int
+http_csrf_check(struct http_req *r)
+{
+	const char	*sent = form_get(&r->form, "csrf");
+
+	if (sent != NULL && strlen(sent) == 32 && strlen(r->csrf) == 32 &&
+	    CRYPTO_memcmp(sent, r->csrf, 32) == 0)
+		return 1;
+	log_warn("csrf_refused", "path=\"%.64s\" addr=%s", r->path, r->addr);
+	(void)http_error(r, 403, "This form has expired or did not come from "
+	    "this site. Reload the page and try again.");
+	return 0;
+}
+
+/* Answers an error page and returns -1, for early exits. */
+static int
+http_fail(struct http_req *r, int status, const char *message)
+{
+	(void)http_error(r, status, message);
+	return -1;
+}
+
+/*
+ * Reads and parses an application/x-www-form-urlencoded body into
+ * r->form.  Returns 0, or -1 after answering 413 (too large), 415 (another
+ * type) or 400 (malformed).
+ */
+int
+http_read_form(struct http_req *r)
+{
+	const char	*type, *lenp;
+	char		*body, *end;
+	unsigned long	 len;
+	enum form_err	 e;
+	int		 got;
+
+	type = FCGX_GetParam("CONTENT_TYPE", r->fcgi->envp);
+	lenp = FCGX_GetParam("CONTENT_LENGTH", r->fcgi->envp);
+	if (type == NULL || strncasecmp(type,
+	    "application/x-www-form-urlencoded", 33) != 0 ||
+	    (type[33] != '\0' && type[33] != ';'))
+		return http_fail(r, 415, "Send this form as an HTML form "
+		    "(application/x-www-form-urlencoded).");
+	len = lenp != NULL ? strtoul(lenp, &end, 10) : 0;
+	if (lenp == NULL || *lenp == '\0' || *end != '\0')
+		return http_fail(r, 400, "The form came without a length.");
+	if (len > HTTP_FORM_MAX)
+		return http_fail(r, 413, "The form is too large.");
+	body = xmalloc(len + 1);
+	got = len > 0 ? FCGX_GetStr(body, (int)len, r->fcgi->in) : 0;
+	if (got != (int)len) {
+		free(body);
+		return http_fail(r, 400, "The form arrived incomplete.");
+	}
+	e = form_parse(body, len, &r->form);
+	free(body);
+	if (e != FORM_OK)
+		return http_fail(r, 400, form_strerror(e));
+	return 0;
+}
+
+/*
+ * Resolves the session cookie to a user, from the cache or by asking
+ * abc-worker (which also renews the session).  Returns 1 with r->user
+ * set when logged in, 0 otherwise (a dead cookie is cleared).
+ */
+int
+http_user(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL;
+	char			 key[USERCACHE_KEY_LEN + 1];
+	int64_t			 id = 0;
+	const char		*name;
+
+	if (r->user.id != 0 || r->token[0] == '\0')
+		return r->user.id != 0;
+	usercache_token_key(r->token, key);
+	if (key[0] == '\0')
+		return 0;
+	if (usercache_get(r->app->users, key, &r->user, clock_mono_ms()))
+		return 1;
+	req = msg_request_new(MSG_OP_SESSION);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) == APP_OK && msg_get_int(rep, "user", &id) == 0 && id > 0 &&
+	    (name = msg_get_str(rep, "username")) != NULL) {
+		r->user.id = id;
+		snprintf(r->user.name, sizeof(r->user.name), "%s", name);
+		usercache_put(r->app->users, key, &r->user, clock_mono_ms());
+	} else if (rep != NULL)
+		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+	json_object_put(req);
+	json_object_put(rep);
+	return r->user.id != 0;
+}
+
+/*
+ * Sends req to abc-worker and waits the configured time.  Returns 0 with
+ * *reply set (the caller puts it).  Otherwise answers the page itself and
+ * returns -1: past the deadline "still working, reload to see the outcome"
+ * (the request goes on), or "unavailable".
+ */
+int
+http_call(struct http_req *r, struct json_object *req,
+    struct json_object **reply)
+{
+	struct tpl_val	*data;
+	enum app_err	 e;
+
+	e = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    reply);
+	if (e == APP_OK)
+		return 0;
+	if (e != APP_ETIMEDOUT)
+		return http_fail(r, 503, "The service is unavailable; try "
+		    "again in a moment.");
+	data = http_page(r, "Still working");
+	(void)http_render(r, 202, "still_working", data);
+	tpl_val_free(data);
+	return -1;
+}
+
+/* Answers 303 See Other to location (a path of ours). */
+int
+http_redirect(struct http_req *r, const char *location)
+{
+	if (buf_printf(&r->headers, "Location: %s\r\n", location) != 0)
+		return -1;
+	return http_send(r, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+/*
+ * A template data object with what every page shows: title, the CSRF
+ * token for forms, and who is logged in (as far as http_user found out
+ * before).  The caller frees it.
+ */
+struct tpl_val *
+http_page(struct http_req *r, const char *title)
+{
+	struct tpl_val	*data;
+
+	data = tpl_obj_new();
+	tpl_set_str(data, "title", title);
+	tpl_set_str(data, "csrf", r->csrf);
+	tpl_set_bool(data, "logged_in", r->user.id != 0);
+	tpl_set_str(data, "me", r->user.name);
+	tpl_set_str(data, "error", "");
+	return data;
 }

@@ -13,6 +13,11 @@
 #include <stddef.h>
 
 #include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "form.h"
+#include "usercache.h"
 
 struct tpl_set;
 struct tpl_val;
@@ -25,7 +30,15 @@ struct app {
 	int			 threads;	/* FastCGI threads */
 	int			 request_timeout_ms;
 	long long		 started_ms;
+	struct usercache	*users;		/* sessions seen lately */
 };
+
+/* Cookie names. */
+#define HTTP_SESSION_COOKIE	"abc_session"
+#define HTTP_CSRF_COOKIE	"abc_csrf"
+
+/* Largest urlencoded form body read (nginx caps bodies too). */
+#define HTTP_FORM_MAX		(64u * 1024u)
 
 struct http_req {
 	FCGX_Request		*fcgi;		/* borrowed */
@@ -33,12 +46,29 @@ struct http_req {
 	const char		*method;
 	const char		*path;		/* without the query */
 	char			 pathbuf[1024];
+	const char		*addr;		/* client address, never NULL */
+	int			 https;
 	int			 status;	/* sent status, for the log */
 	size_t			 sent;		/* body bytes sent */
+	struct buf		 headers;	/* extra response headers */
+	struct form		 form;		/* POST body fields */
+	char			 csrf[33];	/* token for this page's forms */
+	char			 token[65];	/* session cookie, "" when none */
+	struct cached_user	 user;		/* id 0: not logged in */
 };
 
 int	http_req_init(struct http_req *r, FCGX_Request *fcgi,
 	    const struct app *app);
+void	http_req_clear(struct http_req *r);
+int	http_read_form(struct http_req *r);
+int	http_csrf_check(struct http_req *r);
+int	http_user(struct http_req *r);
+int	http_call(struct http_req *r, struct json_object *req,
+	    struct json_object **reply);
+void	http_set_cookie(struct http_req *r, const char *name,
+	    const char *value, long max_age);
+int	http_redirect(struct http_req *r, const char *location);
+struct tpl_val *http_page(struct http_req *r, const char *title);
 int	http_send(struct http_req *r, int status, const char *content_type,
 	    const void *body, size_t len);
 int	http_render(struct http_req *r, int status, const char *name,

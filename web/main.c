@@ -25,9 +25,11 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "msg.h"
 #include "route.h"
 #include "template.h"
 #include "tls.h"
+#include "usercache.h"
 #include "xmalloc.h"
 
 #define WEB_THREADS_MAX	256
@@ -62,6 +64,7 @@ web_handle(FCGX_Request *fcgi, const struct app *app)
 	log_info("request", "method=%s path=\"%.128s\" status=%d bytes=%zu "
 	    "ms=%lld", r.method, r.path, r.status, r.sent,
 	    (long long)(clock_mono_ms() - t0));
+	http_req_clear(&r);
 }
 
 static void *
@@ -164,6 +167,31 @@ web_serve(struct app *app, int sock, const sigset_t *mask)
 	return n == app->threads ? 0 : 1;
 }
 
+/*
+ * Notices from abc-worker that concern this process's caches: ended
+ * sessions leave the user cache at once; a gap or a new worker clears it.
+ */
+static void
+web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
+{
+	struct usercache	*uc = arg;
+	const char		*token, *keep;
+	int64_t			 user = 0;
+
+	(void)seq;
+	if (strcmp(kind, "revalidate") == 0) {
+		usercache_clear(uc);
+		return;
+	}
+	if (strcmp(kind, "session_revoked") != 0 || n == NULL)
+		return;
+	if ((token = msg_get_str(n, "token")) != NULL)
+		usercache_drop_key(uc, token);
+	keep = msg_get_str(n, "keep");
+	if (msg_get_int(n, "user", &user) == 0)
+		usercache_drop_user(uc, user, keep);
+}
+
 /* Loads templates and starts the link; returns the exit status. */
 static int
 web_run(const struct conf *conf, const sigset_t *mask)
@@ -203,6 +231,8 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	ccfg.tls = tls;
 	if ((app.client = client_start(&ccfg)) == NULL)
 		goto out;
+	app.users = usercache_new(4096, 1000);
+	(void)client_subscribe(app.client, web_notice, app.users);
 	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
 	if ((sock = web_open_socket(sockpath)) == -1)
 		goto out;
@@ -213,6 +243,7 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	log_info("stopped", "status=%d", rc);
 out:
 	client_stop(app.client);
+	usercache_free(app.users);
 	tls_ctx_free(tls);
 	tpl_set_free(tpl);
 	return rc;

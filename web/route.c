@@ -14,6 +14,15 @@ struct route {
 static const struct route routes[] = {
 	{ "GET",	"/",		page_home },
 	{ "GET",	"/status",	page_status },
+	{ "GET",	"/register",	page_register },
+	{ "POST",	"/register",	page_register },
+	{ "GET",	"/login",	page_login },
+	{ "POST",	"/login",	page_login },
+	{ "POST",	"/logout",	page_logout },
+	{ "POST",	"/logout-all",	page_logout_all },
+	{ "GET",	"/account",	page_account },
+	{ "POST",	"/account/password", page_password },
+	{ "POST",	"/account/history/purge", page_purge },
 };
 
 /* Finds the handler for r or answers 404 / 405 itself. */

@@ -13,5 +13,12 @@ void	route_dispatch(struct http_req *r);
 
 void	page_home(struct http_req *r);
 void	page_status(struct http_req *r);
+void	page_register(struct http_req *r);
+void	page_login(struct http_req *r);
+void	page_logout(struct http_req *r);
+void	page_logout_all(struct http_req *r);
+void	page_account(struct http_req *r);
+void	page_password(struct http_req *r);
+void	page_purge(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

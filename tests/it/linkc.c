@@ -289,9 +289,11 @@ linkc_report(struct run *r, int64_t elapsed_us)
 
 /* Prints every notice as it arrives (link thread). */
 static void
-linkc_print_notice(void *arg, const char *kind, int64_t seq)
+linkc_print_notice(void *arg, const char *kind, int64_t seq,
+    struct json_object *notice)
 {
 	(void)arg;
+	(void)notice;
 	printf("notice kind=%s seq=%lld t_ms=%lld\n", kind, (long long)seq,
 	    (long long)clock_mono_ms());
 	fflush(stdout);

@@ -1,0 +1,342 @@
+/*
+ * Account pages (SPEC 4.1, 4.6, 9): register, log in, log out (here or
+ * everywhere), the account page, password change and history purge.
+ * Every POST is CSRF-checked before anything else; abc-worker validates
+ * again and owns every decision.  Errors re-render the form with a
+ * message and a 4xx status; successes redirect (303) so a reload does not
+ * post again.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "client.h"
+#include "http.h"
+#include "money.h"
+#include "msg.h"
+#include "route.h"
+#include "template.h"
+#include "usercache.h"
+
+/* HTTP status for a worker's error code. */
+static int
+acct_status(const char *code)
+{
+	if (code == NULL)
+		return 400;
+	if (strcmp(code, "name_taken") == 0)
+		return 409;
+	if (strcmp(code, "rate_limited") == 0)
+		return 429;
+	if (strcmp(code, "bad_login") == 0 || strcmp(code, "bad_password") == 0)
+		return 403;
+	if (strcmp(code, "busy") == 0 || strcmp(code, "unavailable") == 0)
+		return 503;
+	return 400;
+}
+
+/* Renders template tpl with an error (and what the user typed). */
+static void
+acct_form(struct http_req *r, int status, const char *tpl, const char *title,
+    const char *error)
+{
+	struct tpl_val	*data;
+	const char	*user = form_get(&r->form, "username");
+
+	data = http_page(r, title);
+	tpl_set_str(data, "error", error != NULL ? error : "");
+	tpl_set_str(data, "username", user != NULL ? user : "");
+	(void)http_render(r, status, tpl, data);
+	tpl_val_free(data);
+}
+
+/* A request to the worker carrying the client's address. */
+static struct json_object *
+acct_request(struct http_req *r, enum msg_op op)
+{
+	struct json_object	*req;
+
+	req = msg_request_new(op);
+	json_object_object_add(req, "addr", json_object_new_string(r->addr));
+	if (r->token[0] != '\0')
+		json_object_object_add(req, "token",
+		    json_object_new_string(r->token));
+	return req;
+}
+
+/* Copies form field name into the request (absent: ""). */
+static void
+acct_copy(struct http_req *r, struct json_object *req, const char *name,
+    const char *as)
+{
+	const char	*v = form_get(&r->form, name);
+
+	json_object_object_add(req, as, json_object_new_string(v ? v : ""));
+}
+
+/*
+ * Sends req (taken) and, on an error reply, re-renders tpl with its
+ * message.  Returns the reply on success (caller puts it), else NULL.
+ */
+static struct json_object *
+acct_send(struct http_req *r, struct json_object *req, const char *tpl,
+    const char *title)
+{
+	struct json_object	*rep = NULL;
+	int			 ok = 0;
+
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return NULL;
+	}
+	json_object_put(req);
+	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok) {
+		acct_form(r, acct_status(msg_get_str(rep, "code")), tpl, title,
+		    msg_get_str(rep, "error") ? msg_get_str(rep, "error") :
+		    "That did not work.");
+		json_object_put(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+/* Sets the session cookie from a login reply and goes to /account. */
+static void
+acct_logged_in(struct http_req *r, struct json_object *rep)
+{
+	const char	*token = msg_get_str(rep, "token");
+	int64_t		 ttl = 0;
+
+	(void)msg_get_int(rep, "ttl_s", &ttl);
+	if (token == NULL) {
+		(void)http_error(r, 500, "The login answer had no session.");
+		return;
+	}
+	http_set_cookie(r, HTTP_SESSION_COOKIE, token, (long)ttl);
+	(void)http_redirect(r, "/account");
+}
+
+/* GET/POST /register. */
+void
+page_register(struct http_req *r)
+{
+	struct json_object	*req, *rep, *login;
+	const char		*pw, *pw2;
+
+	if (strcmp(r->method, "POST") != 0) {
+		(void)http_user(r);
+		acct_form(r, 200, "register", "Register", NULL);
+		return;
+	}
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	pw = form_get(&r->form, "password");
+	pw2 = form_get(&r->form, "password2");
+	if (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0) {
+		acct_form(r, 400, "register", "Register",
+		    "The two passwords differ.");
+		return;
+	}
+	req = acct_request(r, MSG_OP_REGISTER);
+	acct_copy(r, req, "username", "username");
+	acct_copy(r, req, "password", "password");
+	if ((rep = acct_send(r, req, "register", "Register")) == NULL)
+		return;
+	json_object_put(rep);
+	/* Registered: log in at once with the same credentials. */
+	login = acct_request(r, MSG_OP_LOGIN);
+	acct_copy(r, login, "username", "username");
+	acct_copy(r, login, "password", "password");
+	if ((rep = acct_send(r, login, "login", "Log in")) == NULL)
+		return;
+	acct_logged_in(r, rep);
+	json_object_put(rep);
+}
+
+/* GET/POST /login. */
+void
+page_login(struct http_req *r)
+{
+	struct json_object	*req, *rep;
+
+	if (strcmp(r->method, "POST") != 0) {
+		(void)http_user(r);
+		acct_form(r, 200, "login", "Log in", NULL);
+		return;
+	}
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	req = acct_request(r, MSG_OP_LOGIN);
+	acct_copy(r, req, "username", "username");
+	acct_copy(r, req, "password", "password");
+	if ((rep = acct_send(r, req, "login", "Log in")) == NULL)
+		return;
+	acct_logged_in(r, rep);
+	json_object_put(rep);
+}
+
+/* POST /logout: this session ends everywhere, then the home page. */
+void
+page_logout(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL;
+	char			 key[USERCACHE_KEY_LEN + 1];
+
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	if (r->token[0] != '\0') {
+		req = acct_request(r, MSG_OP_LOGOUT);
+		if (http_call(r, req, &rep) != 0) {
+			json_object_put(req);
+			return;
+		}
+		json_object_put(req);
+		json_object_put(rep);
+		usercache_token_key(r->token, key);
+		usercache_drop_key(r->app->users, key);
+	}
+	http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+	(void)http_redirect(r, "/");
+}
+
+/*
+ * Renders the account page, with error or notice (either may be NULL),
+ * from fresh data.  Not logged in: to the login page.
+ */
+static void
+acct_page(struct http_req *r, int status, const char *error,
+    const char *notice)
+{
+	struct json_object	*req, *rep = NULL, *hist, *e;
+	struct tpl_val		*data, *list, *row;
+	char			 btc[32];
+	int64_t			 bal = 0;
+	size_t			 i;
+
+	req = acct_request(r, MSG_OP_ACCOUNT);
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return;
+	}
+	json_object_put(req);
+	if (msg_get_int(rep, "balance", &bal) != 0 ||
+	    money_format_btc(bal, btc, sizeof(btc)) != 0) {
+		json_object_put(rep);
+		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	data = http_page(r, "Account");
+	tpl_set_str(data, "me", msg_get_str(rep, "username"));
+	tpl_set_bool(data, "logged_in", 1);
+	tpl_set_str(data, "balance", btc);
+	tpl_set_str(data, "error", error != NULL ? error : "");
+	tpl_set_str(data, "notice", notice != NULL ? notice : "");
+	list = tpl_set_list(data, "history");
+	hist = json_object_object_get(rep, "history");
+	for (i = 0; hist != NULL && i < json_object_array_length(hist); i++) {
+		e = json_object_array_get_idx(hist, i);
+		row = tpl_list_add(list);
+		tpl_set_str(row, "at", msg_get_str(e, "at"));
+		tpl_set_str(row, "kind", msg_get_str(e, "kind"));
+		tpl_set_str(row, "detail", msg_get_str(e, "detail"));
+	}
+	tpl_set_bool(data, "has_history", hist != NULL &&
+	    json_object_array_length(hist) > 0);
+	(void)http_render(r, status, "account", data);
+	tpl_val_free(data);
+	json_object_put(rep);
+}
+
+/* GET /account. */
+void
+page_account(struct http_req *r)
+{
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	acct_page(r, 200, NULL, NULL);
+}
+
+/*
+ * The POSTs of the account page: checks, sends op with the given form
+ * fields, then shows the account page with the outcome.
+ */
+static void
+acct_post(struct http_req *r, enum msg_op op, const char *const *fields,
+    const char *done)
+{
+	struct json_object	*req, *rep = NULL;
+	int			 ok = 0;
+
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	req = acct_request(r, op);
+	for (; *fields != NULL; fields++)
+		acct_copy(r, req, *fields, *fields);
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return;
+	}
+	json_object_put(req);
+	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
+		acct_page(r, acct_status(msg_get_str(rep, "code")),
+		    msg_get_str(rep, "error"), NULL);
+	else
+		acct_page(r, 200, NULL, done);
+	json_object_put(rep);
+}
+
+/* POST /account/password: old, new. */
+void
+page_password(struct http_req *r)
+{
+	static const char *const fields[] = { "old", "new", NULL };
+
+	acct_post(r, MSG_OP_PASSWORD, fields, "Your password is changed; "
+	    "your other sessions are logged out.");
+}
+
+/* POST /account/history/purge: password. */
+void
+page_purge(struct http_req *r)
+{
+	static const char *const fields[] = { "password", NULL };
+
+	acct_post(r, MSG_OP_PURGE, fields, "Your history is purged.");
+}
+
+/* POST /logout-all: every session of this user ends, on every abc-web. */
+void
+page_logout_all(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL;
+	int			 ok = 0;
+
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	req = acct_request(r, MSG_OP_LOGOUT_ALL);
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return;
+	}
+	json_object_put(req);
+	if (msg_get_bool(rep, "ok", &ok) == 0 && ok) {
+		usercache_drop_user(r->app->users, r->user.id, NULL);
+		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+		(void)http_redirect(r, "/");
+	} else
+		acct_page(r, acct_status(msg_get_str(rep, "code")),
+		    msg_get_str(rep, "error"), NULL);
+	json_object_put(rep);
+}
