@@ -92,13 +92,13 @@ int
 cookie_get(const char *header, const char *name, char *out, size_t outlen)
 {
 	const char	*p, *end, *pe, *s, *e, *eq, *ne;
-	size_t		 nlen;
+	size_t		 nlen, hlen;
 
 	if (header == NULL || name == NULL || (nlen = strlen(name)) == 0)
 		return -1;
-	if (strnlen(header, COOKIE_MAX_HEADER + 1) > COOKIE_MAX_HEADER)
+	if ((hlen = strnlen(header, COOKIE_MAX_HEADER + 1)) > COOKIE_MAX_HEADER)
 		return -2;
-	end = header + strlen(header);
+	end = header + hlen;
 	for (p = header; p < end; p = pe + 1) {
 		if ((pe = memchr(p, ';', (size_t)(end - p))) == NULL)
 			pe = end;

@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOTAL="${TORTURE_REQUESTS:-20000}"
-PORT=$((ABC_LINK_PORT + 2))
+PORT=$((ABC_LINK_PORT + 5))
 PREFIX="torture$$_"
 WLOG="$ABC_LOG/torture-worker.log"
 

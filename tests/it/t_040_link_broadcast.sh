@@ -8,7 +8,7 @@ set -euo pipefail
 # shellcheck source=tests/it/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PORT=$((ABC_LINK_PORT + 3))
+PORT=$((ABC_LINK_PORT + 6))
 WLOG="$ABC_LOG/broadcast-worker.log"
 WPID=""
 LINKC=("$ABC_BUILD/tests/it/abc-linkc" -w "127.0.0.1:$PORT" --ca "$ABC_CERTS/ca.crt")

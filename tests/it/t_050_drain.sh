@@ -7,7 +7,7 @@ set -euo pipefail
 # shellcheck source=tests/it/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-PORT=$((ABC_LINK_PORT + 4))
+PORT=$((ABC_LINK_PORT + 7))
 WLOG="$ABC_LOG/drain-worker.log"
 PREFIX="drain$$_"
 TOTAL=6000
