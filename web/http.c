@@ -299,7 +299,7 @@ http_user(struct http_req *r)
 {
 	struct json_object	*req, *rep = NULL;
 	char			 key[USERCACHE_KEY_LEN + 1];
-	int64_t			 id = 0;
+	int64_t			 id = 0, ttl = 0;
 	const char		*name;
 
 	if (r->user.id != 0 || r->token[0] == '\0')
@@ -317,6 +317,10 @@ http_user(struct http_req *r)
 		r->user.id = id;
 		snprintf(r->user.name, sizeof(r->user.name), "%s", name);
 		usercache_put(r->app->users, key, &r->user, clock_mono_ms());
+		/* The worker renewed the session: so does the cookie. */
+		if (msg_get_int(rep, "ttl_s", &ttl) == 0 && ttl > 0)
+			http_set_cookie(r, HTTP_SESSION_COOKIE, r->token,
+			    (long)ttl);
 	} else if (rep != NULL)
 		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
 	json_object_put(req);

@@ -57,6 +57,8 @@ usercache_get(struct usercache *uc, const char *key, struct cached_user *out,
 	size_t	 i;
 	int	 hit = 0;
 
+	if (key[0] == '\0')
+		return 0;
 	pthread_mutex_lock(&uc->lock);
 	for (i = 0; i < uc->capacity; i++)
 		if (strcmp(uc->e[i].key, key) == 0) {
@@ -77,7 +79,7 @@ usercache_put(struct usercache *uc, const char *key,
 	struct uc_entry	*slot = NULL;
 	size_t		 i;
 
-	if (uc->capacity == 0)
+	if (uc->capacity == 0 || key[0] == '\0')
 		return;
 	pthread_mutex_lock(&uc->lock);
 	for (i = 0; i < uc->capacity && slot == NULL; i++)

@@ -50,7 +50,7 @@ rl_lookup(const struct ratelimit *rl, const char *key)
 
 	for (i = 0; i < rl->capacity; i++)
 		if (rl->e[i].key[0] != '\0' &&
-		    strcmp(rl->e[i].key, key) == 0)
+		    strncmp(rl->e[i].key, key, RATELIMIT_KEY_MAX - 1) == 0)
 			return &rl->e[i];
 	return NULL;
 }
@@ -119,6 +119,6 @@ ratelimit_clear(struct ratelimit *rl, const char *key)
 	size_t	 i;
 
 	for (i = 0; i < rl->capacity; i++)
-		if (strcmp(rl->e[i].key, key) == 0)
+		if (strncmp(rl->e[i].key, key, RATELIMIT_KEY_MAX - 1) == 0)
 			rl->e[i].key[0] = '\0';
 }

@@ -2,6 +2,7 @@
  * Failure counters for rate limiting (failed logins per username and per
  * client address): at most `max` failures per key within a fixed window.
  * Bounded memory: a full table forgets the entry whose window is oldest.
+ * Keys are compared on their first RATELIMIT_KEY_MAX - 1 bytes.
  * Single-threaded (the event loop's).
  */
 #ifndef ABC_RATELIMIT_H

@@ -391,6 +391,8 @@ acct_session(struct call *c, struct db_job *dj)
 	    strtoll(db_job_value(dj, 0, 0), NULL, 10)));
 	json_object_object_add(rep, "username",
 	    json_object_new_string(db_job_value(dj, 0, 1)));
+	json_object_object_add(rep, "ttl_s",
+	    json_object_new_int(ops_cfg(c)->session_ttl_s));
 	ops_finish(c, rep);
 	json_object_put(rep);
 }

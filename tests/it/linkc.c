@@ -28,6 +28,7 @@
 
 struct opts {
 	const char	*worker, *ca, *cert, *key, *prefix;
+	const char	*user, *password;	/* --op login */
 	enum msg_op	 op;
 	int		 clients, threads, timeout_ms, size, keys;
 	long		 total;		/* requests in all */
@@ -72,6 +73,13 @@ linkc_request(const struct opts *o, long i)
 		pad[o->size] = '\0';
 		json_object_object_add(req, "data", json_object_new_string(pad));
 		free(pad);
+	} else if (o->op == MSG_OP_LOGIN || o->op == MSG_OP_REGISTER) {
+		json_object_object_add(req, "username",
+		    json_object_new_string(o->user));
+		json_object_object_add(req, "password",
+		    json_object_new_string(o->password));
+		json_object_object_add(req, "addr",
+		    json_object_new_string("bench"));
 	} else
 		json_object_object_add(req, "kind",
 		    json_object_new_string("test"));
@@ -153,7 +161,8 @@ usage(void)
 	fprintf(stderr, "usage: abc-linkc -w host:port --ca F --cert F "
 	    "--key F [-c clients] [-t threads] [-n requests] [-r rate] "
 	    "[--op echo|counter_add|broadcast] [--size B] [--prefix P] "
-	    "[--keys K] [--timeout-ms MS] [--watch-ms MS]\n");
+	    "[--keys K] [--timeout-ms MS] [--watch-ms MS] "
+	    "[--user U --password P]\n");
 	exit(2);
 }
 
@@ -184,6 +193,8 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		{ "keys", required_argument, NULL, 'k' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "watch-ms", required_argument, NULL, 'W' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch;
@@ -212,6 +223,8 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		case 'k': o->keys = (int)linkc_num(optarg); break;
 		case 'T': o->timeout_ms = (int)linkc_num(optarg); break;
 		case 'W': o->watch_ms = linkc_num(optarg); break;
+		case 'u': o->user = optarg; break;
+		case 'P': o->password = optarg; break;
 		case 'o':
 			if (msg_op_parse(optarg, &o->op) != 0)
 				usage();
@@ -222,7 +235,9 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 	if (o->worker == NULL || o->ca == NULL || o->cert == NULL ||
 	    o->key == NULL || o->clients < 1 || o->threads < 1 ||
 	    o->total < 1 || o->size < 0 || o->size > 512 * 1024 ||
-	    o->keys < 1 || o->timeout_ms < 1)
+	    o->keys < 1 || o->timeout_ms < 1 ||
+	    ((o->op == MSG_OP_LOGIN || o->op == MSG_OP_REGISTER) &&
+	    (o->user == NULL || o->password == NULL)))
 		usage();
 }
 
