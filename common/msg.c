@@ -22,6 +22,7 @@ static const char *const msg_op_names[MSG_OP__MAX] = {
 	"password",
 	"account",
 	"history_purge",
+	"new_address",
 };
 
 /* Returns non-zero for operations that change durable state. */

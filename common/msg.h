@@ -30,6 +30,7 @@ enum msg_op {
 	MSG_OP_PASSWORD,	/* token, old, new */
 	MSG_OP_ACCOUNT,		/* token -> balance, history */
 	MSG_OP_PURGE,		/* token, password */
+	MSG_OP_NEW_ADDRESS,	/* token -> a new deposit address */
 	MSG_OP__MAX
 };
 

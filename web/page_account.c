@@ -11,13 +11,18 @@
 
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "client.h"
 #include "http.h"
 #include "money.h"
+#include "qr.h"
 #include "msg.h"
 #include "route.h"
 #include "template.h"
 #include "usercache.h"
+
+static void	acct_post(struct http_req *, enum msg_op,
+		    const char *const *, const char *);
 
 /* HTTP status for a worker's error code. */
 static int
@@ -200,6 +205,109 @@ page_logout(struct http_req *r)
 	(void)http_redirect(r, "/");
 }
 
+/* Formats member key of o (satoshis) as BTC text into out. */
+static void
+acct_btc(struct json_object *o, const char *key, char *out, size_t len)
+{
+	int64_t	 sat = 0;
+
+	(void)msg_get_int(o, key, &sat);
+	if (money_format_btc(sat, out, len) != 0)
+		snprintf(out, len, "?");
+}
+
+/* The deposit rows of the account page. */
+static void
+acct_deposit_rows(struct tpl_val *data, struct json_object *rep)
+{
+	struct json_object	*list, *e;
+	struct tpl_val		*rows, *row;
+	char			 btc[32];
+	int64_t			 n = 0;
+	size_t			 i, len;
+
+	rows = tpl_set_list(data, "deposits");
+	list = json_object_object_get(rep, "deposits");
+	len = list != NULL ? json_object_array_length(list) : 0;
+	for (i = 0; i < len; i++) {
+		e = json_object_array_get_idx(list, i);
+		row = tpl_list_add(rows);
+		acct_btc(e, "amount", btc, sizeof(btc));
+		tpl_set_str(row, "amount", btc);
+		tpl_set_str(row, "txid", msg_get_str(e, "txid"));
+		(void)msg_get_int(e, "vout", &n);
+		tpl_set_int(row, "vout", n);
+		tpl_set_str(row, "status", msg_get_str(e, "status"));
+		(void)msg_get_int(e, "confirmations", &n);
+		tpl_set_int(row, "confirmations", n);
+		tpl_set_str(row, "at", msg_get_str(e, "at"));
+	}
+	tpl_set_bool(data, "has_deposits", len > 0);
+}
+
+/* The history rows of the account page. */
+static void
+acct_history_rows(struct tpl_val *data, struct json_object *rep)
+{
+	struct json_object	*hist, *e;
+	struct tpl_val		*list, *row;
+	size_t			 i, len;
+
+	list = tpl_set_list(data, "history");
+	hist = json_object_object_get(rep, "history");
+	len = hist != NULL ? json_object_array_length(hist) : 0;
+	for (i = 0; i < len; i++) {
+		e = json_object_array_get_idx(hist, i);
+		row = tpl_list_add(list);
+		tpl_set_str(row, "at", msg_get_str(e, "at"));
+		tpl_set_str(row, "kind", msg_get_str(e, "kind"));
+		tpl_set_str(row, "detail", msg_get_str(e, "detail"));
+	}
+	tpl_set_bool(data, "has_history", len > 0);
+}
+
+/* Address as text and QR code (none yet: the button to get one). */
+static void
+acct_address(struct tpl_val *data, struct json_object *rep)
+{
+	const char	*addr = msg_get_str(rep, "address");
+	struct buf	 svg;
+
+	tpl_set_bool(data, "has_address", addr != NULL);
+	tpl_set_str(data, "address", addr != NULL ? addr : "");
+	buf_init(&svg, 256 * 1024);
+	if (addr != NULL && qr_svg(&svg, addr, 4) == 0)
+		tpl_set_strn(data, "qr", (const char *)svg.data, svg.len);
+	else
+		tpl_set_str(data, "qr", "");
+	buf_clear(&svg);
+}
+
+/*
+ * Asks abc-worker for the account overview.  Returns the reply, or NULL
+ * after answering (not logged in: to the login page).
+ */
+static struct json_object *
+acct_overview(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL;
+	int64_t			 bal;
+
+	req = acct_request(r, MSG_OP_ACCOUNT);
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return NULL;
+	}
+	json_object_put(req);
+	if (msg_get_int(rep, "balance", &bal) != 0) {
+		json_object_put(rep);
+		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+		(void)http_redirect(r, "/login");
+		return NULL;
+	}
+	return rep;
+}
+
 /*
  * Renders the account page, with error or notice (either may be NULL),
  * from fresh data.  Not logged in: to the login page.
@@ -208,45 +316,76 @@ static void
 acct_page(struct http_req *r, int status, const char *error,
     const char *notice)
 {
-	struct json_object	*req, *rep = NULL, *hist, *e;
-	struct tpl_val		*data, *list, *row;
+	struct json_object	*rep;
+	struct tpl_val		*data;
 	char			 btc[32];
-	int64_t			 bal = 0;
-	size_t			 i;
 
-	req = acct_request(r, MSG_OP_ACCOUNT);
-	if (http_call(r, req, &rep) != 0) {
-		json_object_put(req);
+	if ((rep = acct_overview(r)) == NULL)
 		return;
-	}
-	json_object_put(req);
-	if (msg_get_int(rep, "balance", &bal) != 0 ||
-	    money_format_btc(bal, btc, sizeof(btc)) != 0) {
-		json_object_put(rep);
-		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
-		(void)http_redirect(r, "/login");
-		return;
-	}
 	data = http_page(r, "Account");
 	tpl_set_str(data, "me", msg_get_str(rep, "username"));
 	tpl_set_bool(data, "logged_in", 1);
+	acct_btc(rep, "balance", btc, sizeof(btc));
 	tpl_set_str(data, "balance", btc);
+	acct_btc(rep, "pending", btc, sizeof(btc));
+	tpl_set_str(data, "pending", btc);
 	tpl_set_str(data, "error", error != NULL ? error : "");
 	tpl_set_str(data, "notice", notice != NULL ? notice : "");
-	list = tpl_set_list(data, "history");
-	hist = json_object_object_get(rep, "history");
-	for (i = 0; hist != NULL && i < json_object_array_length(hist); i++) {
-		e = json_object_array_get_idx(hist, i);
-		row = tpl_list_add(list);
-		tpl_set_str(row, "at", msg_get_str(e, "at"));
-		tpl_set_str(row, "kind", msg_get_str(e, "kind"));
-		tpl_set_str(row, "detail", msg_get_str(e, "detail"));
-	}
-	tpl_set_bool(data, "has_history", hist != NULL &&
-	    json_object_array_length(hist) > 0);
+	acct_address(data, rep);
+	acct_deposit_rows(data, rep);
+	acct_history_rows(data, rep);
 	(void)http_render(r, status, "account", data);
 	tpl_val_free(data);
 	json_object_put(rep);
+}
+
+/*
+ * GET /account/state.json: balances and deposits of the session's user,
+ * polled by static/account.js so an open page shows a deposit within 2 s.
+ */
+void
+page_account_state(struct http_req *r)
+{
+	struct json_object	*rep, *out, *list, *e, *o;
+	char			 btc[32];
+	size_t			 i;
+	const char		*text;
+
+	if (!http_user(r)) {
+		(void)http_send(r, 403, "application/json",
+		    "{\"error\":\"not logged in\"}", 26);
+		return;
+	}
+	if ((rep = acct_overview(r)) == NULL)
+		return;
+	out = json_object_new_object();
+	acct_btc(rep, "balance", btc, sizeof(btc));
+	json_object_object_add(out, "balance", json_object_new_string(btc));
+	acct_btc(rep, "pending", btc, sizeof(btc));
+	json_object_object_add(out, "pending", json_object_new_string(btc));
+	list = json_object_new_array();
+	o = json_object_object_get(rep, "deposits");
+	for (i = 0; o != NULL && i < json_object_array_length(o); i++) {
+		e = json_object_get(json_object_array_get_idx(o, i));
+		acct_btc(e, "amount", btc, sizeof(btc));
+		json_object_object_add(e, "amount", json_object_new_string(btc));
+		json_object_array_add(list, e);
+	}
+	json_object_object_add(out, "deposits", list);
+	text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
+	(void)http_send(r, 200, "application/json", text, strlen(text));
+	json_object_put(out);
+	json_object_put(rep);
+}
+
+/* POST /account/address: a new deposit address. */
+void
+page_new_address(struct http_req *r)
+{
+	static const char *const none[] = { NULL };
+
+	acct_post(r, MSG_OP_NEW_ADDRESS, none, "Here is your new deposit "
+	    "address. Older ones keep working.");
 }
 
 /* GET /account. */

@@ -23,6 +23,8 @@ static const struct route routes[] = {
 	{ "GET",	"/account",	page_account },
 	{ "POST",	"/account/password", page_password },
 	{ "POST",	"/account/history/purge", page_purge },
+	{ "GET",	"/account/state.json", page_account_state },
+	{ "POST",	"/account/address", page_new_address },
 };
 
 /* Finds the handler for r or answers 404 / 405 itself. */

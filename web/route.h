@@ -20,5 +20,7 @@ void	page_logout_all(struct http_req *r);
 void	page_account(struct http_req *r);
 void	page_password(struct http_req *r);
 void	page_purge(struct http_req *r);
+void	page_account_state(struct http_req *r);
+void	page_new_address(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "btc.h"
+#include "chain.h"
 #include "conf.h"
 #include "db.h"
 #include "link.h"
@@ -175,7 +176,7 @@ worker_kdf_start(const struct conf *conf, int *efd, struct kdf_pool **pool)
 	long long	 threads, queue;
 
 	if (worker_conf_int(conf, "kdf_threads", 1, KDF_THREADS_MAX, 1,
-	    &threads) || worker_conf_int(conf, "kdf_queue", 1, 100000, 64,
+	    &threads) || worker_conf_int(conf, "kdf_queue", 1, 100000, 8,
 	    &queue))
 		return -1;
 	if ((*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
@@ -188,6 +189,38 @@ worker_kdf_start(const struct conf *conf, int *efd, struct kdf_pool **pool)
 	return 0;
 }
 
+/* Starts the deposit follower on its own eventfd; 0, or -1 logged. */
+static int
+worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
+{
+	struct chain_cfg	 cc;
+	long long		 poll_ms, min_conf;
+	char			 err[256], *pw;
+
+	if (worker_conf_int(conf, "follow_ms", 100, 600000, 1000, &poll_ms) ||
+	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf))
+		return -1;
+	if ((pw = conf_secret(conf, "bitcoind_password", err,
+	    sizeof(err))) == NULL) {
+		log_error("config", "error=\"%s\"", err);
+		return -1;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.conninfo = conf_str(conf, "db", "");
+	cc.url = conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/");
+	cc.user = conf_str(conf, "bitcoind_user", "abc");
+	cc.password = pw;
+	cc.poll_ms = (int)poll_ms;
+	cc.min_conf = (int)min_conf;
+	if ((*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) != -1) {
+		cc.done_fd = *efd;
+		*ch = chain_start(&cc);
+	}
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	return *ch != NULL ? 0 : -1;
+}
+
 /* Runs the server with its threads; returns the exit status. */
 static int
 worker_serve(const struct conf *conf)
@@ -197,9 +230,10 @@ worker_serve(const struct conf *conf)
 	struct btc		*btc = NULL;
 	struct db		*db = NULL;
 	struct kdf_pool		*kdf = NULL;
+	struct chain		*chain = NULL;
 	char			 err[512];
 	long long		 drain;
-	int			 efd = -1, kfd = -1, rc = 1;
+	int			 efd = -1, kfd = -1, cfd = -1, rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (worker_check_schema(conf) != 0)
@@ -218,11 +252,14 @@ worker_serve(const struct conf *conf)
 	    (db = db_start(conf_str(conf, "db", ""), efd)) == NULL)
 		goto out;
 	if (worker_ops_conf(conf, &cfg.ops) != 0 ||
-	    worker_kdf_start(conf, &kfd, &kdf) != 0)
+	    worker_kdf_start(conf, &kfd, &kdf) != 0 ||
+	    worker_chain_start(conf, &cfd, &chain) != 0)
 		goto out;
 	cfg.ops.db = db;
 	cfg.ops.kdf = kdf;
+	cfg.ops.chain = chain;
 	cfg.kdf_done_fd = kfd;
+	cfg.chain_done_fd = cfd;
 	if (link_fault_from_env(&cfg.fault, conf_str(conf, "fault_drop_pct", ""),
 	    conf_str(conf, "fault_delay_ms", ""), conf_str(conf, "fault_cut_ms",
 	    ""), (uint64_t)getpid()) != 0) {
@@ -243,6 +280,9 @@ worker_serve(const struct conf *conf)
 	cfg.db_done_fd = efd;
 	rc = server_run(&cfg) == 0 ? 0 : 1;
 out:
+	chain_stop(chain);
+	if (cfd != -1)
+		close(cfd);
 	kdf_pool_stop(kdf);
 	if (kfd != -1)
 		close(kfd);

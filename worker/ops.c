@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "clock.h"
 #include "db.h"
 #include "kdf.h"
@@ -68,12 +69,13 @@ ops_pending(const struct ops *ops)
 	return ops->pending;
 }
 
-/* Runs the call's next stage after job dj or kj (both NULL: the start). */
+/* Runs the call's next stage after a job (all NULL: the start). */
 static void
-ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj)
+ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
+    struct chain_job *cj)
 {
 	if (req_account_owns(c->op))
-		req_account_step(c, dj, kj);
+		req_account_step(c, dj, kj, cj);
 	else
 		req_basic_step(c, dj);
 }
@@ -99,7 +101,7 @@ ops_start(struct ops *ops, const char *client, int64_t epoch,
 		ops_fail(c, "bad_request", "unknown operation");
 		return;
 	}
-	ops_step(c, NULL, NULL);
+	ops_step(c, NULL, NULL, NULL);
 }
 
 /* Sends the call's one reply (borrowed) and frees the call. */
@@ -176,6 +178,44 @@ ops_kdf(struct call *c, struct kdf_job *job)
 	c->stage++;
 }
 
+/* Hands job to the bitcoind thread; its completion continues c. */
+void
+ops_chain(struct call *c, struct chain_job *job)
+{
+	job->arg = c;
+	c->stage++;
+	chain_submit(c->ops->cfg.chain, job);
+}
+
+/*
+ * Continues every call whose bitcoind job finished, and broadcasts what
+ * the deposit follower found, so open account pages look again.
+ */
+void
+ops_chain_done(struct ops *ops)
+{
+	struct chain_job	*j, *next;
+	struct chain_notice	*n, *list;
+	struct json_object	*notice;
+
+	for (j = chain_take_done(ops->cfg.chain); j != NULL; j = next) {
+		next = j->next;
+		ops_step(j->arg, NULL, NULL, j);
+		free(j);
+	}
+	list = chain_take_notices(ops->cfg.chain);
+	for (n = list; n != NULL; n = n->next) {
+		notice = json_object_new_object();
+		json_object_object_add(notice, "kind",
+		    json_object_new_string(n->kind));
+		json_object_object_add(notice, "user",
+		    json_object_new_int64(n->user_id));
+		ops->cfg.notice(ops->cfg.arg, notice);
+		json_object_put(notice);
+	}
+	chain_free_notices(list);
+}
+
 /* Broadcasts notice (borrowed) to every abc-web. */
 void
 ops_notice(struct call *c, struct json_object *notice)
@@ -191,7 +231,7 @@ ops_db_done(struct ops *ops)
 
 	for (j = db_take_done(ops->cfg.db); j != NULL; j = next) {
 		next = j->next;
-		ops_step(j->ctx, j, NULL);
+		ops_step(j->ctx, j, NULL, NULL);
 		db_job_free(j);
 	}
 }
@@ -204,7 +244,7 @@ ops_kdf_done(struct ops *ops)
 
 	for (j = kdf_take_done(ops->cfg.kdf); j != NULL; j = next) {
 		next = j->next;
-		ops_step(j->arg, NULL, j);
+		ops_step(j->arg, NULL, j, NULL);
 		kdf_job_free(j);
 	}
 }

@@ -26,6 +26,8 @@ struct db_job;
 struct btc;
 struct kdf_pool;
 struct ratelimit;
+struct chain;
+struct chain_job;
 
 typedef void	(*ops_reply_fn)(void *arg, const char *client, int64_t epoch,
 		    uint64_t req_no, struct json_object *reply);
@@ -35,6 +37,7 @@ typedef void	(*ops_status_fn)(void *arg, struct json_object *reply);
 struct ops_cfg {
 	struct db		*db;		/* borrowed */
 	struct kdf_pool		*kdf;		/* borrowed */
+	struct chain		*chain;		/* borrowed */
 	struct kdf_params	 kdf_params;	/* for new password hashes */
 	int			 session_ttl_s;
 	unsigned		 login_max_failures;
@@ -73,6 +76,7 @@ void		 ops_start(struct ops *ops, const char *client, int64_t epoch,
 		    uint64_t req_no, struct json_object *req);
 void		 ops_db_done(struct ops *ops);
 void		 ops_kdf_done(struct ops *ops);
+void		 ops_chain_done(struct ops *ops);
 size_t		 ops_pending(const struct ops *ops);
 
 /* For the request modules. */
@@ -83,12 +87,13 @@ void		 ops_fail(struct call *c, const char *code, const char *text);
 void		 ops_finish_stored(struct call *c, struct db_job *dj);
 void		 ops_db(struct call *c, struct db_job *job);
 void		 ops_kdf(struct call *c, struct kdf_job *job);
+void		 ops_chain(struct call *c, struct chain_job *job);
 void		 ops_notice(struct call *c, struct json_object *notice);
 
 /* Request families: start (stage 0) and continue after a job. */
 void	req_basic_step(struct call *c, struct db_job *dj);
 void	req_account_step(struct call *c, struct db_job *dj,
-	    struct kdf_job *kj);
+	    struct kdf_job *kj, struct chain_job *cj);
 int	req_account_owns(enum msg_op op);
 
 #endif /* ABC_OPS_H */

@@ -18,12 +18,14 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "chain.h"
 #include "clock.h"
 #include "db.h"
 #include "kdf.h"
 #include "msg.h"
 #include "ops.h"
 #include "ratelimit.h"
+#include "xmalloc.h"
 
 #define PASSWORD_MIN	10
 
@@ -35,7 +37,7 @@ static const char sql_session_user[] =
 int
 req_account_owns(enum msg_op op)
 {
-	return op >= MSG_OP_REGISTER && op <= MSG_OP_PURGE;
+	return op >= MSG_OP_REGISTER && op <= MSG_OP_NEW_ADDRESS;
 }
 
 /* Returns non-zero for 3-32 characters of [A-Za-z0-9_.-]. */
@@ -555,39 +557,19 @@ acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		acct_ok(c);
 }
 
-/* The history rows of the account page, newest first. */
-static struct json_object *
-acct_history(struct db_job *dj)
-{
-	struct json_object	*list, *e;
-	int			 i;
-
-	list = json_object_new_array();
-	for (i = 0; db_job_ok(dj) && i < PQntuples(dj->res); i++) {
-		e = json_object_new_object();
-		json_object_object_add(e, "kind",
-		    json_object_new_string(db_job_value(dj, i, 0)));
-		json_object_object_add(e, "detail",
-		    json_object_new_string(db_job_value(dj, i, 1)));
-		json_object_object_add(e, "at",
-		    json_object_new_string(db_job_value(dj, i, 2)));
-		json_object_array_add(list, e);
-	}
-	return list;
-}
-
-/* account: who, balance, history. */
+/* account: who, balances, deposit address, deposits, history. */
 static void
 acct_account(struct call *c, struct db_job *dj)
 {
 	struct json_object	*rep;
 	struct db_job		*j;
+	const char		*text;
+	char			 err[128];
 
 	if (c->stage == 0) {
 		if (acct_take_token(c) == 0)
-			acct_db_session(c, "SELECT s.user_id, s.username, "
-			    "a.balance FROM acct_session($1, $2) s JOIN "
-			    "ledger_accounts a ON a.user_id = s.user_id");
+			acct_db_session(c, "SELECT user_id, username FROM "
+			    "acct_session($1, $2)");
 		return;
 	}
 	if (c->stage == 1) {
@@ -598,30 +580,57 @@ acct_account(struct call *c, struct db_job *dj)
 		c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 		snprintf(c->username, sizeof(c->username), "%s",
 		    db_job_value(dj, 0, 1));
-		/* Carried to the next stage in the request object. */
-		json_object_object_add(c->req, "balance", json_object_new_int64(
-		    strtoll(db_job_value(dj, 0, 2), NULL, 10)));
-		j = db_job_new("SELECT kind, detail, to_char(created_at AT TIME "
-		    "ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM account_events "
-		    "WHERE user_id = $1 ORDER BY id DESC LIMIT 100", 0, NULL, 0);
+		j = db_job_new("SELECT acct_overview($1)", 0, NULL, 0);
 		db_job_paramf(j, "%" PRId64, c->user_id);
 		ops_db(c, j);
 		return;
 	}
-	rep = msg_reply_new();
+	text = db_job_value(dj, 0, 0);
+	if (text == NULL || (rep = msg_parse((const uint8_t *)text,
+	    strlen(text), err, sizeof(err))) == NULL) {
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+		return;
+	}
+	json_object_object_add(rep, "ok", json_object_new_boolean(1));
 	json_object_object_add(rep, "user", json_object_new_int64(c->user_id));
 	json_object_object_add(rep, "username",
 	    json_object_new_string(c->username));
-	json_object_object_add(rep, "balance",
-	    json_object_get(json_object_object_get(c->req, "balance")));
-	json_object_object_add(rep, "history", acct_history(dj));
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
+/* new_address: a fresh deposit address from bitcoind, labelled. */
+static void
+acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
+{
+	struct json_object	*rep;
+
+	if (c->stage <= 1) {
+		if (acct_session_user(c, dj) != 1)
+			return;
+		cj = xcalloc(1, sizeof(*cj));
+		cj->kind = CHAIN_NEW_ADDRESS;
+		cj->user_id = c->user_id;
+		ops_chain(c, cj);
+		return;
+	}
+	if (!cj->ok) {
+		ops_fail(c, "unavailable", "bitcoind did not give an address; "
+		    "try again in a moment.");
+		return;
+	}
+	rep = msg_reply_new();
+	json_object_object_add(rep, "address",
+	    json_object_new_string(cj->address));
 	ops_finish(c, rep);
 	json_object_put(rep);
 }
 
 /* Runs the next stage of an account request (dj, kj NULL: the start). */
 void
-req_account_step(struct call *c, struct db_job *dj, struct kdf_job *kj)
+req_account_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
+    struct chain_job *cj)
 {
 	const char	*addr;
 
@@ -651,6 +660,9 @@ req_account_step(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		break;
 	case MSG_OP_PURGE:
 		acct_purge(c, dj, kj);
+		break;
+	case MSG_OP_NEW_ADDRESS:
+		acct_new_address(c, dj, cj);
 		break;
 	default:
 		ops_fail(c, "bad_request", "unknown operation");

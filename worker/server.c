@@ -658,6 +658,7 @@ server_watch_fd(struct server *s, int fd, uint64_t tag)
 #define TAG_SIGNAL	2
 #define TAG_DB		3
 #define TAG_KDF		4
+#define TAG_CHAIN	5
 
 /* Sets up epoll, the listener and the signalfd; 0, or -1 logged. */
 static int
@@ -679,7 +680,8 @@ server_open(struct server *s)
 	if (server_watch_fd(s, s->lfd, TAG_LISTEN) == -1 ||
 	    server_watch_fd(s, s->sfd, TAG_SIGNAL) == -1 ||
 	    server_watch_fd(s, s->cfg->db_done_fd, TAG_DB) == -1 ||
-	    server_watch_fd(s, s->cfg->kdf_done_fd, TAG_KDF) == -1) {
+	    server_watch_fd(s, s->cfg->kdf_done_fd, TAG_KDF) == -1 ||
+	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1) {
 		log_error("server_open", "error=\"%s\"", strerror(errno));
 		return -1;
 	}
@@ -748,6 +750,9 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 		} else if (evs[i].data.u64 == TAG_KDF) {
 			server_eventfd_read(s->cfg->kdf_done_fd);
 			ops_kdf_done(s->ops);
+		} else if (evs[i].data.u64 == TAG_CHAIN) {
+			server_eventfd_read(s->cfg->chain_done_fd);
+			ops_chain_done(s->ops);
 		}
 		else
 			server_conn_event(s, evs[i].data.ptr, evs[i].events);

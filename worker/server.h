@@ -28,6 +28,7 @@ struct server_cfg {
 	struct btc		*btc;		/* borrowed */
 	int			 db_done_fd;	/* eventfd the db thread writes */
 	int			 kdf_done_fd;	/* eventfd the hashing pool writes */
+	int			 chain_done_fd;	/* eventfd the bitcoind thread writes */
 	struct ops_cfg		 ops;		/* db, kdf and settings */
 	struct link_fault	 fault;		/* off unless configured */
 	int			 drain_ms;	/* longest drain before giving up */

@@ -8,6 +8,10 @@
  * work, idle connections are dropped after 30 s like -rpcservertimeout.
  * Nothing a client sends can end the process.  SIGTERM and SIGINT make
  * the loop exit cleanly, removing the cookie file as bitcoind does.
+ * abcsim_down closes the listener and every other connection for a while
+ * (clients then see "connection refused", as with a stopped bitcoind);
+ * the listener reopens on the same address after that time or at once on
+ * SIGUSR1.
  *
  * Memory: the process environment (struct server, the one file-static
  * pointer) owns every connection, the RPC layer and the chain; each
@@ -62,6 +66,7 @@ struct config {
 	const char	*rpcpassword;	/* borrowed from argv, may be NULL */
 	char		*cookiefile;	/* owned, NULL with user/password */
 	int64_t		 warmup;	/* seconds of warm-up at start */
+	const char	*wallet;	/* borrowed: the wallet's name */
 	int		 allow_nonloopback; /* bool */
 };
 
@@ -89,10 +94,14 @@ struct server {
 	struct sim_chain *chain;	/* owned */
 	struct sim_rpc	*rpc;		/* owned */
 	char		*userpass;	/* owned "user:password" */
+	struct sockaddr_storage bound;	/* where the listener was bound */
+	socklen_t	 boundlen;
+	int64_t		 reopen_at;	/* ms; listener down until then */
 };
 
 static struct server		*env;
 static volatile sig_atomic_t	 quit_signal;
+static volatile sig_atomic_t	 up_signal;
 
 static void	usage(void) __attribute__((noreturn));
 static int	parse_num(const char *s, long long min, long long max,
@@ -115,6 +124,9 @@ static void	conn_timeouts(struct conn *c, int64_t now);
 static int	poll_timeout(int64_t now);
 static void	serve(void);
 static void	shutdown_all(void);
+static void	on_usr1(int sig);
+static void	listener_down(struct conn *keep, int64_t secs);
+static void	listener_up(void);
 
 /* Print the command line summary and exit with status 1. */
 static void
@@ -123,7 +135,7 @@ usage(void)
 	fprintf(stderr, "usage: abc-bitcoind-sim --listen ADDR:PORT "
 	    "--datadir DIR\n"
 	    "    [--rpcuser USER --rpcpassword PASS | --rpccookiefile PATH]\n"
-	    "    [--warmup SECONDS] [--allow-nonloopback]\n");
+	    "    [--warmup SECONDS] [--wallet NAME] [--allow-nonloopback]\n");
 	exit(1);
 }
 
@@ -156,6 +168,7 @@ parse_args(int argc, char *argv[], struct config *cf)
 		{ "rpccookiefile", required_argument, NULL, 'c' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "allow-nonloopback", no_argument, NULL, 'A' },
+		{ "wallet", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -165,6 +178,7 @@ parse_args(int argc, char *argv[], struct config *cf)
 	int		 ch;
 
 	memset(cf, 0, sizeof(*cf));
+	cf->wallet = "abc";
 	cookie = NULL;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -174,6 +188,7 @@ parse_args(int argc, char *argv[], struct config *cf)
 		case 'p': cf->rpcpassword = optarg; break;
 		case 'c': cookie = optarg; break;
 		case 'A': cf->allow_nonloopback = 1; break;
+		case 'W': cf->wallet = optarg; break;
 		case 'w':
 			if (parse_num(optarg, 0, SIM_RPC_MAX_WARMUP,
 			    &n) == -1) {
@@ -191,6 +206,11 @@ parse_args(int argc, char *argv[], struct config *cf)
 	    (cf->rpcuser == NULL) != (cf->rpcpassword == NULL) ||
 	    (cf->rpcuser != NULL && cookie != NULL))
 		usage();
+	if (strlen(cf->wallet) > SIM_RPC_WALLET_MAX) {
+		fprintf(stderr, "--wallet: at most %d bytes\n",
+		    SIM_RPC_WALLET_MAX);
+		exit(1);
+	}
 	if (cf->rpcuser != NULL && strchr(cf->rpcuser, ':') != NULL) {
 		fprintf(stderr, "--rpcuser must not contain ':'\n");
 		exit(1);
@@ -220,6 +240,14 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* SIGUSR1: reopen a closed listener now. */
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	up_signal = 1;
+}
+
 /* SIGTERM/SIGINT: ask the loop to stop. */
 static void
 on_signal(int sig)
@@ -241,6 +269,9 @@ setup_signals(void)
 	sa.sa_handler = on_signal;
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGINT, &sa, NULL) == -1)
+		return -1;
+	sa.sa_handler = on_usr1;
+	if (sigaction(SIGUSR1, &sa, NULL) == -1)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
@@ -321,6 +352,10 @@ listen_open(const struct config *cf)
 	}
 	freeaddrinfo(ai);
 	sslen = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0) {
+		env->bound = ss;
+		env->boundlen = sslen;
+	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
 	    getnameinfo((struct sockaddr *)&ss, sslen, shost, sizeof(shost),
 	    sport, sizeof(sport), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
@@ -522,6 +557,7 @@ conn_respond(struct conn *c, const struct sim_http_req *req)
 {
 	struct sim_rpc_reply	 r;
 	char			 m[96], t[96];
+	int64_t			 down;
 	int			 keep;
 
 	sim_rpc_reply_init(&r);
@@ -540,6 +576,10 @@ conn_respond(struct conn *c, const struct sim_http_req *req)
 	    "bytes=%zu%s%s", c->peer, m, t, r.status, r.body.len,
 	    r.summary[0] != '\0' ? " " : "", r.summary);
 	sim_rpc_reply_clear(&r);
+	if ((down = sim_rpc_take_down(env->rpc)) > 0) {
+		c->closing = 1;
+		listener_down(c, down);
+	}
 }
 
 /*
@@ -623,6 +663,9 @@ serve(void)
 
 	while (!quit_signal) {
 		now = now_ms();
+		if (env->lfd == -1 && (up_signal || now >= env->reopen_at))
+			listener_up();
+		up_signal = 0;
 		pfd[0].fd = env->lfd;
 		pfd[0].events = env->nconns < SIM_MAX_CLIENTS ? POLLIN : 0;
 		for (i = 0; i < env->nconns; i++) {
@@ -658,10 +701,52 @@ serve(void)
 				env->conns[j++] = env->conns[i];
 		}
 		env->nconns = j;
-		if (pfd[0].revents & POLLIN)
+		if (env->lfd != -1 && (pfd[0].revents & POLLIN))
 			conn_accept();
 	}
 	sim_log("info", "signal", "signo=%d", (int)quit_signal);
+}
+
+/*
+ * abcsim_down: close the listener and every connection but "keep" (which
+ * still gets its reply) for "secs" seconds.
+ */
+static void
+listener_down(struct conn *keep, int64_t secs)
+{
+	size_t	i;
+
+	if (env->lfd != -1)
+		(void)close(env->lfd);
+	env->lfd = -1;
+	env->reopen_at = now_ms() + secs * 1000;
+	for (i = 0; i < env->nconns; i++)
+		if (env->conns[i] != keep)
+			env->conns[i]->dead = 1;
+	sim_log("info", "down", "seconds=%lld", (long long)secs);
+}
+
+/* Reopen the listener on the address it had; retried each second. */
+static void
+listener_up(void)
+{
+	int	fd, one;
+
+	fd = socket(env->bound.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	one = 1;
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof(one)) == -1 || bind(fd, (struct sockaddr *)&env->bound,
+	    env->boundlen) == -1 || listen(fd, 128) == -1) {
+		sim_log("warn", "up", "errno=%d reason=\"%s\"", errno,
+		    strerror(errno));
+		if (fd != -1)
+			(void)close(fd);
+		env->reopen_at = now_ms() + 1000;
+		return;
+	}
+	env->lfd = fd;
+	sim_log("info", "up", "listening=1");
 }
 
 /* Free everything the environment owns and remove the cookie. */
@@ -708,7 +793,8 @@ main(int argc, char *argv[])
 		    env->cf.rpcpassword);
 	} else if (cookie_write(env->cf.cookiefile, &env->userpass) == -1)
 		goto out;
-	if ((env->rpc = sim_rpc_new(env->chain, env->userpass)) == NULL)
+	if ((env->rpc = sim_rpc_new(env->chain, env->userpass,
+	    env->cf.wallet)) == NULL)
 		goto out;
 	if (env->cf.warmup > 0)
 		sim_rpc_set_warmup(env->rpc, env->cf.warmup);

@@ -3,11 +3,15 @@
  * httprpc.cpp (HTTP checks, auth, single/batch dispatch, error statuses),
  * rpc/request.cpp (envelope parsing, reply shapes) and rpc/server.cpp plus
  * rpc/util.cpp (warm-up, method lookup, named parameters, argument count
- * and type checks).  The rules are in the wire reference, sections 1-2.
+ * and type checks).  The rules are in the wire reference, sections 1-2;
+ * the methods follow section 3 and the wallet logic lives in sim_wallet.c.
  *
  * Every method is one row of methods[]; a row names the handler, its
  * argument count bounds and each argument's name, JSON type and whether it
- * is optional, so new methods (wallet, listsinceblock, ...) are new rows.
+ * is optional.  Wallet methods (RPC_F_WALLET) answer -18 on /wallet/<x>
+ * for any x but the configured wallet, after the argument checks, as
+ * Core's GetWalletForJSONRPCRequest does.  Control methods (abcsim_*,
+ * RPC_F_CONTROL) also work during warm-up.
  *
  * Memory: the request JSON tree lives for one sim_rpc_handle() call and
  * struct rpc_call only borrows from it.  Handlers return one owned
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -28,13 +33,18 @@
 #include "sim_http.h"
 #include "sim_log.h"
 #include "sim_rpc.h"
+#include "sim_wallet.h"
 #include "xmalloc.h"
 
 /* Error codes, from Bitcoin Core src/rpc/protocol.h. */
 #define RPC_MISC_ERROR			-1
 #define RPC_TYPE_ERROR			-3
+#define RPC_WALLET_ERROR		-4
 #define RPC_INVALID_ADDRESS_OR_KEY	-5
+#define RPC_WALLET_INSUFFICIENT_FUNDS	-6
 #define RPC_INVALID_PARAMETER		-8
+#define RPC_WALLET_INVALID_LABEL_NAME	-11
+#define RPC_WALLET_NOT_FOUND		-18
 #define RPC_IN_WARMUP			-28
 #define RPC_INVALID_REQUEST		-32600
 #define RPC_METHOD_NOT_FOUND		-32601
@@ -47,17 +57,21 @@
 /* Bitcoin Core sleeps this long before answering wrong credentials. */
 #define AUTH_FAIL_DELAY_MS	250
 /* Most arguments any method in the table takes. */
-#define RPC_MAXARGS	4
-/* Bit in rpc_method.flags: control method, answered even in warm-up. */
-#define RPC_F_CONTROL	0x1
+#define RPC_MAXARGS	11
+/* Bits in rpc_method.flags. */
+#define RPC_F_CONTROL	0x1	/* control method, answered in warm-up */
+#define RPC_F_WALLET	0x2	/* needs the wallet named in the path */
 
 struct sim_rpc {
 	struct sim_chain	*chain;		/* borrowed */
 	char			*userpass;	/* owned "user:password" */
 	size_t			 userpass_len;
+	char			*wallet;	/* owned wallet name */
 	int64_t			 warmup_until;	/* monotonic ms, 0 if none */
 	int			 ibd_over;	/* bool, latched like Core */
 	int			 dirty;		/* bool: chain needs a save */
+	int			 slow_ms;	/* delay every reply */
+	int64_t			 down_secs;	/* abcsim_down request, or -1 */
 };
 
 /* JSON types an argument can require (RPCArg::Type, reduced). */
@@ -105,21 +119,31 @@ struct rpc_method {
 	const char	*help;		/* the -1 message on a wrong count */
 };
 
-static int	h_getblockcount(struct sim_rpc *, const struct rpc_call *,
-		    struct json_object *, struct json_object **,
-		    struct rpc_err *);
-static int	h_getbestblockhash(struct sim_rpc *, const struct rpc_call *,
-		    struct json_object *, struct json_object **,
-		    struct rpc_err *);
-static int	h_getblockchaininfo(struct sim_rpc *, const struct rpc_call *,
-		    struct json_object *, struct json_object **,
-		    struct rpc_err *);
-static int	h_generatetoaddress(struct sim_rpc *,
-		    const struct rpc_call *, struct json_object *,
-		    struct json_object **, struct rpc_err *);
-static int	h_abcsim_warmup(struct sim_rpc *, const struct rpc_call *,
-		    struct json_object *, struct json_object **,
-		    struct rpc_err *);
+#define HANDLER(fn)	static int fn(struct sim_rpc *, \
+			    const struct rpc_call *, struct json_object *, \
+			    struct json_object **, struct rpc_err *)
+HANDLER(h_getblockcount);
+HANDLER(h_getbestblockhash);
+HANDLER(h_getblockchaininfo);
+HANDLER(h_generatetoaddress);
+HANDLER(h_getnewaddress);
+HANDLER(h_getaddressinfo);
+HANDLER(h_validateaddress);
+HANDLER(h_getreceivedbyaddress);
+HANDLER(h_getbalances);
+HANDLER(h_listunspent);
+HANDLER(h_gettransaction);
+HANDLER(h_sendtoaddress);
+HANDLER(h_listsinceblock);
+HANDLER(h_abcsim_warmup);
+HANDLER(h_abcsim_mine);
+HANDLER(h_abcsim_pay);
+HANDLER(h_abcsim_conflict);
+HANDLER(h_abcsim_reorg);
+HANDLER(h_abcsim_slow);
+HANDLER(h_abcsim_down);
+
+#define NOARGS	{ { NULL, 0, 0 } }
 
 /*
  * The method table.  Help texts are shortened versions of Core's; clients
@@ -127,19 +151,17 @@ static int	h_abcsim_warmup(struct sim_rpc *, const struct rpc_call *,
  * required args and "max_args" to the number of args (checked at start).
  */
 static const struct rpc_method methods[] = {
-	{ "getblockcount", h_getblockcount, 0, 0, { { NULL, 0, 0 } }, 0,
+	{ "getblockcount", h_getblockcount, 0, 0, NOARGS, 0,
 	    "getblockcount\n\nReturns the height of the most-work "
 	    "fully-validated chain.\nThe genesis block has height 0.\n\n"
 	    "Result:\nn    (numeric) The current block count\n\nExamples:\n"
 	    "> bitcoin-cli getblockcount \n" },
-	{ "getbestblockhash", h_getbestblockhash, 0, 0, { { NULL, 0, 0 } },
-	    0,
+	{ "getbestblockhash", h_getbestblockhash, 0, 0, NOARGS, 0,
 	    "getbestblockhash\n\nReturns the hash of the best (tip) block in "
 	    "the most-work fully-validated chain.\n\nResult:\n\"hex\"    "
 	    "(string) the block hash, hex-encoded\n\nExamples:\n"
 	    "> bitcoin-cli getbestblockhash \n" },
-	{ "getblockchaininfo", h_getblockchaininfo, 0, 0,
-	    { { NULL, 0, 0 } }, 0,
+	{ "getblockchaininfo", h_getblockchaininfo, 0, 0, NOARGS, 0,
 	    "getblockchaininfo\nReturns an object containing various state "
 	    "info regarding blockchain processing.\n\nExamples:\n"
 	    "> bitcoin-cli getblockchaininfo \n" },
@@ -155,11 +177,100 @@ static const struct rpc_method methods[] = {
 	    "(json array) hashes of blocks generated\n  \"hex\",    (string) "
 	    "blockhash\n  ...\n]\n\nExamples:\n> bitcoin-cli "
 	    "generatetoaddress 11 \"myaddress\"\n" },
+	{ "getnewaddress", h_getnewaddress, 0, 2,
+	    { { "label", ARG_STR, 1 }, { "address_type", ARG_STR, 1 } },
+	    RPC_F_WALLET,
+	    "getnewaddress ( \"label\" \"address_type\" )\n\nReturns a new "
+	    "Bitcoin address for receiving payments.\n" },
+	{ "getaddressinfo", h_getaddressinfo, 1, 1,
+	    { { "address", ARG_STR, 0 } }, RPC_F_WALLET,
+	    "getaddressinfo \"address\"\n\nReturn information about the given "
+	    "bitcoin address.\n" },
+	{ "validateaddress", h_validateaddress, 1, 1,
+	    { { "address", ARG_STR, 0 } }, 0,
+	    "validateaddress \"address\"\n\nReturn information about the "
+	    "given bitcoin address.\n" },
+	{ "getreceivedbyaddress", h_getreceivedbyaddress, 1, 3,
+	    { { "address", ARG_STR, 0 }, { "minconf", ARG_NUM, 1 },
+	    { "include_immature_coinbase", ARG_BOOL, 1 } }, RPC_F_WALLET,
+	    "getreceivedbyaddress \"address\" ( minconf "
+	    "include_immature_coinbase )\n\nReturns the total amount received "
+	    "by the given address in transactions with at least minconf "
+	    "confirmations.\n" },
+	{ "getbalances", h_getbalances, 0, 0, NOARGS, RPC_F_WALLET,
+	    "getbalances\nReturns an object with all balances in BTC.\n" },
+	{ "listunspent", h_listunspent, 0, 5,
+	    { { "minconf", ARG_NUM, 1 }, { "maxconf", ARG_NUM, 1 },
+	    { "addresses", ARG_ARR, 1 }, { "include_unsafe", ARG_BOOL, 1 },
+	    { "query_options", ARG_OBJ, 1 } }, RPC_F_WALLET,
+	    "listunspent ( minconf maxconf [\"address\",...] include_unsafe "
+	    "query_options )\n\nReturns array of unspent transaction outputs."
+	    "\n" },
+	{ "gettransaction", h_gettransaction, 1, 3,
+	    { { "txid", ARG_STR, 0 }, { "include_watchonly", ARG_BOOL, 1 },
+	    { "verbose", ARG_BOOL, 1 } }, RPC_F_WALLET,
+	    "gettransaction \"txid\" ( include_watchonly verbose )\n\nGet "
+	    "detailed information about in-wallet transaction <txid>\n" },
+	{ "sendtoaddress", h_sendtoaddress, 2, 11,
+	    { { "address", ARG_STR, 0 }, { "amount", ARG_AMOUNT, 0 },
+	    { "comment", ARG_STR, 1 }, { "comment_to", ARG_STR, 1 },
+	    { "subtractfeefromamount", ARG_BOOL, 1 },
+	    { "replaceable", ARG_BOOL, 1 }, { "conf_target", ARG_NUM, 1 },
+	    { "estimate_mode", ARG_STR, 1 }, { "avoid_reuse", ARG_BOOL, 1 },
+	    { "fee_rate", ARG_AMOUNT, 1 }, { "verbose", ARG_BOOL, 1 } },
+	    RPC_F_WALLET,
+	    "sendtoaddress \"address\" amount ( \"comment\" \"comment_to\" "
+	    "subtractfeefromamount replaceable conf_target \"estimate_mode\" "
+	    "avoid_reuse fee_rate verbose )\n\nSend an amount to a given "
+	    "address.\n" },
+	{ "listsinceblock", h_listsinceblock, 0, 6,
+	    { { "blockhash", ARG_STR, 1 },
+	    { "target_confirmations", ARG_NUM, 1 },
+	    { "include_watchonly", ARG_BOOL, 1 },
+	    { "include_removed", ARG_BOOL, 1 },
+	    { "include_change", ARG_BOOL, 1 }, { "label", ARG_STR, 1 } },
+	    RPC_F_WALLET,
+	    "listsinceblock ( \"blockhash\" target_confirmations "
+	    "include_watchonly include_removed include_change \"label\" )\n\n"
+	    "Get all transactions in blocks since block [blockhash], or all "
+	    "transactions if omitted.\n" },
 	{ "abcsim_warmup", h_abcsim_warmup, 0, 1,
 	    { { "seconds", ARG_NUM, 1 } }, RPC_F_CONTROL,
 	    "abcsim_warmup ( seconds )\n\nSimulator control: answer every "
 	    "bitcoind method with -28 for this many seconds (default 10, 0 "
 	    "ends the warm-up).\n" },
+	{ "abcsim_mine", h_abcsim_mine, 0, 1,
+	    { { "nblocks", ARG_NUM, 1 } }, RPC_F_CONTROL,
+	    "abcsim_mine ( nblocks )\n\nSimulator control: mine nblocks "
+	    "(default 1) blocks paying an outside address; the first takes "
+	    "the mempool.  Returns the block hashes.\n" },
+	{ "abcsim_pay", h_abcsim_pay, 1, 1,
+	    { { "outputs", ARG_ARR, 0 } }, RPC_F_CONTROL,
+	    "abcsim_pay [[\"address\",amount],...]\n\nSimulator control: one "
+	    "transaction from an outside wallet paying these outputs, into "
+	    "the mempool.  Returns its txid.\n" },
+	{ "abcsim_conflict", h_abcsim_conflict, 1, 2,
+	    { { "txid", ARG_STR, 0 }, { "address", ARG_STR, 1 } },
+	    RPC_F_CONTROL,
+	    "abcsim_conflict \"txid\" ( \"address\" )\n\nSimulator control: "
+	    "replace mempool transaction txid by one spending the same inputs "
+	    "to address (default: outside).  Returns the new txid.\n" },
+	{ "abcsim_reorg", h_abcsim_reorg, 1, 2,
+	    { { "nblocks", ARG_NUM, 0 }, { "drop_txs", ARG_BOOL, 1 } },
+	    RPC_F_CONTROL,
+	    "abcsim_reorg nblocks ( drop_txs )\n\nSimulator control: "
+	    "disconnect the last nblocks (1-100) blocks and mine nblocks+1 new "
+	    "ones; with drop_txs (default true) their outside transactions "
+	    "are dropped, else mined again.\n" },
+	{ "abcsim_slow", h_abcsim_slow, 1, 1,
+	    { { "ms", ARG_NUM, 0 } }, RPC_F_CONTROL,
+	    "abcsim_slow ms\n\nSimulator control: delay every answer by ms "
+	    "milliseconds (0 = off).\n" },
+	{ "abcsim_down", h_abcsim_down, 1, 1,
+	    { { "seconds", ARG_NUM, 0 } }, RPC_F_CONTROL,
+	    "abcsim_down seconds\n\nSimulator control: close the HTTP "
+	    "listener and every connection for seconds (1-86400); SIGUSR1 "
+	    "reopens it early.\n" },
 };
 
 static int64_t	now_ms(void);
@@ -169,7 +280,23 @@ static void	err_clear(struct rpc_err *e);
 static const char *json_type_label(struct json_object *v);
 static int	arg_int(struct json_object *v, int64_t min, int64_t max,
 		    int64_t *out, struct rpc_err *err);
-static int	address_ok(const char *a);
+static struct json_object *arg_get(struct json_object *args, size_t i);
+static int	arg_bool(struct json_object *args, size_t i, int def);
+static int	arg_hash(struct json_object *v, const char *name, char out[65],
+		    struct rpc_err *err);
+static int	arg_amount(struct json_object *v, int decimals, int64_t *out,
+		    struct rpc_err *err);
+static int	arg_address(struct json_object *v, struct rpc_err *err,
+		    const char *prefix);
+static struct json_object *mine_blocks(struct sim_rpc *rpc, int64_t n,
+		    const char *addr);
+static int	unspent_addrs(struct json_object *arr, const char **out,
+		    size_t *n, struct rpc_err *err);
+static int	send_fee_opts(struct json_object *args, struct sim_send *s,
+		    struct rpc_err *err);
+static const char *opt_str(struct json_object *args, size_t i);
+static int	pay_output(struct json_object *pair, struct sim_txout *o,
+		    struct rpc_err *err);
 static const struct rpc_method *method_find(const char *name);
 static int	methods_check(void);
 static int	params_named(const struct rpc_method *m,
@@ -288,26 +415,6 @@ arg_int(struct json_object *v, int64_t min, int64_t max, int64_t *out,
 	}
 	*out = x;
 	return 0;
-}
-
-/*
- * Accept what looks like a regtest bech32 address: "bcrt1", then only
- * lowercase bech32 characters, 14 to 90 characters in all.  No checksum
- * is verified.
- */
-static int
-address_ok(const char *a)
-{
-	static const char	 charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-	size_t			 i, n;
-
-	n = strlen(a);
-	if (n < 14 || n > SIM_CHAIN_ADDR_MAX || strncmp(a, "bcrt1", 5) != 0)
-		return 0;
-	for (i = 5; i < n; i++)
-		if (strchr(charset, a[i]) == NULL)
-			return 0;
-	return 1;
 }
 
 /* Look a method up by exact name; NULL if unknown. */
@@ -494,6 +601,12 @@ rpc_execute(struct sim_rpc *rpc, const struct rpc_call *call,
 	else
 		args = json_object_get(call->params);
 	rc = params_check(m, args, err);
+	if (rc == 0 && (m->flags & RPC_F_WALLET) && call->wallet != NULL &&
+	    strcmp(call->wallet, rpc->wallet) != 0) {
+		err_set(err, RPC_WALLET_NOT_FOUND, "Requested wallet does not "
+		    "exist or is not loaded");
+		rc = -1;
+	}
 	if (rc == 0)
 		rc = m->handler(rpc, call, args, result, err);
 	json_object_put(args);
@@ -975,6 +1088,8 @@ sim_rpc_handle(struct sim_rpc *rpc, const struct sim_http_req *req,
 	} else
 		handle_jsonrpc(rpc, req, wallet, out);
 	free(wallet);
+	if (rpc->slow_ms > out->delay_ms)
+		out->delay_ms = rpc->slow_ms;
 	if (rpc->dirty) {
 		(void)sim_chain_save(rpc->chain);	/* logs failures */
 		rpc->dirty = 0;
@@ -987,7 +1102,8 @@ sim_rpc_handle(struct sim_rpc *rpc, const struct sim_http_req *req,
  * table is inconsistent (a programming error, logged).
  */
 struct sim_rpc *
-sim_rpc_new(struct sim_chain *chain, const char *userpass)
+sim_rpc_new(struct sim_chain *chain, const char *userpass,
+    const char *wallet)
 {
 	struct sim_rpc	*rpc;
 
@@ -999,6 +1115,8 @@ sim_rpc_new(struct sim_chain *chain, const char *userpass)
 	rpc->chain = chain;
 	rpc->userpass = xstrdup(userpass);
 	rpc->userpass_len = strlen(userpass);
+	rpc->wallet = xstrdup(wallet);
+	rpc->down_secs = -1;
 	return rpc;
 }
 
@@ -1010,6 +1128,7 @@ sim_rpc_free(struct sim_rpc *rpc)
 		return;
 	OPENSSL_cleanse(rpc->userpass, rpc->userpass_len);
 	free(rpc->userpass);
+	free(rpc->wallet);
 	free(rpc);
 }
 
@@ -1019,6 +1138,20 @@ sim_rpc_set_warmup(struct sim_rpc *rpc, int64_t seconds)
 {
 	rpc->warmup_until = seconds > 0 ? now_ms() + seconds * 1000 : 0;
 	sim_log("info", "warmup", "seconds=%lld", (long long)seconds);
+}
+
+/*
+ * The listener-down request of the last abcsim_down call, in seconds, or
+ * -1 if none; reading it clears it.
+ */
+int64_t
+sim_rpc_take_down(struct sim_rpc *rpc)
+{
+	int64_t	s;
+
+	s = rpc->down_secs;
+	rpc->down_secs = -1;
+	return s;
 }
 
 /* Start an empty reply (status 500 until something sets it). */
@@ -1111,6 +1244,131 @@ h_getblockchaininfo(struct sim_rpc *rpc, const struct rpc_call *call,
 	return 0;
 }
 
+/* Argument i, or NULL when absent or JSON null. */
+static struct json_object *
+arg_get(struct json_object *args, size_t i)
+{
+	return i < json_object_array_length(args) ?
+	    json_object_array_get_idx(args, i) : NULL;
+}
+
+/* Boolean argument i (type already checked), "def" when absent. */
+static int
+arg_bool(struct json_object *args, size_t i, int def)
+{
+	struct json_object	*v;
+
+	v = arg_get(args, i);
+	return v == NULL ? def : json_object_get_boolean(v);
+}
+
+/*
+ * Core's ParseHashV: 64 hex digits (either case), else -8.  "out" gets
+ * the lowercase form.  Returns 0 or -1.
+ */
+static int
+arg_hash(struct json_object *v, const char *name, char out[65],
+    struct rpc_err *err)
+{
+	const char	*s;
+	size_t		 n, i;
+
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (n != 64) {
+		err_set(err, RPC_INVALID_PARAMETER, "%s must be of length 64 "
+		    "(not %zu, for '%.*s')", name, n, n > 1024 ? 1024 : (int)n,
+		    s);
+		return -1;
+	}
+	for (i = 0; i < 64; i++) {
+		if (strchr("0123456789abcdefABCDEF", s[i]) == NULL ||
+		    s[i] == '\0') {
+			err_set(err, RPC_INVALID_PARAMETER, "%s must be "
+			    "hexadecimal string (not '%.64s')", name, s);
+			return -1;
+		}
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] + 32 : s[i]);
+	}
+	out[64] = '\0';
+	return 0;
+}
+
+/*
+ * Core's AmountFromValue: a number (its source text) or a string, parsed
+ * as fixed point with "decimals" decimals.  Returns 0 or -1 with -3.
+ */
+static int
+arg_amount(struct json_object *v, int decimals, int64_t *out,
+    struct rpc_err *err)
+{
+	const char	*s;
+	size_t		 n;
+	int		 rc;
+
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_string)) {
+		err_set(err, RPC_TYPE_ERROR, "Amount is not a number or string");
+		return -1;
+	}
+	s = json_object_get_string(v);
+	n = strlen(s);
+	rc = n > 200 || (json_object_is_type(v, json_type_string) &&
+	    n != (size_t)json_object_get_string_len(v)) ? SIM_AMOUNT_INVALID :
+	    sim_amount_parse(s, decimals, out);
+	if (rc == SIM_AMOUNT_OK)
+		return 0;
+	err_set(err, RPC_TYPE_ERROR, rc == SIM_AMOUNT_RANGE ?
+	    "Amount out of range" : "Invalid amount");
+	return -1;
+}
+
+/*
+ * A string argument that must be a valid address: -5 with "prefix" and
+ * the address ("Invalid Bitcoin address: x"), or with just "prefix" when
+ * it ends without ": ".  Returns 0 or -1.
+ */
+static int
+arg_address(struct json_object *v, struct rpc_err *err, const char *prefix)
+{
+	const char	*s, *e;
+	size_t		 n;
+
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (n == strlen(s) && n <= SIM_CHAIN_ADDR_MAX &&
+	    sim_addr_decode(s, NULL, NULL, &e) == 0)
+		return 0;
+	if (prefix[strlen(prefix) - 1] == ' ')
+		err_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s%.*s", prefix,
+		    n > 1024 ? 1024 : (int)n, s);
+	else
+		err_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s", prefix);
+	return -1;
+}
+
+/* Mine up to "n" blocks to "addr"; returns the array of new hashes. */
+static struct json_object *
+mine_blocks(struct sim_rpc *rpc, int64_t n, const char *addr)
+{
+	struct json_object	*arr;
+	int64_t			 i;
+
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		if (sim_chain_mine(rpc->chain, addr, (int64_t)time(NULL)) == -1)
+			break;
+		json_object_array_add(arr, json_object_new_string(
+		    sim_chain_hash(rpc->chain, sim_chain_height(rpc->chain))));
+		rpc->dirty = 1;
+	}
+	if (i > 0)
+		sim_log("info", "mined", "blocks=%lld height=%lld",
+		    (long long)i, (long long)sim_chain_height(rpc->chain));
+	return arr;
+}
+
 /*
  * generatetoaddress nblocks address [maxtries].  Arguments are read in
  * Core's order (nblocks, maxtries, then the address).  maxtries 0 mines
@@ -1122,42 +1380,398 @@ h_generatetoaddress(struct sim_rpc *rpc, const struct rpc_call *call,
     struct json_object *args, struct json_object **result,
     struct rpc_err *err)
 {
-	struct json_object	*arr, *jt;
-	const char		*addr;
-	int64_t			 nblocks, maxtries, i, h;
+	struct json_object	*jt;
+	int64_t			 nblocks, maxtries;
 
 	(void)call;
-	if (arg_int(json_object_array_get_idx(args, 0), INT32_MIN, INT32_MAX,
-	    &nblocks, err) == -1)
+	if (arg_int(arg_get(args, 0), INT32_MIN, INT32_MAX, &nblocks,
+	    err) == -1)
 		return -1;
 	maxtries = 1000000;
-	jt = json_object_array_get_idx(args, 2);
+	jt = arg_get(args, 2);
 	if (jt != NULL && arg_int(jt, 0, INT64_MAX, &maxtries, err) == -1)
 		return -1;
-	addr = json_object_get_string(json_object_array_get_idx(args, 1));
-	if (!address_ok(addr)) {
-		err_set(err, RPC_INVALID_ADDRESS_OR_KEY,
-		    "Error: Invalid address");
+	if (arg_address(arg_get(args, 1), err, "Error: Invalid address") == -1)
 		return -1;
-	}
 	if (nblocks > SIM_RPC_MAX_GENERATE) {
 		err_set(err, RPC_INVALID_PARAMETER, "nblocks is larger than "
 		    "this simulator allows (%d)", SIM_RPC_MAX_GENERATE);
 		return -1;
 	}
-	arr = json_object_new_array();
-	for (i = 0; i < nblocks && maxtries > 0; i++) {
-		if (sim_chain_mine(rpc->chain, addr, (int64_t)time(NULL)) == -1)
-			break;
-		h = sim_chain_height(rpc->chain);
-		json_object_array_add(arr,
-		    json_object_new_string(sim_chain_hash(rpc->chain, h)));
-		rpc->dirty = 1;
+	*result = mine_blocks(rpc, maxtries > 0 ? nblocks : 0,
+	    json_object_get_string(arg_get(args, 1)));
+	return 0;
+}
+
+/* getnewaddress [label] [address_type]: bech32 (default) or bech32m. */
+static int
+h_getnewaddress(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*v;
+	const char		*label, *type, *a;
+
+	(void)call;
+	v = arg_get(args, 0);
+	label = v != NULL ? json_object_get_string(v) : "";
+	if (strcmp(label, "*") == 0) {
+		err_set(err, RPC_WALLET_INVALID_LABEL_NAME,
+		    "Invalid label name");
+		return -1;
 	}
-	if (i > 0)
-		sim_log("info", "mined", "blocks=%lld height=%lld",
-		    (long long)i, (long long)sim_chain_height(rpc->chain));
-	*result = arr;
+	if (v != NULL && ((size_t)json_object_get_string_len(v) !=
+	    strlen(label) || strlen(label) > SIM_CHAIN_LABEL_MAX)) {
+		err_set(err, RPC_WALLET_INVALID_LABEL_NAME, "Invalid label "
+		    "name (the simulator takes at most %u bytes, no NUL)",
+		    SIM_CHAIN_LABEL_MAX);
+		return -1;
+	}
+	v = arg_get(args, 1);
+	type = v != NULL ? json_object_get_string(v) : "bech32";
+	if (strcmp(type, "bech32") != 0 && strcmp(type, "bech32m") != 0) {
+		if (strcmp(type, "legacy") == 0 ||
+		    strcmp(type, "p2sh-segwit") == 0)
+			err_set(err, RPC_WALLET_ERROR, "Error: address type "
+			    "'%s' is not simulated by abc-bitcoind-sim", type);
+		else
+			err_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+			    "Unknown address type '%.64s'", type);
+		return -1;
+	}
+	a = sim_wallet_new_address(rpc->chain, label, 0, type[6] == 'm',
+	    (int64_t)time(NULL));
+	if (a == NULL) {
+		err_set(err, RPC_WALLET_ERROR,
+		    "Error: This wallet has no available keys");
+		return -1;
+	}
+	rpc->dirty = 1;
+	*result = json_object_new_string(a);
+	return 0;
+}
+
+/* getaddressinfo address. */
+static int
+h_getaddressinfo(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	const char	*a, *e;
+
+	(void)call;
+	a = json_object_get_string(arg_get(args, 0));
+	if (strlen(a) != (size_t)json_object_get_string_len(arg_get(args, 0)) ||
+	    sim_addr_decode(a, NULL, NULL, &e) == -1) {
+		err_set(err, RPC_INVALID_ADDRESS_OR_KEY, "%s",
+		    strlen(a) > SIM_CHAIN_ADDR_MAX ? "Invalid address" : e);
+		return -1;
+	}
+	*result = sim_wallet_addressinfo(rpc->chain, a);
+	return 0;
+}
+
+/* validateaddress address: never an error for a string. */
+static int
+h_validateaddress(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*v;
+
+	(void)rpc;
+	(void)call;
+	(void)err;
+	v = arg_get(args, 0);
+	if ((size_t)json_object_get_string_len(v) !=
+	    strlen(json_object_get_string(v)))
+		*result = sim_wallet_validate("\x01");
+	else
+		*result = sim_wallet_validate(json_object_get_string(v));
+	return 0;
+}
+
+/* getreceivedbyaddress address [minconf] [include_immature_coinbase]. */
+static int
+h_getreceivedbyaddress(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	const char	*a;
+	int64_t		 minconf;
+
+	(void)call;
+	if (arg_address(arg_get(args, 0), err, "Invalid Bitcoin address") == -1)
+		return -1;
+	a = json_object_get_string(arg_get(args, 0));
+	if (!sim_wallet_is_mine(rpc->chain, a)) {
+		err_set(err, RPC_WALLET_ERROR, "Address not found in wallet");
+		return -1;
+	}
+	minconf = 1;
+	if (arg_get(args, 1) != NULL && arg_int(arg_get(args, 1), INT32_MIN,
+	    INT32_MAX, &minconf, err) == -1)
+		return -1;
+	*result = sim_amount_json(sim_wallet_received(rpc->chain, a, minconf,
+	    arg_bool(args, 2, 0)));
+	return 0;
+}
+
+/* getbalances. */
+static int
+h_getbalances(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	(void)call;
+	(void)args;
+	(void)err;
+	*result = sim_wallet_balances(rpc->chain);
+	return 0;
+}
+
+/* The addresses filter of listunspent: valid, no duplicates. */
+static int
+unspent_addrs(struct json_object *arr, const char **out, size_t *n,
+    struct rpc_err *err)
+{
+	struct json_object	*v;
+	size_t			 i, j;
+
+	*n = json_object_array_length(arr);
+	for (i = 0; i < *n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(v, json_type_string)) {
+			err_set(err, RPC_TYPE_ERROR, "JSON value of type %s is "
+			    "not of expected type string", json_type_label(v));
+			return -1;
+		}
+		if (arg_address(v, err, "Invalid Bitcoin address: ") == -1)
+			return -1;
+		out[i] = json_object_get_string(v);
+		for (j = 0; j < i; j++)
+			if (strcmp(out[j], out[i]) == 0) {
+				err_set(err, RPC_INVALID_PARAMETER, "Invalid "
+				    "parameter, duplicated address: %s", out[i]);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* listunspent [minconf] [maxconf] [addresses] [include_unsafe] [opts]. */
+static int
+h_listunspent(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	const char		**addrs;
+	struct json_object	*v;
+	int64_t			  minconf, maxconf;
+	size_t			  n;
+
+	(void)call;
+	minconf = 1;
+	maxconf = 9999999;
+	if ((v = arg_get(args, 0)) != NULL &&
+	    arg_int(v, INT32_MIN, INT32_MAX, &minconf, err) == -1)
+		return -1;
+	if ((v = arg_get(args, 1)) != NULL &&
+	    arg_int(v, INT32_MIN, INT32_MAX, &maxconf, err) == -1)
+		return -1;
+	n = 0;
+	v = arg_get(args, 2);
+	addrs = NULL;
+	if (v != NULL && json_object_array_length(v) > 0) {
+		if (json_object_array_length(v) > SIM_CHAIN_MAX_ADDRS) {
+			err_set(err, RPC_INVALID_PARAMETER, "Too many addresses");
+			return -1;
+		}
+		addrs = xcalloc(json_object_array_length(v), sizeof(*addrs));
+		if (unspent_addrs(v, addrs, &n, err) == -1) {
+			free(addrs);
+			return -1;
+		}
+	}
+	*result = sim_wallet_unspent(rpc->chain, minconf, maxconf, addrs, n,
+	    arg_bool(args, 3, 1));
+	free(addrs);
+	return 0;
+}
+
+/* gettransaction txid [include_watchonly] [verbose]. */
+static int
+h_gettransaction(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	char		 txid[65];
+	long long	 i;
+
+	(void)call;
+	if (arg_hash(arg_get(args, 0), "txid", txid, err) == -1)
+		return -1;
+	i = sim_chain_find_tx(rpc->chain, txid);
+	if (i < 0 || !sim_wallet_tx_relevant(rpc->chain, (size_t)i)) {
+		err_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+		    "Invalid or non-wallet transaction id");
+		return -1;
+	}
+	*result = sim_wallet_gettransaction(rpc->chain, (size_t)i);
+	return 0;
+}
+
+/* sendtoaddress step 1: fee options (reference 3.9). */
+static int
+send_fee_opts(struct json_object *args, struct sim_send *s,
+    struct rpc_err *err)
+{
+	struct json_object	*ct, *em, *fr;
+	const char		*mode;
+	int64_t			 target;
+
+	ct = arg_get(args, 6);
+	em = arg_get(args, 7);
+	fr = arg_get(args, 9);
+	mode = em != NULL ? json_object_get_string(em) : "unset";
+	if (fr != NULL && ct != NULL) {
+		err_set(err, RPC_INVALID_PARAMETER, "Cannot specify both "
+		    "conf_target and fee_rate. Please provide either a "
+		    "confirmation target in blocks for automatic fee "
+		    "estimation, or an explicit fee rate.");
+		return -1;
+	}
+	if (fr != NULL && strcasecmp(mode, "unset") != 0) {
+		err_set(err, RPC_INVALID_PARAMETER,
+		    "Cannot specify both estimate_mode and fee_rate");
+		return -1;
+	}
+	if (strcasecmp(mode, "unset") != 0 &&
+	    strcasecmp(mode, "economical") != 0 &&
+	    strcasecmp(mode, "conservative") != 0) {
+		err_set(err, RPC_INVALID_PARAMETER, "Invalid estimate_mode "
+		    "parameter, must be one of: \"unset\", \"economical\", "
+		    "\"conservative\"");
+		return -1;
+	}
+	if (ct != NULL && (arg_int(ct, INT32_MIN, INT32_MAX, &target,
+	    err) == -1 || target < 1 || target > 1008)) {
+		err_set(err, RPC_INVALID_PARAMETER,
+		    "Invalid conf_target, must be between 1 and 1008");
+		return -1;
+	}
+	if (arg_bool(args, 8, 0)) {
+		err_set(err, RPC_WALLET_ERROR, "wallet does not have the "
+		    "\"avoid reuse\" feature enabled");
+		return -1;
+	}
+	s->feerate_msat = 10000;
+	return fr != NULL ? arg_amount(fr, 3, &s->feerate_msat, err) : 0;
+}
+
+/* Optional string argument i, bounded; NULL when absent or empty. */
+static const char *
+opt_str(struct json_object *args, size_t i)
+{
+	struct json_object	*v;
+	const char		*s;
+
+	v = arg_get(args, i);
+	if (v == NULL)
+		return NULL;
+	s = json_object_get_string(v);
+	return s[0] == '\0' || strlen(s) > SIM_CHAIN_COMMENT_MAX ? NULL : s;
+}
+
+/* sendtoaddress address amount ... (reference 3.9, checks in order). */
+static int
+h_sendtoaddress(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct sim_send	 s;
+	struct sim_werr	 we;
+	long long	 i;
+
+	(void)call;
+	memset(&s, 0, sizeof(s));
+	if (send_fee_opts(args, &s, err) == -1 ||
+	    arg_amount(arg_get(args, 1), 8, &s.amount, err) == -1 ||
+	    arg_address(arg_get(args, 0), err,
+	    "Invalid Bitcoin address: ") == -1)
+		return -1;
+	if (s.feerate_msat < 1000) {
+		err_set(err, RPC_WALLET_INSUFFICIENT_FUNDS, "Fee rate (%lld.%03lld"
+		    " sat/vB) is lower than the minimum fee rate setting "
+		    "(1.000 sat/vB)", (long long)(s.feerate_msat / 1000),
+		    (long long)(s.feerate_msat % 1000));
+		return -1;
+	}
+	s.address = json_object_get_string(arg_get(args, 0));
+	s.comment = opt_str(args, 2);
+	s.to = opt_str(args, 3);
+	s.subtract_fee = arg_bool(args, 4, 0);
+	s.rbf = arg_bool(args, 5, 1);
+	i = sim_wallet_send(rpc->chain, &s, (int64_t)time(NULL), &we);
+	if (i < 0) {
+		err_set(err, we.code, "%s", we.msg);
+		return -1;
+	}
+	rpc->dirty = 1;
+	sim_log("info", "sent", "txid=%s", rpc->chain->txs[i].txid);
+	if (!arg_bool(args, 10, 0)) {
+		*result = json_object_new_string(rpc->chain->txs[i].txid);
+		return 0;
+	}
+	*result = json_object_new_object();
+	json_object_object_add(*result, "txid",
+	    json_object_new_string(rpc->chain->txs[i].txid));
+	json_object_object_add(*result, "fee_reason",
+	    json_object_new_string("Fallback fee"));
+	return 0;
+}
+
+/* listsinceblock [blockhash] [target_confirmations] [...] (3.6). */
+static int
+h_listsinceblock(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*v;
+	struct sim_werr		 we;
+	const char		*label;
+	char			 hash[65];
+	int64_t			 target;
+	int			 active;
+
+	(void)call;
+	hash[0] = '\0';
+	v = arg_get(args, 0);
+	if (v != NULL && json_object_get_string_len(v) > 0) {
+		if (arg_hash(v, "blockhash", hash, err) == -1)
+			return -1;
+		if (sim_chain_find_block(rpc->chain, hash, &active) == NULL) {
+			err_set(err, RPC_INVALID_ADDRESS_OR_KEY,
+			    "Block not found");
+			return -1;
+		}
+	}
+	target = 1;
+	if ((v = arg_get(args, 1)) != NULL &&
+	    arg_int(v, INT32_MIN, INT32_MAX, &target, err) == -1)
+		return -1;
+	if (target < 1) {
+		err_set(err, RPC_INVALID_PARAMETER, "Invalid parameter");
+		return -1;
+	}
+	label = (v = arg_get(args, 5)) != NULL ? json_object_get_string(v) :
+	    NULL;
+	*result = sim_wallet_since(rpc->chain, hash, target,
+	    arg_bool(args, 3, 1), arg_bool(args, 4, 0), label, &we);
+	if (*result == NULL) {
+		err_set(err, we.code, "%s", we.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1172,8 +1786,7 @@ h_abcsim_warmup(struct sim_rpc *rpc, const struct rpc_call *call,
 
 	(void)call;
 	secs = 10;
-	v = json_object_array_length(args) > 0 ?
-	    json_object_array_get_idx(args, 0) : NULL;
+	v = arg_get(args, 0);
 	if (v != NULL && arg_int(v, 0, SIM_RPC_MAX_WARMUP, &secs, err) == -1) {
 		err_set(err, RPC_INVALID_PARAMETER,
 		    "seconds must be an integer from 0 to %d",
@@ -1181,6 +1794,225 @@ h_abcsim_warmup(struct sim_rpc *rpc, const struct rpc_call *call,
 		return -1;
 	}
 	sim_rpc_set_warmup(rpc, secs);
+	*result = NULL;
+	return 0;
+}
+
+/* abcsim_mine [nblocks=1]: blocks paying an outside address. */
+static int
+h_abcsim_mine(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*v;
+	int64_t			 n;
+
+	(void)call;
+	n = 1;
+	v = arg_get(args, 0);
+	if (v != NULL && arg_int(v, 1, SIM_RPC_MAX_GENERATE, &n, err) == -1) {
+		err_set(err, RPC_INVALID_PARAMETER, "nblocks must be an "
+		    "integer from 1 to %d", SIM_RPC_MAX_GENERATE);
+		return -1;
+	}
+	*result = mine_blocks(rpc, n, SIM_OUTSIDE_ADDRESS);
+	return 0;
+}
+
+/* One [address, amount] pair of abcsim_pay into "o". */
+static int
+pay_output(struct json_object *pair, struct sim_txout *o,
+    struct rpc_err *err)
+{
+	if (!json_object_is_type(pair, json_type_array) ||
+	    json_object_array_length(pair) != 2 ||
+	    !json_object_is_type(json_object_array_get_idx(pair, 0),
+	    json_type_string)) {
+		err_set(err, RPC_INVALID_PARAMETER, "outputs must be "
+		    "[[\"address\", amount], ...]");
+		return -1;
+	}
+	if (arg_address(json_object_array_get_idx(pair, 0), err,
+	    "Invalid Bitcoin address: ") == -1 ||
+	    arg_amount(json_object_array_get_idx(pair, 1), 8, &o->value,
+	    err) == -1)
+		return -1;
+	if (o->value < 1) {
+		err_set(err, RPC_INVALID_PARAMETER,
+		    "amounts must be at least 0.00000001");
+		return -1;
+	}
+	o->address = (char *)(uintptr_t)json_object_get_string(
+	    json_object_array_get_idx(pair, 0));
+	return 0;
+}
+
+/* abcsim_pay [[address, amount], ...]: an outside payment. */
+static int
+h_abcsim_pay(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*arr;
+	struct sim_txout	*out;
+	struct sim_txin		 in;
+	size_t			 i, n;
+	int64_t			 total;
+	long long		 idx;
+
+	(void)call;
+	arr = arg_get(args, 0);
+	n = json_object_array_length(arr);
+	if (n == 0 || n > SIM_CHAIN_MAX_TXOUT) {
+		err_set(err, RPC_INVALID_PARAMETER, "outputs must hold 1 to "
+		    "%d [address, amount] pairs", SIM_CHAIN_MAX_TXOUT);
+		return -1;
+	}
+	out = xcalloc(n, sizeof(*out));
+	total = 0;
+	for (i = 0; i < n; i++) {
+		if (pay_output(json_object_array_get_idx(arr, i), &out[i],
+		    err) == -1 || (total += out[i].value) > SIM_MAX_MONEY) {
+			if (err->code == 0)
+				err_set(err, RPC_TYPE_ERROR,
+				    "Amount out of range");
+			free(out);
+			return -1;
+		}
+	}
+	sim_chain_ext_input(rpc->chain, &in);
+	idx = sim_chain_add_tx(rpc->chain, SIM_TX_EXTERNAL, &in, 1, out, n, 0,
+	    NULL, NULL, (int64_t)time(NULL));
+	free(out);
+	rpc->dirty = 1;
+	if (idx < 0) {
+		err_set(err, RPC_MISC_ERROR, "the simulator's transaction "
+		    "table is full");
+		return -1;
+	}
+	sim_log("info", "paid", "txid=%s outputs=%zu",
+	    rpc->chain->txs[idx].txid, n);
+	*result = json_object_new_string(rpc->chain->txs[idx].txid);
+	return 0;
+}
+
+/* abcsim_conflict txid [address]: replace a mempool tx. */
+static int
+h_abcsim_conflict(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	const char	*addr;
+	char		 txid[65];
+	long long	 i, ni;
+
+	(void)call;
+	if (arg_hash(arg_get(args, 0), "txid", txid, err) == -1)
+		return -1;
+	addr = SIM_OUTSIDE_ADDRESS;
+	if (arg_get(args, 1) != NULL) {
+		if (arg_address(arg_get(args, 1), err,
+		    "Invalid Bitcoin address: ") == -1)
+			return -1;
+		addr = json_object_get_string(arg_get(args, 1));
+	}
+	i = sim_chain_find_tx(rpc->chain, txid);
+	if (i < 0) {
+		err_set(err, RPC_INVALID_ADDRESS_OR_KEY, "No such transaction");
+		return -1;
+	}
+	ni = sim_chain_conflict(rpc->chain, (size_t)i, addr,
+	    (int64_t)time(NULL));
+	if (ni < 0) {
+		err_set(err, RPC_INVALID_PARAMETER,
+		    "Transaction is not in the mempool");
+		return -1;
+	}
+	rpc->dirty = 1;
+	sim_log("info", "conflict", "txid=%s by=%s", txid,
+	    rpc->chain->txs[ni].txid);
+	*result = json_object_new_string(rpc->chain->txs[ni].txid);
+	return 0;
+}
+
+/* abcsim_reorg nblocks [drop_txs=true]. */
+static int
+h_abcsim_reorg(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*o, *old, *nw;
+	int64_t			 n, h, i;
+
+	(void)call;
+	h = sim_chain_height(rpc->chain);
+	if (arg_int(arg_get(args, 0), 1, SIM_CHAIN_MAX_REORG, &n, err) == -1 ||
+	    n > h) {
+		err_set(err, RPC_INVALID_PARAMETER, "nblocks must be an "
+		    "integer from 1 to %d and at most the height (%lld)",
+		    SIM_CHAIN_MAX_REORG, (long long)h);
+		return -1;
+	}
+	old = json_object_new_array();
+	for (i = h - n + 1; i <= h; i++)
+		json_object_array_add(old, json_object_new_string(
+		    sim_chain_hash(rpc->chain, i)));
+	if (sim_chain_reorg(rpc->chain, n, arg_bool(args, 1, 1),
+	    SIM_OUTSIDE_ADDRESS, (int64_t)time(NULL)) == -1) {
+		json_object_put(old);
+		err_set(err, RPC_MISC_ERROR, "reorg failed");
+		return -1;
+	}
+	rpc->dirty = 1;
+	nw = json_object_new_array();
+	for (i = h - n + 1; i <= sim_chain_height(rpc->chain); i++)
+		json_object_array_add(nw, json_object_new_string(
+		    sim_chain_hash(rpc->chain, i)));
+	o = json_object_new_object();
+	json_object_object_add(o, "disconnected", old);
+	json_object_object_add(o, "connected", nw);
+	json_object_object_add(o, "height",
+	    json_object_new_int64(sim_chain_height(rpc->chain)));
+	*result = o;
+	return 0;
+}
+
+/* abcsim_slow ms: delay every answer. */
+static int
+h_abcsim_slow(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	int64_t	ms;
+
+	(void)call;
+	if (arg_int(arg_get(args, 0), 0, SIM_RPC_MAX_SLOW_MS, &ms,
+	    err) == -1) {
+		err_set(err, RPC_INVALID_PARAMETER, "ms must be an integer "
+		    "from 0 to %d", SIM_RPC_MAX_SLOW_MS);
+		return -1;
+	}
+	rpc->slow_ms = (int)ms;
+	sim_log("info", "slow", "ms=%d", rpc->slow_ms);
+	*result = NULL;
+	return 0;
+}
+
+/* abcsim_down seconds: ask the server loop to close its listener. */
+static int
+h_abcsim_down(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	int64_t	s;
+
+	(void)call;
+	if (arg_int(arg_get(args, 0), 1, SIM_RPC_MAX_DOWN, &s, err) == -1) {
+		err_set(err, RPC_INVALID_PARAMETER, "seconds must be an "
+		    "integer from 1 to %d", SIM_RPC_MAX_DOWN);
+		return -1;
+	}
+	rpc->down_secs = s;
 	*result = NULL;
 	return 0;
 }

@@ -5,7 +5,8 @@
  * body) following /work/shared/reference/bitcoind-rpc.md sections 1-2.
  *
  * Ownership: struct sim_rpc is opaque, created by sim_rpc_new() and
- * released by sim_rpc_free(); it borrows the chain for its whole life.
+ * released by sim_rpc_free(); it borrows the chain for its whole life and
+ * copies the credentials and the wallet name.
  * struct sim_rpc_reply is owned by the caller (sim_rpc_reply_init() /
  * sim_rpc_reply_clear()) and its body buffer is owned by the reply.
  */
@@ -25,10 +26,17 @@
  */
 #define SIM_RPC_MAX_OBJECTS	100000u
 #define SIM_RPC_MAX_TOKENS	1000000u
-/* Most blocks one generatetoaddress call may mine. */
+/* Most blocks one generatetoaddress call may mine (fuzzing lowers it). */
+#ifndef SIM_RPC_MAX_GENERATE
 #define SIM_RPC_MAX_GENERATE	10000
+#endif
 /* Longest warm-up that abcsim_warmup or --warmup may ask for. */
 #define SIM_RPC_MAX_WARMUP	86400
+/* Longest abcsim_down and abcsim_slow. */
+#define SIM_RPC_MAX_DOWN	86400
+#define SIM_RPC_MAX_SLOW_MS	600000
+/* Longest wallet name (--wallet). */
+#define SIM_RPC_WALLET_MAX	256
 
 struct sim_chain;
 struct sim_rpc;
@@ -43,7 +51,9 @@ struct sim_rpc_reply {
 	char		 summary[192];	/* key=value text for the log line */
 };
 
-struct sim_rpc	*sim_rpc_new(struct sim_chain *chain, const char *userpass);
+struct sim_rpc	*sim_rpc_new(struct sim_chain *chain, const char *userpass,
+		    const char *wallet);
+int64_t		 sim_rpc_take_down(struct sim_rpc *rpc);
 void		 sim_rpc_free(struct sim_rpc *rpc);
 void		 sim_rpc_set_warmup(struct sim_rpc *rpc, int64_t seconds);
 void		 sim_rpc_reply_init(struct sim_rpc_reply *r);

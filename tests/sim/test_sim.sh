@@ -54,6 +54,7 @@ check() { name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; }
 # start_sim LOG ARGS...: start the sim and wait for its port.
 start_sim() {
 	log=$1; shift
+	: >"$log"
 	"$SIM" --listen 127.0.0.1:0 "$@" 2>"$log" &
 	SIMPID=$!
 	i=0
@@ -251,13 +252,205 @@ sleep 1.2
 post '{"method":"getblockcount","id":1}'
 check "after warm-up normal again" js 'd["result"] == 5'
 
+
+# --- wallet (reference 3.3-3.10) and controls ---
+# rpc METHOD [PARAMS-JSON [PATH]]: legacy call with id 1; body in $TMP/body.
+rpc() { post "{\"method\":\"$1\",\"params\":${2:-[]},\"id\":1}" "${3:-/}"; }
+# res: print the result of the last call (strings bare).
+res() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["result"]; print(r if isinstance(r,str) else json.dumps(r))' "$TMP/body"; }
+err_is() { EMSG=$2 js "d['error']['code'] == $1 and d['error']['message'] == __import__('os').environ['EMSG']"; }
+err_code() { js "d['error']['code'] == $1"; }
+# amount_text KEY: every "KEY": number in the raw body has 8 decimals.
+amounts_8dp() { python3 -c 'import re,sys; t=open(sys.argv[1]).read(); a=re.findall(r"\"(?:amount|fee|trusted|untrusted_pending|immature|result)\":(-?[0-9][0-9.eE+-]*)", t); sys.exit(0 if a and all(re.fullmatch(r"-?[0-9]+\.[0-9]{8}", x) for x in a) else 1)' "$TMP/body"; }
+
+rpc getnewaddress '["alice"]'
+W1=$(res)
+check "getnewaddress bcrt1q + 38" sh -c "echo '$W1' | grep -Eqx 'bcrt1q[02-9ac-hj-np-z]{38}'"
+rpc getnewaddress '["bob"]' /wallet/abc
+W2=$(res)
+check "getnewaddress on /wallet/abc, new address" [ -n "$W2" -a "$W2" != "$W1" ]
+rpc getnewaddress '[]' /wallet/other
+check "other wallet -18 (HTTP 500)" sh -c "[ $CODE = 500 ]"
+check "other wallet message" err_is -18 'Requested wallet does not exist or is not loaded'
+rpc getnewaddress '["*"]'
+check "label * -11" err_is -11 'Invalid label name'
+rpc getnewaddress '["", "foo"]'
+check "unknown address type -5" err_is -5 "Unknown address type 'foo'"
+rpc getnewaddress '["tr", "bech32m"]'
+check "bech32m address" sh -c "python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))[\"result\"].startswith(\"bcrt1p\") else 1)' $TMP/body"
+rpc getaddressinfo "[\"$W1\"]"
+check "getaddressinfo mine + labels" js "d['result']['ismine'] is True and d['result']['labels'] == ['alice'] and d['result']['ischange'] is False and d['result']['hdkeypath'] == 'm/84h/1h/0h/0/0' and d['result']['scriptPubKey'].startswith('0014')"
+rpc getaddressinfo "[\"$ADDR\"]"
+check "getaddressinfo foreign: ismine false, labels []" js "d['result']['ismine'] is False and d['result']['labels'] == [] and d['result']['solvable'] is False"
+rpc getaddressinfo '["nonsense0"]'
+check "getaddressinfo invalid -5" err_is -5 'Invalid or unsupported Segwit (Bech32) or Base58 encoding.'
+rpc validateaddress "[\"$W1\"]"
+check "validateaddress valid" js "d['result']['isvalid'] is True and d['result']['witness_version'] == 0 and d['result']['iswitness'] is True"
+rpc validateaddress '["bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt08q"]'
+check "validateaddress bad checksum" js "d['result'] == {'isvalid': False, 'error_locations': [], 'error': 'Invalid Bech32 checksum'}"
+rpc validateaddress '[5]'
+check "validateaddress number -3" err_code -3
+rpc generatetoaddress "[101, \"$W1\"]"
+check "mine 101 to wallet" js "len(d['result']) == 101"
+rpc getbalances
+check "getbalances: 50 trusted, 5000 immature" js "d['result']['mine'] == {'trusted': 50.0, 'untrusted_pending': 0.0, 'immature': 5000.0} and d['result']['lastprocessedblock']['height'] == 106"
+check "getbalances 8 decimals" amounts_8dp
+CUR=$(curl -s -u "$AUTH" --data-binary '{"method":"getbestblockhash","id":1}' "http://127.0.0.1:$PORT/" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])')
+rpc abcsim_pay "[[[\"$W1\", 0.5], [\"$W2\", \"1.25\"], [\"$ADDR\", 3], [\"$W2\", 1e-8]]]"
+PAY=$(res)
+check "abcsim_pay txid" sh -c "echo $PAY | grep -Eqx '[0-9a-f]{64}'"
+rpc getbalances
+check "incoming pending is untrusted_pending" js "d['result']['mine']['untrusted_pending'] == 1.75000001"
+rpc abcsim_pay '[[["bcrt1bad", 1]]]'
+check "abcsim_pay bad address -5" err_is -5 'Invalid Bitcoin address: bcrt1bad'
+rpc abcsim_pay "[[[\"$W1\", 0.000000001]]]"
+check "abcsim_pay 9 decimals -3" err_is -3 'Invalid amount'
+rpc abcsim_pay '[[]]'
+check "abcsim_pay empty -8" err_code -8
+rpc gettransaction "[\"$PAY\"]"
+check "gettransaction unconfirmed incoming" js "d['result']['confirmations'] == 0 and d['result']['trusted'] is False and d['result']['amount'] == 1.75000001 and len(d['result']['details']) == 3 and 'blockhash' not in d['result'] and d['result']['hex'].startswith('02000000')"
+check "gettransaction details address/category/vout/label" js "sorted((e['vout'], e['category'], e['label']) for e in d['result']['details']) == [(0, 'receive', 'alice'), (1, 'receive', 'bob'), (3, 'receive', 'bob')]"
+check "gettransaction 8 decimals" amounts_8dp
+rpc gettransaction '["00"]'
+check "gettransaction short txid -8" err_is -8 "txid must be of length 64 (not 2, for '00')"
+rpc gettransaction "[\"$(printf 'ab%.0s' $(seq 32))\"]"
+check "gettransaction unknown -5" err_is -5 'Invalid or non-wallet transaction id'
+rpc getreceivedbyaddress "[\"$W2\", 0]"
+check "getreceivedbyaddress minconf 0" js "d['result'] == 1.25000001"
+rpc getreceivedbyaddress "[\"$W2\"]"
+check "getreceivedbyaddress minconf 1 = 0" js "d['result'] == 0"
+rpc getreceivedbyaddress "[\"$ADDR\"]"
+check "getreceivedbyaddress foreign -4" err_is -4 'Address not found in wallet'
+rpc getreceivedbyaddress '["xyz"]'
+check "getreceivedbyaddress invalid -5" err_is -5 'Invalid Bitcoin address'
+rpc abcsim_mine
+check "abcsim_mine default 1" js "len(d['result']) == 1"
+rpc gettransaction "[\"$PAY\"]"
+check "confirmations 1 + block fields" js "d['result']['confirmations'] == 1 and d['result']['blockheight'] == 107 and 'trusted' not in d['result']"
+rpc sendtoaddress "[\"$ADDR\", 0.1, \"order 7\"]"
+SEND=$(res)
+check "sendtoaddress txid" sh -c "echo $SEND | grep -Eqx '[0-9a-f]{64}'"
+rpc gettransaction "[\"$SEND\"]"
+check "send: amount -0.1, fee < 0, trusted, comment" js "d['result']['amount'] == -0.1 and d['result']['fee'] < 0 and d['result']['trusted'] is True and d['result']['comment'] == 'order 7' and [e['category'] for e in d['result']['details']] == ['send']"
+check "send 8 decimals" amounts_8dp
+rpc sendtoaddress "[\"$ADDR\", 100000]"
+check "insufficient funds -6" err_is -6 'Insufficient funds'
+rpc sendtoaddress '["bcrt1qnope", 1]'
+check "send invalid address -5" err_is -5 'Invalid Bitcoin address: bcrt1qnope'
+rpc sendtoaddress "[\"$ADDR\", 0]"
+check "send zero -6 too small" err_is -6 'Transaction amount too small'
+rpc sendtoaddress "[\"$ADDR\", -1]"
+check "send negative -3 out of range" err_is -3 'Amount out of range'
+rpc sendtoaddress "[\"$ADDR\", true]"
+check "send bool amount -3" err_is -3 'Amount is not a number or string'
+rpc sendtoaddress "[\"$ADDR\", \".5\"]"
+check "send .5 -3 invalid" err_is -3 'Invalid amount'
+rpc sendtoaddress "[\"$ADDR\", 1, null, null, null, null, 6, null, null, 5]"
+check "conf_target + fee_rate -8" err_code -8
+rpc listunspent
+check "listunspent fields" js "len(d['result']) > 0 and all(set(['txid','vout','address','scriptPubKey','amount','confirmations','spendable','solvable','parent_descs','safe']) <= set(e) for e in d['result'])"
+rpc listunspent "[0, 9999999, [\"$W2\"]]"
+check "listunspent address filter" js "len(d['result']) == 2 and all(e['address'] == '$W2' for e in d['result'])"
+rpc listunspent '[1, 9, ["bad"]]'
+check "listunspent bad address -5" err_is -5 'Invalid Bitcoin address: bad'
+rpc listunspent "[1, 9, [\"$W2\", \"$W2\"]]"
+check "listunspent duplicate -8" err_is -8 "Invalid parameter, duplicated address: $W2"
+rpc listsinceblock "[\"$CUR\"]"
+check "listsinceblock since cursor" js "sorted((e['txid'][:8], e['category'], e['vout']) for e in d['result']['transactions']) == sorted([('$PAY'[:8], 'receive', 0), ('$PAY'[:8], 'receive', 1), ('$PAY'[:8], 'receive', 3), ('$SEND'[:8], 'send', [e['vout'] for e in d['result']['transactions'] if e['txid'] == '$SEND'][0])]) and d['result']['removed'] == []"
+check "listsinceblock 8 decimals" amounts_8dp
+rpc listsinceblock '["zz"]'
+check "listsinceblock bad hash -8" err_is -8 "blockhash must be of length 64 (not 2, for 'zz')"
+rpc listsinceblock "[\"$(printf 'cd%.0s' $(seq 32))\"]"
+check "listsinceblock unknown -5" err_is -5 'Block not found'
+rpc listsinceblock "[\"$CUR\", 0]"
+check "listsinceblock target 0 -8" err_is -8 'Invalid parameter'
+rpc abcsim_mine '[2]'
+OLD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"][-1])' "$TMP/body")
+rpc gettransaction "[\"$SEND\"]"
+SENDBLK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["blockhash"])' "$TMP/body")
+rpc abcsim_reorg '[3]'
+check "abcsim_reorg: 3 out, 4 in" js "len(d['result']['disconnected']) == 3 and len(d['result']['connected']) == 4 and not set(d['result']['disconnected']) & set(d['result']['connected'])"
+rpc listsinceblock "[\"$OLD\"]"
+check "listsinceblock from stale cursor: removed" js "sorted(set(e['txid'] for e in d['result']['removed'])) == sorted(['$SEND', '$PAY']) and len(d['result']['removed']) == 4"
+rpc gettransaction "[\"$SEND\"]"
+check "own send re-mined in a new block" js "d['result']['confirmations'] == 4 and d['result']['blockhash'] != '$SENDBLK'"
+rpc gettransaction "[\"$PAY\"]"
+check "reorg drop_txs: outside payment gone (0 conf)" js "d['result']['confirmations'] == 0 and d['result']['trusted'] is False"
+rpc abcsim_reorg '[0]'
+check "abcsim_reorg 0 -8" err_code -8
+rpc abcsim_pay "[[[\"$W1\", 2]]]"
+P2=$(res)
+rpc abcsim_conflict "[\"$P2\"]"
+P3=$(res)
+rpc gettransaction "[\"$P2\"]"
+check "conflicted: confirmations -1, walletconflicts" js "d['result']['confirmations'] == -1 and d['result']['walletconflicts'] == ['$P3'] and d['result']['trusted'] is False"
+rpc abcsim_conflict "[\"$P2\"]"
+check "conflict of a non-mempool tx -8" err_code -8
+rpc abcsim_mine '[3]'
+rpc gettransaction "[\"$P2\"]"
+check "conflicted after 3 blocks: -3" js "d['result']['confirmations'] == -3"
+rpc abcsim_pay "[[[\"$W1\", 4]]]"
+P4=$(res)
+rpc abcsim_mine
+rpc abcsim_reorg '[1, false]'
+rpc gettransaction "[\"$P4\"]"
+check "reorg drop_txs=false re-mines outside tx" js "d['result']['confirmations'] == 2"
+rpc abcsim_slow '[300]'
+T0=$(date +%s%N)
+rpc getblockcount
+T1=$(date +%s%N)
+check "abcsim_slow delays answers" [ $(( (T1 - T0) / 1000000 )) -ge 280 ]
+rpc abcsim_slow '[0]'
+rpc abcsim_slow '[-1]'
+check "abcsim_slow -1 -8" err_code -8
+rpc abcsim_down '[1]'
+check "abcsim_down answers first" js 'd["result"] is None'
+CODE=$(curl -s -o /dev/null -w '%{http_code}' -u "$AUTH" --data-binary '{"method":"getblockcount"}' "http://127.0.0.1:$PORT/")
+check "down: connection refused" [ "$CODE" = 000 ]
+sleep 1.5
+rpc getblockcount
+check "up again after the time" js 'type(d["result"]) is int'
+rpc abcsim_warmup '[1]'
+rpc abcsim_mine
+check "control works during warm-up" js 'len(d["result"]) == 1'
+rpc getbalances
+check "wallet -28 during warm-up" err_code -28
+sleep 1.2
+# conformance.py: field presence and JSON types (output indented).
+conformance() {
+	python3 "$(dirname "$0")/conformance.py" --port "$PORT" --auth "$AUTH" >"$TMP/conf.out" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$TMP/conf.out"
+	return $rc
+}
+check "conformance.py (schemas from the reference)" conformance
+rpc getbalances
+cp "$TMP/body" "$TMP/bal.before"
+rpc getblockcount
+H=$(res)
+kill -9 "$SIMPID"; wait "$SIMPID" 2>/dev/null; SIMPID=
+start_sim "$TMP/sim9.log" --datadir "$TMP/d" --rpcuser u --rpcpassword p || exit 1
+rpc getbalances
+check "kill -9 + restart keeps the wallet" cmp -s "$TMP/bal.before" "$TMP/body"
+rpc getblockcount
+check "kill -9 + restart keeps the chain" js "d['result'] == $H"
+rpc getnewaddress
+check "address counter persisted" sh -c "python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))[\"result\"]; sys.exit(0 if a not in (\"$W1\",\"$W2\") else 1)' $TMP/body"
+stop_sim
+
+start_sim "$TMP/sim1.log" --datadir "$TMP/d" --rpcuser u --rpcpassword p || exit 1
+rpc getblockcount
+H5=$(res)
+rpc getbestblockhash
+LAST=$(res)
+
 # --- restart keeps the chain ---
 stop_sim
 check "SIGTERM exits 0" [ $? -eq 0 ]
-check "exit logged" grep -q 'event=exit status=0' "$TMP/sim.log"
+check "exit logged" grep -q 'event=exit status=0' "$TMP/sim1.log"
 start_sim "$TMP/sim2.log" --datadir "$TMP/d" --rpcuser u --rpcpassword p || exit 1
 post '{"method":"getblockcount","id":1}'
-check "restart keeps height" js 'd["result"] == 5'
+check "restart keeps height" js "d['result'] == $H5"
 post '{"method":"getbestblockhash","id":1}'
 check "restart keeps best hash" js "d['result'] == '$LAST'"
 stop_sim

@@ -1,0 +1,718 @@
+/*
+ * The deposit follower and bitcoind job thread.  One loop: run queued
+ * jobs, poll the wallet when the interval is up, sleep until the next poll
+ * or a new job.  A failing poll (bitcoind down, warming up, answering
+ * garbage; PostgreSQL down) is logged once per change and retried with
+ * backoff up to 30 s; nothing is half-applied because each poll is one
+ * transaction.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "btc.h"
+#include "chain.h"
+#include "clock.h"
+#include "log.h"
+#include "money.h"
+#include "xmalloc.h"
+
+#define CHAIN_BACKOFF_MAX_MS	30000
+#define CHAIN_SEEN_MAX		10000	/* outputs examined per poll */
+
+struct chain {
+	struct chain_cfg	 cfg;		/* strings owned (copied) */
+	struct btc		*btc;		/* owned, this thread's */
+	PGconn			*pg;		/* owned, this thread's */
+	pthread_t		 thread;
+	int			 started;
+	pthread_mutex_t		 lock;		/* guards what follows */
+	pthread_cond_t		 wake;
+	int			 stopping;
+	struct chain_job	*queue;
+	struct chain_job	*done;
+	struct chain_notice	*notices;
+	char			 last_error[256];	/* thread only */
+};
+
+/* One receive output of a listsinceblock or gettransaction answer. */
+struct chain_out {
+	char		 txid[65];
+	int		 vout;
+	char		 address[128];
+	int64_t		 amount;
+	int		 conf;
+};
+
+/* Queues a notice for the event loop; lock held. */
+static void
+chain_notice_add(struct chain *ch, int64_t user, const char *kind)
+{
+	struct chain_notice	*n;
+
+	for (n = ch->notices; n != NULL; n = n->next)
+		if (n->user_id == user && strcmp(n->kind, kind) == 0)
+			return;
+	n = xcalloc(1, sizeof(*n));
+	n->user_id = user;
+	snprintf(n->kind, sizeof(n->kind), "%s", kind);
+	n->next = ch->notices;
+	ch->notices = n;
+}
+
+/* Wakes the event loop. */
+static void
+chain_signal(struct chain *ch)
+{
+	uint64_t	 one = 1;
+
+	while (write(ch->cfg.done_fd, &one, sizeof(one)) == -1 &&
+	    errno == EINTR)
+		continue;
+}
+
+/* This thread's database connection, reconnected when needed. */
+static PGconn *
+chain_db(struct chain *ch)
+{
+	if (ch->pg != NULL && PQstatus(ch->pg) == CONNECTION_OK)
+		return ch->pg;
+	PQfinish(ch->pg);
+	ch->pg = PQconnectdb(ch->cfg.conninfo);
+	if (PQstatus(ch->pg) != CONNECTION_OK) {
+		snprintf(ch->last_error, sizeof(ch->last_error), "database: %s",
+		    PQerrorMessage(ch->pg));
+		PQfinish(ch->pg);
+		ch->pg = NULL;
+	}
+	return ch->pg;
+}
+
+/* Runs sql with params; returns the result (caller clears) or NULL. */
+static PGresult *
+chain_sql(struct chain *ch, const char *sql, int n, const char *const *p)
+{
+	PGresult	*res;
+	PGconn		*pg;
+
+	if ((pg = chain_db(ch)) == NULL)
+		return NULL;
+	res = PQexecParams(pg, sql, n, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK) {
+		snprintf(ch->last_error, sizeof(ch->last_error), "database: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/* Returns non-zero for 64 lowercase hex digits. */
+static int
+chain_is_hash(const char *s)
+{
+	return s != NULL && strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdef") == 64;
+}
+
+/*
+ * Reads a JSON amount exactly: json-c keeps a number's source text, which
+ * money_parse_btc turns into satoshis without floating point.  Returns 0,
+ * or -1 for anything but a non-negative amount.
+ */
+static int
+chain_amount(struct json_object *v, int64_t *sat)
+{
+	const char	*text;
+
+	if (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	return money_parse_btc(text, strlen(text), sat) == MONEY_OK ? 0 : -1;
+}
+
+/* Reads member key of o as a string (NULL when absent or not one). */
+static const char *
+chain_str(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Reads member key of o as an int into *out; 0 or -1. */
+static int
+chain_int(struct json_object *o, const char *key, int64_t *out)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+/*
+ * Reads one wallet entry (listsinceblock transaction, or gettransaction
+ * detail with txid and confirmations given) of category "receive".
+ * Returns 0, or -1 when it is something else or malformed (skipped).
+ */
+static int
+chain_parse_out(struct json_object *e, const char *txid, int64_t conf,
+    struct chain_out *out)
+{
+	struct json_object	*amt;
+	const char		*cat = chain_str(e, "category");
+	const char		*addr = chain_str(e, "address");
+	int64_t			 vout;
+
+	if (txid == NULL)
+		txid = chain_str(e, "txid");
+	if (conf == INT64_MIN && chain_int(e, "confirmations", &conf) != 0)
+		return -1;
+	if (cat == NULL || strcmp(cat, "receive") != 0 ||
+	    !chain_is_hash(txid) || addr == NULL || strlen(addr) >= 128 ||
+	    chain_int(e, "vout", &vout) != 0 || vout < 0 || vout > INT32_MAX ||
+	    !json_object_object_get_ex(e, "amount", &amt) ||
+	    chain_amount(amt, &out->amount) != 0 || out->amount <= 0 ||
+	    conf < INT32_MIN || conf > INT32_MAX)
+		return -1;
+	snprintf(out->txid, sizeof(out->txid), "%s", txid);
+	snprintf(out->address, sizeof(out->address), "%s", addr);
+	out->vout = (int)vout;
+	out->conf = (int)conf;
+	return 0;
+}
+
+/* Calls method; returns the result (caller puts) or NULL (last_error). */
+static struct json_object *
+chain_rpc(struct chain *ch, const char *method, const char *params,
+    int *code)
+{
+	struct btc_result	 r;
+	struct json_object	*res;
+
+	if (btc_call(ch->btc, method, params, &r) != 0) {
+		snprintf(ch->last_error, sizeof(ch->last_error), "%s: %s%.200s",
+		    method, r.rpc_code == BTC_RPC_IN_WARMUP ? "warming up: " :
+		    "", r.message);
+		if (code != NULL)
+			*code = r.rpc_code;
+		btc_result_clear(&r);
+		return NULL;
+	}
+	res = json_object_get(r.result);
+	btc_result_clear(&r);
+	return res;
+}
+
+/* What one poll found, before it is applied. */
+struct chain_poll {
+	struct chain_out	*outs;		/* owned */
+	size_t			 nouts;
+	char			(*gone)[65];	/* owned: txids no longer there */
+	size_t			 ngone;
+	char			 lastblock[65];
+};
+
+static void
+chain_poll_clear(struct chain_poll *p)
+{
+	free(p->outs);
+	free(p->gone);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Appends an output; -1 past CHAIN_SEEN_MAX. */
+static int
+chain_poll_out(struct chain_poll *p, const struct chain_out *o)
+{
+	if (p->nouts >= CHAIN_SEEN_MAX)
+		return -1;
+	p->outs = xreallocarray(p->outs, p->nouts + 1, sizeof(*p->outs));
+	p->outs[p->nouts++] = *o;
+	return 0;
+}
+
+/* Appends a vanished txid (once). */
+static void
+chain_poll_gone(struct chain_poll *p, const char *txid)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ngone; i++)
+		if (strcmp(p->gone[i], txid) == 0)
+			return;
+	if (p->ngone >= CHAIN_SEEN_MAX)
+		return;
+	p->gone = xreallocarray(p->gone, p->ngone + 1, sizeof(*p->gone));
+	snprintf(p->gone[p->ngone++], 65, "%s", txid);
+}
+
+/* Returns non-zero when the poll already saw txid. */
+static int
+chain_poll_has(const struct chain_poll *p, const char *txid)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nouts; i++)
+		if (strcmp(p->outs[i].txid, txid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * listsinceblock from the stored cursor: receive outputs, the txids of
+ * removed (reorged) entries and the new cursor.  Returns 0 or -1.
+ */
+static int
+chain_fetch(struct chain *ch, const char *cursor, struct chain_poll *p)
+{
+	struct json_object	*r, *list, *e;
+	struct chain_out	 o;
+	const char		*lb;
+	char			 params[160];
+	size_t			 i;
+
+	snprintf(params, sizeof(params), "[%s%s%s, %d, false, true]",
+	    cursor[0] ? "\"" : "", cursor[0] ? cursor : "null",
+	    cursor[0] ? "\"" : "", ch->cfg.min_conf);
+	if ((r = chain_rpc(ch, "listsinceblock", params, NULL)) == NULL)
+		return -1;
+	lb = chain_str(r, "lastblock");
+	if (!chain_is_hash(lb) ||
+	    !json_object_object_get_ex(r, "transactions", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		snprintf(ch->last_error, sizeof(ch->last_error),
+		    "listsinceblock: malformed answer");
+		json_object_put(r);
+		return -1;
+	}
+	snprintf(p->lastblock, sizeof(p->lastblock), "%s", lb);
+	for (i = 0; i < json_object_array_length(list); i++)
+		if (chain_parse_out(json_object_array_get_idx(list, i), NULL,
+		    INT64_MIN, &o) == 0)
+			(void)chain_poll_out(p, &o);
+	if (json_object_object_get_ex(r, "removed", &list) &&
+	    json_object_is_type(list, json_type_array))
+		for (i = 0; i < json_object_array_length(list); i++) {
+			e = json_object_array_get_idx(list, i);
+			if (chain_is_hash(chain_str(e, "txid")))
+				chain_poll_gone(p, chain_str(e, "txid"));
+		}
+	json_object_put(r);
+	return 0;
+}
+
+/*
+ * Pending deposits this poll did not mention: asks gettransaction about
+ * each.  Unknown to the wallet or conflicted: gone.  Otherwise their
+ * outputs with the current confirmations.  Returns 0 or -1.
+ */
+static int
+chain_recheck(struct chain *ch, struct chain_poll *p)
+{
+	struct json_object	*t, *det;
+	struct chain_out	 o;
+	PGresult		*res;
+	const char		*txid;
+	char			 params[80];
+	int64_t			 conf;
+	int			 i, n, code = 0;
+	size_t			 k;
+
+	if ((res = chain_sql(ch, "SELECT DISTINCT txid FROM deposits WHERE "
+	    "status = 'pending' LIMIT 1000", 0, NULL)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		txid = PQgetvalue(res, i, 0);
+		if (chain_poll_has(p, txid))
+			continue;
+		snprintf(params, sizeof(params), "[\"%s\"]", txid);
+		if ((t = chain_rpc(ch, "gettransaction", params, &code)) ==
+		    NULL) {
+			if (code != -5)
+				break;	/* bitcoind trouble: next poll */
+			chain_poll_gone(p, txid);
+			continue;
+		}
+		if (chain_int(t, "confirmations", &conf) != 0)
+			;	/* malformed: ask again next poll */
+		else if (conf < 0)
+			chain_poll_gone(p, txid);
+		else if (json_object_object_get_ex(t, "details",
+		    &det) && json_object_is_type(det, json_type_array))
+			for (k = 0; k < json_object_array_length(det); k++)
+				if (chain_parse_out(json_object_array_get_idx(
+				    det, k), txid, conf, &o) == 0)
+					(void)chain_poll_out(p, &o);
+		json_object_put(t);
+	}
+	PQclear(res);
+	return i == n ? 0 : -1;
+}
+
+/* Records the notices an applied "kind:user" result calls for; lock held. */
+static void
+chain_note(struct chain *ch, const char *result)
+{
+	const char	*colon = strchr(result, ':');
+	int64_t		 user;
+
+	if (colon == NULL)
+		return;
+	user = strtoll(colon + 1, NULL, 10);
+	if (strncmp(result, "credited:", 9) == 0)
+		chain_notice_add(ch, user, "deposit_credited");
+	else
+		chain_notice_add(ch, user, "deposit_seen");
+}
+
+/* Applies one output inside the poll's transaction; 0 or -1. */
+static int
+chain_apply_out(struct chain *ch, const struct chain_out *o)
+{
+	char		 vout[16], amount[32], conf[16], min[16];
+	const char	*params[6];
+	PGresult	*res;
+
+	snprintf(vout, sizeof(vout), "%d", o->vout);
+	snprintf(amount, sizeof(amount), "%" PRId64, o->amount);
+	snprintf(conf, sizeof(conf), "%d", o->conf);
+	snprintf(min, sizeof(min), "%d", ch->cfg.min_conf);
+	params[0] = o->txid;
+	params[1] = vout;
+	params[2] = o->address;
+	params[3] = amount;
+	params[4] = conf;
+	params[5] = min;
+	if ((res = chain_sql(ch, "SELECT deposit_seen($1, $2, $3, $4, $5, $6)",
+	    6, params)) == NULL)
+		return -1;
+	pthread_mutex_lock(&ch->lock);
+	chain_note(ch, PQgetvalue(res, 0, 0));
+	pthread_mutex_unlock(&ch->lock);
+	if (strncmp(PQgetvalue(res, 0, 0), "credited:", 9) == 0)
+		log_info("deposit_credited", "txid=%s vout=%d sat=%" PRId64
+		    " conf=%d", o->txid, o->vout, o->amount, o->conf);
+	PQclear(res);
+	return 0;
+}
+
+/* Applies a vanished transaction; 0 or -1. */
+static int
+chain_apply_gone(struct chain *ch, const char *txid)
+{
+	const char	*params[1] = { txid };
+	PGresult	*res;
+	char		*users, *rest, *u;
+
+	if ((res = chain_sql(ch, "SELECT deposit_gone($1)", 1, params)) == NULL)
+		return -1;
+	users = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (users[0] != '\0')
+		log_warn("deposit_gone", "txid=%s users=%s", txid, users);
+	pthread_mutex_lock(&ch->lock);
+	rest = users;
+	while ((u = strsep(&rest, ",")) != NULL)
+		if (*u != '\0')
+			chain_notice_add(ch, strtoll(u, NULL, 10),
+			    "deposit_seen");
+	pthread_mutex_unlock(&ch->lock);
+	free(users);
+	return 0;
+}
+
+/*
+ * Applies a poll in one transaction together with the new cursor.  On
+ * failure everything rolls back; notices queued meanwhile still go out,
+ * which only makes the pages concerned look again.
+ */
+static int
+chain_apply(struct chain *ch, const struct chain_poll *p)
+{
+	const char	*params[1] = { p->lastblock };
+	PGresult	*res;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((res = chain_sql(ch, "BEGIN", 0, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	for (i = 0; i < p->nouts; i++)
+		if (chain_apply_out(ch, &p->outs[i]) != 0)
+			goto out;
+	for (i = 0; i < p->ngone; i++)
+		if (chain_apply_gone(ch, p->gone[i]) != 0)
+			goto out;
+	if ((res = chain_sql(ch, "INSERT INTO chain_cursor (id, lastblock) "
+	    "VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET lastblock = $1, "
+	    "updated_at = now()", 1, params)) == NULL)
+		goto out;
+	PQclear(res);
+	if ((res = chain_sql(ch, "COMMIT", 0, NULL)) == NULL)
+		goto out;
+	PQclear(res);
+	rc = 0;
+out:
+	if (rc != 0 && ch->pg != NULL)
+		PQclear(PQexec(ch->pg, "ROLLBACK"));
+	return rc;
+}
+
+/* One poll: fetch, recheck, apply.  Returns 0 or -1 (last_error set). */
+static int
+chain_poll(struct chain *ch)
+{
+	struct chain_poll	 p;
+	PGresult		*res;
+	char			 cursor[65] = "";
+	int			 rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	if ((res = chain_sql(ch, "SELECT lastblock FROM chain_cursor WHERE "
+	    "id = 1", 0, NULL)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1 && chain_is_hash(PQgetvalue(res, 0, 0)))
+		snprintf(cursor, sizeof(cursor), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (chain_fetch(ch, cursor, &p) == 0 && chain_recheck(ch, &p) == 0 &&
+	    chain_apply(ch, &p) == 0)
+		rc = 0;
+	chain_poll_clear(&p);
+	return rc;
+}
+
+/* getnewaddress with a label naming the user, then stores it. */
+static void
+chain_new_address(struct chain *ch, struct chain_job *job)
+{
+	struct json_object	*r;
+	const char		*params[2];
+	char			 p[96], uid[24];
+	PGresult		*res;
+
+	snprintf(p, sizeof(p), "[\"abc-user-%" PRId64 "\"]", job->user_id);
+	if ((r = chain_rpc(ch, "getnewaddress", p, NULL)) == NULL ||
+	    !json_object_is_type(r, json_type_string) ||
+	    strlen(json_object_get_string(r)) < 14 ||
+	    strlen(json_object_get_string(r)) >= sizeof(job->address)) {
+		snprintf(job->error, sizeof(job->error), "%s", r == NULL ?
+		    ch->last_error : "getnewaddress: malformed answer");
+		json_object_put(r);
+		return;
+	}
+	snprintf(job->address, sizeof(job->address), "%s",
+	    json_object_get_string(r));
+	json_object_put(r);
+	snprintf(uid, sizeof(uid), "%" PRId64, job->user_id);
+	params[0] = job->address;
+	params[1] = uid;
+	if ((res = chain_sql(ch, "INSERT INTO deposit_addresses (address, "
+	    "user_id) VALUES ($1, $2)", 2, params)) == NULL) {
+		snprintf(job->error, sizeof(job->error), "%s", ch->last_error);
+		return;
+	}
+	PQclear(res);
+	job->ok = 1;
+}
+
+/* Runs every queued job; lock held on entry and exit. */
+static void
+chain_run_jobs(struct chain *ch)
+{
+	struct chain_job	*job;
+
+	while ((job = ch->queue) != NULL) {
+		ch->queue = job->next;
+		pthread_mutex_unlock(&ch->lock);
+		chain_new_address(ch, job);
+		pthread_mutex_lock(&ch->lock);
+		job->next = ch->done;
+		ch->done = job;
+		chain_signal(ch);
+	}
+}
+
+/* Logs a change of health once, not once per poll. */
+static void
+chain_health(struct chain *ch, int ok, char *prev, size_t prevlen)
+{
+	const char	*now = ok ? "" : ch->last_error;
+
+	if (strcmp(prev, now) == 0)
+		return;
+	if (ok)
+		log_info("follower_ok", "was=\"%s\"", prev);
+	else
+		log_warn("follower_failing", "error=\"%s\"", now);
+	snprintf(prev, prevlen, "%s", now);
+}
+
+static void *
+chain_thread(void *arg)
+{
+	struct chain	*ch = arg;
+	struct timespec	 deadline;
+	char		 prev[256] = "";
+	int		 wait_ms = 0, ok;
+
+	pthread_mutex_lock(&ch->lock);
+	while (!ch->stopping) {
+		chain_run_jobs(ch);
+		clock_abs_deadline(&deadline, wait_ms);
+		while (!ch->stopping && ch->queue == NULL &&
+		    pthread_cond_timedwait(&ch->wake, &ch->lock, &deadline) !=
+		    ETIMEDOUT)
+			continue;
+		if (ch->stopping || ch->queue != NULL)
+			continue;
+		pthread_mutex_unlock(&ch->lock);
+		ok = chain_poll(ch) == 0;
+		chain_health(ch, ok, prev, sizeof(prev));
+		wait_ms = ok ? ch->cfg.poll_ms : wait_ms < ch->cfg.poll_ms ?
+		    ch->cfg.poll_ms : wait_ms * 2 > CHAIN_BACKOFF_MAX_MS ?
+		    CHAIN_BACKOFF_MAX_MS : wait_ms * 2;
+		pthread_mutex_lock(&ch->lock);
+		if (ch->notices != NULL)
+			chain_signal(ch);
+	}
+	pthread_mutex_unlock(&ch->lock);
+	return NULL;
+}
+
+/*
+ * Starts the thread.  Returns NULL (logged) when it cannot.  The first
+ * poll happens at once; bitcoind or PostgreSQL being down is not an error
+ * here, only a reason to retry.
+ */
+struct chain *
+chain_start(const struct chain_cfg *cfg)
+{
+	pthread_condattr_t	 attr;
+	struct chain		*ch;
+
+	ch = xcalloc(1, sizeof(*ch));
+	ch->cfg = *cfg;
+	ch->cfg.conninfo = xstrdup(cfg->conninfo);
+	ch->cfg.url = xstrdup(cfg->url);
+	ch->cfg.user = xstrdup(cfg->user);
+	ch->cfg.password = xstrdup(cfg->password);
+	ch->btc = btc_new(cfg->url, cfg->user, cfg->password);
+	pthread_mutex_init(&ch->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&ch->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&ch->thread, NULL, chain_thread, ch) != 0) {
+		log_error("chain_start", "error=\"cannot start thread\"");
+		chain_stop(ch);
+		return NULL;
+	}
+	ch->started = 1;
+	return ch;
+}
+
+/* Frees a list of notices. */
+void
+chain_free_notices(struct chain_notice *n)
+{
+	struct chain_notice	*next;
+
+	for (; n != NULL; n = next) {
+		next = n->next;
+		free(n);
+	}
+}
+
+static void
+chain_free_jobs(struct chain_job *j)
+{
+	struct chain_job	*next;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		free(j);
+	}
+}
+
+/* Stops the thread (a running poll finishes) and frees everything. */
+void
+chain_stop(struct chain *ch)
+{
+	if (ch == NULL)
+		return;
+	if (ch->started) {
+		pthread_mutex_lock(&ch->lock);
+		ch->stopping = 1;
+		pthread_cond_signal(&ch->wake);
+		pthread_mutex_unlock(&ch->lock);
+		pthread_join(ch->thread, NULL);
+	}
+	chain_free_jobs(ch->queue);
+	chain_free_jobs(ch->done);
+	chain_free_notices(ch->notices);
+	btc_free(ch->btc);
+	PQfinish(ch->pg);
+	explicit_bzero((char *)ch->cfg.password, strlen(ch->cfg.password));
+	free((char *)ch->cfg.conninfo);
+	free((char *)ch->cfg.url);
+	free((char *)ch->cfg.user);
+	free((char *)ch->cfg.password);
+	pthread_mutex_destroy(&ch->lock);
+	pthread_cond_destroy(&ch->wake);
+	free(ch);
+}
+
+/* Queues job (taken) for the thread. */
+void
+chain_submit(struct chain *ch, struct chain_job *job)
+{
+	pthread_mutex_lock(&ch->lock);
+	job->next = ch->queue;
+	ch->queue = job;
+	pthread_cond_signal(&ch->wake);
+	pthread_mutex_unlock(&ch->lock);
+}
+
+/* Takes the finished jobs (the caller frees each with free()). */
+struct chain_job *
+chain_take_done(struct chain *ch)
+{
+	struct chain_job	*done;
+
+	pthread_mutex_lock(&ch->lock);
+	done = ch->done;
+	ch->done = NULL;
+	pthread_mutex_unlock(&ch->lock);
+	return done;
+}
+
+/* Takes the pending notices (free the list with chain_free_notices). */
+struct chain_notice *
+chain_take_notices(struct chain *ch)
+{
+	struct chain_notice	*n;
+
+	pthread_mutex_lock(&ch->lock);
+	n = ch->notices;
+	ch->notices = NULL;
+	pthread_mutex_unlock(&ch->lock);
+	return n;
+}

@@ -1,0 +1,60 @@
+/*
+ * abc-worker's side of bitcoind for deposits (SPEC 4.2): one thread that
+ * owns a JSON-RPC client and its own PostgreSQL connection, follows the
+ * wallet with listsinceblock from a cursor persisted in PostgreSQL, and
+ * runs jobs that need bitcoind (a new deposit address).  Each poll's
+ * changes (pending deposits, credits with their ledger transfers, drops,
+ * reorgs) and the new cursor commit in one transaction, so a crash at any
+ * point re-polls and credits nothing twice.  The event loop never waits:
+ * finished jobs and the notices of a poll come back through an eventfd.
+ *
+ * Ownership: chain_start copies its config strings.  chain_submit takes a
+ * job; chain_take_done hands back jobs the caller frees with free(), and
+ * chain_take_notices a list freed with chain_free_notices.
+ */
+#ifndef ABC_CHAIN_H
+#define ABC_CHAIN_H
+
+#include <stdint.h>
+
+struct chain;
+
+struct chain_cfg {
+	const char	*conninfo;
+	const char	*url;
+	const char	*user;
+	const char	*password;
+	int		 poll_ms;	/* between polls when healthy */
+	int		 min_conf;	/* confirmations to credit */
+	int		 done_fd;	/* eventfd written after jobs/notices */
+};
+
+enum chain_job_kind {
+	CHAIN_NEW_ADDRESS
+};
+
+struct chain_job {
+	enum chain_job_kind	 kind;
+	int64_t			 user_id;
+	char			 address[128];	/* result */
+	int			 ok;
+	char			 error[256];
+	void			*arg;		/* the caller's */
+	struct chain_job	*next;
+};
+
+/* A user whose deposits changed: "deposit_seen", "deposit_credited". */
+struct chain_notice {
+	int64_t			 user_id;
+	char			 kind[32];
+	struct chain_notice	*next;
+};
+
+struct chain	*chain_start(const struct chain_cfg *cfg);
+void		 chain_stop(struct chain *ch);
+void		 chain_submit(struct chain *ch, struct chain_job *job);
+struct chain_job *chain_take_done(struct chain *ch);
+struct chain_notice *chain_take_notices(struct chain *ch);
+void		 chain_free_notices(struct chain_notice *list);
+
+#endif /* ABC_CHAIN_H */
