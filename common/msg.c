@@ -23,13 +23,21 @@ static const char *const msg_op_names[MSG_OP__MAX] = {
 	"account",
 	"history_purge",
 	"new_address",
+	"campaign_create",
+	"campaign_get",
+	"campaign_list",
+	"ad_create",
+	"my_ads",
+	"buy",
+	"image_get",
 };
 
 /* Returns non-zero for operations that change durable state. */
 int
 msg_op_durable(enum msg_op op)
 {
-	return op == MSG_OP_COUNTER_ADD || op == MSG_OP_REGISTER;
+	return op == MSG_OP_COUNTER_ADD || op == MSG_OP_REGISTER ||
+	    op == MSG_OP_CAMPAIGN_CREATE || op == MSG_OP_BUY;
 }
 
 /* Appends the JSON text of h to out; 0, or -1 if out is full. */

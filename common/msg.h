@@ -31,6 +31,13 @@ enum msg_op {
 	MSG_OP_ACCOUNT,		/* token -> balance, history */
 	MSG_OP_PURGE,		/* token, password */
 	MSG_OP_NEW_ADDRESS,	/* token -> a new deposit address */
+	MSG_OP_CAMPAIGN_CREATE,	/* token, name, ..., idem -> id */
+	MSG_OP_CAMPAIGN_GET,	/* id -> campaign state */
+	MSG_OP_CAMPAIGN_LIST,	/* -> newest campaigns */
+	MSG_OP_AD_CREATE,	/* token, nickname, hover, url, image (base64) */
+	MSG_OP_MY_ADS,		/* token -> the user's ads */
+	MSG_OP_BUY,		/* token, campaign, slot, ad, max_price, idem */
+	MSG_OP_IMAGE_GET,	/* sha256 -> mime, data (base64) */
 	MSG_OP__MAX
 };
 

@@ -143,7 +143,9 @@ worker_conf_int(const struct conf *conf, const char *key, long long min,
 static int
 worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 {
-	long long	 n, r, p, ttl, fails, window;
+	long long	 n, r, p, ttl, fails, window, fee;
+	int		 short_slots;
+	char		 err[256];
 
 	if (worker_conf_int(conf, "kdf_n", 2, 1 << 20, KDF_N_DEFAULT, &n) ||
 	    worker_conf_int(conf, "kdf_r", 1, 32, KDF_R_DEFAULT, &r) ||
@@ -151,8 +153,16 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    worker_conf_int(conf, "session_ttl_s", 60, 365 * 86400,
 	    7 * 86400, &ttl) ||
 	    worker_conf_int(conf, "login_max_failures", 1, 1000, 5, &fails) ||
-	    worker_conf_int(conf, "login_window_s", 1, 86400, 900, &window))
+	    worker_conf_int(conf, "login_window_s", 1, 86400, 900, &window) ||
+	    worker_conf_int(conf, "platform_fee_ppm", 0, 1000000, 0, &fee))
 		return -1;
+	if (conf_bool(conf, "allow_short_slots", 0, &short_slots, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		return -1;
+	}
+	oc->allow_short_slots = short_slots;
+	oc->fee_ppm = fee;
 	oc->kdf_params.n = (uint64_t)n;
 	oc->kdf_params.r = (uint32_t)r;
 	oc->kdf_params.p = (uint32_t)p;

@@ -76,6 +76,8 @@ ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
 {
 	if (req_account_owns(c->op))
 		req_account_step(c, dj, kj, cj);
+	else if (req_market_owns(c->op))
+		req_market_step(c, dj);
 	else
 		req_basic_step(c, dj);
 }

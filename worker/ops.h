@@ -40,6 +40,8 @@ struct ops_cfg {
 	struct chain		*chain;		/* borrowed */
 	struct kdf_params	 kdf_params;	/* for new password hashes */
 	int			 session_ttl_s;
+	int			 allow_short_slots;	/* slots under 1 h */
+	int64_t			 fee_ppm;	/* platform fee, per million */
 	unsigned		 login_max_failures;
 	int64_t			 login_window_ms;
 	ops_reply_fn		 reply;
@@ -95,5 +97,8 @@ void	req_basic_step(struct call *c, struct db_job *dj);
 void	req_account_step(struct call *c, struct db_job *dj,
 	    struct kdf_job *kj, struct chain_job *cj);
 int	req_account_owns(enum msg_op op);
+int	req_session_user(struct call *c, struct db_job *dj);
+void	req_market_step(struct call *c, struct db_job *dj);
+int	req_market_owns(enum msg_op op);
 
 #endif /* ABC_OPS_H */

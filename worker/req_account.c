@@ -428,8 +428,8 @@ acct_logout(struct call *c, struct db_job *dj)
  * token and reads the user with its password hash.  Returns 1 when c
  * holds the user, 0 when a job was queued, -1 after answering.
  */
-static int
-acct_session_user(struct call *c, struct db_job *dj)
+int
+req_session_user(struct call *c, struct db_job *dj)
 {
 	int	 rc;
 
@@ -451,7 +451,7 @@ acct_logout_all(struct call *c, struct db_job *dj)
 	struct db_job	*j;
 
 	if (c->stage <= 1) {
-		if (acct_session_user(c, dj) != 1)
+		if (req_session_user(c, dj) != 1)
 			return;
 		j = db_job_new("SELECT acct_logout_all($1, NULL, 'logout_all')",
 		    0, NULL, 0);
@@ -505,7 +505,7 @@ acct_password(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		ops_fail(c, "invalid", "A password is 10 to 1024 characters "
 		    "long.");
 	} else if (c->stage <= 1) {
-		if (acct_session_user(c, dj) == 1 && !acct_check_blocked(c))
+		if (req_session_user(c, dj) == 1 && !acct_check_blocked(c))
 			acct_verify(c, "old", 1);
 	} else if (c->stage == 2) {
 		if (!kj->ok)
@@ -540,7 +540,7 @@ acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
 	struct db_job	*j;
 
 	if (c->stage <= 1) {
-		if (acct_session_user(c, dj) == 1 && !acct_check_blocked(c))
+		if (req_session_user(c, dj) == 1 && !acct_check_blocked(c))
 			acct_verify(c, "password", 1);
 	} else if (c->stage == 2) {
 		if (!kj->ok) {
@@ -607,7 +607,7 @@ acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 	struct json_object	*rep;
 
 	if (c->stage <= 1) {
-		if (acct_session_user(c, dj) != 1)
+		if (req_session_user(c, dj) != 1)
 			return;
 		cj = xcalloc(1, sizeof(*cj));
 		cj->kind = CHAIN_NEW_ADDRESS;

@@ -1,4 +1,4 @@
-/* fuzz-sources: web/image.c */
+/* fuzz-sources: common/image.c */
 /*
  * libFuzzer target for the image header probe.  The whole input is one
  * file.  Rejections are expected outcomes; a success must name a known

@@ -7,7 +7,7 @@
  * stays small.  Seeds: corpus/sim_rpc/.
  */
 /* fuzz-sources: tests/sim/sim_rpc.c tests/sim/sim_chain.c tests/sim/sim_wallet.c tests/sim/sim_http.c tests/sim/sim_log.c common/xmalloc.c */
-/* fuzz-cflags: -D_GNU_SOURCE -iquote tests/sim -DSIM_RPC_MAX_GENERATE=20 */
+/* fuzz-cflags: -DSIM_RPC_MAX_GENERATE=20 */
 /* fuzz-libs: -ljson-c -lcrypto */
 #include <stddef.h>
 #include <stdint.h>
