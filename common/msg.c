@@ -105,6 +105,21 @@ msg_op_parse(const char *name, enum msg_op *op)
 struct json_object *
 msg_parse(const uint8_t *body, size_t len, char *err, size_t errlen)
 {
+	struct json_object	*obj;
+
+	obj = msg_parse_json(body, len, err, errlen);
+	if (obj != NULL && !json_object_is_type(obj, json_type_object)) {
+		snprintf(err, errlen, "not a JSON object");
+		json_object_put(obj);
+		obj = NULL;
+	}
+	return obj;
+}
+
+/* The same for any JSON value (object, array, string, number...). */
+struct json_object *
+msg_parse_json(const uint8_t *body, size_t len, char *err, size_t errlen)
+{
 	struct json_tokener	*tok;
 	struct json_object	*obj = NULL;
 	enum json_tokener_error	 jerr;
@@ -122,9 +137,8 @@ msg_parse(const uint8_t *body, size_t len, char *err, size_t errlen)
 	obj = json_tokener_parse_ex(tok, (const char *)body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (obj == NULL || jerr != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(obj, json_type_object)) {
-		snprintf(err, errlen, "not one JSON object: %s",
+	    json_tokener_get_parse_end(tok) != len) {
+		snprintf(err, errlen, "not one JSON value: %s",
 		    jerr == json_tokener_success ? "trailing data or type" :
 		    json_tokener_error_desc(jerr));
 		json_object_put(obj);
@@ -244,4 +258,36 @@ msg_get_obj(struct json_object *obj, const char *key)
 	    !json_object_is_type(v, json_type_object))
 		return NULL;
 	return v;
+}
+
+/*
+ * Reads the price-relevant part of a campaign state document (the
+ * campaign_get reply's "campaign": min_price, slot_ms, slots in purchase
+ * order) into pc, with the last slot copied into *last (pc->slots points
+ * at it: the price depends on the last purchase only).  Returns 0 or -1.
+ */
+int
+msg_campaign_price(struct json_object *state, struct price_campaign *pc,
+    struct price_slot *last)
+{
+	struct json_object	*slots, *s;
+	size_t			 len;
+
+	memset(pc, 0, sizeof(*pc));
+	if (msg_get_int(state, "min_price", &pc->min_price_sat) != 0 ||
+	    msg_get_int(state, "slot_ms", &pc->slot_ms) != 0 ||
+	    !json_object_object_get_ex(state, "slots", &slots) ||
+	    !json_object_is_type(slots, json_type_array))
+		return -1;
+	if ((len = json_object_array_length(slots)) == 0)
+		return 0;
+	s = json_object_array_get_idx(slots, len - 1);
+	if (msg_get_int(s, "bought_ms", &last->bought_ms) != 0 ||
+	    msg_get_int(s, "start_ms", &last->start_ms) != 0 ||
+	    msg_get_int(s, "end_ms", &last->end_ms) != 0 ||
+	    msg_get_int(s, "price", &last->price_sat) != 0)
+		return -1;
+	pc->slots = last;
+	pc->nslots = 1;
+	return 0;
 }

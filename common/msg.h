@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "price.h"
 
 enum msg_op {
 	MSG_OP_STATUS,		/* worker health: database and bitcoind */
@@ -66,6 +67,8 @@ int			 msg_op_parse(const char *name, enum msg_op *op);
 
 struct json_object	*msg_parse(const uint8_t *body, size_t len,
 			    char *err, size_t errlen);
+struct json_object	*msg_parse_json(const uint8_t *body, size_t len,
+			    char *err, size_t errlen);
 int			 msg_serialize(struct json_object *obj,
 			    struct buf *out);
 struct json_object	*msg_request_new(enum msg_op op);
@@ -82,5 +85,7 @@ int			 msg_get_bool(struct json_object *obj,
 			    const char *key, int *out);
 struct json_object	*msg_get_obj(struct json_object *obj,
 			    const char *key);
+int			 msg_campaign_price(struct json_object *state,
+			    struct price_campaign *pc, struct price_slot *last);
 
 #endif /* ABC_MSG_H */

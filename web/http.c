@@ -21,14 +21,20 @@
 #include "usercache.h"
 #include "xmalloc.h"
 
-/* Sent with every response (SPEC 6, issue 4's list). */
+/* Sent with every response (SPEC 6, issue 4's list)... */
+#define HTTP_CSP "Content-Security-Policy: default-src 'self'; " \
+    "img-src 'self' data:; style-src 'self'; script-src 'self'; " \
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
 static const char http_common_headers[] =
-    "Content-Security-Policy: default-src 'self'; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n"
+    HTTP_CSP "frame-ancestors 'none'\r\n"
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: same-origin\r\n"
     "X-Frame-Options: DENY\r\n";
+/* ...except /embed, which other sites frame. */
+static const char http_frameable_headers[] =
+    HTTP_CSP "frame-ancestors *\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: same-origin\r\n";
 
 static void	http_csrf_prepare(struct http_req *);
 
@@ -76,6 +82,9 @@ http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 		return -1;
 	q = strchr(uri, '?');
 	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	r->query = FCGX_GetParam("QUERY_STRING", fcgi->envp);
+	if (r->query == NULL)
+		r->query = "";
 	if (n >= sizeof(r->pathbuf))
 		return -1;
 	memcpy(r->pathbuf, uri, n);
@@ -118,16 +127,17 @@ http_send(struct http_req *r, int status, const char *content_type,
 	r->status = status;
 	r->sent = len;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s"
-	    "\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s",
+	    "\r\nContent-Length: %zu\r\nCache-Control: %s\r\n%s",
 	    status, http_status_text(status), content_type, len,
-	    http_common_headers);
+	    r->cache_control != NULL ? r->cache_control : "no-store",
+	    r->frameable ? http_frameable_headers : http_common_headers);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
 	    FCGX_PutStr(head, n, out) != n ||
 	    (r->headers.len > 0 && FCGX_PutStr((const char *)r->headers.data,
 	    (int)r->headers.len, out) != (int)r->headers.len) ||
 	    FCGX_PutStr("\r\n", 2, out) != 2)
 		return -1;
-	if (strcmp(r->method, "HEAD") == 0)
+	if (strcmp(r->method, "HEAD") == 0 || status == 304)
 		return 0;
 	if (len > 0 && FCGX_PutStr(body, (int)len, out) != (int)len)
 		return -1;
@@ -231,8 +241,13 @@ http_set_cookie(struct http_req *r, const char *name, const char *value,
 int
 http_csrf_check(struct http_req *r)
 {
-	const char	*sent = form_get(&r->form, "csrf");
+	return http_csrf_check_value(r, form_get(&r->form, "csrf"));
+}
 
+/* The same for a token the caller read (from a multipart body). */
+int
+http_csrf_check_value(struct http_req *r, const char *sent)
+{
 	if (sent != NULL && strlen(sent) == 32 && strlen(r->csrf) == 32 &&
 	    CRYPTO_memcmp(sent, r->csrf, 32) == 0)
 		return 1;

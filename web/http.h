@@ -22,6 +22,7 @@
 struct tpl_set;
 struct tpl_val;
 struct client;
+struct cache;
 
 /* Process-wide state every handler may read; never written after start. */
 struct app {
@@ -31,6 +32,8 @@ struct app {
 	int			 request_timeout_ms;
 	long long		 started_ms;
 	struct usercache	*users;		/* sessions seen lately */
+	struct cache		*cache;		/* campaigns, images */
+	int			 allow_short_slots;
 };
 
 /* Cookie names. */
@@ -55,6 +58,9 @@ struct http_req {
 	char			 csrf[33];	/* token for this page's forms */
 	char			 token[65];	/* session cookie, "" when none */
 	struct cached_user	 user;		/* id 0: not logged in */
+	const char		*cache_control;	/* NULL: no-store */
+	int			 frameable;	/* may be shown in an iframe */
+	const char		*query;		/* after '?', "" when none */
 };
 
 int	http_req_init(struct http_req *r, FCGX_Request *fcgi,
@@ -62,6 +68,7 @@ int	http_req_init(struct http_req *r, FCGX_Request *fcgi,
 void	http_req_clear(struct http_req *r);
 int	http_read_form(struct http_req *r);
 int	http_csrf_check(struct http_req *r);
+int	http_csrf_check_value(struct http_req *r, const char *sent);
 int	http_user(struct http_req *r);
 int	http_call(struct http_req *r, struct json_object *req,
 	    struct json_object **reply);

@@ -19,6 +19,7 @@
 
 #include <fcgiapp.h>
 
+#include "cache.h"
 #include "client.h"
 #include "clock.h"
 #include "conf.h"
@@ -104,6 +105,11 @@ web_conf_numbers(const struct conf *conf, struct app *app)
 		exit(1);
 	}
 	app->request_timeout_ms = (int)v;
+	if (conf_bool(conf, "allow_short_slots", 0, &app->allow_short_slots,
+	    err, sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		exit(1);
+	}
 }
 
 /* Opens the FastCGI socket named by fcgi_socket; fd or -1 (logged). */
@@ -174,13 +180,24 @@ web_serve(struct app *app, int sock, const sigset_t *mask)
 static void
 web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 {
-	struct usercache	*uc = arg;
+	struct app		*app = arg;
+	struct usercache	*uc = app->users;
 	const char		*token, *keep;
-	int64_t			 user = 0;
+	int64_t			 user = 0, id = 0;
+	char			 key[32];
 
 	(void)seq;
 	if (strcmp(kind, "revalidate") == 0) {
 		usercache_clear(uc);
+		cache_clear(app->cache);
+		return;
+	}
+	if (strcmp(kind, "campaign_changed") == 0 && n != NULL) {
+		if (msg_get_int(n, "campaign", &id) == 0) {
+			snprintf(key, sizeof(key), "c:%lld", (long long)id);
+			cache_drop(app->cache, key);
+		}
+		cache_drop(app->cache, "list");
 		return;
 	}
 	if (strcmp(kind, "session_revoked") != 0 || n == NULL)
@@ -232,7 +249,8 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	if ((app.client = client_start(&ccfg)) == NULL)
 		goto out;
 	app.users = usercache_new(4096, 1000);
-	(void)client_subscribe(app.client, web_notice, app.users);
+	app.cache = cache_new(64u * 1024 * 1024);
+	(void)client_subscribe(app.client, web_notice, &app);
 	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
 	if ((sock = web_open_socket(sockpath)) == -1)
 		goto out;
@@ -244,6 +262,7 @@ web_run(const struct conf *conf, const sigset_t *mask)
 out:
 	client_stop(app.client);
 	usercache_free(app.users);
+	cache_free(app.cache);
 	tls_ctx_free(tls);
 	tpl_set_free(tpl);
 	return rc;

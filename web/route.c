@@ -6,7 +6,7 @@
 
 struct route {
 	const char	*method;
-	const char	*path;
+	const char	*path;		/* exact, or a prefix when ending '/' */
 	route_handler	 handler;
 };
 
@@ -25,7 +25,27 @@ static const struct route routes[] = {
 	{ "POST",	"/account/history/purge", page_purge },
 	{ "GET",	"/account/state.json", page_account_state },
 	{ "POST",	"/account/address", page_new_address },
+	{ "GET",	"/sell",	page_sell },
+	{ "POST",	"/sell",	page_sell },
+	{ "GET",	"/ads",		page_ads },
+	{ "POST",	"/ads",		page_ads },
+	{ "GET",	"/c/",		page_campaign },
+	{ "POST",	"/c/",		page_campaign },
+	{ "GET",	"/embed/",	page_embed },
+	{ "GET",	"/api/c/",	page_api_campaign },
+	{ "GET",	"/img/",	page_img },
 };
+
+/* Returns non-zero when path matches pattern (a prefix if it ends '/'). */
+static int
+route_match(const char *pattern, const char *path)
+{
+	size_t	 n = strlen(pattern);
+
+	if (n > 1 && pattern[n - 1] == '/')
+		return strncmp(pattern, path, n) == 0 && path[n] != '\0';
+	return strcmp(pattern, path) == 0;
+}
 
 /* Finds the handler for r or answers 404 / 405 itself. */
 void
@@ -35,7 +55,7 @@ route_dispatch(struct http_req *r)
 	int	 path_known = 0;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (strcmp(routes[i].path, r->path) != 0)
+		if (!route_match(routes[i].path, r->path))
 			continue;
 		path_known = 1;
 		if (strcmp(routes[i].method, r->method) == 0 ||

@@ -22,5 +22,11 @@ void	page_password(struct http_req *r);
 void	page_purge(struct http_req *r);
 void	page_account_state(struct http_req *r);
 void	page_new_address(struct http_req *r);
+void	page_sell(struct http_req *r);
+void	page_ads(struct http_req *r);
+void	page_campaign(struct http_req *r);
+void	page_embed(struct http_req *r);
+void	page_api_campaign(struct http_req *r);
+void	page_img(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

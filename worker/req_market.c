@@ -61,7 +61,7 @@ mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
 	const char		*text = db_job_value(dj, 0, 0);
 	char			 err[128];
 
-	if (text == NULL || (v = msg_parse((const uint8_t *)text,
+	if (text == NULL || (v = msg_parse_json((const uint8_t *)text,
 	    strlen(text), err, sizeof(err))) == NULL) {
 		if (db_job_ok(dj) && text == NULL)
 			ops_fail(c, "no_campaign", "There is no such campaign.");
@@ -78,38 +78,6 @@ mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
 	json_object_put(rep);
 }
 
-/*
- * Reads the price-relevant part of a camp_state document into pc, with
- * the last slot in *last (pc->slots points at it).  Returns 0 or -1.
- */
-static int
-mkt_campaign(struct json_object *st, struct price_campaign *pc,
-    struct price_slot *last)
-{
-	struct json_object	*slots, *s;
-	int64_t			 n;
-	size_t			 len;
-
-	memset(pc, 0, sizeof(*pc));
-	if (msg_get_int(st, "min_price", &pc->min_price_sat) != 0 ||
-	    msg_get_int(st, "slot_ms", &pc->slot_ms) != 0 ||
-	    !json_object_object_get_ex(st, "slots", &slots) ||
-	    !json_object_is_type(slots, json_type_array))
-		return -1;
-	if ((len = json_object_array_length(slots)) == 0)
-		return 0;
-	s = json_object_array_get_idx(slots, len - 1);
-	if (msg_get_int(s, "bought_ms", &last->bought_ms) != 0 ||
-	    msg_get_int(s, "start_ms", &last->start_ms) != 0 ||
-	    msg_get_int(s, "end_ms", &last->end_ms) != 0 ||
-	    msg_get_int(s, "price", &n) != 0)
-		return -1;
-	last->price_sat = n;
-	pc->slots = last;
-	pc->nslots = 1;
-	return 0;
-}
-
 /* The price of campaign state text st at now, or -1. */
 static int64_t
 mkt_price_now(const char *st, int64_t now, int64_t *slots_sold)
@@ -123,7 +91,7 @@ mkt_price_now(const char *st, int64_t now, int64_t *slots_sold)
 	if (st == NULL || (o = msg_parse((const uint8_t *)st, strlen(st), err,
 	    sizeof(err))) == NULL)
 		return -1;
-	if (mkt_campaign(o, &pc, &last) == 0 &&
+	if (msg_campaign_price(o, &pc, &last) == 0 &&
 	    msg_get_int(o, "slots_sold", slots_sold) == 0)
 		p = price_now(&pc, now);
 	json_object_put(o);

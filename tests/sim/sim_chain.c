@@ -1221,7 +1221,7 @@ load_block(struct sim_chain *c, struct json_object *j, int stale)
 	struct json_object	*ja, *v;
 	struct sim_block	*b, tmp;
 	const char		*hash, *prev;
-	char			 want[65];
+	char			 want[65], pbuf[65];
 	int64_t			 t, nonce, h, x;
 	size_t			 i;
 
@@ -1246,13 +1246,15 @@ load_block(struct sim_chain *c, struct json_object *j, int stale)
 	    block_hash(prev, h, t, (uint64_t)nonce, want) == -1 ||
 	    strcmp(want, hash) != 0)
 		return -1;
+	/* prev may point into blocks[], which the push can move. */
+	memset(pbuf, '0', 64);
+	pbuf[64] = '\0';
+	if (prev != NULL)
+		memcpy(pbuf, prev, 65);
 	b = stale ? blocks_push(&c->stale, &c->nstale, &c->capstale) :
 	    blocks_push(&c->blocks, &c->nblocks, &c->capblocks);
 	memcpy(b->hash, hash, 65);
-	if (prev != NULL)
-		memcpy(b->prev, prev, 65);
-	else
-		memset(b->prev, '0', 64);
+	memcpy(b->prev, pbuf, 65);
 	b->height = h;
 	b->time = t;
 	b->nonce = (uint64_t)nonce;

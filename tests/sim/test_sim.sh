@@ -1,7 +1,10 @@
 #!/bin/sh
 # Integration test of abc-bitcoind-sim: starts the sim on a free loopback
-# port in a temporary directory and checks the JSON-RPC wire behaviour with
-# curl and python3 (reference: bitcoind-rpc.md sections 1-3).
+# port in a temporary directory and checks the JSON-RPC wire behaviour, the
+# wallet methods with their error cases, the abcsim_* controls (pay, mine,
+# conflict, reorg, slow, down, warmup), persistence across kill -9, and
+# runs conformance.py (field presence and types) with curl and python3
+# (reference: bitcoind-rpc.md sections 1-5).
 #
 # The binary is $ABC_BITCOIND_SIM, else the first of tests/sim/ under the
 # build directory, the script's own directory and the current directory.

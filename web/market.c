@@ -1,0 +1,211 @@
+/*
+ * Campaign reads through the cache.  While the link is up, broadcasts
+ * drop changed entries at once, so an entry may be kept for seconds; with
+ * the link down nothing would tell us, so entries older than 100 ms are
+ * fetched again (SPEC 6).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cache.h"
+#include "client.h"
+#include "clock.h"
+#include "http.h"
+#include "market.h"
+#include "money.h"
+#include "msg.h"
+#include "price.h"
+
+#define MARKET_FRESH_UP_MS	5000
+#define MARKET_FRESH_DOWN_MS	100
+
+/* How old a cached entry may be now. */
+static int64_t
+market_max_age(struct http_req *r)
+{
+	struct client_stats	 st;
+
+	client_stats(r->app->client, &st);
+	return st.up ? MARKET_FRESH_UP_MS : MARKET_FRESH_DOWN_MS;
+}
+
+/*
+ * The JSON member of a reply to req, through the cache under key.
+ * Returns a new reference, or NULL when the worker has none (or cannot
+ * answer in time: *unavailable is then set).
+ */
+static struct json_object *
+market_fetch(struct http_req *r, const char *key, struct json_object *req,
+    const char *member, int *unavailable)
+{
+	struct json_object	*rep = NULL, *v;
+	char			*text, err[128];
+	const char		*s;
+	size_t			 len;
+
+	*unavailable = 0;
+	text = cache_get(r->app->cache, key, market_max_age(r),
+	    clock_mono_ms(), &len);
+	if (text != NULL) {
+		v = msg_parse_json((const uint8_t *)text, len, err,
+		    sizeof(err));
+		free(text);
+		if (v != NULL)
+			return v;
+	}
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) != APP_OK) {
+		*unavailable = 1;
+		return NULL;
+	}
+	if (json_object_object_get_ex(rep, member, &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		v = json_object_get(v);
+		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		cache_put(r->app->cache, key, s, strlen(s), clock_mono_ms());
+	} else
+		v = NULL;
+	json_object_put(rep);
+	return v;
+}
+
+/*
+ * Campaign id's state, or NULL after answering 404 or 503 itself.
+ */
+struct json_object *
+market_campaign(struct http_req *r, int64_t id)
+{
+	struct json_object	*req, *st;
+	char			 key[32];
+	int			 down;
+
+	snprintf(key, sizeof(key), "c:%lld", (long long)id);
+	req = msg_request_new(MSG_OP_CAMPAIGN_GET);
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	st = market_fetch(r, key, req, "campaign", &down);
+	json_object_put(req);
+	if (st == NULL)
+		(void)http_error(r, down ? 503 : 404, down ?
+		    "The service is unavailable; try again in a moment." :
+		    "There is no such campaign.");
+	return st;
+}
+
+/* The newest campaigns (an array), or NULL after answering 503. */
+struct json_object *
+market_list(struct http_req *r)
+{
+	struct json_object	*req, *list;
+	int			 down;
+
+	req = msg_request_new(MSG_OP_CAMPAIGN_LIST);
+	list = market_fetch(r, "list", req, "campaigns", &down);
+	json_object_put(req);
+	if (list == NULL)
+		(void)http_error(r, 503, "The service is unavailable; try "
+		    "again in a moment.");
+	return list;
+}
+
+/* Forgets what this process cached about campaign id (read-your-writes). */
+void
+market_forget(struct http_req *r, int64_t id)
+{
+	char	 key[32];
+
+	snprintf(key, sizeof(key), "c:%lld", (long long)id);
+	cache_drop(r->app->cache, key);
+	cache_drop(r->app->cache, "list");
+}
+
+/* The price of the next slot at now_ms, or -1 for a malformed state. */
+int64_t
+market_price(struct json_object *state, int64_t now_ms)
+{
+	struct price_campaign	 pc;
+	struct price_slot	 last;
+
+	if (msg_campaign_price(state, &pc, &last) != 0)
+		return -1;
+	return price_now(&pc, now_ms);
+}
+
+/* The slot on display at now_ms (borrowed), or NULL. */
+struct json_object *
+market_on_display(struct json_object *state, int64_t now_ms)
+{
+	struct json_object	*slots, *s;
+	int64_t			 start, end;
+	size_t			 i;
+
+	if (!json_object_object_get_ex(state, "slots", &slots))
+		return NULL;
+	for (i = 0; i < json_object_array_length(slots); i++) {
+		s = json_object_array_get_idx(slots, i);
+		if (msg_get_int(s, "start_ms", &start) == 0 &&
+		    msg_get_int(s, "end_ms", &end) == 0 &&
+		    start <= now_ms && now_ms < end)
+			return s;
+	}
+	return NULL;
+}
+
+/* When what is on display next changes (ms), or -1 when never. */
+int64_t
+market_next_boundary(struct json_object *state, int64_t now_ms)
+{
+	struct json_object	*slots, *s;
+	int64_t			 t, next = -1;
+	size_t			 i;
+
+	if (!json_object_object_get_ex(state, "slots", &slots))
+		return -1;
+	for (i = 0; i < json_object_array_length(slots); i++) {
+		s = json_object_array_get_idx(slots, i);
+		if (msg_get_int(s, "start_ms", &t) == 0 && t > now_ms &&
+		    (next == -1 || t < next))
+			next = t;
+		if (msg_get_int(s, "end_ms", &t) == 0 && t > now_ms &&
+		    (next == -1 || t < next))
+			next = t;
+	}
+	return next;
+}
+
+/* sat as BTC text ("0.00010000"). */
+void
+market_btc(int64_t sat, char *out, size_t len)
+{
+	if (money_format_btc(sat, out, len) != 0)
+		snprintf(out, len, "?");
+}
+
+/*
+ * Reads the decimal id in path between prefix and suffix ("/c/" "12" "",
+ * "/api/c/" "12" ".json").  Returns 0, or -1 when it is not just digits.
+ */
+int
+market_path_id(const char *path, const char *prefix, const char *suffix,
+    int64_t *id)
+{
+	size_t	 plen = strlen(prefix), slen = strlen(suffix), n;
+	char	 digits[20];
+
+	if (strncmp(path, prefix, plen) != 0)
+		return -1;
+	path += plen;
+	n = strlen(path);
+	if (n <= slen || strcmp(path + n - slen, suffix) != 0)
+		return -1;
+	n -= slen;
+	if (n == 0 || n > 15 || strspn(path, "0123456789") < n ||
+	    path[0] == '0')
+		return -1;
+	memcpy(digits, path, n);
+	digits[n] = '\0';
+	*id = strtoll(digits, NULL, 10);
+	return 0;
+}

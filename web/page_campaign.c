@@ -1,0 +1,526 @@
+/*
+ * The campaign page (/c/<id>), its two-step purchase (/c/<id>/buy), the
+ * embed (/embed/<id>) and the JSON state (/api/c/<id>.json), SPEC 4.4.
+ * Reads come from the cache (web/market.c); the purchase goes to
+ * abc-worker, which alone decides; the buyer's own process forgets the
+ * campaign at once so the next page shows the purchase.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <openssl/rand.h>
+
+#include "buf.h"
+#include "chart.h"
+#include "client.h"
+#include "clock.h"
+#include "form.h"
+#include "http.h"
+#include "market.h"
+#include "money.h"
+#include "msg.h"
+#include "price.h"
+#include "route.h"
+#include "template.h"
+
+#define CAMP_CHART_W	640
+#define CAMP_CHART_H	240
+#define CAMP_SLOTS_MAX	10000
+
+/* Formats a time in ms as "2026-11-21 23:07:01". */
+static void
+camp_time(int64_t ms, char *out, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)(ms / 1000);
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(out, len, "?");
+}
+
+/* A slot length for people: "2 hours", "3 seconds". */
+static void
+camp_slot_len(int64_t ms, char *out, size_t len)
+{
+	if (ms % 3600000 == 0)
+		snprintf(out, len, "%lld hour%s", (long long)(ms / 3600000),
+		    ms == 3600000 ? "" : "s");
+	else
+		snprintf(out, len, "%lld second%s", (long long)(ms / 1000),
+		    ms == 1000 ? "" : "s");
+}
+
+/* Sets key to a money amount from member mkey of o (satoshis). */
+static void
+camp_set_btc(struct tpl_val *v, const char *key, struct json_object *o,
+    const char *mkey)
+{
+	char	 btc[32];
+	int64_t	 sat = 0;
+
+	(void)msg_get_int(o, mkey, &sat);
+	market_btc(sat, btc, sizeof(btc));
+	tpl_set_str(v, key, btc);
+}
+
+/* Copies string members of o into v. */
+static void
+camp_copy(struct tpl_val *v, struct json_object *o, const char *const *keys)
+{
+	const char	*s;
+
+	for (; *keys != NULL; keys++) {
+		s = msg_get_str(o, *keys);
+		tpl_set_str(v, *keys, s != NULL ? s : "");
+	}
+}
+
+/* The campaign's slots as a price_campaign array (for the chart). */
+static struct price_slot *
+camp_slots(struct json_object *st, size_t *n)
+{
+	struct json_object	*slots, *s;
+	struct price_slot	*out;
+	size_t			 i, len;
+
+	*n = 0;
+	if (!json_object_object_get_ex(st, "slots", &slots) ||
+	    (len = json_object_array_length(slots)) == 0)
+		return NULL;
+	if (len > CAMP_SLOTS_MAX)
+		len = CAMP_SLOTS_MAX;
+	out = calloc(len, sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		s = json_object_array_get_idx(slots, i);
+		(void)msg_get_int(s, "bought_ms", &out[i].bought_ms);
+		(void)msg_get_int(s, "start_ms", &out[i].start_ms);
+		(void)msg_get_int(s, "end_ms", &out[i].end_ms);
+		(void)msg_get_int(s, "price", &out[i].price_sat);
+	}
+	*n = len;
+	return out;
+}
+
+/* The price chart as inline SVG into v's "chart". */
+static void
+camp_chart(struct tpl_val *v, struct json_object *st, int64_t now)
+{
+	struct price_campaign	 pc;
+	struct buf		 svg;
+
+	memset(&pc, 0, sizeof(pc));
+	(void)msg_get_int(st, "min_price", &pc.min_price_sat);
+	(void)msg_get_int(st, "slot_ms", &pc.slot_ms);
+	pc.slots = camp_slots(st, &pc.nslots);
+	buf_init(&svg, 64 * 1024);
+	if (chart_svg(&svg, &pc, now, CAMP_CHART_W, CAMP_CHART_H) == 0)
+		tpl_set_strn(v, "chart", (const char *)svg.data, svg.len);
+	else
+		tpl_set_str(v, "chart", "");
+	buf_clear(&svg);
+	free((void *)pc.slots);
+}
+
+/* Queue rows: every slot with its times and whether it shows now. */
+static void
+camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
+{
+	struct json_object	*slots, *s;
+	struct tpl_val		*list, *row;
+	char			 t[32];
+	int64_t			 start = 0, end = 0, idx = 0;
+	size_t			 i, len = 0;
+
+	list = tpl_set_list(v, "queue");
+	if (json_object_object_get_ex(st, "slots", &slots))
+		len = json_object_array_length(slots);
+	for (i = len; i-- > 0; ) {
+		s = json_object_array_get_idx(slots, i);
+		row = tpl_list_add(list);
+		(void)msg_get_int(s, "idx", &idx);
+		(void)msg_get_int(s, "start_ms", &start);
+		(void)msg_get_int(s, "end_ms", &end);
+		tpl_set_int(row, "idx", idx);
+		tpl_set_str(row, "nickname", msg_get_str(s, "nickname"));
+		camp_time(start, t, sizeof(t));
+		tpl_set_str(row, "start", t);
+		camp_time(end, t, sizeof(t));
+		tpl_set_str(row, "end", t);
+		camp_set_btc(row, "price", s, "price");
+		tpl_set_str(row, "state", now >= end ? "done" : now >= start ?
+		    "on display" : "queued");
+	}
+	tpl_set_bool(v, "has_queue", len > 0);
+}
+
+/* The formula's inputs for the ticker (static/campaign.js). */
+static void
+camp_ticker(struct tpl_val *v, struct json_object *st, int64_t now)
+{
+	struct price_campaign	 pc;
+	struct price_slot	 last;
+	int			 have;
+
+	have = msg_campaign_price(st, &pc, &last) == 0 && pc.nslots == 1;
+	tpl_set_int(v, "t_min", pc.min_price_sat);
+	tpl_set_int(v, "t_plast", have ? last.price_sat : 0);
+	tpl_set_int(v, "t_t0", have ? last.bought_ms : 0);
+	tpl_set_int(v, "t_t1", have ? last.end_ms : 0);
+	tpl_set_int(v, "t_now", now);
+}
+
+/* The slot on display, as v's "display" (has_display says if any). */
+static void
+camp_display(struct tpl_val *v, struct json_object *st, int64_t now)
+{
+	static const char *const keys[] = { "nickname", "hover", "url",
+	    "image", NULL };
+	struct json_object	*d = market_on_display(st, now);
+
+	tpl_set_bool(v, "has_display", d != NULL);
+	if (d != NULL)
+		camp_copy(tpl_set_obj(v, "display"), d, keys);
+}
+
+/* The viewer's ads that fit the campaign's size (logged in only). */
+static void
+camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
+{
+	struct json_object	*req, *rep = NULL, *ads, *a;
+	struct tpl_val		*list, *row;
+	int64_t			 aw, ah, id;
+	size_t			 i;
+	int			 n = 0;
+
+	list = tpl_set_list(v, "ads");
+	req = msg_request_new(MSG_OP_MY_ADS);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
+	    json_object_is_type(ads, json_type_array))
+		for (i = 0; i < json_object_array_length(ads); i++) {
+			a = json_object_array_get_idx(ads, i);
+			if (msg_get_int(a, "width", &aw) != 0 ||
+			    msg_get_int(a, "height", &ah) != 0 || aw != w ||
+			    ah != h || msg_get_int(a, "id", &id) != 0)
+				continue;
+			row = tpl_list_add(list);
+			tpl_set_int(row, "id", id);
+			tpl_set_str(row, "nickname", msg_get_str(a, "nickname"));
+			n++;
+		}
+	json_object_put(req);
+	json_object_put(rep);
+	tpl_set_bool(v, "has_ads", n > 0);
+}
+
+/* The iframe snippet a seller pastes into their page. */
+static void
+camp_embed_snippet(struct http_req *r, struct tpl_val *v, int64_t id,
+    int64_t w, int64_t h)
+{
+	const char	*host = FCGX_GetParam("HTTP_HOST", r->fcgi->envp);
+	char		 s[512];
+
+	snprintf(s, sizeof(s), "<iframe src=\"%s://%s/embed/%lld\" width=\"%lld\" "
+	    "height=\"%lld\" style=\"border:0\" title=\"Ad space\"></iframe>",
+	    r->https ? "https" : "http", host != NULL && strlen(host) < 200 &&
+	    strcspn(host, "\"<>& ") == strlen(host) ? host : "localhost",
+	    (long long)id, (long long)w, (long long)h);
+	tpl_set_str(v, "embed", s);
+}
+
+/* GET /c/<id>: everything about one campaign. */
+static void
+camp_page(struct http_req *r, int64_t id)
+{
+	static const char *const keys[] = { "name", "description",
+	    "seller_name", NULL };
+	struct json_object	*st;
+	struct tpl_val		*v;
+	char			 text[64];
+	int64_t			 now = clock_real_ms(), w = 0, h = 0, n = 0;
+	int64_t			 seller = 0, bought;
+	struct form		 q;
+
+	if ((st = market_campaign(r, id)) == NULL)
+		return;
+	(void)http_user(r);
+	v = http_page(r, msg_get_str(st, "name"));
+	tpl_set_int(v, "id", id);
+	camp_copy(v, st, keys);
+	(void)msg_get_int(st, "width", &w);
+	(void)msg_get_int(st, "height", &h);
+	tpl_set_int(v, "width", w);
+	tpl_set_int(v, "height", h);
+	camp_set_btc(v, "min_price", st, "min_price");
+	(void)msg_get_int(st, "slot_ms", &n);
+	camp_slot_len(n, text, sizeof(text));
+	tpl_set_str(v, "slot_len", text);
+	market_btc(market_price(st, now), text, sizeof(text));
+	tpl_set_str(v, "price", text);
+	(void)msg_get_int(st, "slots_sold", &n);
+	tpl_set_int(v, "next_idx", n);
+	camp_ticker(v, st, now);
+	camp_chart(v, st, now);
+	camp_display(v, st, now);
+	camp_queue(v, st, now);
+	(void)msg_get_int(st, "seller", &seller);
+	tpl_set_bool(v, "is_seller", r->user.id != 0 && r->user.id == seller);
+	camp_embed_snippet(r, v, id, w, h);
+	if (r->user.id != 0)
+		camp_fitting_ads(r, v, w, h);
+	else
+		tpl_set_bool(v, "has_ads", 0);
+	memset(&q, 0, sizeof(q));
+	text[0] = '\0';
+	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
+	    form_get(&q, "bought") != NULL &&
+	    (bought = strtoll(form_get(&q, "bought"), NULL, 10)) >= 0)
+		snprintf(text, sizeof(text), "You bought slot #%lld.",
+		    (long long)bought);
+	form_clear(&q);
+	tpl_set_str(v, "notice", text);
+	(void)http_render(r, 200, "campaign", v);
+	tpl_val_free(v);
+	json_object_put(st);
+}
+
+/* A fresh idempotency key for a purchase form (32 hex digits). */
+static void
+camp_idem(char out[33])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint8_t			 raw[16];
+	int			 i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		memset(raw, 0, sizeof(raw));
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+/* Finds ad id among the viewer's ads; a new reference or NULL. */
+static struct json_object *
+camp_my_ad(struct http_req *r, int64_t ad_id)
+{
+	struct json_object	*req, *rep = NULL, *ads, *a, *found = NULL;
+	int64_t			 id;
+	size_t			 i;
+
+	req = msg_request_new(MSG_OP_MY_ADS);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
+	    json_object_is_type(ads, json_type_array))
+		for (i = 0; i < json_object_array_length(ads); i++) {
+			a = json_object_array_get_idx(ads, i);
+			if (msg_get_int(a, "id", &id) == 0 && id == ad_id) {
+				found = json_object_get(a);
+				break;
+			}
+		}
+	json_object_put(req);
+	json_object_put(rep);
+	return found;
+}
+
+/*
+ * Renders the confirmation step for ad_id and slot at price (satoshis;
+ * -1: no form, only the error).
+ */
+static void
+camp_confirm(struct http_req *r, int status, int64_t id,
+    struct json_object *st, int64_t ad_id, int64_t slot, int64_t price,
+    const char *error)
+{
+	static const char *const keys[] = { "nickname", "image", NULL };
+	struct json_object	*ad = NULL;
+	struct tpl_val		*v, *av;
+	char			 btc[32], idem[33];
+	int64_t			 n;
+
+	v = http_page(r, "Buy a slot");
+	tpl_set_int(v, "id", id);
+	tpl_set_str(v, "name", msg_get_str(st, "name"));
+	tpl_set_str(v, "error", error != NULL ? error : "");
+	if (price > 0 && (ad = camp_my_ad(r, ad_id)) != NULL) {
+		av = tpl_set_obj(v, "ad");
+		tpl_set_int(av, "id", ad_id);
+		camp_copy(av, ad, keys);
+		(void)msg_get_int(ad, "width", &n);
+		tpl_set_int(av, "width", n);
+		(void)msg_get_int(ad, "height", &n);
+		tpl_set_int(av, "height", n);
+	}
+	tpl_set_bool(v, "can_buy", ad != NULL);
+	tpl_set_int(v, "slot", slot);
+	market_btc(price, btc, sizeof(btc));
+	tpl_set_str(v, "price", btc);
+	camp_idem(idem);
+	tpl_set_str(v, "idem", idem);
+	(void)http_render(r, status, "buy", v);
+	tpl_val_free(v);
+	json_object_put(ad);
+}
+
+/* GET /c/<id>/buy?ad=N: step 1 of 2, the price now for that ad. */
+static void
+camp_buy_get(struct http_req *r, int64_t id)
+{
+	struct json_object	*st;
+	struct form		 q;
+	const char		*ad;
+	int64_t			 slot = 0;
+
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	if (form_parse(r->query, strlen(r->query), &q) != FORM_OK ||
+	    (ad = form_get(&q, "ad")) == NULL || strspn(ad, "0123456789") !=
+	    strlen(ad) || strlen(ad) == 0 || strlen(ad) > 15) {
+		form_clear(&q);
+		(void)http_error(r, 400, "Pick one of your ads first.");
+		return;
+	}
+	if ((st = market_campaign(r, id)) != NULL) {
+		(void)msg_get_int(st, "slots_sold", &slot);
+		camp_confirm(r, 200, id, st, strtoll(ad, NULL, 10), slot,
+		    market_price(st, clock_real_ms()), NULL);
+		json_object_put(st);
+	}
+	form_clear(&q);
+}
+
+/* Reads a non-negative decimal form field; 0, or -1 when malformed. */
+static int
+camp_field_int(struct http_req *r, const char *name, int64_t *out)
+{
+	const char	*s = form_get(&r->form, name);
+
+	if (s == NULL || *s == '\0' || strlen(s) > 15 ||
+	    strspn(s, "0123456789") != strlen(s))
+		return -1;
+	*out = strtoll(s, NULL, 10);
+	return 0;
+}
+
+/* HTTP status of a failed purchase. */
+static int
+camp_buy_status(const char *code)
+{
+	if (code == NULL)
+		return 400;
+	if (strcmp(code, "sold") == 0 || strcmp(code, "price_up") == 0 ||
+	    strcmp(code, "funds") == 0)
+		return 409;
+	if (strcmp(code, "no_campaign") == 0)
+		return 404;
+	if (strcmp(code, "bad_ad") == 0 || strcmp(code, "own_campaign") == 0)
+		return 403;
+	return 400;
+}
+
+/* Answers a failed purchase: the reason, and for a lost race the offer. */
+static void
+camp_buy_failed(struct http_req *r, int64_t id, int64_t ad,
+    struct json_object *rep)
+{
+	struct json_object	*st;
+	const char		*code = msg_get_str(rep, "code");
+	char			 msg[256], btc[32];
+	int64_t			 next = -1, next_idx = 0;
+
+	if ((st = market_campaign(r, id)) == NULL)
+		return;
+	if (code != NULL && strcmp(code, "sold") == 0 &&
+	    msg_get_int(rep, "next_price", &next) == 0 &&
+	    msg_get_int(rep, "next_idx", &next_idx) == 0) {
+		market_btc(next, btc, sizeof(btc));
+		snprintf(msg, sizeof(msg), "That slot is already sold; the next "
+		    "one costs %s BTC now.", btc);
+	} else
+		snprintf(msg, sizeof(msg), "%s", msg_get_str(rep, "error") ?
+		    msg_get_str(rep, "error") : "The purchase did not go "
+		    "through.");
+	camp_confirm(r, camp_buy_status(code), id, st, ad, next_idx, next, msg);
+	json_object_put(st);
+}
+
+/* POST /c/<id>/buy: step 2 of 2, the purchase itself. */
+static void
+camp_buy_post(struct http_req *r, int64_t id)
+{
+	struct json_object	*req, *rep = NULL;
+	const char		*maxs, *idem;
+	char			 loc[64];
+	int64_t			 ad, slot, max = 0;
+	int			 ok = 0;
+
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	maxs = form_get(&r->form, "max_price");
+	idem = form_get(&r->form, "idem");
+	if (camp_field_int(r, "ad", &ad) != 0 ||
+	    camp_field_int(r, "slot", &slot) != 0 || maxs == NULL ||
+	    money_parse_btc(maxs, strlen(maxs), &max) != MONEY_OK || max < 1 ||
+	    idem == NULL || strlen(idem) != 32 ||
+	    strspn(idem, "0123456789abcdef") != 32) {
+		(void)http_error(r, 400, "The purchase form is incomplete or "
+		    "its amount is not a positive BTC amount.");
+		return;
+	}
+	req = msg_request_new(MSG_OP_BUY);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	json_object_object_add(req, "campaign", json_object_new_int64(id));
+	json_object_object_add(req, "slot", json_object_new_int64(slot));
+	json_object_object_add(req, "ad", json_object_new_int64(ad));
+	json_object_object_add(req, "max_price", json_object_new_int64(max));
+	json_object_object_add(req, "idem", json_object_new_string(idem));
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return;
+	}
+	json_object_put(req);
+	market_forget(r, id);
+	if (msg_get_bool(rep, "ok", &ok) == 0 && ok) {
+		snprintf(loc, sizeof(loc), "/c/%lld?bought=%lld",
+		    (long long)id, (long long)slot);
+		(void)http_redirect(r, loc);
+	} else
+		camp_buy_failed(r, id, ad, rep);
+	json_object_put(rep);
+}
+
+/* Dispatches /c/<id> and /c/<id>/buy. */
+void
+page_campaign(struct http_req *r)
+{
+	int64_t	 id;
+
+	if (market_path_id(r->path, "/c/", "/buy", &id) == 0) {
+		if (strcmp(r->method, "POST") == 0)
+			camp_buy_post(r, id);
+		else
+			camp_buy_get(r, id);
+	} else if (market_path_id(r->path, "/c/", "", &id) == 0 &&
+	    strcmp(r->method, "POST") != 0)
+		camp_page(r, id);
+	else
+		(void)http_error(r, 404, "There is nothing at this address.");
+}

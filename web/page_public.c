@@ -1,0 +1,204 @@
+/*
+ * The pages other sites and scripts read: /embed/<id> (the ad on display,
+ * for an iframe, switching at slot boundaries by itself), /api/c/<id>.json
+ * (the campaign's state with the price now and the server's clock, ETag
+ * and 304) and /img/<sha256> (ad images, immutable).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "cache.h"
+#include "client.h"
+#include "clock.h"
+#include "http.h"
+#include "market.h"
+#include "msg.h"
+#include "route.h"
+#include "template.h"
+
+#define PUBLIC_IMAGE_MAX	(256u * 1024u)
+
+/* GET /embed/<id>. */
+void
+page_embed(struct http_req *r)
+{
+	static const char *const keys[] = { "nickname", "hover", "url",
+	    "image", NULL };
+	struct json_object	*st, *d;
+	struct tpl_val		*v, *dv;
+	int64_t			 id, now = clock_real_ms(), next, n = 0;
+	const char		*s;
+	size_t			 i;
+
+	r->frameable = 1;
+	if (market_path_id(r->path, "/embed/", "", &id) != 0) {
+		(void)http_error(r, 404, "There is nothing at this address.");
+		return;
+	}
+	if ((st = market_campaign(r, id)) == NULL)
+		return;
+	v = tpl_obj_new();
+	tpl_set_int(v, "id", id);
+	(void)msg_get_int(st, "width", &n);
+	tpl_set_int(v, "width", n);
+	(void)msg_get_int(st, "height", &n);
+	tpl_set_int(v, "height", n);
+	d = market_on_display(st, now);
+	tpl_set_bool(v, "has_display", d != NULL);
+	if (d != NULL) {
+		dv = tpl_set_obj(v, "display");
+		for (i = 0; keys[i] != NULL; i++)
+			tpl_set_str(dv, keys[i], (s = msg_get_str(d,
+			    keys[i])) != NULL ? s : "");
+	}
+	/* Reload at the next boundary; with nothing queued, now and then. */
+	next = market_next_boundary(st, now);
+	n = next == -1 ? 60 : (next - now + 999) / 1000;
+	tpl_set_int(v, "refresh", n < 1 ? 1 : n > 3600 ? 3600 : n);
+	(void)http_render(r, 200, "embed", v);
+	tpl_val_free(v);
+	json_object_put(st);
+}
+
+/* Adds the price now, the server's clock and the queue to a copy of st. */
+static struct json_object *
+public_api_doc(struct json_object *st, int64_t now)
+{
+	struct json_object	*doc;
+	char			 btc[32];
+	int64_t			 price = market_price(st, now);
+
+	doc = json_object_get(st);
+	json_object_object_add(doc, "price_now", json_object_new_int64(price));
+	market_btc(price, btc, sizeof(btc));
+	json_object_object_add(doc, "price_now_btc", json_object_new_string(btc));
+	json_object_object_add(doc, "server_time_ms",
+	    json_object_new_int64(now));
+	return doc;
+}
+
+/* GET /api/c/<id>.json, with an ETag over the state (not the clock). */
+void
+page_api_campaign(struct http_req *r)
+{
+	struct json_object	*st, *doc;
+	const char		*text, *inm;
+	unsigned char		 md[32];
+	unsigned int		 mdlen = sizeof(md);
+	char			 etag[24];
+	int64_t			 id;
+
+	if (market_path_id(r->path, "/api/c/", ".json", &id) != 0) {
+		(void)http_error(r, 404, "There is nothing at this address.");
+		return;
+	}
+	if ((st = market_campaign(r, id)) == NULL)
+		return;
+	text = json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN);
+	(void)EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL);
+	snprintf(etag, sizeof(etag), "\"%02x%02x%02x%02x%02x%02x%02x%02x\"",
+	    md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]);
+	(void)buf_printf(&r->headers, "ETag: %s\r\n", etag);
+	r->cache_control = "no-cache";
+	inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", r->fcgi->envp);
+	if (inm != NULL && strcmp(inm, etag) == 0) {
+		(void)http_send(r, 304, "application/json", "", 0);
+		json_object_put(st);
+		return;
+	}
+	doc = public_api_doc(st, clock_real_ms());
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	(void)http_send(r, 200, "application/json", text, strlen(text));
+	json_object_put(doc);
+	json_object_put(st);
+}
+
+/* Decodes base64 b64 into a new buffer; NULL when malformed. */
+static unsigned char *
+public_unbase64(const char *b64, size_t *len)
+{
+	unsigned char	*raw;
+	size_t		 n = strlen(b64);
+	int		 got;
+
+	if (n == 0 || n % 4 != 0 || n / 4 * 3 > PUBLIC_IMAGE_MAX + 3)
+		return NULL;
+	raw = malloc(n / 4 * 3 + 1);
+	if (raw == NULL || (got = EVP_DecodeBlock(raw,
+	    (const unsigned char *)b64, (int)n)) < 0) {
+		free(raw);
+		return NULL;
+	}
+	*len = (size_t)got - (b64[n - 1] == '=') - (b64[n - 2] == '=');
+	return raw;
+}
+
+/*
+ * Fetches image sha from abc-worker into a cache value: the MIME type, a
+ * NUL, then the bytes.  Returns a new buffer (len set) or NULL.
+ */
+static char *
+public_fetch_image(struct http_req *r, const char *sha, size_t *len)
+{
+	struct json_object	*req, *rep = NULL, *img;
+	const char		*mime, *b64;
+	unsigned char		*raw;
+	char			*val = NULL;
+	size_t			 n;
+
+	req = msg_request_new(MSG_OP_IMAGE_GET);
+	json_object_object_add(req, "sha256", json_object_new_string(sha));
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) == APP_OK && (img = msg_get_obj(rep, "image")) != NULL &&
+	    (mime = msg_get_str(img, "mime")) != NULL &&
+	    (b64 = msg_get_str(img, "data")) != NULL &&
+	    (raw = public_unbase64(b64, &n)) != NULL) {
+		*len = strlen(mime) + 1 + n;
+		val = malloc(*len + 1);
+		if (val != NULL) {
+			memcpy(val, mime, strlen(mime) + 1);
+			memcpy(val + strlen(mime) + 1, raw, n);
+		}
+		free(raw);
+	}
+	json_object_put(req);
+	json_object_put(rep);
+	return val;
+}
+
+/* GET /img/<sha256>: immutable, so cached here and by browsers for good. */
+void
+page_img(struct http_req *r)
+{
+	const char	*sha = r->path + strlen("/img/"), *inm;
+	char		 key[80], etag[70], *val;
+	size_t		 len = 0, mlen;
+
+	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
+		(void)http_error(r, 404, "There is no such image.");
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%s\"", sha);
+	(void)buf_printf(&r->headers, "ETag: %s\r\n", etag);
+	r->cache_control = "public, max-age=31536000, immutable";
+	inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", r->fcgi->envp);
+	if (inm != NULL && strcmp(inm, etag) == 0) {
+		(void)http_send(r, 304, "image/png", "", 0);
+		return;
+	}
+	snprintf(key, sizeof(key), "img:%s", sha);
+	if ((val = cache_get(r->app->cache, key, INT64_MAX / 2,
+	    clock_mono_ms(), &len)) == NULL &&
+	    (val = public_fetch_image(r, sha, &len)) != NULL)
+		cache_put(r->app->cache, key, val, len, clock_mono_ms());
+	if (val == NULL || (mlen = strnlen(val, len)) >= len) {
+		r->cache_control = NULL;
+		(void)http_error(r, 404, "There is no such image.");
+	} else
+		(void)http_send(r, 200, val, val + mlen + 1, len - mlen - 1);
+	free(val);
+}
