@@ -81,6 +81,29 @@ public_api_doc(struct json_object *st, int64_t now)
 	return doc;
 }
 
+/*
+ * Sends doc as JSON with <, > and & written as \u escapes (they can only
+ * occur inside strings), so that no text a user chose can ever look like
+ * markup, even to a careless consumer.
+ */
+static void
+public_send_json(struct http_req *r, struct json_object *doc)
+{
+	const char	*text, *p;
+	struct buf	 out;
+
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	buf_init(&out, 16u * 1024 * 1024);
+	for (p = text; *p != '\0'; p++)
+		if (*p == '<' || *p == '>' || *p == '&')
+			(void)buf_printf(&out, "\\u%04x", (unsigned char)*p);
+		else
+			(void)buf_add(&out, p, 1);
+	(void)http_send(r, 200, "application/json", out.data, out.len);
+	buf_clear(&out);
+}
+
 /* GET /api/c/<id>.json, with an ETag over the state (not the clock). */
 void
 page_api_campaign(struct http_req *r)
@@ -111,8 +134,7 @@ page_api_campaign(struct http_req *r)
 		return;
 	}
 	doc = public_api_doc(st, clock_real_ms());
-	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
-	(void)http_send(r, 200, "application/json", text, strlen(text));
+	public_send_json(r, doc);
 	json_object_put(doc);
 	json_object_put(st);
 }

@@ -47,6 +47,28 @@ status_since(char *dst, size_t dstlen, const char *what, long long since_ms)
 		snprintf(dst, dstlen, "%s (since %s)", what, when);
 }
 
+/*
+ * The deposit follower's row: credited deposits that a reorg removed are
+ * an admin's business (sql/admin/deposit_reorgs.sql lists them).
+ */
+static void
+status_reorgs(struct tpl_val *checks, struct json_object *rep)
+{
+	const char	*block = msg_get_str(rep, "follower_block");
+	char		 text[256];
+	int64_t		 n = 0;
+
+	(void)msg_get_int(rep, "deposit_reorgs", &n);
+	if (n > 0)
+		snprintf(text, sizeof(text), "%lld credited deposit(s) reorged "
+		    "out: see sql/admin/deposit_reorgs.sql", (long long)n);
+	else
+		snprintf(text, sizeof(text), "following the wallet%s%.16s%s",
+		    block != NULL ? " at block " : "", block != NULL ? block : "",
+		    block != NULL ? "…" : "");
+	status_row(checks, "deposits", n == 0, text);
+}
+
 /* Rows for PostgreSQL and bitcoind from the worker's status reply. */
 static void
 status_worker_rows(struct tpl_val *checks, struct json_object *rep)
@@ -88,6 +110,7 @@ status_worker_rows(struct tpl_val *checks, struct json_object *rep)
 	status_since(text + strlen(text), sizeof(text) - strlen(text), "",
 	    up ? 0 : since);
 	status_row(checks, "bitcoind", up, text);
+	status_reorgs(checks, rep);
 }
 
 /* Asks the worker and fills the rows that depend on it. */

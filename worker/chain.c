@@ -287,11 +287,22 @@ chain_fetch(struct chain *ch, const char *cursor, struct chain_poll *p)
 	const char		*lb;
 	char			 params[160];
 	size_t			 i;
+	int			 code = 0;
 
 	snprintf(params, sizeof(params), "[%s%s%s, %d, false, true]",
 	    cursor[0] ? "\"" : "", cursor[0] ? cursor : "null",
 	    cursor[0] ? "\"" : "", ch->cfg.min_conf);
-	if ((r = chain_rpc(ch, "listsinceblock", params, NULL)) == NULL)
+	if ((r = chain_rpc(ch, "listsinceblock", params, &code)) == NULL &&
+	    code == -5 && cursor[0] != '\0') {
+		/* A node that never saw our cursor (a new chain): start over.
+		 * Safe, because crediting is idempotent per output. */
+		log_warn("follower_rescan", "cursor=%s error=\"%s\"", cursor,
+		    ch->last_error);
+		snprintf(params, sizeof(params), "[null, %d, false, true]",
+		    ch->cfg.min_conf);
+		r = chain_rpc(ch, "listsinceblock", params, NULL);
+	}
+	if (r == NULL)
 		return -1;
 	lb = chain_str(r, "lastblock");
 	if (!chain_is_hash(lb) ||

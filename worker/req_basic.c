@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -31,6 +32,13 @@ req_status_done(struct call *c, struct db_job *dj)
 		json_object_object_add(d, "schema", json_object_new_string(
 		    schema));
 	json_object_object_add(rep, "db", d);
+	if (db_job_value(dj, 0, 2) != NULL)
+		json_object_object_add(rep, "deposit_reorgs",
+		    json_object_new_int64(strtoll(db_job_value(dj, 0, 2), NULL,
+		    10)));
+	if (db_job_value(dj, 0, 3) != NULL)
+		json_object_object_add(rep, "follower_block",
+		    json_object_new_string(db_job_value(dj, 0, 3)));
 	ops_cfg(c)->status(ops_cfg(c)->arg, rep);
 	ops_finish(c, rep);
 	json_object_put(rep);
@@ -91,7 +99,9 @@ req_basic_step(struct call *c, struct db_job *dj)
 		if (dj == NULL)
 			ops_db(c, db_job_new("SELECT current_setting("
 			    "'server_version'), (SELECT max(version) FROM "
-			    "schema_migrations)", 0, NULL, 0));
+			    "schema_migrations), (SELECT count(*) FROM "
+			    "deposit_reorgs), (SELECT lastblock FROM "
+			    "chain_cursor)", 0, NULL, 0));
 		else
 			req_status_done(c, dj);
 		return;
