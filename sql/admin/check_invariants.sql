@@ -42,3 +42,71 @@ BEGIN
 END;
 $$;
 SELECT 'invariants ok';
+
+-- Deposits, slots and purchases (SPEC 3).
+DO $$
+DECLARE
+	bad bigint;
+BEGIN
+	-- Every credited (or later reorged) deposit output has exactly one
+	-- deposit transfer of its amount to its user, and no deposit transfer
+	-- lacks such an output (tests may add transfers named 'test:...').
+	SELECT count(*) INTO bad FROM deposits d
+	WHERE d.status IN ('credited', 'reorged') AND (SELECT count(*)
+	    FROM ledger_transfers t JOIN ledger_accounts a
+	    ON a.id = t.credit_account
+	    WHERE t.kind = 'deposit' AND t.reference = d.txid || ':' || d.vout
+	    AND t.amount = d.amount AND a.user_id = d.user_id) <> 1;
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % credited deposits without exactly one matching transfer', bad;
+	END IF;
+	SELECT count(*) INTO bad FROM deposits d
+	WHERE d.status IN ('pending', 'dropped') AND EXISTS (SELECT 1
+	    FROM ledger_transfers t WHERE t.kind = 'deposit'
+	    AND t.reference = d.txid || ':' || d.vout);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % uncredited deposits have a transfer', bad;
+	END IF;
+
+	-- Every sold slot has exactly one purchase transfer buyer -> seller of
+	-- price - fee, and one fee transfer when the fee is not zero.
+	SELECT count(*) INTO bad FROM slots s JOIN campaigns c
+	    ON c.id = s.campaign_id
+	WHERE (SELECT count(*) FROM ledger_transfers t
+	    JOIN ledger_accounts b ON b.id = t.debit_account
+	    JOIN ledger_accounts se ON se.id = t.credit_account
+	    WHERE t.kind = 'purchase'
+	    AND t.reference = s.campaign_id || ':' || s.idx
+	    AND b.user_id = s.buyer_id AND se.user_id = c.seller_id
+	    AND t.amount = s.price - s.fee) <> 1
+	   OR (SELECT count(*) FROM ledger_transfers t WHERE t.kind = 'fee'
+	    AND t.reference = s.campaign_id || ':' || s.idx) <>
+	    CASE WHEN s.fee > 0 THEN 1 ELSE 0 END;
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % slots without exactly one purchase transfer (+ fee)', bad;
+	END IF;
+	SELECT count(*) INTO bad FROM ledger_transfers t
+	WHERE t.kind = 'purchase' AND NOT EXISTS (SELECT 1 FROM slots s
+	    WHERE s.campaign_id || ':' || s.idx = t.reference);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % purchase transfers without a slot', bad;
+	END IF;
+
+	-- Slots of a campaign are numbered 0..n-1 with no gap, n = slots_sold,
+	-- and never overlap in time.
+	SELECT count(*) INTO bad FROM campaigns c
+	WHERE c.slots_sold <> (SELECT count(*) FROM slots WHERE campaign_id = c.id)
+	   OR c.slots_sold <> coalesce((SELECT max(idx) + 1 FROM slots
+	    WHERE campaign_id = c.id), 0);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % campaigns whose slots are not 0..n-1', bad;
+	END IF;
+	SELECT count(*) INTO bad FROM slots a JOIN slots b
+	    ON a.campaign_id = b.campaign_id AND b.idx = a.idx + 1
+	WHERE b.start_ms < a.end_ms;
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % slots overlap the one before', bad;
+	END IF;
+END;
+$$;
+SELECT 'marketplace invariants ok';
