@@ -138,7 +138,7 @@ tls_cert = $ABC_CERTS/worker.crt
 tls_key = $ABC_CERTS/worker.key
 db = host=$ABC_PGDIR dbname=abc user=abc
 sql_dir = $ABC_ROOT/sql
-bitcoind_url = http://127.0.0.1:$ABC_SIM_PORT/
+bitcoind_url = http://127.0.0.1:$ABC_SIM_PORT/wallet/abc
 bitcoind_user = abc
 bitcoind_password_file = $ABC_SECRET
 EOF

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -19,6 +20,7 @@
 #include "clock.h"
 #include "limits.h"
 #include "log.h"
+#include "money.h"
 #include "xmalloc.h"
 
 struct btc {
@@ -239,6 +241,31 @@ btc_call(struct btc *btc, const char *method, const char *params_json,
 	return rc;
 }
 
+/*
+ * btc_call for requests that are safe to repeat (reads): retried up to
+ * attempts times, with backoff (100, 200, 400 ms...), when the transport
+ * failed or the node is warming up (-28).  Never use it for a request that
+ * may have been executed and is not idempotent (getnewaddress,
+ * sendtoaddress): a lost answer does not mean a lost effect.
+ */
+int
+btc_call_retry(struct btc *btc, const char *method, const char *params_json,
+    struct btc_result *out, int attempts)
+{
+	int	 i, delay_ms = 100;
+
+	for (i = 1;; i++) {
+		if (btc_call(btc, method, params_json, out) == 0)
+			return 0;
+		if (i >= attempts || (out->rpc_code != 0 &&
+		    out->rpc_code != BTC_RPC_IN_WARMUP))
+			return -1;
+		btc_result_clear(out);
+		usleep((useconds_t)delay_ms * 1000);
+		delay_ms *= 2;
+	}
+}
+
 /* Records a new status, noting when the state changed. */
 static void
 btc_status_set(struct btc *btc, enum btc_state state, int64_t height,
@@ -347,4 +374,75 @@ btc_status_get(struct btc *btc, struct btc_status *out)
 	pthread_mutex_lock(&btc->lock);
 	*out = btc->status;
 	pthread_mutex_unlock(&btc->lock);
+}
+
+/*
+ * Reads a JSON number's text as an exact amount of satoshis, never
+ * through floating point: "0.00010000", "1", "-0.5", and exponent forms
+ * such as "1e-8" (Bitcoin Core prints fixed decimals, but a parser must
+ * not be fooled by the others).  Returns 0; -1 for anything that is not a
+ * number, more precise than a satoshi, or beyond 21 million BTC.
+ */
+int
+btc_amount_text(const char *s, int64_t *sat)
+{
+	unsigned __int128	 v = 0;
+	const char		*p = s;
+	int			 neg = 0, nfrac = 0, ndig = 0, exp = 0, esign = 1;
+	int			 scale;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; (*p >= '0' && *p <= '9') || (*p == '.' && nfrac == 0 &&
+	    ndig > 0); p++) {
+		if (*p == '.') {
+			nfrac = -1;	/* a point seen, no decimal yet */
+			continue;
+		}
+		if (ndig++ > 36)	/* stays far inside 128 bits */
+			return -1;
+		v = v * 10 + (unsigned)(*p - '0');
+		if (nfrac != 0)
+			nfrac = nfrac < 0 ? 1 : nfrac + 1;
+	}
+	if (ndig == 0 || nfrac < 0)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			esign = *p++ == '-' ? -1 : 1;
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (; *p >= '0' && *p <= '9'; p++)
+			if ((exp = exp * 10 + (*p - '0')) > 60)
+				return -1;
+	}
+	if (*p != '\0')
+		return -1;
+	scale = 8 - nfrac + esign * exp;
+	for (; scale < 0; scale++)
+		if (v % 10 != 0)
+			return -1;	/* finer than a satoshi */
+		else
+			v /= 10;
+	for (; scale > 0; scale--)
+		if ((v *= 10) > (unsigned __int128)MONEY_MAX_SAT)
+			return -1;
+	if (v > (unsigned __int128)MONEY_MAX_SAT)
+		return -1;
+	*sat = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/* The amount in a JSON number (or integer) value; 0 or -1 as above. */
+int
+btc_amount(struct json_object *v, int64_t *sat)
+{
+	if (!json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	return btc_amount_text(json_object_to_json_string_ext(v,
+	    JSON_C_TO_STRING_PLAIN), sat);
 }

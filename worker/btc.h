@@ -46,6 +46,9 @@ struct btc	*btc_new(const char *url, const char *user,
 void		 btc_free(struct btc *btc);
 int		 btc_call(struct btc *btc, const char *method,
 		    const char *params_json, struct btc_result *out);
+int		 btc_call_retry(struct btc *btc, const char *method,
+		    const char *params_json, struct btc_result *out,
+		    int attempts);
 int		 btc_parse_response(const char *body, size_t len,
 		    long http_status, struct btc_result *out);
 void		 btc_result_clear(struct btc_result *r);
@@ -53,5 +56,7 @@ int		 btc_monitor_start(struct btc *btc, int interval_ms);
 void		 btc_monitor_stop(struct btc *btc);
 void		 btc_status_get(struct btc *btc, struct btc_status *out);
 const char	*btc_state_name(enum btc_state state);
+int		 btc_amount_text(const char *s, int64_t *sat);
+int		 btc_amount(struct json_object *v, int64_t *sat);
 
 #endif /* ABC_BTC_H */

@@ -22,7 +22,6 @@
 #include "chain.h"
 #include "clock.h"
 #include "log.h"
-#include "money.h"
 #include "xmalloc.h"
 
 #define CHAIN_BACKOFF_MAX_MS	30000
@@ -124,21 +123,11 @@ chain_is_hash(const char *s)
 	    strspn(s, "0123456789abcdef") == 64;
 }
 
-/*
- * Reads a JSON amount exactly: json-c keeps a number's source text, which
- * money_parse_btc turns into satoshis without floating point.  Returns 0,
- * or -1 for anything but a non-negative amount.
- */
+/* Reads a JSON amount exactly (worker/btc.c); only positive ones count. */
 static int
 chain_amount(struct json_object *v, int64_t *sat)
 {
-	const char	*text;
-
-	if (!json_object_is_type(v, json_type_double) &&
-	    !json_object_is_type(v, json_type_int))
-		return -1;
-	text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	return money_parse_btc(text, strlen(text), sat) == MONEY_OK ? 0 : -1;
+	return btc_amount(v, sat) == 0 && *sat > 0 ? 0 : -1;
 }
 
 /* Reads member key of o as a string (NULL when absent or not one). */
@@ -198,7 +187,11 @@ chain_parse_out(struct json_object *e, const char *txid, int64_t conf,
 	return 0;
 }
 
-/* Calls method; returns the result (caller puts) or NULL (last_error). */
+/*
+ * Calls method; returns the result (caller puts) or NULL (last_error).
+ * Reads are retried briefly (btc_call_retry); getnewaddress is not: each
+ * call makes a new address, so a lost answer is not repeated.
+ */
 static struct json_object *
 chain_rpc(struct chain *ch, const char *method, const char *params,
     int *code)
@@ -206,7 +199,8 @@ chain_rpc(struct chain *ch, const char *method, const char *params,
 	struct btc_result	 r;
 	struct json_object	*res;
 
-	if (btc_call(ch->btc, method, params, &r) != 0) {
+	if (btc_call_retry(ch->btc, method, params, &r,
+	    strcmp(method, "getnewaddress") == 0 ? 1 : 3) != 0) {
 		snprintf(ch->last_error, sizeof(ch->last_error), "%s: %s%.200s",
 		    method, r.rpc_code == BTC_RPC_IN_WARMUP ? "warming up: " :
 		    "", r.message);

@@ -27,6 +27,7 @@
 #include "migrate.h"
 #include "server.h"
 #include "tls.h"
+#include "xmalloc.h"
 
 /* Blocks SIGTERM and SIGINT in this thread and those it creates. */
 static void
@@ -103,22 +104,64 @@ worker_check_schema(const struct conf *conf)
 	return rc;
 }
 
-/* Builds the bitcoind client from the config; NULL (logged) on error. */
-static struct btc *
-worker_btc(const struct conf *conf)
+/*
+ * bitcoind's credentials: the cookie file bitcoind writes
+ * (bitcoind_cookie_file, "__cookie__:<hex>"), else bitcoind_user with the
+ * secret bitcoind_password (or bitcoind_password_file).  Returns
+ * "user:password" to free with explicit_bzero + free, or NULL (logged).
+ */
+static char *
+worker_btc_userpass(const struct conf *conf)
 {
-	struct btc	*btc;
-	char		 err[256], *pw;
+	const char	*cookie = conf_str(conf, "bitcoind_cookie_file", "");
+	char		 err[256], line[512], *pw, *up;
+	FILE		*f;
+	size_t		 n;
 
+	if (cookie[0] != '\0') {
+		if ((f = fopen(cookie, "r")) == NULL ||
+		    fgets(line, sizeof(line), f) == NULL ||
+		    strchr(line, ':') == NULL) {
+			log_error("config", "error=\"cannot read bitcoind cookie "
+			    "file\" file=%s", cookie);
+			if (f != NULL)
+				fclose(f);
+			return NULL;
+		}
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		up = xstrdup(line);
+		explicit_bzero(line, sizeof(line));
+		return up;
+	}
 	if ((pw = conf_secret(conf, "bitcoind_password", err,
 	    sizeof(err))) == NULL) {
 		log_error("config", "error=\"%s\"", err);
 		return NULL;
 	}
-	btc = btc_new(conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/"),
-	    conf_str(conf, "bitcoind_user", "abc"), pw);
+	n = strlen(conf_str(conf, "bitcoind_user", "abc")) + strlen(pw) + 2;
+	up = xmalloc(n);
+	snprintf(up, n, "%s:%s", conf_str(conf, "bitcoind_user", "abc"), pw);
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
+	return up;
+}
+
+/* Builds the bitcoind client from the config; NULL (logged) on error. */
+static struct btc *
+worker_btc(const struct conf *conf)
+{
+	struct btc	*btc;
+	char		*up, *colon;
+
+	if ((up = worker_btc_userpass(conf)) == NULL)
+		return NULL;
+	colon = strchr(up, ':');
+	*colon = '\0';
+	btc = btc_new(conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/"),
+	    up, colon + 1);
+	explicit_bzero(colon + 1, strlen(colon + 1));
+	free(up);
 	return btc;
 }
 
@@ -205,20 +248,18 @@ worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
 {
 	struct chain_cfg	 cc;
 	long long		 poll_ms, min_conf;
-	char			 err[256], *pw;
+	char			*up, *pw;
 
 	if (worker_conf_int(conf, "follow_ms", 100, 600000, 1000, &poll_ms) ||
-	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf))
+	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf) ||
+	    (up = worker_btc_userpass(conf)) == NULL)
 		return -1;
-	if ((pw = conf_secret(conf, "bitcoind_password", err,
-	    sizeof(err))) == NULL) {
-		log_error("config", "error=\"%s\"", err);
-		return -1;
-	}
+	pw = strchr(up, ':');
+	*pw++ = '\0';
 	memset(&cc, 0, sizeof(cc));
 	cc.conninfo = conf_str(conf, "db", "");
 	cc.url = conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/");
-	cc.user = conf_str(conf, "bitcoind_user", "abc");
+	cc.user = up;
 	cc.password = pw;
 	cc.poll_ms = (int)poll_ms;
 	cc.min_conf = (int)min_conf;
@@ -227,7 +268,7 @@ worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
 		*ch = chain_start(&cc);
 	}
 	explicit_bzero(pw, strlen(pw));
-	free(pw);
+	free(up);
 	return *ch != NULL ? 0 : -1;
 }
 

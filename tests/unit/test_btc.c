@@ -586,6 +586,86 @@ test_btc_long_message_utf8(void)
 	buf_clear(&b);
 }
 
+/* Amounts from JSON number text, exactly (issue 5's edge cases). */
+static void
+test_btc_amount_text(void)
+{
+	static const struct {
+		const char	*text;
+		int		 rc;
+		int64_t		 sat;
+	} cases[] = {
+		{ "0.00000001", 0, 1 },
+		{ "20999999.97690000", 0, INT64_C(2099999997690000) },
+		{ "21000000", 0, INT64_C(2100000000000000) },
+		{ "21000000.00000001", -1, 0 },
+		{ "1", 0, 100000000 },
+		{ "0", 0, 0 },
+		{ "0.5", 0, 50000000 },
+		{ "-0.5", 0, -50000000 },
+		{ "1e-8", 0, 1 },
+		{ "1E-8", 0, 1 },
+		{ "1.5E+2", 0, INT64_C(15000000000) },
+		{ "0.1e1", 0, 100000000 },
+		{ "10e-9", 0, 1 },
+		{ "1e-9", -1, 0 },
+		{ "0.000000001", -1, 0 },
+		{ "0.000000010", 0, 1 },
+		{ "1.", -1, 0 },
+		{ ".5", -1, 0 },
+		{ "1..5", -1, 0 },
+		{ "1e", -1, 0 },
+		{ "1e+", -1, 0 },
+		{ "1e99", -1, 0 },
+		{ "abc", -1, 0 },
+		{ "", -1, 0 },
+		{ "-", -1, 0 },
+		{ "0x10", -1, 0 },
+		{ "1 ", -1, 0 },
+		{ "99999999999999999999999999999999999999999", -1, 0 },
+		{ "2.1e7", 0, INT64_C(2100000000000000) },
+		{ "2.1000001e7", -1, 0 },
+	};
+	size_t	 i;
+	int64_t	 sat;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sat = -12345;
+		CU_ASSERT_EQUAL(btc_amount_text(cases[i].text, &sat),
+		    cases[i].rc);
+		if (cases[i].rc == 0)
+			CU_ASSERT_EQUAL(sat, cases[i].sat);
+		if (btc_amount_text(cases[i].text, &sat) != cases[i].rc ||
+		    (cases[i].rc == 0 && sat != cases[i].sat))
+			fprintf(stderr, "amount case %s failed\n",
+			    cases[i].text);
+	}
+}
+
+/* The same through json-c: its number objects keep their source text. */
+static void
+test_btc_amount_json(void)
+{
+	struct json_object	*o, *v;
+	int64_t			 sat = 0;
+
+	o = json_tokener_parse("{\"a\":0.00010000,\"b\":1e-8,\"c\":\"1\","
+	    "\"d\":3}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_TRUE(json_object_object_get_ex(o, "a", &v));
+	CU_ASSERT_EQUAL(btc_amount(v, &sat), 0);
+	CU_ASSERT_EQUAL(sat, 10000);
+	CU_ASSERT_TRUE(json_object_object_get_ex(o, "b", &v));
+	CU_ASSERT_EQUAL(btc_amount(v, &sat), 0);
+	CU_ASSERT_EQUAL(sat, 1);
+	CU_ASSERT_TRUE(json_object_object_get_ex(o, "c", &v));
+	CU_ASSERT_EQUAL(btc_amount(v, &sat), -1);	/* a string */
+	CU_ASSERT_TRUE(json_object_object_get_ex(o, "d", &v));
+	CU_ASSERT_EQUAL(btc_amount(v, &sat), 0);
+	CU_ASSERT_EQUAL(sat, 300000000);
+	json_object_put(o);
+}
+
 int
 main(void)
 {
@@ -607,6 +687,8 @@ main(void)
 		{ "test_btc_depth", test_btc_depth },
 		{ "test_btc_long_message", test_btc_long_message },
 		{ "test_btc_long_message_utf8", test_btc_long_message_utf8 },
+		{ "test_btc_amount_text", test_btc_amount_text },
+		{ "test_btc_amount_json", test_btc_amount_json },
 		CU_TEST_INFO_NULL
 	};
 	static CU_SuiteInfo suites[] = {
