@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "form.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 static int		 form_hexval(unsigned char c);
-static int		 form_utf8_valid(const unsigned char *p, size_t n);
 static int		 form_name_valid(const char *name);
 static enum form_err	 form_decode(const char *p, size_t n, size_t max,
 			    enum form_err toolong, char **out, size_t *outlen);
@@ -47,50 +47,6 @@ form_hexval(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-/*
- * Returns 1 if the n bytes at p are well-formed UTF-8 (RFC 3629 table 3-7:
- * no overlong forms, no surrogates, nothing above U+10FFFF), else 0.
- */
-static int
-form_utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t		 i = 0, k, more;
-	unsigned char	 lo, hi;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		/* Bounds of the second byte; later bytes are 80..BF. */
-		lo = 0x80;
-		hi = 0xbf;
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			more = 1;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			more = 2;
-			if (p[i] == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (p[i] == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			more = 3;
-			if (p[i] == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (p[i] == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
-		} else
-			return 0;	/* 80..C1 and F5..FF never lead */
-		if (n - i - 1 < more || p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= more; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
-				return 0;
-		i += more + 1;
-	}
-	return 1;
 }
 
 /* Returns 1 if name holds only [A-Za-z0-9_.-], else 0. */
@@ -150,7 +106,7 @@ form_decode(const char *p, size_t n, size_t max, enum form_err toolong,
 		d[o++] = (char)c;
 	}
 	d[o] = '\0';
-	if (form_utf8_valid((const unsigned char *)d, o) == 0) {
+	if (utf8_valid((const uint8_t *)d, o) == 0) {
 		err = FORM_EUTF8;
 		goto fail;
 	}

@@ -209,3 +209,26 @@ market_path_id(const char *path, const char *prefix, const char *suffix,
 	*id = strtoll(digits, NULL, 10);
 	return 0;
 }
+
+/*
+ * The logged-in viewer's ads (an array of {id, nickname, hover, url,
+ * image, width, height}), a new reference; NULL when the worker has none
+ * to give (not logged in, or unreachable).
+ */
+struct json_object *
+market_my_ads(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL, *ads = NULL;
+
+	req = msg_request_new(MSG_OP_MY_ADS);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
+	    json_object_is_type(ads, json_type_array))
+		ads = json_object_get(ads);
+	else
+		ads = NULL;
+	json_object_put(req);
+	json_object_put(rep);
+	return ads;
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "multipart.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* "\r\n--" then the boundary: the delimiter searched for in a body. */
@@ -240,51 +241,11 @@ multipart_boundary(const char *content_type, char *out, size_t outlen)
 	return 0;
 }
 
-/*
- * Returns 1 if the n bytes at p are well-formed UTF-8 (RFC 3629 table 3-7:
- * no overlong forms, no surrogates, nothing above U+10FFFF) without NUL,
- * else 0.
- */
+/* Returns 1 if the n bytes at p are well-formed UTF-8 without NUL. */
 static int
 mp_utf8_valid(const uint8_t *p, size_t n)
 {
-	size_t	 i = 0, k, more;
-	uint8_t	 lo, hi;
-
-	while (i < n) {
-		if (p[i] == 0)
-			return 0;
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		/* Bounds of the second byte; later bytes are 80..BF. */
-		lo = 0x80;
-		hi = 0xbf;
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			more = 1;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			more = 2;
-			if (p[i] == 0xe0)
-				lo = 0xa0;	/* overlong */
-			else if (p[i] == 0xed)
-				hi = 0x9f;	/* surrogates */
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			more = 3;
-			if (p[i] == 0xf0)
-				lo = 0x90;	/* overlong */
-			else if (p[i] == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
-		} else
-			return 0;	/* 80..C1 and F5..FF never lead */
-		if (n - i - 1 < more || p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= more; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
-				return 0;
-		i += more + 1;
-	}
-	return 1;
+	return memchr(p, '\0', n) == NULL && utf8_valid(p, n);
 }
 
 /* Returns 1 if the n bytes at name are 1..MP_MAX_NAME of [A-Za-z0-9_.-]. */

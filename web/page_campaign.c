@@ -192,18 +192,14 @@ camp_display(struct tpl_val *v, struct json_object *st, int64_t now)
 static void
 camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 {
-	struct json_object	*req, *rep = NULL, *ads, *a;
+	struct json_object	*ads, *a;
 	struct tpl_val		*list, *row;
 	int64_t			 aw, ah, id;
 	size_t			 i;
 	int			 n = 0;
 
 	list = tpl_set_list(v, "ads");
-	req = msg_request_new(MSG_OP_MY_ADS);
-	json_object_object_add(req, "token", json_object_new_string(r->token));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
-	    json_object_is_type(ads, json_type_array))
+	if ((ads = market_my_ads(r)) != NULL)
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			if (msg_get_int(a, "width", &aw) != 0 ||
@@ -215,8 +211,7 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 			tpl_set_str(row, "nickname", msg_get_str(a, "nickname"));
 			n++;
 		}
-	json_object_put(req);
-	json_object_put(rep);
+	json_object_put(ads);
 	tpl_set_bool(v, "has_ads", n > 0);
 }
 
@@ -313,24 +308,20 @@ camp_idem(char out[33])
 static struct json_object *
 camp_my_ad(struct http_req *r, int64_t ad_id)
 {
-	struct json_object	*req, *rep = NULL, *ads, *a, *found = NULL;
+	struct json_object	*ads, *a, *found = NULL;
 	int64_t			 id;
 	size_t			 i;
 
-	req = msg_request_new(MSG_OP_MY_ADS);
-	json_object_object_add(req, "token", json_object_new_string(r->token));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
-	    json_object_is_type(ads, json_type_array))
-		for (i = 0; i < json_object_array_length(ads); i++) {
-			a = json_object_array_get_idx(ads, i);
-			if (msg_get_int(a, "id", &id) == 0 && id == ad_id) {
-				found = json_object_get(a);
-				break;
-			}
+	if ((ads = market_my_ads(r)) == NULL)
+		return NULL;
+	for (i = 0; i < json_object_array_length(ads); i++) {
+		a = json_object_array_get_idx(ads, i);
+		if (msg_get_int(a, "id", &id) == 0 && id == ad_id) {
+			found = json_object_get(a);
+			break;
 		}
-	json_object_put(req);
-	json_object_put(rep);
+	}
+	json_object_put(ads);
 	return found;
 }
 

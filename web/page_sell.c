@@ -165,7 +165,7 @@ ads_page(struct http_req *r, int status, const char *error,
 	static const char *const keys[] = { "nickname", "hover", "url",
 	    "image", NULL };
 	static const char *const typed[] = { "nickname", "hover", "url", NULL };
-	struct json_object	*req, *rep = NULL, *ads, *a;
+	struct json_object	*ads, *a;
 	struct tpl_val		*v, *list, *row;
 	const struct mp_part	*p;
 	const char		*s;
@@ -181,11 +181,7 @@ ads_page(struct http_req *r, int status, const char *error,
 		    "", p != NULL ? p->len : 0);
 	}
 	list = tpl_set_list(v, "ads");
-	req = msg_request_new(MSG_OP_MY_ADS);
-	json_object_object_add(req, "token", json_object_new_string(r->token));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
-	    json_object_is_type(ads, json_type_array))
+	if ((ads = market_my_ads(r)) != NULL)
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			row = tpl_list_add(list);
@@ -197,10 +193,9 @@ ads_page(struct http_req *r, int status, const char *error,
 			(void)msg_get_int(a, "height", &n);
 			tpl_set_int(row, "height", n);
 		}
-	tpl_set_bool(v, "has_ads", rep != NULL && json_object_object_get_ex(
-	    rep, "ads", &ads) && json_object_array_length(ads) > 0);
-	json_object_put(req);
-	json_object_put(rep);
+	tpl_set_bool(v, "has_ads", ads != NULL &&
+	    json_object_array_length(ads) > 0);
+	json_object_put(ads);
 	(void)http_render(r, status, "ads", v);
 	tpl_val_free(v);
 }

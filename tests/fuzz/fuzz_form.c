@@ -1,4 +1,4 @@
-/* fuzz-sources: web/form.c common/buf.c common/xmalloc.c */
+/* fuzz-sources: web/form.c common/buf.c common/xmalloc.c common/utf8.c */
 /*
  * libFuzzer target for the x-www-form-urlencoded parser.  The whole input
  * is one form body.  Rejections are expected outcomes; on success every

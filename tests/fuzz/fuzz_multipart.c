@@ -1,4 +1,4 @@
-/* fuzz-sources: web/multipart.c common/xmalloc.c */
+/* fuzz-sources: web/multipart.c common/xmalloc.c common/utf8.c */
 /*
  * libFuzzer target for the multipart/form-data parser.  The first input
  * byte picks a boundary from a small table (its low bits; an index past
