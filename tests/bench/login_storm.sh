@@ -22,6 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if abc_tcp_open 127.0.0.1 "$PORT"; then
+    echo "port $PORT is taken (an abc-worker from an earlier run?): stop it first" >&2
+    exit 1
+fi
 env -u ABC_KDF_N ABC_LISTEN="127.0.0.1:$PORT" ABC_KDF_THREADS=1 \
     "$ABC_BUILD/worker/abc-worker" -c "$ABC_STATE/worker.conf" >"$TMP/worker.log" 2>&1 &
 WPID=$!
