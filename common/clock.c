@@ -20,6 +20,16 @@ clock_mono_ms(void)
 	return clock_ms(CLOCK_MONOTONIC);
 }
 
+/* Monotonic microseconds, for measuring short durations. */
+int64_t
+clock_mono_us(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Milliseconds since the Unix epoch. */
 int64_t
 clock_real_ms(void)

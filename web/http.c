@@ -211,8 +211,19 @@ static void
 http_csrf_prepare(struct http_req *r)
 {
 	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", r->fcgi->envp),
-	    HTTP_CSRF_COOKIE, r->csrf, sizeof(r->csrf)) == 0 &&
-	    strlen(r->csrf) == 32 && strspn(r->csrf, "0123456789abcdef") == 32)
+	    HTTP_CSRF_COOKIE, r->csrf, sizeof(r->csrf)) != 0 ||
+	    strlen(r->csrf) != 32 || strspn(r->csrf, "0123456789abcdef") != 32)
+		r->csrf[0] = '\0';
+}
+
+/*
+ * Makes sure the page being rendered has a CSRF token for its forms,
+ * setting the cookie only then: images, JSON and embeds set no cookie.
+ */
+static void
+http_csrf_ensure(struct http_req *r)
+{
+	if (r->csrf[0] != '\0')
 		return;
 	if (http_random_hex(r->csrf, 16) != 0) {
 		r->csrf[0] = '\0';
@@ -388,6 +399,7 @@ http_page(struct http_req *r, const char *title)
 {
 	struct tpl_val	*data;
 
+	http_csrf_ensure(r);
 	data = tpl_obj_new();
 	tpl_set_str(data, "title", title);
 	tpl_set_str(data, "csrf", r->csrf);

@@ -23,6 +23,7 @@ struct tpl_set;
 struct tpl_val;
 struct client;
 struct cache;
+struct metrics;
 
 /* Process-wide state every handler may read; never written after start. */
 struct app {
@@ -33,6 +34,7 @@ struct app {
 	long long		 started_ms;
 	struct usercache	*users;		/* sessions seen lately */
 	struct cache		*cache;		/* campaigns, images */
+	struct metrics		*metrics;	/* request counters */
 	int			 allow_short_slots;
 };
 

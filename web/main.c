@@ -26,6 +26,7 @@
 #include "http.h"
 #include "link.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 #include "route.h"
 #include "template.h"
@@ -53,7 +54,7 @@ static void
 web_handle(FCGX_Request *fcgi, const struct app *app)
 {
 	struct http_req	 r;
-	int64_t		 t0 = clock_mono_ms();
+	int64_t		 t0 = clock_mono_us();
 
 	if (http_req_init(&r, fcgi, app) != 0) {
 		FCGX_FPrintF(fcgi->out, "Status: 400 Bad Request\r\n"
@@ -62,9 +63,10 @@ web_handle(FCGX_Request *fcgi, const struct app *app)
 		return;
 	}
 	route_dispatch(&r);
+	t0 = clock_mono_us() - t0;
+	metrics_record(app->metrics, r.status, t0);
 	log_info("request", "method=%s path=\"%.128s\" status=%d bytes=%zu "
-	    "ms=%lld", r.method, r.path, r.status, r.sent,
-	    (long long)(clock_mono_ms() - t0));
+	    "us=%lld", r.method, r.path, r.status, r.sent, (long long)t0);
 	http_req_clear(&r);
 }
 
@@ -250,6 +252,7 @@ web_run(const struct conf *conf, const sigset_t *mask)
 		goto out;
 	app.users = usercache_new(4096, 1000);
 	app.cache = cache_new(64u * 1024 * 1024);
+	app.metrics = metrics_new();
 	(void)client_subscribe(app.client, web_notice, &app);
 	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
 	if ((sock = web_open_socket(sockpath)) == -1)
@@ -263,6 +266,7 @@ out:
 	client_stop(app.client);
 	usercache_free(app.users);
 	cache_free(app.cache);
+	metrics_free(app.metrics);
 	tls_ctx_free(tls);
 	tpl_set_free(tpl);
 	return rc;

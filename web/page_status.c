@@ -10,9 +10,12 @@
 
 #include <json-c/json.h>
 
+#include "buf.h"
+#include "cache.h"
 #include "client.h"
 #include "clock.h"
 #include "http.h"
+#include "metrics.h"
 #include "msg.h"
 #include "route.h"
 #include "template.h"
@@ -142,6 +145,41 @@ status_ask_worker(struct http_req *r, struct tpl_val *checks)
 	json_object_put(rep);
 }
 
+/* This abc-web's own numbers: cache hit rate and latency percentiles. */
+static void
+status_web_numbers(struct http_req *r, struct tpl_val *checks)
+{
+	struct cache_stats	 cs;
+	char			 text[256];
+	uint64_t		 total;
+
+	cache_get_stats(r->app->cache, &cs);
+	total = cs.hits + cs.misses;
+	snprintf(text, sizeof(text), "%llu%% of %llu reads from the cache "
+	    "(%zu entries, %zu bytes)", (unsigned long long)(total > 0 ?
+	    cs.hits * 100 / total : 0), (unsigned long long)total, cs.entries,
+	    cs.bytes);
+	status_row(checks, "cache", 1, text);
+	snprintf(text, sizeof(text), "p50 under %lld us, p99 under %lld us "
+	    "(this abc-web, since it started)",
+	    (long long)metrics_percentile_us(r->app->metrics, 500),
+	    (long long)metrics_percentile_us(r->app->metrics, 990));
+	status_row(checks, "request latency", 1, text);
+}
+
+/* GET /metrics: Prometheus text. */
+void
+page_metrics(struct http_req *r)
+{
+	struct buf	 out;
+
+	buf_init(&out, 64 * 1024);
+	metrics_render(r->app->metrics, r->app, &out);
+	(void)http_send(r, 200, "text/plain; version=0.0.4", out.data,
+	    out.len);
+	buf_clear(&out);
+}
+
 void
 page_status(struct http_req *r)
 {
@@ -159,6 +197,7 @@ page_status(struct http_req *r)
 	status_since(text, sizeof(text), st.detail, st.since_ms);
 	status_row(checks, "link to abc-worker", st.up, text);
 	status_ask_worker(r, checks);
+	status_web_numbers(r, checks);
 	if (clock_format_utc(clock_real_ms(), text, sizeof(text)) != 0)
 		text[0] = '\0';
 	tpl_set_str(data, "generated_at", text);
