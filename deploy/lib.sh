@@ -157,6 +157,29 @@ threads = 8
 request_timeout_ms = 3000
 EOF
     done
+    abc_sticky_settings
+}
+
+# abc_sticky_settings: settings given to ./deploy/run as ABC_<KEY> are
+# remembered in $ABC_STATE/settings and written into every config file, so
+# that a later `./deploy/run start` (a test restarting one process, or a
+# person) keeps them.  `rm $ABC_STATE/settings` forgets them.
+abc_sticky_settings() {
+    local key var conf file="$ABC_STATE/settings" line
+    touch "$file"
+    for key in kdf_n allow_short_slots min_confirmations platform_fee_ppm \
+        follow_ms session_ttl_s login_max_failures login_window_s; do
+        var="ABC_${key^^}"
+        [[ -n "${!var:-}" ]] || continue
+        grep -v "^$key = " "$file" >"$file.new" || true
+        printf '%s = %s\n' "$key" "${!var}" >>"$file.new"
+        mv "$file.new" "$file"
+    done
+    while IFS= read -r line; do
+        for conf in "$ABC_STATE/worker.conf" "$ABC_STATE/web1.conf" "$ABC_STATE/web2.conf"; do
+            printf '%s\n' "$line" >>"$conf"
+        done
+    done <"$file"
 }
 
 abc_sed_escape() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }

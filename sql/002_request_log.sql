@@ -7,21 +7,28 @@ CREATE TABLE request_log (
 	client_id	text NOT NULL CHECK (length(client_id) BETWEEN 1 AND 64),
 	epoch		bigint NOT NULL,
 	req_no		bigint NOT NULL CHECK (req_no > 0),
-	idem_key	text UNIQUE CHECK (length(idem_key) BETWEEN 8 AND 128),
+	idem_key	text CHECK (length(idem_key) BETWEEN 8 AND 128),
+	user_id		bigint,		-- whose key it is (NULL: no user)
 	op		text NOT NULL,
 	reply		jsonb NOT NULL,
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (client_id, epoch, req_no)
 );
 CREATE INDEX request_log_created ON request_log (created_at);
+-- An idempotency key belongs to one user and one kind of request: another
+-- user's (or another form's) key never finds this reply.
+CREATE UNIQUE INDEX request_log_idem ON request_log
+    (coalesce(user_id, 0), op, idem_key) WHERE idem_key IS NOT NULL;
 
--- The stored reply for a request, by its identity or its idempotency key.
+-- The stored reply for a request, by its identity or by the idempotency
+-- key the same user gave the same kind of request.
 CREATE FUNCTION request_log_find(p_client text, p_epoch bigint,
-    p_req bigint, p_idem text) RETURNS jsonb
+    p_req bigint, p_idem text, p_user bigint, p_op text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 	SELECT reply FROM request_log
 	WHERE (client_id = p_client AND epoch = p_epoch AND req_no = p_req)
-	   OR (p_idem IS NOT NULL AND idem_key = p_idem)
+	   OR (p_idem IS NOT NULL AND idem_key = p_idem AND op = p_op
+	       AND user_id IS NOT DISTINCT FROM p_user)
 	LIMIT 1;
 $$;
 
@@ -41,7 +48,8 @@ DECLARE
 	r	jsonb;
 	v	bigint;
 BEGIN
-	r := request_log_find(p_client, p_epoch, p_req, p_idem);
+	r := request_log_find(p_client, p_epoch, p_req, p_idem, NULL,
+	    'counter_add');
 	IF r IS NOT NULL THEN
 		RETURN r::text;
 	END IF;

@@ -42,7 +42,7 @@ DECLARE
 	r	jsonb;
 	uid	bigint;
 BEGIN
-	r := request_log_find(p_client, p_epoch, p_req, NULL);
+	r := request_log_find(p_client, p_epoch, p_req, NULL, NULL, 'register');
 	IF r IS NOT NULL THEN
 		RETURN r::text;
 	END IF;

@@ -43,6 +43,8 @@ CREATE TABLE deposit_reorgs (
 	user_id		bigint NOT NULL REFERENCES users (id),
 	amount		bigint NOT NULL,
 	detected_at	timestamptz NOT NULL DEFAULT now(),
+	resolved_at	timestamptz,	-- set by an admin (sql/admin/)
+	note		text,
 	PRIMARY KEY (txid, vout),
 	FOREIGN KEY (txid, vout) REFERENCES deposits (txid, vout)
 );

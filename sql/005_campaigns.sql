@@ -101,7 +101,7 @@ DECLARE
 	seller_acct bigint;
 	fee_acct bigint;
 BEGIN
-	r := request_log_find(p_client, p_epoch, p_req, p_idem);
+	r := request_log_find(p_client, p_epoch, p_req, p_idem, p_buyer, 'buy');
 	IF r IS NOT NULL THEN
 		RETURN r::text;
 	END IF;
@@ -169,8 +169,9 @@ BEGIN
 			    'price', p_price);
 		END;
 	END IF;
-	INSERT INTO request_log (client_id, epoch, req_no, idem_key, op, reply)
-	VALUES (p_client, p_epoch, p_req, p_idem, 'buy', r);
+	INSERT INTO request_log (client_id, epoch, req_no, idem_key, user_id,
+	    op, reply)
+	VALUES (p_client, p_epoch, p_req, p_idem, p_buyer, 'buy', r);
 	RETURN r::text;
 END;
 $$;
@@ -185,7 +186,8 @@ DECLARE
 	r	jsonb;
 	cid	bigint;
 BEGIN
-	r := request_log_find(p_client, p_epoch, p_req, p_idem);
+	r := request_log_find(p_client, p_epoch, p_req, p_idem, p_seller,
+	    'campaign_create');
 	IF r IS NOT NULL THEN
 		RETURN r::text;
 	END IF;
@@ -202,8 +204,10 @@ BEGIN
 		r := jsonb_build_object('ok', false, 'code', 'invalid',
 		    'error', 'Some field is out of range.');
 	END;
-	INSERT INTO request_log (client_id, epoch, req_no, idem_key, op, reply)
-	VALUES (p_client, p_epoch, p_req, p_idem, 'campaign_create', r);
+	INSERT INTO request_log (client_id, epoch, req_no, idem_key, user_id,
+	    op, reply)
+	VALUES (p_client, p_epoch, p_req, p_idem, p_seller, 'campaign_create',
+	    r);
 	RETURN r::text;
 END;
 $$;

@@ -490,6 +490,8 @@ camp_buy_post(struct http_req *r, int64_t id)
 	json_object_put(req);
 	market_forget(r, id);
 	if (msg_get_bool(rep, "ok", &ok) == 0 && ok) {
+		/* The slot the worker sold (a resent form: the first one). */
+		(void)msg_get_int(rep, "idx", &slot);
 		snprintf(loc, sizeof(loc), "/c/%lld?bought=%lld",
 		    (long long)id, (long long)slot);
 		(void)http_redirect(r, loc);

@@ -24,7 +24,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define CHAIN_BACKOFF_MAX_MS	30000
+#define CHAIN_BACKOFF_MAX_MS	5000	/* a node back up is seen soon */
 #define CHAIN_SEEN_MAX		10000	/* outputs examined per poll */
 
 struct chain {
@@ -270,6 +270,22 @@ chain_poll_has(const struct chain_poll *p, const char *txid)
 }
 
 /*
+ * Returns non-zero when the poll saw txid in a block: listsinceblock lists
+ * a transaction a reorg disconnected under "removed" even when the new
+ * chain mined it again, and then it is not gone.
+ */
+static int
+chain_poll_mined(const struct chain_poll *p, const char *txid)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nouts; i++)
+		if (p->outs[i].conf > 0 && strcmp(p->outs[i].txid, txid) == 0)
+			return 1;
+	return 0;
+}
+
+/*
  * listsinceblock from the stored cursor: receive outputs, the txids of
  * removed (reorged) entries and the new cursor.  Returns 0 or -1.
  */
@@ -460,11 +476,13 @@ chain_apply(struct chain *ch, const struct chain_poll *p)
 	if ((res = chain_sql(ch, "BEGIN", 0, NULL)) == NULL)
 		return -1;
 	PQclear(res);
+	/* Gone first: an output seen again (back in the mempool) revives. */
+	for (i = 0; i < p->ngone; i++)
+		if (!chain_poll_mined(p, p->gone[i]) &&
+		    chain_apply_gone(ch, p->gone[i]) != 0)
+			goto out;
 	for (i = 0; i < p->nouts; i++)
 		if (chain_apply_out(ch, &p->outs[i]) != 0)
-			goto out;
-	for (i = 0; i < p->ngone; i++)
-		if (chain_apply_gone(ch, p->gone[i]) != 0)
 			goto out;
 	if ((res = chain_sql(ch, "INSERT INTO chain_cursor (id, lastblock) "
 	    "VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET lastblock = $1, "

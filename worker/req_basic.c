@@ -100,7 +100,7 @@ req_basic_step(struct call *c, struct db_job *dj)
 			ops_db(c, db_job_new("SELECT current_setting("
 			    "'server_version'), (SELECT max(version) FROM "
 			    "schema_migrations), (SELECT count(*) FROM "
-			    "deposit_reorgs), (SELECT lastblock FROM "
+			    "deposit_reorgs WHERE resolved_at IS NULL), (SELECT lastblock FROM "
 			    "chain_cursor)", 0, NULL, 0));
 		else
 			req_status_done(c, dj);

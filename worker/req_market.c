@@ -300,12 +300,13 @@ mkt_buy_read(struct call *c)
 		return;
 	}
 	j = db_job_new("SELECT camp_state($1), request_log_find($2, $3, $4, "
-	    "$5)::text", 0, NULL, 0);
+	    "$5, $6, 'buy')::text", 0, NULL, 0);
 	db_job_paramf(j, "%" PRId64, camp);
 	db_job_param(j, c->client);
 	db_job_paramf(j, "%" PRId64, c->epoch);
 	db_job_paramf(j, "%" PRIu64, c->req_no);
 	db_job_param(j, msg_get_str(c->req, "idem"));
+	db_job_paramf(j, "%" PRId64, c->user_id);
 	ops_db(c, j);
 }
 

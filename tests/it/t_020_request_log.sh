@@ -111,7 +111,7 @@ SQL
     echo "  original: $a; racing retry (rc $rc): $(echo "$b" | head -n 1); re-run: $c;" \
         "counter $(counter "$k")"
     [[ "$(counter "$k")" == 4 && "$a" == *'"ok": true'* && "$a" == "$c" ]] || return 1
-    [[ "$rc" == 0 && "$b" == "$a" ]] || [[ "$rc" != 0 && "$b" == *request_log_idem_key* ]]
+    [[ "$rc" == 0 && "$b" == "$a" ]] || [[ "$rc" != 0 && "$b" == *request_log_idem* ]]
 }
 check "racing retry with the same idempotency key: one effect; re-run gets the original reply" \
     concurrent_idem

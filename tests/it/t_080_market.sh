@@ -117,11 +117,11 @@ make_buyer() {
         echo "  register $name failed" >&2
         return 1
     }
-    [[ "$(upload "$name" "$via" "ad_$name" "hover of $name" "https://example.com/$name" \
-        "$IMG/gif_300x250.gif")" == 200 ]] && grep -q "Your ad is uploaded" "$IT_TMP/up_$name" || {
+    if [[ "$(upload "$name" "$via" "ad_$name" "hover of $name" "https://example.com/$name" \
+        "$IMG/gif_300x250.gif")" != 200 ]] || ! grep -q "Your ad is uploaded" "$IT_TMP/up_$name"; then
         echo "  upload for $name failed" >&2
         return 1
-    }
+    fi
 }
 setup_ok=0
 for b in 0 10 20 30 40; do
@@ -142,7 +142,7 @@ check "...each funded with 1 BTC" test "$(psql_abc -c "SELECT count(*) FROM ledg
 prepared=0
 for i in $(seq 1 $N); do
     name="r${RUN}_$i"
-    via=$((($i % 2) + 1))
+    via=$(((i % 2) + 1))
     if confirm "$name" "$via" "$CID" "$(ad_of "ad_$name")" >"$IT_TMP/form_$i"; then
         prepared=$((prepared + 1))
     fi
@@ -153,7 +153,7 @@ pids=()
 for i in $(seq 1 $N); do
     (
         while [[ ! -e "$IT_TMP/go" ]]; do sleep 0.005; done
-        buy "r${RUN}_$i" $((($i % 2) + 1)) "$CID" "$(cat "$IT_TMP/form_$i")" "$IT_TMP/race_body_$i" \
+        buy "r${RUN}_$i" $(((i % 2) + 1)) "$CID" "$(cat "$IT_TMP/form_$i")" "$IT_TMP/race_body_$i" \
             >"$IT_TMP/race_code_$i"
     ) &
     pids+=($!)
@@ -179,6 +179,16 @@ for i in $(seq 1 $N); do
     fi
 done
 [[ -z "$other" ]] || echo "  unexpected answers:$other"
+# The lost race's page offers the next slot at its new price.
+offers=0
+for i in $(seq 1 $N); do
+    [[ "r${RUN}_$i" == "$winner" ]] && continue
+    s=$(field_of "$IT_TMP/race_body_$i" slot)
+    m=$(field_of "$IT_TMP/race_body_$i" max_price)
+    said=$({ grep -o 'the next one costs [0-9.]* BTC' "$IT_TMP/race_body_$i" || true; } | sed 's/the next one costs //; s/ BTC//')
+    [[ "$s" == 1 && -n "$m" && "$m" == "$said" ]] && offers=$((offers + 1))
+done
+check "...each with a new confirm form for slot 1 at the price it names ($offers)" test "$offers" -eq $((N - 1))
 check "exactly one confirmation won: 303 to ?bought=0 ($won)" test "$won" -eq 1
 check "the 49 others got 409 ($lost)" test "$lost" -eq $((N - 1))
 check "...each saying 'already sold' and 'the next one costs X BTC' ($lost_msg)" test "$lost_msg" -eq $((N - 1))
@@ -241,6 +251,18 @@ check "a form sent through #1 and #2 at once: both 303 to ?bought=1" bash -c \
 p1=$(psql_abc -c "SELECT coalesce(price, 0) FROM slots WHERE campaign_id = $CID2 AND idx = 1")
 check "...one slot more, one charge" bash -c \
     "test $(slots_of "$CID2") = 2 && test $(psql_abc -c "SELECT count(*) FROM ledger_transfers WHERE kind = 'purchase' AND reference = '$CID2:1'") = 1 && test $(balance "$B2") = $((FUND - ${p1:-0}))"
+# An idempotency key names one user's form: another user's form that happens to
+# carry it must not be answered with the first user's outcome.
+B3="${losers[5]}"
+idem1=${form#*idem=}
+idem1=${idem1%%&*}
+form3=$(confirm "$B3" 1 "$CID2" "$(ad_of "ad_$B3")")
+out=$(buy "$B3" 1 "$CID2" "$(with "$form3" idem "$idem1")" /dev/null)
+s3=$(slots_of "$CID2")
+b3=$(balance "$B3")
+echo "  another user's form (slot 2) with the key of the slot-1 form: [$out], slots $s3, balance $b3"
+check "another user's form with a used idempotency key is not told 'bought' unless it bought" bash -c \
+    "[[ '$out' != '303 '* || ( '$s3' == 3 && '$b3' -lt $FUND ) ]]"
 check "ledger invariants hold after the repeated confirmations" invariants
 
 # --- 3. errors: each one charges nothing ------------------------------------
