@@ -542,13 +542,17 @@ client_thread(void *arg)
 {
 	struct client	*cl = arg;
 	const char	*why;
+	uint64_t	 jitter = 0;
 	int		 backoff = CLIENT_BACKOFF_MIN_MS;
 
 	while (!client_sleep(cl, 0)) {
 		if (client_connect(cl) != 0) {
-			/* Jitter: anywhere in [backoff/2, backoff]. */
-			if (client_sleep(cl, backoff / 2 +
-			    (int)(random() % (backoff / 2 + 1))))
+			/* Jitter: anywhere in [backoff/2, backoff], seeded by
+			 * the epoch so that processes do not retry in step. */
+			jitter = jitter * 6364136223846793005ULL +
+			    (uint64_t)cl->epoch;
+			if (client_sleep(cl, backoff / 2 + (int)((jitter >> 33) %
+			    (uint64_t)(backoff / 2 + 1))))
 				break;
 			backoff = backoff * 2 > CLIENT_BACKOFF_MAX_MS ?
 			    CLIENT_BACKOFF_MAX_MS : backoff * 2;

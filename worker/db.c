@@ -190,6 +190,33 @@ db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 	return rc;
 }
 
+/*
+ * After a batch failed while the database is still reachable, one of its
+ * requests is to blame (the SQL functions catch the errors they expect):
+ * each job runs in a transaction of its own, so only the culprit fails;
+ * it gets an error and no reply is stored, so a resend tries again.
+ * Returns 0, or -1 when the connection itself is gone (retry them all).
+ */
+static int
+db_run_alone(struct db *db, struct db_job **jobs, size_t n)
+{
+	size_t	 i;
+
+	if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK)
+		return -1;
+	log_warn("db_batch_split", "jobs=%zu", n);
+	for (i = 0; i < n; i++)
+		if (db_run_durable(db, &jobs[i], 1) != 0) {
+			if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK)
+				return -1;
+			snprintf(jobs[i]->error, sizeof(jobs[i]->error),
+			    "the request failed in the database");
+			log_error("db_job_failed", "sql=\"%.60s\"",
+			    jobs[i]->sql);
+		}
+	return 0;
+}
+
 /* Signals the event loop that jobs are done. */
 static void
 db_notify(struct db *db)
@@ -288,7 +315,8 @@ db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
 		*dtail = j;
 		dtail = &j->next;
 	}
-	if (n > 0 && db_run_durable(db, durable, n) != 0)
+	if (n > 0 && db_run_durable(db, durable, n) != 0 &&
+	    (n == 1 || db_run_alone(db, durable, n) != 0))
 		for (i = n; i-- > 0; ) {
 			durable[i]->next = retry;
 			retry = durable[i];
