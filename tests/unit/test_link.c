@@ -1516,6 +1516,51 @@ test_link_fault_env_ms(void)
 	CU_ASSERT_EQUAL(f.cut_ms, 30);
 }
 
+/*
+ * Resume negotiation: with the same peer, what it acknowledged in its
+ * HELLO is done and only the rest goes again; with a fresh peer every
+ * message still kept (requests waiting for replies included) is
+ * renumbered from 1 and sent again, and its ids are expected from 1.
+ */
+static void
+test_link_session_resume(void)
+{
+	struct link_session	 s;
+	struct frame_hdr	 h;
+	struct buf		 wire;
+	int			 i;
+
+	link_session_init(&s, 64, 1 << 20, NULL);
+	buf_init(&wire, 0);
+	for (i = 1; i <= 5; i++)
+		CU_ASSERT_EQUAL(link_out_push(&s.out, FRAME_REQUEST, 100 + i,
+		    "x", 1, 1, NULL), 0);
+	CU_ASSERT_EQUAL(link_session_pump(&s, &wire, T0), 5);
+	memset(&h, 0, sizeof(h));
+	h.type = FRAME_REPLY;
+	h.id = 1;
+	h.ack = 3;	/* the peer has 1..3 */
+	(void)link_session_receive(&s, &h, T0 + 1);
+	CU_ASSERT_EQUAL(s.rx.cum, 1);
+	/* Same peer: it says it got 1..4; only 5 is sent again. */
+	link_session_resume(&s, 0, 4, T0 + 2);
+	buf_reset(&wire);
+	CU_ASSERT_EQUAL(link_session_pump(&s, &wire, T0 + 2), 1);
+	CU_ASSERT_EQUAL(s.out.count, 5);	/* kept until their replies */
+	CU_ASSERT_EQUAL(s.rx.cum, 1);		/* its messages: unchanged */
+	/* A fresh peer: all five again, as 1..5, and its ids from 1. */
+	link_session_resume(&s, 1, 0, T0 + 3);
+	CU_ASSERT_EQUAL(s.rx.cum, 0);
+	CU_ASSERT_EQUAL(s.out.head->id, 1);
+	CU_ASSERT_EQUAL(s.out.head->ref, 101);
+	CU_ASSERT_EQUAL(s.out.tail->id, 5);
+	buf_reset(&wire);
+	CU_ASSERT_EQUAL(link_session_pump(&s, &wire, T0 + 3), 5);
+	CU_ASSERT_EQUAL(link_rx_accept(&s.rx, 1), LINK_RX_NEW);
+	link_session_clear(&s);
+	buf_clear(&wire);
+}
+
 int
 main(void)
 {
@@ -1550,6 +1595,7 @@ main(void)
 		CU_TEST_INFO_NULL
 	};
 	static CU_TestInfo session_tests[] = {
+		{ "test_link_session_resume", test_link_session_resume },
 		{ "test_link_session_first_pump_window",
 		    test_link_session_first_pump_window },
 		{ "test_link_session_rto", test_link_session_rto },
