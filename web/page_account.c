@@ -24,6 +24,39 @@
 static void	acct_post(struct http_req *, enum msg_op,
 		    const char *const *, const char *);
 
+/*
+ * What a successful POST of the account page says after its redirect
+ * (POST, then 303 to /account?done=NAME, so a reload posts nothing).
+ */
+static const struct {
+	const char	*name;
+	const char	*text;
+} acct_done[] = {
+	{ "password", "Your password is changed; your other sessions are "
+	    "logged out." },
+	{ "purged", "Your history is purged." },
+	{ "address", "Here is your new deposit address. Older ones keep "
+	    "working." },
+};
+
+/* The message of done=NAME in the query, or NULL. */
+static const char *
+acct_done_text(struct http_req *r)
+{
+	struct form	 q;
+	const char	*name, *text = NULL;
+	size_t		 i;
+
+	memset(&q, 0, sizeof(q));
+	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
+	    (name = form_get(&q, "done")) != NULL)
+		for (i = 0; i < sizeof(acct_done) / sizeof(acct_done[0]); i++)
+			if (strcmp(name, acct_done[i].name) == 0)
+				text = acct_done[i].text;
+	form_clear(&q);
+	return text;
+}
+
 /* HTTP status for a worker's error code. */
 static int
 acct_status(const char *code)
@@ -384,8 +417,7 @@ page_new_address(struct http_req *r)
 {
 	static const char *const none[] = { NULL };
 
-	acct_post(r, MSG_OP_NEW_ADDRESS, none, "Here is your new deposit "
-	    "address. Older ones keep working.");
+	acct_post(r, MSG_OP_NEW_ADDRESS, none, "/account?done=address");
 }
 
 /* GET /account. */
@@ -396,12 +428,13 @@ page_account(struct http_req *r)
 		(void)http_redirect(r, "/login");
 		return;
 	}
-	acct_page(r, 200, NULL, NULL);
+	acct_page(r, 200, NULL, acct_done_text(r));
 }
 
 /*
  * The POSTs of the account page: checks, sends op with the given form
- * fields, then shows the account page with the outcome.
+ * fields; success redirects to done (a path), failure shows the account
+ * page with the reason.
  */
 static void
 acct_post(struct http_req *r, enum msg_op op, const char *const *fields,
@@ -428,7 +461,7 @@ acct_post(struct http_req *r, enum msg_op op, const char *const *fields,
 		acct_page(r, acct_status(msg_get_str(rep, "code")),
 		    msg_get_str(rep, "error"), NULL);
 	else
-		acct_page(r, 200, NULL, done);
+		(void)http_redirect(r, done);
 	json_object_put(rep);
 }
 
@@ -438,8 +471,7 @@ page_password(struct http_req *r)
 {
 	static const char *const fields[] = { "old", "new", NULL };
 
-	acct_post(r, MSG_OP_PASSWORD, fields, "Your password is changed; "
-	    "your other sessions are logged out.");
+	acct_post(r, MSG_OP_PASSWORD, fields, "/account?done=password");
 }
 
 /* POST /account/history/purge: password. */
@@ -448,7 +480,7 @@ page_purge(struct http_req *r)
 {
 	static const char *const fields[] = { "password", NULL };
 
-	acct_post(r, MSG_OP_PURGE, fields, "Your history is purged.");
+	acct_post(r, MSG_OP_PURGE, fields, "/account?done=purged");
 }
 
 /* POST /logout-all: every session of this user ends, on every abc-web. */

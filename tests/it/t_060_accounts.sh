@@ -98,8 +98,8 @@ check "registration without a CSRF token: 403, no account" \
 # --- password change and history purge ------------------------------------
 c=$(csrf_of "$J" any)
 NEW="a brand new password $RUN"
-check "password change with the right old password: 200" \
-    test "$(post "$J" any /account/password "csrf=$c&old=$(printf %s "$PW" | sed 's/ /+/g')&new=$(printf %s "$NEW" | sed 's/ /+/g')")" = 200
+check "password change with the right old password: 303 to /account?done=password" \
+    test "$(post "$J" any /account/password "csrf=$c&old=$(printf %s "$PW" | sed 's/ /+/g')&new=$(printf %s "$NEW" | sed 's/ /+/g')")" = 303
 J2="$IT_TMP/bob2"
 c=$(csrf_of "$J2" any)
 check "the old password no longer logs in (403)" \
@@ -109,8 +109,8 @@ check "the new one does (303)" \
 c=$(csrf_of "$J2" any)
 check "history purge with a wrong password: 403" \
     test "$(post "$J2" any /account/history/purge "csrf=$c&password=wrong+password+x")" = 403
-check "history purge with the password: 200" \
-    test "$(post "$J2" any /account/history/purge "csrf=$c&password=$NEW")" = 200
+check "history purge with the password: 303 to /account?done=purged" \
+    test "$(post "$J2" any /account/history/purge "csrf=$c&password=$NEW")" = 303
 check "...leaves only the purge itself in the history" \
     test "$(psql_abc -c "SELECT string_agg(kind, ',') FROM account_events e JOIN users u ON u.id = e.user_id WHERE u.username = '$BOB'")" = history_purge
 

@@ -52,7 +52,7 @@ new_address() {
     local jar="$1" c
     web any /account -c "$jar" -b "$jar" -o "$IT_TMP/acct" || true
     c=$(csrf_in "$IT_TMP/acct")
-    web any /account/address -c "$jar" -b "$jar" -o "$IT_TMP/acct" --data "csrf=$c" || true
+    web any /account/address -L -c "$jar" -b "$jar" -o "$IT_TMP/acct" --data "csrf=$c" || true
     grep -o '<code id="address">[^<]*</code>' "$IT_TMP/acct" | head -1 | sed 's/<[^>]*>//g'
 }
 # state JAR: GET /account/state.json into $IT_TMP/state.json; prints the status.

@@ -45,7 +45,7 @@ new_address() { # new_address JAR: prints the address the account page shows
     local c
     web any /account -c "$1" -b "$1" -o "$IT_TMP/acct" || true
     c=$(csrf_in "$IT_TMP/acct")
-    web any /account/address -c "$1" -b "$1" -o "$IT_TMP/acct" --data "csrf=$c" || true
+    web any /account/address -L -c "$1" -b "$1" -o "$IT_TMP/acct" --data "csrf=$c" || true
     grep -o '<code id="address">[^<]*</code>' "$IT_TMP/acct" | head -1 | sed 's/<[^>]*>//g'
 }
 new_user() { # new_user NAME JAR: registers, prints a deposit address
