@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "buf.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -258,4 +259,29 @@ const char *
 tls_conn_error(const struct tls_conn *conn)
 {
 	return conn->error;
+}
+
+/*
+ * Writes as much of out as TLS takes now, consuming what was written.
+ * Returns 0 when out is empty or TLS would block (*want_write is then 1
+ * if it waits for the socket to be writable), -1 when the link broke.
+ */
+int
+tls_conn_flush(struct tls_conn *conn, struct buf *out, int *want_write)
+{
+	enum tls_io	 io;
+	size_t		 put;
+
+	*want_write = 0;
+	while (out->len > 0) {
+		io = tls_conn_write(conn, out->data, out->len, &put);
+		if (io == TLS_IO_OK)
+			buf_consume(out, put);
+		else if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
+			*want_write = io == TLS_IO_WANT_WRITE;
+			return 0;
+		} else
+			return -1;
+	}
+	return 0;
 }

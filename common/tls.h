@@ -26,6 +26,7 @@ enum tls_io {
 	TLS_IO_ERROR
 };
 
+struct buf;
 struct tls_ctx;
 struct tls_conn;
 
@@ -43,6 +44,8 @@ enum tls_io	 tls_conn_read(struct tls_conn *conn, void *p, size_t len,
 		    size_t *got);
 enum tls_io	 tls_conn_write(struct tls_conn *conn, const void *p,
 		    size_t len, size_t *put);
+int		 tls_conn_flush(struct tls_conn *conn, struct buf *out,
+		    int *want_write);
 int		 tls_conn_pending(const struct tls_conn *conn);
 const char	*tls_conn_peer_name(const struct tls_conn *conn);
 const char	*tls_conn_error(const struct tls_conn *conn);

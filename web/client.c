@@ -205,22 +205,7 @@ client_handshake(struct client *cl, int fd, int64_t deadline, char *err,
 static int
 client_flush(struct client *cl)
 {
-	enum tls_io	 io;
-	size_t		 put;
-
-	cl->want_write = 0;
-	while (cl->wire.len > 0) {
-		io = tls_conn_write(cl->conn, cl->wire.data, cl->wire.len,
-		    &put);
-		if (io == TLS_IO_OK)
-			buf_consume(&cl->wire, put);
-		else if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
-			cl->want_write = io == TLS_IO_WANT_WRITE;
-			return 0;
-		} else
-			return -1;
-	}
-	return 0;
+	return tls_conn_flush(cl->conn, &cl->wire, &cl->want_write);
 }
 
 /*

@@ -157,23 +157,7 @@ server_conn_watch(struct server *s, struct conn *c)
 static int
 server_conn_flush(struct conn *c)
 {
-	enum tls_io	 io;
-	size_t		 put;
-
-	c->want_write = 0;
-	while (c->wire.len > 0) {
-		io = tls_conn_write(c->tls, c->wire.data, c->wire.len, &put);
-		if (io == TLS_IO_OK) {
-			buf_consume(&c->wire, put);
-			continue;
-		}
-		if (io == TLS_IO_WANT_WRITE || io == TLS_IO_WANT_READ) {
-			c->want_write = io == TLS_IO_WANT_WRITE;
-			return 0;
-		}
-		return -1;
-	}
-	return 0;
+	return tls_conn_flush(c->tls, &c->wire, &c->want_write);
 }
 
 /*
