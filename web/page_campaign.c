@@ -215,19 +215,33 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 	tpl_set_bool(v, "has_ads", n > 0);
 }
 
-/* The iframe snippet a seller pastes into their page. */
+/*
+ * The iframe snippet a seller pastes into their page.  nginx passes the
+ * host without its port (HTTP_HOST is $host), so a port other than the
+ * scheme's default is added from SERVER_PORT.
+ */
 static void
 camp_embed_snippet(struct http_req *r, struct tpl_val *v, int64_t id,
     int64_t w, int64_t h)
 {
 	const char	*host = FCGX_GetParam("HTTP_HOST", r->fcgi->envp);
-	char		 s[512];
+	const char	*port = FCGX_GetParam("SERVER_PORT", r->fcgi->envp);
+	char		 s[512], hp[280];
 
+	if (host == NULL || strlen(host) > 200 ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyz0123456789.-[]:") !=
+	    strlen(host))
+		host = "localhost";
+	if (port != NULL && strspn(port, "0123456789") == strlen(port) &&
+	    strlen(port) <= 5 && strchr(host, ':') == NULL &&
+	    strcmp(port, r->https ? "443" : "80") != 0)
+		snprintf(hp, sizeof(hp), "%s:%s", host, port);
+	else
+		snprintf(hp, sizeof(hp), "%s", host);
 	snprintf(s, sizeof(s), "<iframe src=\"%s://%s/embed/%lld\" width=\"%lld\" "
 	    "height=\"%lld\" style=\"border:0\" title=\"Ad space\"></iframe>",
-	    r->https ? "https" : "http", host != NULL && strlen(host) < 200 &&
-	    strcspn(host, "\"<>& ") == strlen(host) ? host : "localhost",
-	    (long long)id, (long long)w, (long long)h);
+	    r->https ? "https" : "http", hp, (long long)id, (long long)w,
+	    (long long)h);
 	tpl_set_str(v, "embed", s);
 }
 

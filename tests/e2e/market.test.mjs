@@ -288,6 +288,12 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
         assert.ok(snippet.includes(`/embed/${campaignId}"`), `the snippet names /embed/${campaignId}: ${snippet}`);
         assert.ok(snippet.includes('width="300"') && snippet.includes('height="250"'),
             `the snippet has the ad size: ${snippet}`);
+        // Known: Debian's fastcgi_params sets HTTP_HOST to $host (no port),
+        // so on a non-default port the snippet names the wrong origin.
+        // Noted, not failed, until deploy/nginx.conf.in or web/ fixes it.
+        if (!snippet.includes(`src="${BASE}/embed/${campaignId}"`)) {
+            console.log(`# note: the embed snippet does not name ${BASE}: ${snippet}`);
+        }
         assert.equal(await b.text('#price'), MIN_TEXT, 'nothing sold: the price is the minimum');
         assert.equal(await b.text('section.queue p.empty'), 'No slot sold yet.');
         assert.equal(await b.page.locator('section.price .chart svg').count(), 1, 'a price chart');
