@@ -200,6 +200,7 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 			cache_drop(app->cache, key);
 		}
 		cache_drop(app->cache, "list");
+		cache_drop(app->cache, "page:/");
 		return;
 	}
 	if (strcmp(kind, "session_revoked") != 0 || n == NULL)

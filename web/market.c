@@ -119,6 +119,7 @@ market_forget(struct http_req *r, int64_t id)
 	snprintf(key, sizeof(key), "c:%lld", (long long)id);
 	cache_drop(r->app->cache, key);
 	cache_drop(r->app->cache, "list");
+	cache_drop(r->app->cache, "page:/");
 }
 
 /* The price of the next slot at now_ms, or -1 for a malformed state. */

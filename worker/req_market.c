@@ -411,7 +411,7 @@ mkt_read(struct call *c, struct db_job *dj)
 		return;
 	}
 	if (c->op == MSG_OP_CAMPAIGN_LIST) {
-		j = db_job_new("SELECT camp_list(100)", 0, NULL, 0);
+		j = db_job_new("SELECT camp_list(50)", 0, NULL, 0);
 	} else if (c->op == MSG_OP_IMAGE_GET) {
 		j = db_job_new("SELECT jsonb_build_object('mime', mime, 'data', "
 		    "translate(encode(data, 'base64'), E'\\n', ''))::text FROM "

@@ -128,7 +128,7 @@ if [[ ! -x "$TLSECHO" || "$BENCH_DIR/tlsecho.c" -nt "$TLSECHO" ||
     mkdir -p "$(dirname "$TLSECHO")"
     # shellcheck disable=SC2046
     cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -iquote "$ABC_ROOT/common" \
-        "$BENCH_DIR/tlsecho.c" "$ABC_ROOT/common/tls.c" "$ABC_ROOT/common/xmalloc.c" \
+        "$BENCH_DIR/tlsecho.c" "$ABC_ROOT/common/tls.c" "$ABC_ROOT/common/buf.c" "$ABC_ROOT/common/xmalloc.c" \
         $(pkg-config --cflags --libs openssl) -pthread -o "$TLSECHO" ||
         die "could not build tlsecho"
 fi
