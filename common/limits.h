@@ -23,4 +23,20 @@
 /* HTTP request bodies accepted by abc-web (nginx caps the same). */
 #define LIMIT_HTTP_BODY		(512u * 1024u)
 
+/* HTML forms: fields, bytes per decoded name and value (web/form.c). */
+#define LIMIT_FORM_FIELDS	32
+#define LIMIT_FORM_NAME		64
+#define LIMIT_FORM_VALUE	(8u * 1024u)
+
+/* Cookie request header, and name + value of a cookie we set. */
+#define LIMIT_COOKIE_HEADER	(8u * 1024u)
+#define LIMIT_COOKIE_PAIR	(4u * 1024u)
+
+/* multipart/form-data (web/multipart.c): parts, header bytes per part,
+ * field name, boundary (RFC 2046). */
+#define LIMIT_MP_PARTS		16
+#define LIMIT_MP_HEADER		1024
+#define LIMIT_MP_NAME		64
+#define LIMIT_MP_BOUNDARY	70
+
 #endif /* ABC_LIMITS_H */

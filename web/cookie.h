@@ -17,9 +17,10 @@
 
 struct buf;
 
-/* XXX These belong in common/limits.h as LIMIT_COOKIE_*. */
-#define COOKIE_MAX_HEADER	(8u * 1024u)	/* bytes of a Cookie header */
-#define COOKIE_MAX_PAIR		(4u * 1024u)	/* name + value we set */
+#include "limits.h"
+
+#define COOKIE_MAX_HEADER	LIMIT_COOKIE_HEADER	/* Cookie header bytes */
+#define COOKIE_MAX_PAIR		LIMIT_COOKIE_PAIR	/* name + value we set */
 
 /* Flags for cookie_set(). */
 #define COOKIE_HTTPONLY	0x01	/* not readable from JavaScript */

@@ -19,10 +19,11 @@
 
 #include <stddef.h>
 
-/* XXX These belong in common/limits.h as LIMIT_FORM_*. */
-#define FORM_MAX_FIELDS	32		/* fields per form */
-#define FORM_MAX_NAME	64		/* bytes per decoded name */
-#define FORM_MAX_VALUE	(8u * 1024u)	/* bytes per decoded value */
+#include "limits.h"
+
+#define FORM_MAX_FIELDS	LIMIT_FORM_FIELDS	/* fields per form */
+#define FORM_MAX_NAME	LIMIT_FORM_NAME		/* bytes per decoded name */
+#define FORM_MAX_VALUE	LIMIT_FORM_VALUE	/* bytes per decoded value */
 
 struct form_field {
 	char	*name;		/* owned, NUL-terminated */

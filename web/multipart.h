@@ -38,11 +38,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* XXX These belong in common/limits.h as LIMIT_MP_*. */
-#define MP_MAX_PARTS	16		/* parts per body */
-#define MP_MAX_HEADER	1024		/* header bytes per part */
-#define MP_MAX_NAME	64		/* bytes per field name */
-#define MP_MAX_BOUNDARY	70		/* bytes per boundary (RFC 2046) */
+#include "limits.h"
+
+#define MP_MAX_PARTS	LIMIT_MP_PARTS		/* parts per body */
+#define MP_MAX_HEADER	LIMIT_MP_HEADER		/* header bytes per part */
+#define MP_MAX_NAME	LIMIT_MP_NAME		/* bytes per field name */
+#define MP_MAX_BOUNDARY	LIMIT_MP_BOUNDARY	/* bytes per boundary */
 
 struct mp_part {
 	char		*name;		/* owned, NUL-terminated */
