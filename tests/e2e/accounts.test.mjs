@@ -54,7 +54,7 @@ function step(name, fn) {
 
 async function shot(label) {
     shotNo += 1;
-    const file = path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${label}.png`);
+    const file = path.join(SHOTS, `accounts-${String(shotNo).padStart(2, '0')}-${label}.png`);
     await page.screenshot({ path: file, fullPage: true });
     console.log(`# screenshot ${file}`);
     return file;
@@ -137,8 +137,10 @@ async function text(selector) {
     return (await page.locator(selector).first().textContent()).trim();
 }
 
+// The account page: GET /account, or the answer of one of its forms, which
+// may re-render it at the form's address (e.g. /account/password).
 async function assertLoggedInAccount() {
-    assert.equal(new URL(page.url()).pathname, '/account', 'on /account');
+    assert.match(new URL(page.url()).pathname, /^\/account(\/|$)/, 'on the account page');
     assert.equal(await text('main h1'), `Your account, ${NAME}`);
     assert.equal(await page.locator('header.site nav a[href="/account"]').textContent(), NAME,
         'the nav names the user');
