@@ -1,6 +1,7 @@
 /*
  * scrypt password hashing on a pool of threads.  Jobs queue under a mutex
- * (at most max_queued of them wait); each thread takes the oldest one,
+ * (at most max_queued of them wait, and no more than the pool can hash
+ * within max_wait_ms at its measured pace); each thread takes the oldest one,
  * runs the KDF without the lock, wipes the password, appends the job to the
  * done list and writes 1 to the completion eventfd.  Stopping lets the
  * running jobs finish and frees the queued and done ones.
@@ -22,6 +23,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "kdf.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -41,6 +43,8 @@ struct kdf_pool {
 	struct kdf_job	**queue_tail;
 	size_t		 nqueued;
 	size_t		 max_queued;
+	int64_t		 max_wait_us;	/* refuse beyond this expected wait */
+	int64_t		 avg_run_us;	/* moving average; 0 until one ran */
 	struct kdf_job	*done;		/* owned; finished, FIFO */
 	struct kdf_job	**done_tail;
 	int		 stopping;
@@ -307,6 +311,36 @@ kdf_notify(struct kdf_pool *pool)
 }
 
 /*
+ * Folds one job's run time into the pool's average (weight 1/8), under the
+ * pool's lock.
+ */
+static void
+kdf_note_run(struct kdf_pool *pool, int64_t ran_us)
+{
+	if (ran_us < 1)
+		ran_us = 1;
+	if (pool->avg_run_us == 0)
+		pool->avg_run_us = ran_us;
+	else
+		pool->avg_run_us += (ran_us - pool->avg_run_us) / 8;
+}
+
+/*
+ * 1 when one more job would wait longer than max_wait_us for a thread at
+ * the measured pace (unknown before the first job: then only max_queued
+ * bounds the queue).  Under the pool's lock.
+ */
+static int
+kdf_wait_too_long(const struct kdf_pool *pool)
+{
+	int64_t	 ahead = (int64_t)pool->nqueued + 1;
+
+	if (pool->avg_run_us == 0)
+		return 0;
+	return ahead * pool->avg_run_us / pool->nthreads > pool->max_wait_us;
+}
+
+/*
  * A pool thread: runs the oldest queued job until the pool stops.
  * Returns NULL.
  */
@@ -315,6 +349,7 @@ kdf_thread(void *arg)
 {
 	struct kdf_pool	*pool = arg;
 	struct kdf_job	*job;
+	int64_t		 started, ran;
 
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
@@ -330,9 +365,12 @@ kdf_thread(void *arg)
 		job->next = NULL;
 		pthread_mutex_unlock(&pool->lock);
 
+		started = clock_mono_us();
 		kdf_run(job);
+		ran = clock_mono_us() - started;
 
 		pthread_mutex_lock(&pool->lock);
+		kdf_note_run(pool, ran);
 		*pool->done_tail = job;
 		pool->done_tail = &job->next;
 		kdf_notify(pool);
@@ -381,28 +419,34 @@ kdf_pool_free(struct kdf_pool *pool, int n)
 
 /*
  * Starts threads (1 to KDF_THREADS_MAX) hashing threads; at most
- * max_queued (at least 1) jobs may wait for one.  done_fd is an eventfd,
+ * max_queued (at least 1) jobs may wait for one, and none that would wait
+ * more than max_wait_ms (at least 1) at the pace measured so far.  done_fd is an eventfd,
  * borrowed, written (an 8-byte 1) after each finished job; it must stay
  * open until kdf_pool_stop returns.  The threads block every signal.
  * Returns the pool, or NULL (logged) on bad arguments or if a thread
  * cannot start.
  */
 struct kdf_pool *
-kdf_pool_start(int threads, size_t max_queued, int done_fd)
+kdf_pool_start(int threads, size_t max_queued, int64_t max_wait_ms,
+    int done_fd)
 {
 	struct kdf_pool	*pool;
 	sigset_t	 all, old;
 	int		 i, rc = 0;
 
 	if (threads < 1 || threads > KDF_THREADS_MAX || max_queued < 1 ||
+	    max_wait_ms < 1 || max_wait_ms > KDF_MAX_WAIT_MS_MAX ||
 	    done_fd < 0) {
 		log_error("kdf_pool_args", "threads=%d max_queued=%zu "
-		    "done_fd=%d", threads, max_queued, done_fd);
+		    "max_wait_ms=%" PRId64 " done_fd=%d", threads, max_queued,
+		    max_wait_ms, done_fd);
 		return NULL;
 	}
 	pool = xcalloc(1, sizeof(*pool));
 	pool->threads = xcalloc((size_t)threads, sizeof(*pool->threads));
+	pool->nthreads = threads;
 	pool->max_queued = max_queued;
+	pool->max_wait_us = max_wait_ms * 1000;
 	pool->done_fd = done_fd;
 	pool->queue_tail = &pool->queue;
 	pool->done_tail = &pool->done;
@@ -421,13 +465,13 @@ kdf_pool_start(int threads, size_t max_queued, int done_fd)
 		kdf_pool_free(pool, i);
 		return NULL;
 	}
-	pool->nthreads = threads;
 	return pool;
 }
 
 /*
  * Queues job for the pool.  Returns 0 when the pool took it, or -1 when
- * max_queued jobs already wait (or the pool is stopping): the job was NOT
+ * max_queued jobs already wait, when it would wait longer than max_wait_ms,
+ * or when the pool is stopping: the job was NOT
  * taken, stays the caller's, and the caller should answer "busy, try
  * again".
  */
@@ -437,7 +481,8 @@ kdf_submit(struct kdf_pool *pool, struct kdf_job *job)
 	if (pool == NULL || job == NULL)
 		return -1;
 	pthread_mutex_lock(&pool->lock);
-	if (pool->stopping || pool->nqueued >= pool->max_queued) {
+	if (pool->stopping || pool->nqueued >= pool->max_queued ||
+	    kdf_wait_too_long(pool)) {
 		pthread_mutex_unlock(&pool->lock);
 		return -1;
 	}

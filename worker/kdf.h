@@ -4,8 +4,11 @@
  * loop (SPEC §4.1).  Each running job holds 128 * n * r * p bytes plus
  * 128 * n * r: about 128 MiB at the defaults, so the pool's peak memory is
  * threads * 128 MiB.  The pool bounds its queue: kdf_submit refuses a job
- * when max_queued jobs already wait, and the caller answers "busy, try
- * again" (back-pressure instead of unbounded memory).
+ * when max_queued jobs already wait or when, at the pace the pool has
+ * measured, the job would wait more than max_wait_ms for a thread; the
+ * caller answers "busy, try again" (back-pressure instead of unbounded
+ * memory or a login that answers after the user gave up).  A burst of cheap
+ * hashes is thus taken whole, and a storm of costly ones is cut short.
  *
  * Ownership: a job is built by kdf_job_new_hash, kdf_job_new_verify or
  * kdf_job_new_dummy (or by hand, with a password from malloc).  kdf_submit
@@ -30,6 +33,7 @@
 #define KDF_HASH_LEN		32
 #define KDF_PASSWORD_MAX	1024
 #define KDF_THREADS_MAX		64
+#define KDF_MAX_WAIT_MS_MAX	600000
 
 struct kdf_params {
 	uint64_t	 n;		/* CPU/memory cost, a power of two */
@@ -77,7 +81,8 @@ struct kdf_job	*kdf_job_new_dummy(const char *password, size_t pwlen,
 		    void *arg);
 void		 kdf_job_free(struct kdf_job *job);
 
-struct kdf_pool	*kdf_pool_start(int threads, size_t max_queued, int done_fd);
+struct kdf_pool	*kdf_pool_start(int threads, size_t max_queued,
+		    int64_t max_wait_ms, int done_fd);
 int		 kdf_submit(struct kdf_pool *pool, struct kdf_job *job);
 struct kdf_job	*kdf_take_done(struct kdf_pool *pool);
 size_t		 kdf_queued(struct kdf_pool *pool);

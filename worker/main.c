@@ -226,15 +226,16 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 static int
 worker_kdf_start(const struct conf *conf, int *efd, struct kdf_pool **pool)
 {
-	long long	 threads, queue;
+	long long	 threads, queue, wait_ms;
 
 	if (worker_conf_int(conf, "kdf_threads", 1, KDF_THREADS_MAX, 1,
-	    &threads) || worker_conf_int(conf, "kdf_queue", 1, 100000, 8,
-	    &queue))
+	    &threads) || worker_conf_int(conf, "kdf_queue", 1, 100000, 64,
+	    &queue) || worker_conf_int(conf, "kdf_max_wait_ms", 1,
+	    KDF_MAX_WAIT_MS_MAX, 2000, &wait_ms))
 		return -1;
 	if ((*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (*pool = kdf_pool_start((int)threads, (size_t)queue, *efd)) ==
-	    NULL) {
+	    (*pool = kdf_pool_start((int)threads, (size_t)queue, wait_ms,
+	    *efd)) == NULL) {
 		log_error("kdf_start", "error=\"cannot start the hashing "
 		    "pool\"");
 		return -1;

@@ -173,6 +173,7 @@ ops_kdf(struct call *c, struct kdf_job *job)
 	job->arg = c;
 	if (kdf_submit(c->ops->cfg.kdf, job) != 0) {
 		kdf_job_free(job);
+		log_info("kdf_busy", "queued=%zu", kdf_queued(c->ops->cfg.kdf));
 		ops_fail(c, "busy", "The server is busy; try again in a "
 		    "moment.");
 		return;

@@ -30,9 +30,10 @@ check "...with min_price 0.001 BTC = 100000 sat" test "$min_sat" = 100000
 
 N=50
 make_buyer() {
-    local name="r${RUN}_$1" via=$((($1 % 2) + 1))
-    [[ "$(register "$name" "$via")" == 303 ]] || {
-        echo "  register $name failed" >&2
+    local name="r${RUN}_$1" via=$((($1 % 2) + 1)) code
+    code=$(register "$name" "$via")
+    [[ "$code" == 303 ]] || {
+        echo "  register $name via $via: $code" >&2
         return 1
     }
     if [[ "$(upload "$name" "$via" "ad_$name" "hover of $name" "https://example.com/$name" \

@@ -198,10 +198,12 @@ test_kdf_pool_start_args(void)
 	int	 efd = new_efd();
 
 	CU_ASSERT_FATAL(efd >= 0);
-	CU_ASSERT_PTR_NULL(kdf_pool_start(0, 4, efd));
-	CU_ASSERT_PTR_NULL(kdf_pool_start(KDF_THREADS_MAX + 1, 4, efd));
-	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 0, efd));
-	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, -1));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(0, 4, 1000, efd));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(KDF_THREADS_MAX + 1, 4, 1000, efd));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 0, 1000, efd));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, 0, efd));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, KDF_MAX_WAIT_MS_MAX + 1, efd));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, 1000, -1));
 	kdf_pool_stop(NULL);
 	close(efd);
 }
@@ -219,7 +221,7 @@ test_kdf_pool_hash_verify(void)
 	int		 efd = new_efd(), tags[10];
 
 	CU_ASSERT_FATAL(efd >= 0);
-	pool = kdf_pool_start(2, 16, efd);
+	pool = kdf_pool_start(2, 16, KDF_MAX_WAIT_MS_MAX, efd);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
 
 	for (i = 0; i < 4; i++) {
@@ -309,7 +311,7 @@ test_kdf_pool_backpressure(void)
 
 	CU_ASSERT_FATAL(efd >= 0);
 	/* One thread, two waiting: the 3rd or 4th submission is refused. */
-	pool = kdf_pool_start(1, 2, efd);
+	pool = kdf_pool_start(1, 2, KDF_MAX_WAIT_MS_MAX, efd);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
 	for (;;) {
 		j = kdf_job_new_hash("password", 8, &slow, NULL);
@@ -341,6 +343,58 @@ test_kdf_pool_backpressure(void)
 	close(efd);
 }
 
+/* Runs one job of params through pool and frees it: the pool learns its pace. */
+static void
+prime(struct kdf_pool *pool, int efd, const struct kdf_params *params)
+{
+	struct kdf_job	*j, *done[1];
+
+	j = kdf_job_new_hash("password", 8, params, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL_FATAL(kdf_submit(pool, j), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_done(pool, efd, done, 1), 1);
+	free_jobs(done, 1);
+}
+
+/*
+ * Once the pool knows a hash takes far longer than max_wait_ms, it refuses
+ * even an empty queue's first job; a burst of cheap hashes that fits in
+ * max_wait_ms is taken whole, beyond what a fixed small queue would hold.
+ */
+static void
+test_kdf_pool_wait_bound(void)
+{
+	struct kdf_pool	*pool;
+	struct kdf_job	*j, *done[40];
+	size_t		 i, n;
+	int		 efd = new_efd();
+
+	CU_ASSERT_FATAL(efd >= 0);
+	pool = kdf_pool_start(1, 64, 1, efd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	prime(pool, efd, &slow);	/* N=2^14: several ms, > 1 ms */
+	j = kdf_job_new_hash("password", 8, &slow, NULL);
+	CU_ASSERT_EQUAL(kdf_submit(pool, j), -1);
+	CU_ASSERT_PTR_NOT_NULL(j->password);	/* still ours */
+	kdf_job_free(j);
+	CU_ASSERT_EQUAL(kdf_queued(pool), 0);
+	kdf_pool_stop(pool);
+
+	pool = kdf_pool_start(1, 64, 10000, efd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	prime(pool, efd, &small);
+	for (i = 0; i < 40; i++) {
+		j = kdf_job_new_hash("password", 8, &small, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		CU_ASSERT_EQUAL(kdf_submit(pool, j), 0);
+	}
+	n = wait_done(pool, efd, done, 40);
+	CU_ASSERT_EQUAL(n, 40);
+	free_jobs(done, n < 40 ? n : 40);
+	kdf_pool_stop(pool);
+	close(efd);
+}
+
 static void
 test_kdf_pool_stop_frees_queued(void)
 {
@@ -349,7 +403,7 @@ test_kdf_pool_stop_frees_queued(void)
 	int		 efd = new_efd(), i;
 
 	CU_ASSERT_FATAL(efd >= 0);
-	pool = kdf_pool_start(1, 8, efd);
+	pool = kdf_pool_start(1, 8, KDF_MAX_WAIT_MS_MAX, efd);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
 	for (i = 0; i < 8; i++) {
 		j = kdf_job_new_hash("password", 8, &slow, NULL);
@@ -387,6 +441,7 @@ main(void)
 		{ "test_kdf_pool_start_args", test_kdf_pool_start_args },
 		{ "test_kdf_pool_hash_verify", test_kdf_pool_hash_verify },
 		{ "test_kdf_pool_backpressure", test_kdf_pool_backpressure },
+		{ "test_kdf_pool_wait_bound", test_kdf_pool_wait_bound },
 		{ "test_kdf_pool_stop_frees_queued",
 		    test_kdf_pool_stop_frees_queued },
 		{ "test_kdf_time_default", test_kdf_time_default },
