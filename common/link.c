@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "buf.h"
 #include "frame.h"
@@ -490,4 +491,19 @@ int
 link_session_should_cut(struct link_session *s, int64_t now_ms)
 {
 	return s->cut_at_ms != 0 && now_ms >= s->cut_at_ms;
+}
+
+/*
+ * Picks an epoch for a new incarnation of either end: random, positive,
+ * never 0, so that a restarted process is never taken for its predecessor.
+ */
+int64_t
+link_new_epoch(void)
+{
+	uint64_t	 r = 0;
+
+	while (getrandom(&r, sizeof(r), 0) != sizeof(r) ||
+	    (r & INT64_MAX) == 0)
+		continue;
+	return (int64_t)(r & INT64_MAX);
 }

@@ -117,6 +117,7 @@ void	link_session_resume(struct link_session *s, int fresh,
 	    uint64_t peer_rx, int64_t now_ms);
 
 /* Fault injection settings. */
+int64_t	link_new_epoch(void);
 int	link_fault_from_env(struct link_fault *f, const char *drop_pct,
 	    const char *delay_ms, const char *cut_ms, uint64_t seed);
 

@@ -7,7 +7,6 @@
  * wire, and hands each reply to the waiter with the same request number.
  */
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -552,18 +551,6 @@ client_thread(void *arg)
 	return NULL;
 }
 
-/* Picks this process's epoch: random, positive, never 0. */
-static int64_t
-client_new_epoch(void)
-{
-	uint64_t	 r = 0;
-
-	while (getrandom(&r, sizeof(r), 0) != sizeof(r) ||
-	    (r & INT64_MAX) == 0)
-		continue;
-	return (int64_t)(r & INT64_MAX);
-}
-
 /* Splits cfg->worker into cl's host and port; 0, or -1 (logged). */
 static int
 client_parse_worker(struct client *cl, const char *worker)
@@ -599,7 +586,7 @@ client_start(const struct client_cfg *cfg)
 	if (client_parse_worker(cl, cfg->worker) != 0)
 		goto fail;
 	cl->tls = cfg->tls;
-	cl->epoch = client_new_epoch();
+	cl->epoch = link_new_epoch();
 	link_session_init(&cl->ls, cfg->max_queued ? cfg->max_queued : 4096,
 	    CLIENT_QUEUE_BYTES, &cfg->fault);
 	buf_init(&cl->wire, CLIENT_WIRE_MAX);

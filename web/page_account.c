@@ -155,11 +155,26 @@ acct_logged_in(struct http_req *r, struct json_object *rep)
 	(void)http_redirect(r, "/account");
 }
 
+/* Logs in with the form's username and password, then to /account. */
+static void
+acct_login(struct http_req *r)
+{
+	struct json_object	*req, *rep;
+
+	req = acct_request(r, MSG_OP_LOGIN);
+	acct_copy(r, req, "username", "username");
+	acct_copy(r, req, "password", "password");
+	if ((rep = acct_send(r, req, "login", "Log in")) == NULL)
+		return;
+	acct_logged_in(r, rep);
+	json_object_put(rep);
+}
+
 /* GET/POST /register. */
 void
 page_register(struct http_req *r)
 {
-	struct json_object	*req, *rep, *login;
+	struct json_object	*req, *rep;
 	const char		*pw, *pw2;
 
 	if (strcmp(r->method, "POST") != 0) {
@@ -183,21 +198,13 @@ page_register(struct http_req *r)
 		return;
 	json_object_put(rep);
 	/* Registered: log in at once with the same credentials. */
-	login = acct_request(r, MSG_OP_LOGIN);
-	acct_copy(r, login, "username", "username");
-	acct_copy(r, login, "password", "password");
-	if ((rep = acct_send(r, login, "login", "Log in")) == NULL)
-		return;
-	acct_logged_in(r, rep);
-	json_object_put(rep);
+	acct_login(r);
 }
 
 /* GET/POST /login. */
 void
 page_login(struct http_req *r)
 {
-	struct json_object	*req, *rep;
-
 	if (strcmp(r->method, "POST") != 0) {
 		(void)http_user(r);
 		acct_form(r, 200, "login", "Log in", NULL);
@@ -205,13 +212,7 @@ page_login(struct http_req *r)
 	}
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
 		return;
-	req = acct_request(r, MSG_OP_LOGIN);
-	acct_copy(r, req, "username", "username");
-	acct_copy(r, req, "password", "password");
-	if ((rep = acct_send(r, req, "login", "Log in")) == NULL)
-		return;
-	acct_logged_in(r, rep);
-	json_object_put(rep);
+	acct_login(r);
 }
 
 /* POST /logout: this session ends everywhere, then the home page. */

@@ -427,8 +427,8 @@ camp_buy_status(const char *code)
 {
 	if (code == NULL)
 		return 400;
-	if (strcmp(code, "sold") == 0 || strcmp(code, "price_up") == 0 ||
-	    strcmp(code, "funds") == 0)
+	if (strcmp(code, "sold") == 0 || strcmp(code, "not_yet") == 0 ||
+	    strcmp(code, "price_up") == 0 || strcmp(code, "funds") == 0)
 		return 409;
 	if (strcmp(code, "no_campaign") == 0)
 		return 404;
@@ -449,12 +449,14 @@ camp_buy_failed(struct http_req *r, int64_t id, int64_t ad,
 
 	if ((st = market_campaign(r, id)) == NULL)
 		return;
-	if (code != NULL && strcmp(code, "sold") == 0 &&
+	if (code != NULL && (strcmp(code, "sold") == 0 ||
+	    strcmp(code, "not_yet") == 0) &&
 	    msg_get_int(rep, "next_price", &next) == 0 &&
 	    msg_get_int(rep, "next_idx", &next_idx) == 0) {
 		market_btc(next, btc, sizeof(btc));
-		snprintf(msg, sizeof(msg), "That slot is already sold; the next "
-		    "one costs %s BTC now.", btc);
+		snprintf(msg, sizeof(msg), "That slot is %s; the next one "
+		    "costs %s BTC now.", strcmp(code, "sold") == 0 ?
+		    "already sold" : "not for sale yet", btc);
 	} else
 		snprintf(msg, sizeof(msg), "%s", msg_get_str(rep, "error") ?
 		    msg_get_str(rep, "error") : "The purchase did not go "

@@ -49,6 +49,7 @@ struct chain_out {
 	char		 address[128];
 	int64_t		 amount;
 	int		 conf;
+	int		 height;	/* its block's, -1 unconfirmed/unknown */
 };
 
 /* Queues a notice for the event loop; lock held. */
@@ -156,13 +157,28 @@ chain_int(struct json_object *o, const char *key, int64_t *out)
 }
 
 /*
+ * Reads the optional "blockheight" of a wallet entry or transaction (only
+ * there when it is confirmed); -1 when absent or not a valid height.
+ */
+static int64_t
+chain_height(struct json_object *o)
+{
+	int64_t	 h;
+
+	if (chain_int(o, "blockheight", &h) != 0 || h < 0 || h > INT32_MAX)
+		return -1;
+	return h;
+}
+
+/*
  * Reads one wallet entry (listsinceblock transaction, or gettransaction
- * detail with txid and confirmations given) of category "receive".
- * Returns 0, or -1 when it is something else or malformed (skipped).
+ * detail with txid, confirmations and block height given: INT64_MIN reads
+ * them from the entry) of category "receive".  Returns 0, or -1 when it
+ * is something else or malformed (skipped).
  */
 static int
 chain_parse_out(struct json_object *e, const char *txid, int64_t conf,
-    struct chain_out *out)
+    int64_t height, struct chain_out *out)
 {
 	struct json_object	*amt;
 	const char		*cat = chain_str(e, "category");
@@ -173,6 +189,8 @@ chain_parse_out(struct json_object *e, const char *txid, int64_t conf,
 		txid = chain_str(e, "txid");
 	if (conf == INT64_MIN && chain_int(e, "confirmations", &conf) != 0)
 		return -1;
+	if (height == INT64_MIN)
+		height = chain_height(e);
 	if (cat == NULL || strcmp(cat, "receive") != 0 ||
 	    !chain_is_hash(txid) || addr == NULL || strlen(addr) >= 128 ||
 	    chain_int(e, "vout", &vout) != 0 || vout < 0 || vout > INT32_MAX ||
@@ -184,6 +202,8 @@ chain_parse_out(struct json_object *e, const char *txid, int64_t conf,
 	snprintf(out->address, sizeof(out->address), "%s", addr);
 	out->vout = (int)vout;
 	out->conf = (int)conf;
+	out->height = conf > 0 && height >= 0 && height <= INT32_MAX ?
+	    (int)height : -1;
 	return 0;
 }
 
@@ -326,7 +346,7 @@ chain_fetch(struct chain *ch, const char *cursor, struct chain_poll *p)
 	snprintf(p->lastblock, sizeof(p->lastblock), "%s", lb);
 	for (i = 0; i < json_object_array_length(list); i++)
 		if (chain_parse_out(json_object_array_get_idx(list, i), NULL,
-		    INT64_MIN, &o) == 0)
+		    INT64_MIN, INT64_MIN, &o) == 0)
 			(void)chain_poll_out(p, &o);
 	if (json_object_object_get_ex(r, "removed", &list) &&
 	    json_object_is_type(list, json_type_array))
@@ -380,7 +400,8 @@ chain_recheck(struct chain *ch, struct chain_poll *p)
 		    &det) && json_object_is_type(det, json_type_array))
 			for (k = 0; k < json_object_array_length(det); k++)
 				if (chain_parse_out(json_object_array_get_idx(
-				    det, k), txid, conf, &o) == 0)
+				    det, k), txid, conf, chain_height(t),
+				    &o) == 0)
 					(void)chain_poll_out(p, &o);
 		json_object_put(t);
 	}
@@ -404,35 +425,56 @@ chain_note(struct chain *ch, const char *result)
 		chain_notice_add(ch, user, "deposit_seen");
 }
 
-/* Applies one output inside the poll's transaction; 0 or -1. */
+/*
+ * Applies one output inside the poll's transaction.  Returns 1 when it
+ * credited the output, 0 when not, -1 on error.
+ */
 static int
 chain_apply_out(struct chain *ch, const struct chain_out *o)
 {
-	char		 vout[16], amount[32], conf[16], min[16];
-	const char	*params[6];
+	char		 vout[16], amount[32], conf[16], min[16], height[16];
+	const char	*params[7];
 	PGresult	*res;
+	int		 credited;
 
 	snprintf(vout, sizeof(vout), "%d", o->vout);
 	snprintf(amount, sizeof(amount), "%" PRId64, o->amount);
 	snprintf(conf, sizeof(conf), "%d", o->conf);
 	snprintf(min, sizeof(min), "%d", ch->cfg.min_conf);
+	snprintf(height, sizeof(height), "%d", o->height);
 	params[0] = o->txid;
 	params[1] = vout;
 	params[2] = o->address;
 	params[3] = amount;
 	params[4] = conf;
 	params[5] = min;
-	if ((res = chain_sql(ch, "SELECT deposit_seen($1, $2, $3, $4, $5, $6)",
-	    6, params)) == NULL)
+	params[6] = o->height >= 0 ? height : NULL;
+	if ((res = chain_sql(ch, "SELECT deposit_seen($1, $2, $3, $4, $5, $6, "
+	    "$7)", 7, params)) == NULL)
 		return -1;
 	pthread_mutex_lock(&ch->lock);
 	chain_note(ch, PQgetvalue(res, 0, 0));
 	pthread_mutex_unlock(&ch->lock);
-	if (strncmp(PQgetvalue(res, 0, 0), "credited:", 9) == 0)
-		log_info("deposit_credited", "txid=%s vout=%d sat=%" PRId64
-		    " conf=%d", o->txid, o->vout, o->amount, o->conf);
+	credited = strncmp(PQgetvalue(res, 0, 0), "credited:", 9) == 0;
 	PQclear(res);
-	return 0;
+	return credited;
+}
+
+/* Logs the outputs a committed poll credited (credited[i] set). */
+static void
+chain_log_credits(const struct chain_poll *p, const unsigned char *credited)
+{
+	const struct chain_out	*o;
+	size_t			 i;
+
+	for (i = 0; i < p->nouts; i++) {
+		if (!credited[i])
+			continue;
+		o = &p->outs[i];
+		log_info("deposit_credited", "txid=%s vout=%d sat=%" PRId64
+		    " conf=%d height=%d", o->txid, o->vout, o->amount, o->conf,
+		    o->height);
+	}
 }
 
 /* Applies a vanished transaction; 0 or -1. */
@@ -461,41 +503,69 @@ chain_apply_gone(struct chain *ch, const char *txid)
 }
 
 /*
- * Applies a poll in one transaction together with the new cursor.  On
- * failure everything rolls back; notices queued meanwhile still go out,
- * which only makes the pages concerned look again.
+ * Commits the poll's transaction; 0, or -1 (last_error set) when it did
+ * not commit: a COMMIT of a failed transaction answers "ROLLBACK".
+ */
+static int
+chain_commit(struct chain *ch)
+{
+	PGresult	*res;
+	int		 ok;
+
+	if ((res = chain_sql(ch, "COMMIT", 0, NULL)) == NULL)
+		return -1;
+	ok = strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	PQclear(res);
+	if (!ok) {
+		snprintf(ch->last_error, sizeof(ch->last_error),
+		    "database: COMMIT rolled back");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Applies a poll in one transaction together with the new cursor, and
+ * logs its credits once the COMMIT succeeded (nothing is credited before).
+ * On failure everything rolls back; notices queued meanwhile still go
+ * out, which only makes the pages concerned look again.
  */
 static int
 chain_apply(struct chain *ch, const struct chain_poll *p)
 {
 	const char	*params[1] = { p->lastblock };
 	PGresult	*res;
+	unsigned char	*credited;
 	size_t		 i;
-	int		 rc = -1;
+	int		 rc = -1, r;
 
 	if ((res = chain_sql(ch, "BEGIN", 0, NULL)) == NULL)
 		return -1;
 	PQclear(res);
+	credited = xcalloc(p->nouts + 1, 1);
 	/* Gone first: an output seen again (back in the mempool) revives. */
 	for (i = 0; i < p->ngone; i++)
 		if (!chain_poll_mined(p, p->gone[i]) &&
 		    chain_apply_gone(ch, p->gone[i]) != 0)
 			goto out;
-	for (i = 0; i < p->nouts; i++)
-		if (chain_apply_out(ch, &p->outs[i]) != 0)
+	for (i = 0; i < p->nouts; i++) {
+		if ((r = chain_apply_out(ch, &p->outs[i])) == -1)
 			goto out;
+		credited[i] = r == 1;
+	}
 	if ((res = chain_sql(ch, "INSERT INTO chain_cursor (id, lastblock) "
 	    "VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET lastblock = $1, "
 	    "updated_at = now()", 1, params)) == NULL)
 		goto out;
 	PQclear(res);
-	if ((res = chain_sql(ch, "COMMIT", 0, NULL)) == NULL)
+	if (chain_commit(ch) != 0)
 		goto out;
-	PQclear(res);
 	rc = 0;
+	chain_log_credits(p, credited);
 out:
 	if (rc != 0 && ch->pg != NULL)
 		PQclear(PQexec(ch->pg, "ROLLBACK"));
+	free(credited);
 	return rc;
 }
 

@@ -254,6 +254,24 @@ mkt_my_ads(struct call *c, struct db_job *dj)
 	mkt_json_reply(c, dj, "ads");
 }
 
+/*
+ * A slot index past the next one for sale (a form no page offers): no
+ * charge, and the offer that stands instead.
+ */
+static void
+mkt_buy_not_yet(struct call *c, int64_t next_idx, int64_t next_price)
+{
+	struct json_object	*rep;
+
+	rep = msg_reply_error("That slot is not for sale yet.");
+	json_object_object_add(rep, "code", json_object_new_string("not_yet"));
+	json_object_object_add(rep, "next_idx", json_object_new_int64(next_idx));
+	json_object_object_add(rep, "next_price",
+	    json_object_new_int64(next_price));
+	ops_finish(c, rep);
+	json_object_put(rep);
+}
+
 /* The durable purchase, with the price computed now from state st. */
 static void
 mkt_buy_apply(struct call *c, const char *st)
@@ -267,6 +285,10 @@ mkt_buy_apply(struct call *c, const char *st)
 	    idx < 0 || idx > INT32_MAX || max < 1 ||
 	    (price = mkt_price_now(st, now, &sold)) < 0) {
 		ops_fail(c, "invalid", "The purchase form is incomplete.");
+		return;
+	}
+	if (idx > sold) {
+		mkt_buy_not_yet(c, sold, price);
 		return;
 	}
 	fee = (int64_t)((unsigned __int128)price *

@@ -4,7 +4,6 @@
  * output only while the buffer holds bytes (or TLS asks for it).
  */
 #include <sys/epoll.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
@@ -702,18 +701,6 @@ server_ops_new(struct server *s)
 	return ops_new(&oc);
 }
 
-/* Picks this incarnation's epoch: random, positive, never 0. */
-static int64_t
-server_new_epoch(void)
-{
-	uint64_t	 r = 0;
-
-	while (getrandom(&r, sizeof(r), 0) != sizeof(r) ||
-	    (r & INT64_MAX) == 0)
-		continue;
-	return (int64_t)(r & INT64_MAX);
-}
-
 /* Handles one batch of epoll events. */
 static void
 server_events(struct server *s, struct epoll_event *evs, int n)
@@ -758,7 +745,7 @@ server_run(const struct server_cfg *cfg)
 	s.cfg = cfg;
 	s.ep = s.lfd = s.sfd = -1;
 	s.started_ms = clock_real_ms();
-	s.epoch = server_new_epoch();
+	s.epoch = link_new_epoch();
 	session_table_init(&s.sessions, &cfg->fault);
 	s.ops = server_ops_new(&s);
 	if (server_open(&s) != 0)

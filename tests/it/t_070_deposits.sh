@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deposits (issue 5, SPEC 4.2): the deposit journey through the pages
-# (pending within 2 s, credited within 2 s, never twice, one transaction
-# paying several users), crash safety (200 deposits credited exactly once
+# (pending within 2 s, credited within 2 s, confirmations that keep
+# counting after the credit, never twice, one transaction paying several
+# users), crash safety (200 deposits credited exactly once
 # while abc-worker is SIGKILLed at random moments), reorgs and conflicts
 # (a dropped pending deposit, a credited deposit reorged out is recorded
 # and reported, never re-credited; a reorg that mines the transaction again
@@ -147,7 +148,20 @@ echo "  credited after $(elapsed "$t0") ms"
 check "within 2 s of one block: balance 0.50000000" test "$ok" = 1
 check "...status credited, pending 0.00000000" bash -c \
     "[[ \"\$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[\"pending\"], [x[\"status\"] for x in d[\"deposits\"] if x[\"txid\"] == sys.argv[2]])' '$IT_TMP/state.json' '$TXA')\" == \"0.00000000 ['credited']\" ]]"
+# The confirmations shown keep counting once the deposit is credited (the
+# follower no longer looks at it; the page counts from the chain tip).
+C0=$(dep_field "$JA" "$TXA" 0 confirmations)
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+check "state.json shows the credited deposit's confirmations: '$C0'" is_uint "$C0"
+is_uint "$C0" || C0=1
+conf_is() { [[ "$(dep_field "$1" "$2" "$3" confirmations)" == "$4" ]]; } # JAR TXID VOUT N
+t0=$(now_ms)
 mine 3
+ok=0
+wait_until 2 conf_is "$JA" "$TXA" 0 $((C0 + 3)) && ok=1
+echo "  confirmations $C0 -> $(dep_field "$JA" "$TXA" 0 confirmations) after $(elapsed "$t0") ms (bitcoind: $(confs "$TXA"))"
+check "within 2 s of 3 more blocks state.json shows $((C0 + 3)) confirmations (was $C0)" test "$ok" = 1
+check "...as many as bitcoind reports" conf_is "$JA" "$TXA" 0 "$(confs "$TXA")"
 wait_until 15 caught_up || echo "  (the follower did not reach the tip in 15 s)"
 sleep 3
 check "3 more blocks and 3 s later: balance still 0.50000000" state_is "$JA" balance 0.50000000
@@ -244,25 +258,35 @@ crash() {
     fi
     start_proc worker || echo "  start_proc worker failed"
 }
-# crash_mid_credit: SIGKILL abc-worker as soon as its log shows the first
-# deposit_credited line after now, i.e. inside the poll's transaction
-# (abc-worker logs each credit before the COMMIT), then start it again.
-WLOG="$ABC_LOG/worker.log"
+# crash_mid_credit CMD...: runs CMD, and SIGKILLs abc-worker as soon as
+# PostgreSQL shows its follower inside a poll's transaction that has credited
+# something (it holds a lock on ledger_transfers and is running deposit_seen)
+# and not committed yet, then starts it again.  (abc-worker logs credits only
+# after the COMMIT, so its log cannot tell.)  One psql polls every 1 ms.
 MIDKILLS=0
+in_credit_sql="DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
+    WHILE clock_timestamp() < t0 + interval '5 s' LOOP PERFORM pg_stat_clear_snapshot();
+    IF EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.relation = 'ledger_transfers'::regclass AND l.mode = 'RowExclusiveLock'
+        AND a.state IN ('active', 'idle in transaction')
+        AND a.query LIKE 'SELECT deposit_seen(%') THEN RETURN; END IF;
+    PERFORM pg_sleep(0.001); END LOOP; RAISE EXCEPTION 'no credit in progress seen'; END \$\$"
 crash_mid_credit() {
-    local off n deadline=$(($(now_ms) + 5000))
-    off=$(stat -c %s "$WLOG" 2>/dev/null || echo 0)
+    local seen=0 watcher
+    psql_abc -q -c "$in_credit_sql" >/dev/null 2>&1 &
+    watcher=$!
+    sleep 0.3 # connected and watching before CMD
     "$@"
-    until tail -c +$((off + 1)) "$WLOG" 2>/dev/null | grep -q 'event=deposit_credited'; do
-        (($(now_ms) < deadline)) || break
-        sleep 0.005
-    done
+    wait "$watcher" && seen=1
     if kill_proc worker KILL; then
         KILLS=$((KILLS + 1))
+        if ((seen)); then
+            MIDKILLS=$((MIDKILLS + 1))
+            echo "  SIGKILL abc-worker inside the transaction crediting this block (kill $KILLS)"
+        else
+            echo "  SIGKILL abc-worker, no credit in progress seen within 5 s (kill $KILLS)"
+        fi
         sleep 0.2
-        n=$(tail -c +$((off + 1)) "$WLOG" | grep -c 'event=deposit_credited' || true)
-        echo "  SIGKILL abc-worker after it logged $n credit(s) of this block (kill $KILLS)"
-        ((n > 0 && n < 100)) && MIDKILLS=$((MIDKILLS + 1))
     fi
     start_proc worker || echo "  start_proc worker failed"
 }
@@ -299,7 +323,7 @@ crash 1500
 echo "  sent $NDEP deposits in $NTX transactions, $(btc_of "$SENT") BTC"
 check "200 deposits sent" test "$NDEP" = 200
 check "abc-worker was SIGKILLed at least 3 times ($KILLS)" test "$KILLS" -ge 3
-echo "  $MIDKILLS kill(s) landed while a block's 100 credits were being applied"
+echo "  $MIDKILLS kill(s) sent while a block's credits were being applied, uncommitted"
 users_in="$(for i in $(seq 1 $NU); do printf "'%s'," "${CU[i]}"; done)"
 users_in="${users_in%,}"
 credited_count() {

@@ -252,6 +252,8 @@ check "...nothing charged" nothing_charged "$CID3" "$R=$FUND"
 
 out=$(buy "$R" 1 "$CID3" "$(with "$(with "$form" slot 5)" idem "$(new_idem)")" "$IT_TMP/e6")
 check "a slot index that is not the next one (5 of 0 sold): 409 ($out)" test "${out%% *}" = 409
+check "...'not for sale yet; the next one costs'" grep -q "That slot is not for sale yet; the next one costs" "$IT_TMP/e6"
+check "...with a new confirm form for slot 0" test "$(field_of "$IT_TMP/e6" slot)" = 0
 check "...nothing charged" nothing_charged "$CID3" "$R=$FUND"
 
 upload "$SELLER" 1 "own_$SELLER" "own" "https://example.com/own" "$IMG/gif_300x250.gif" >/dev/null

@@ -6,7 +6,9 @@ payment, blocks, a send, a conflict, a reorg), then checks every answer of
 each method against a schema written from the wire reference
 (/work/shared/reference/bitcoind-rpc.md, sections 1.3, 2, 3 and 4): each
 required field present, no unknown field, each field's JSON type, and every
-amount written as a JSON number with exactly 8 decimals.
+amount written as a JSON number with exactly 8 decimals.  Confirmed wallet
+entries and transactions must carry blockhash, blockheight, blockindex and
+blocktime (blockheight = tip - confirmations + 1), unconfirmed ones none.
 
 usage: conformance.py --port PORT [--auth USER:PASS] [--wallet NAME]
 Prints one line per method and "N passed, N failed"; exits 1 on failure.
@@ -180,7 +182,34 @@ def amounts_ok(raw, problems, where):
     return found
 
 
-def check_entries(entries, where, long_fields, problems):
+BLOCK_FIELDS = ("blockhash", "blockheight", "blockindex", "blocktime")
+
+
+def check_block_fields(obj, where, chain, problems):
+    """A confirmed tx has all block fields, its height matching its depth
+    below the tip (chain = (tip height, tip hash)); an unconfirmed one has
+    none of them."""
+    conf = obj.get("confirmations")
+    if type(conf) is not int:
+        return
+    if conf <= 0:
+        for k in BLOCK_FIELDS:
+            if k in obj:
+                problems.append("%s: unconfirmed, has %s" % (where, k))
+        return
+    for k in BLOCK_FIELDS:
+        if k not in obj:
+            problems.append("%s: confirmed, no %s" % (where, k))
+    tip, best = chain
+    h = obj.get("blockheight")
+    if type(h) is int and h != tip - conf + 1:
+        problems.append("%s: blockheight %d, want tip %d - %d + 1" % (
+            where, h, tip, conf))
+    if conf == 1 and "blockhash" in obj and obj["blockhash"] != best:
+        problems.append("%s: 1 confirmation, blockhash not the tip" % where)
+
+
+def check_entries(entries, where, long_fields, problems, chain=None):
     for i, e in enumerate(entries):
         if type(e) is not dict:
             problems.append("%s[%d]: not an object" % (where, i))
@@ -192,12 +221,10 @@ def check_entries(entries, where, long_fields, problems):
         if e.get("category") not in ("send", "receive", "generate",
                                      "immature", "orphan"):
             problems.append("%s[%d]: bad category" % (where, i))
-        if long_fields and e.get("confirmations", 0) > 0:
-            for k in ("blockhash", "blockheight", "blocktime"):
-                if k not in e:
-                    problems.append("%s[%d]: confirmed, no %s" % (
-                        where, i, k))
-        elif long_fields and "trusted" not in e:
+        if long_fields:
+            check_block_fields(e, "%s[%d]" % (where, i), chain, problems)
+        if long_fields and e.get("confirmations", 0) <= 0 and \
+                "trusted" not in e:
             problems.append("%s[%d]: unconfirmed, no trusted" % (where, i))
 
 
@@ -284,14 +311,24 @@ def run(sim, h):
     amounts_ok(sim.raw, p, "listunspent")
     yield "listunspent", p
     p = []
+    chain = (sim.ok("getblockcount"), sim.ok("getbestblockhash"))
+    confirmed = 0
     for t in (h["pay"], h["send"], h["conflicted"], h["pending"]):
         r, q = top("gettransaction", t)
         p += q
         check_obj(r, SCHEMAS["gettransaction"], "gettransaction", p)
         if type(r) is dict:
+            check_block_fields(r, "gettransaction", chain, p)
+            confirmed += r.get("confirmations", 0) > 0
+            for k in BLOCK_FIELDS:
+                if any(k in d for d in r.get("details", [])
+                       if type(d) is dict):
+                    p.append("gettransaction: %s in details" % k)
             check_entries(r.get("details", []), "details", False, p)
             check_obj(r.get("lastprocessedblock"), LASTBLOCK, "lpb", p)
         amounts_ok(sim.raw, p, "gettransaction")
+    if not confirmed:
+        p.append("gettransaction: no confirmed transaction to check")
     yield "gettransaction", p
     p = []
     for args in ((), (h["cursor"],), (h["stale"], 6)):
@@ -300,8 +337,8 @@ def run(sim, h):
         check_obj(r, SCHEMAS["listsinceblock"], "listsinceblock", p)
         if type(r) is dict:
             check_entries(r.get("transactions", []), "transactions",
-                          True, p)
-            check_entries(r.get("removed", []), "removed", True, p)
+                          True, p, chain)
+            check_entries(r.get("removed", []), "removed", True, p, chain)
         amounts_ok(sim.raw, p, "listsinceblock")
     if type(r) is dict and not r.get("removed"):
         p.append("listsinceblock: stale cursor gave no removed entries")
