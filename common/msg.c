@@ -40,6 +40,30 @@ msg_op_durable(enum msg_op op)
 	    op == MSG_OP_CAMPAIGN_CREATE || op == MSG_OP_BUY;
 }
 
+/*
+ * 1 for the operations that may change what the calling user's account
+ * overview shows (balance, addresses, deposits, history), 0 otherwise.
+ */
+int
+msg_op_changes_account(enum msg_op op)
+{
+	switch (op) {
+	case MSG_OP_REGISTER:
+	case MSG_OP_LOGIN:
+	case MSG_OP_LOGOUT:
+	case MSG_OP_LOGOUT_ALL:
+	case MSG_OP_PASSWORD:
+	case MSG_OP_PURGE:
+	case MSG_OP_NEW_ADDRESS:
+	case MSG_OP_CAMPAIGN_CREATE:
+	case MSG_OP_AD_CREATE:
+	case MSG_OP_BUY:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Appends the JSON text of h to out; 0, or -1 if out is full. */
 int
 msg_hello_encode(const struct msg_hello *h, struct buf *out)

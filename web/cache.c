@@ -1,7 +1,16 @@
 /*
- * A doubly linked list of entries, newest first, under one mutex.  Lookup
- * is linear: the cache holds campaigns and images, hundreds of entries,
- * and a lookup costs less than rendering the page that asked.
+ * Nodes under one mutex, found through a hash index (FNV-1a, chained
+ * buckets, doubled when there are more nodes than buckets).  A node either
+ * holds a value, and then sits on the LRU list (newest first), or is
+ * a tombstone, and then sits on the tombstone list (newest drop first).
+ *
+ * Generations: c->gen counts drops.  A node remembers drop_gen, the
+ * generation of the last drop of its key (0: none), also once a value is
+ * stored again, so that a late put from before that drop is still
+ * refused.  c->floor is the oldest generation a put may carry: raised to
+ * c->gen by cache_clear() and cache_drop_prefix(), and to drop_gen when a
+ * node that carries one is forgotten (oldest tombstone, evicted entry).
+ * A put with gen < floor or gen < its node's drop_gen is refused.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -10,22 +19,74 @@
 #include "cache.h"
 #include "xmalloc.h"
 
-#define CACHE_KEY_MAX	128
+#define CACHE_BUCKETS_MIN	64
 
 struct centry {
-	char		 key[CACHE_KEY_MAX];
-	char		*val;		/* owned, NUL-terminated */
+	struct centry	*hnext;		/* bucket chain */
+	struct centry	*prev, *next;	/* LRU or tombstone list */
+	uint64_t	 hash;
+	uint64_t	 drop_gen;	/* last drop of key, 0: none */
+	char		*val;		/* owned, NUL-terminated; NULL: tomb */
 	size_t		 len;
 	int64_t		 at_ms;
-	struct centry	*prev, *next;
+	char		 key[];
+};
+
+struct clist {
+	struct centry	*head, *tail;	/* newest first */
 };
 
 struct cache {
 	pthread_mutex_t	 lock;
-	struct centry	*head, *tail;
-	size_t		 bytes, max_bytes, entries;
-	uint64_t	 hits, misses;
+	struct centry	**buckets;
+	size_t		 nbuckets;	/* a power of two */
+	size_t		 nodes;		/* entries + tombstones */
+	struct clist	 lru, tombs;
+	size_t		 bytes, max_bytes, entries, max_entries, ntombs;
+	uint64_t	 gen, floor;
+	uint64_t	 hits, misses, refused, evictions;
 };
+
+/* 64-bit FNV-1a of s. */
+static uint64_t
+cache_hash(const char *s)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Puts e at the head (newest end) of l. */
+static void
+clist_push(struct clist *l, struct centry *e)
+{
+	e->prev = NULL;
+	e->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = e;
+	else
+		l->tail = e;
+	l->head = e;
+}
+
+/* Takes e out of l. */
+static void
+clist_unlink(struct clist *l, struct centry *e)
+{
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		l->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		l->tail = e->prev;
+	e->prev = e->next = NULL;
+}
 
 struct cache *
 cache_new(size_t max_bytes)
@@ -34,26 +95,141 @@ cache_new(size_t max_bytes)
 
 	c = xcalloc(1, sizeof(*c));
 	c->max_bytes = max_bytes;
+	c->max_entries = max_bytes / CACHE_ENTRY_BYTES;
+	if (c->max_entries < CACHE_ENTRIES_MIN)
+		c->max_entries = CACHE_ENTRIES_MIN;
+	c->nbuckets = CACHE_BUCKETS_MIN;
+	c->buckets = xcalloc(c->nbuckets, sizeof(*c->buckets));
 	pthread_mutex_init(&c->lock, NULL);
 	return c;
 }
 
-/* Unlinks and frees e; lock held. */
-static void
-cache_remove(struct cache *c, struct centry *e)
+/* The node of key (hash h), value or tombstone, or NULL; lock held. */
+static struct centry *
+cache_find(struct cache *c, const char *key, uint64_t h)
 {
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		c->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		c->tail = e->prev;
+	struct centry	*e;
+
+	for (e = c->buckets[h & (c->nbuckets - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Doubles the bucket array; lock held. */
+static void
+cache_grow(struct cache *c)
+{
+	struct centry	**nb, *e, *next;
+	size_t		  i, n = c->nbuckets * 2;
+
+	nb = xcalloc(n, sizeof(*nb));
+	for (i = 0; i < c->nbuckets; i++)
+		for (e = c->buckets[i]; e != NULL; e = next) {
+			next = e->hnext;
+			e->hnext = nb[e->hash & (n - 1)];
+			nb[e->hash & (n - 1)] = e;
+		}
+	free(c->buckets);
+	c->buckets = nb;
+	c->nbuckets = n;
+}
+
+/* A new node for key (hash h), in the index but on no list; lock held. */
+static struct centry *
+cache_node_new(struct cache *c, const char *key, uint64_t h)
+{
+	struct centry	*e;
+	size_t		 klen = strlen(key);
+	struct centry	**b;
+
+	e = xcalloc(1, sizeof(*e) + klen + 1);
+	memcpy(e->key, key, klen + 1);
+	e->hash = h;
+	if (c->nodes >= c->nbuckets)
+		cache_grow(c);
+	b = &c->buckets[h & (c->nbuckets - 1)];
+	e->hnext = *b;
+	*b = e;
+	c->nodes++;
+	return e;
+}
+
+/* Takes e, already on no list, out of the index and frees it; lock held. */
+static void
+cache_node_free(struct cache *c, struct centry *e)
+{
+	struct centry	**p;
+
+	for (p = &c->buckets[e->hash & (c->nbuckets - 1)]; *p != NULL;
+	    p = &(*p)->hnext)
+		if (*p == e) {
+			*p = e->hnext;
+			break;
+		}
+	c->nodes--;
+	free(e->val);
+	free(e);
+}
+
+/* Raises the floor to g; lock held. */
+static void
+cache_raise_floor(struct cache *c, uint64_t g)
+{
+	if (g > c->floor)
+		c->floor = g;
+}
+
+/* Takes e's value away and off the LRU list; lock held. */
+static void
+cache_unset(struct cache *c, struct centry *e)
+{
+	clist_unlink(&c->lru, e);
 	c->bytes -= e->len;
 	c->entries--;
 	free(e->val);
-	free(e);
+	e->val = NULL;
+	e->len = 0;
+}
+
+/* Takes tombstone e off the tombstone list; lock held. */
+static void
+cache_untomb(struct cache *c, struct centry *e)
+{
+	clist_unlink(&c->tombs, e);
+	c->ntombs--;
+}
+
+/*
+ * Forgets node e (value or tombstone) for good; what its drop_gen guarded
+ * the floor now guards.  Lock held.
+ */
+static void
+cache_forget(struct cache *c, struct centry *e)
+{
+	if (e->val != NULL)
+		cache_unset(c, e);
+	else
+		cache_untomb(c, e);
+	cache_raise_floor(c, e->drop_gen);
+	cache_node_free(c, e);
+}
+
+/* Frees every tombstone, once the floor covers them all; lock held. */
+static void
+cache_free_tombs(struct cache *c)
+{
+	while (c->tombs.tail != NULL)
+		cache_forget(c, c->tombs.tail);
+}
+
+/* Frees every entry and tombstone; lock held. */
+static void
+cache_free_all(struct cache *c)
+{
+	while (c->lru.tail != NULL)
+		cache_forget(c, c->lru.tail);
+	cache_free_tombs(c);
 }
 
 void
@@ -61,21 +237,10 @@ cache_free(struct cache *c)
 {
 	if (c == NULL)
 		return;
-	cache_clear(c);
+	cache_free_all(c);
+	free(c->buckets);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
-}
-
-/* The entry of key, or NULL; lock held. */
-static struct centry *
-cache_find(struct cache *c, const char *key)
-{
-	struct centry	*e;
-
-	for (e = c->head; e != NULL; e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
 }
 
 /*
@@ -88,10 +253,11 @@ cache_get(struct cache *c, const char *key, int64_t max_age_ms,
 {
 	struct centry	*e;
 	char		*val = NULL;
+	uint64_t	 h = cache_hash(key);
 
 	pthread_mutex_lock(&c->lock);
-	e = cache_find(c, key);
-	if (e != NULL && now_ms - e->at_ms <= max_age_ms) {
+	e = cache_find(c, key, h);
+	if (e != NULL && e->val != NULL && now_ms - e->at_ms <= max_age_ms) {
 		val = xmalloc(e->len + 1);
 		memcpy(val, e->val, e->len + 1);
 		if (len != NULL)
@@ -103,58 +269,145 @@ cache_get(struct cache *c, const char *key, int64_t max_age_ms,
 	return val;
 }
 
-/* Stores a copy of val under key, evicting the oldest past the bound. */
-void
-cache_put(struct cache *c, const char *key, const char *val, size_t len,
-    int64_t now_ms)
+/* The current generation: read it before asking the worker. */
+uint64_t
+cache_gen(struct cache *c)
 {
-	struct centry	*e;
+	uint64_t	 g;
 
-	if (strlen(key) >= CACHE_KEY_MAX || len > c->max_bytes)
-		return;
-	e = xcalloc(1, sizeof(*e));
-	memcpy(e->key, key, strlen(key) + 1);
-	e->val = xmalloc(len + 1);
-	memcpy(e->val, val, len);
-	e->val[len] = '\0';
-	e->len = len;
-	e->at_ms = now_ms;
 	pthread_mutex_lock(&c->lock);
-	if ((e->next = cache_find(c, key)) != NULL)
-		cache_remove(c, e->next);
-	e->next = c->head;
-	if (c->head != NULL)
-		c->head->prev = e;
-	else
-		c->tail = e;
-	c->head = e;
-	c->bytes += len;
-	c->entries++;
-	while (c->bytes > c->max_bytes && c->tail != NULL && c->tail != e)
-		cache_remove(c, c->tail);
+	g = c->gen;
 	pthread_mutex_unlock(&c->lock);
+	return g;
 }
 
+/* Evicts the least recently stored entries but keep past the bounds. */
+static void
+cache_evict(struct cache *c, struct centry *keep)
+{
+	while ((c->bytes > c->max_bytes || c->entries > c->max_entries) &&
+	    c->lru.tail != NULL && c->lru.tail != keep) {
+		cache_forget(c, c->lru.tail);
+		c->evictions++;
+	}
+}
+
+/*
+ * Stores val (len bytes, copied) under key as of now_ms, unless key was
+ * dropped after gen was read (see cache.h).  A value larger than the cache
+ * is not stored and forgets the older one.  Returns 1 stored, 0 not.
+ */
+int
+cache_put(struct cache *c, const char *key, const char *val, size_t len,
+    int64_t now_ms, uint64_t gen)
+{
+	struct centry	*e;
+	char		*copy;
+	uint64_t	 h;
+
+	if (strlen(key) >= CACHE_KEY_MAX)
+		return 0;
+	h = cache_hash(key);
+	if (len <= c->max_bytes) {	/* never changes: no lock */
+		copy = xmalloc(len + 1);
+		memcpy(copy, val, len);
+		copy[len] = '\0';
+	} else
+		copy = NULL;
+	pthread_mutex_lock(&c->lock);
+	e = cache_find(c, key, h);
+	if (gen < c->floor || (e != NULL && gen < e->drop_gen)) {
+		c->refused++;
+		goto out;
+	}
+	if (copy == NULL) {
+		if (e != NULL && e->val != NULL)
+			cache_forget(c, e);
+		goto out;
+	}
+	if (e == NULL)
+		e = cache_node_new(c, key, h);
+	else if (e->val != NULL)
+		cache_unset(c, e);
+	else
+		cache_untomb(c, e);
+	e->val = copy;
+	e->len = len;
+	e->at_ms = now_ms;
+	clist_push(&c->lru, e);
+	c->bytes += len;
+	c->entries++;
+	cache_evict(c, e);
+	pthread_mutex_unlock(&c->lock);
+	return 1;
+out:
+	pthread_mutex_unlock(&c->lock);
+	free(copy);
+	return 0;
+}
+
+/*
+ * Drops key's value, if any, and leaves a tombstone that refuses puts
+ * with an older generation; the oldest tombstones go past the bound.
+ */
 void
 cache_drop(struct cache *c, const char *key)
 {
 	struct centry	*e;
+	uint64_t	 h = cache_hash(key);
 
 	pthread_mutex_lock(&c->lock);
-	if ((e = cache_find(c, key)) != NULL)
-		cache_remove(c, e);
+	c->gen++;
+	if (strlen(key) < CACHE_KEY_MAX) {
+		if ((e = cache_find(c, key, h)) == NULL)
+			e = cache_node_new(c, key, h);
+		else if (e->val != NULL)
+			cache_unset(c, e);
+		else
+			cache_untomb(c, e);
+		e->drop_gen = c->gen;
+		clist_push(&c->tombs, e);
+		c->ntombs++;
+		while (c->ntombs > CACHE_TOMBSTONES)
+			cache_forget(c, c->tombs.tail);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * Drops every entry whose key starts with prefix, and refuses every put
+ * whose generation was read before.
+ */
+void
+cache_drop_prefix(struct cache *c, const char *prefix)
+{
+	struct centry	*e, *next;
+	size_t		 plen = strlen(prefix);
+
+	pthread_mutex_lock(&c->lock);
+	c->gen++;
+	c->floor = c->gen;
+	for (e = c->lru.head; e != NULL; e = next) {
+		next = e->next;
+		if (strncmp(e->key, prefix, plen) == 0)
+			cache_forget(c, e);
+	}
+	cache_free_tombs(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Drops everything, and refuses every put whose generation was read before. */
 void
 cache_clear(struct cache *c)
 {
 	pthread_mutex_lock(&c->lock);
-	while (c->head != NULL)
-		cache_remove(c, c->head);
+	c->gen++;
+	c->floor = c->gen;
+	cache_free_all(c);
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* Copies the counters into *out. */
 void
 cache_get_stats(struct cache *c, struct cache_stats *out)
 {
@@ -163,5 +416,8 @@ cache_get_stats(struct cache *c, struct cache_stats *out)
 	out->misses = c->misses;
 	out->bytes = c->bytes;
 	out->entries = c->entries;
+	out->tombstones = c->ntombs;
+	out->refused = c->refused;
+	out->evictions = c->evictions;
 	pthread_mutex_unlock(&c->lock);
 }

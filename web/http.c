@@ -408,3 +408,20 @@ http_page(struct http_req *r, const char *title)
 	tpl_set_str(data, "error", "");
 	return data;
 }
+
+/* How old a cached entry may be now (HTTP_FRESH_UP_MS or _DOWN_MS). */
+int64_t
+http_fresh_ms(struct http_req *r)
+{
+	struct client_stats	 st;
+
+	client_stats(r->app->client, &st);
+	return st.up ? HTTP_FRESH_UP_MS : HTTP_FRESH_DOWN_MS;
+}
+
+/* Writes the cache key of user's account overview into key (len bytes). */
+void
+http_account_key(int64_t user, char *key, size_t len)
+{
+	snprintf(key, len, HTTP_ACCOUNT_KEY "%lld", (long long)user);
+}

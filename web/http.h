@@ -11,6 +11,7 @@
 #define ABC_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -41,6 +42,17 @@ struct app {
 /* Cookie names. */
 #define HTTP_SESSION_COOKIE	"abc_session"
 #define HTTP_CSRF_COOKIE	"abc_csrf"
+
+/*
+ * How long a cached entry may be served (SPEC 6): while the link is up,
+ * notices drop what changes, so entries may live this long; with the link
+ * down nothing would tell us, so they are fetched again past 100 ms.
+ */
+#define HTTP_FRESH_UP_MS	5000
+#define HTTP_FRESH_DOWN_MS	100
+
+/* Cache key prefix of a user's account overview: "a:<user id>". */
+#define HTTP_ACCOUNT_KEY	"a:"
 
 /* Largest urlencoded form body read (nginx caps bodies too). */
 #define HTTP_FORM_MAX		(64u * 1024u)
@@ -84,5 +96,7 @@ int	http_render(struct http_req *r, int status, const char *name,
 	    struct tpl_val *data);
 int	http_error(struct http_req *r, int status, const char *message);
 const char *http_status_text(int status);
+int64_t	http_fresh_ms(struct http_req *r);
+void	http_account_key(int64_t user, char *key, size_t len);
 
 #endif /* ABC_HTTP_H */

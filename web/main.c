@@ -176,8 +176,9 @@ web_serve(struct app *app, int sock, const sigset_t *mask)
 }
 
 /*
- * Notices from abc-worker that concern this process's caches: ended
- * sessions leave the user cache at once; a gap or a new worker clears it.
+ * Notices from abc-worker that concern this process's caches: changed
+ * campaigns and accounts leave the cache, ended sessions the user cache,
+ * at once; a gap or a new worker clears both.
  */
 static void
 web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
@@ -201,6 +202,17 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 		}
 		cache_drop(app->cache, "list");
 		cache_drop(app->cache, "page:/");
+		return;
+	}
+	if (strcmp(kind, "account_changed") == 0 && n != NULL) {
+		if (msg_get_int(n, "user", &user) == 0) {
+			http_account_key(user, key, sizeof(key));
+			cache_drop(app->cache, key);
+		}
+		return;
+	}
+	if (strcmp(kind, "accounts_changed") == 0) {
+		cache_drop_prefix(app->cache, HTTP_ACCOUNT_KEY);
 		return;
 	}
 	if (strcmp(kind, "session_revoked") != 0 || n == NULL)

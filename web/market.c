@@ -2,7 +2,7 @@
  * Campaign reads through the cache.  While the link is up, broadcasts
  * drop changed entries at once, so an entry may be kept for seconds; with
  * the link down nothing would tell us, so entries older than 100 ms are
- * fetched again (SPEC 6).
+ * fetched again (SPEC 6; http_fresh_ms).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,19 +19,6 @@
 #include "msg.h"
 #include "price.h"
 
-#define MARKET_FRESH_UP_MS	5000
-#define MARKET_FRESH_DOWN_MS	100
-
-/* How old a cached entry may be now. */
-static int64_t
-market_max_age(struct http_req *r)
-{
-	struct client_stats	 st;
-
-	client_stats(r->app->client, &st);
-	return st.up ? MARKET_FRESH_UP_MS : MARKET_FRESH_DOWN_MS;
-}
-
 /*
  * The JSON member of a reply to req, through the cache under key.
  * Returns a new reference, or NULL when the worker has none (or cannot
@@ -45,9 +32,10 @@ market_fetch(struct http_req *r, const char *key, struct json_object *req,
 	char			*text, err[128];
 	const char		*s;
 	size_t			 len;
+	uint64_t		 gen;
 
 	*unavailable = 0;
-	text = cache_get(r->app->cache, key, market_max_age(r),
+	text = cache_get(r->app->cache, key, http_fresh_ms(r),
 	    clock_mono_ms(), &len);
 	if (text != NULL) {
 		v = msg_parse_json((const uint8_t *)text, len, err,
@@ -56,6 +44,7 @@ market_fetch(struct http_req *r, const char *key, struct json_object *req,
 		if (v != NULL)
 			return v;
 	}
+	gen = cache_gen(r->app->cache);	/* before asking: see cache.h */
 	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
 	    &rep) != APP_OK) {
 		*unavailable = 1;
@@ -65,7 +54,8 @@ market_fetch(struct http_req *r, const char *key, struct json_object *req,
 	    !json_object_is_type(v, json_type_null)) {
 		v = json_object_get(v);
 		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		cache_put(r->app->cache, key, s, strlen(s), clock_mono_ms());
+		(void)cache_put(r->app->cache, key, s, strlen(s),
+		    clock_mono_ms(), gen);
 	} else
 		v = NULL;
 	json_object_put(rep);

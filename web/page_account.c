@@ -7,12 +7,15 @@
  * post again.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "client.h"
+#include "clock.h"
 #include "http.h"
 #include "money.h"
 #include "qr.h"
@@ -279,6 +282,15 @@ acct_deposit_rows(struct tpl_val *data, struct json_object *rep)
 	tpl_set_bool(data, "has_deposits", len > 0);
 }
 
+/* Ends a dead session's cookie and sends the browser to log in; NULL. */
+static struct json_object *
+acct_to_login(struct http_req *r)
+{
+	http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+	(void)http_redirect(r, "/login");
+	return NULL;
+}
+
 /* The history rows of the account page. */
 static void
 acct_history_rows(struct tpl_val *data, struct json_object *rep)
@@ -318,15 +330,34 @@ acct_address(struct tpl_val *data, struct json_object *rep)
 }
 
 /*
- * Asks abc-worker for the account overview.  Returns the reply, or NULL
- * after answering (not logged in: to the login page).
+ * The account overview of the session's user from the cache, or from
+ * abc-worker (then cached under the user's id; notices drop it when the
+ * account changes).  Returns it, or NULL after answering (not logged in:
+ * to the login page).
  */
 static struct json_object *
 acct_overview(struct http_req *r)
 {
 	struct json_object	*req, *rep = NULL;
-	int64_t			 bal;
+	struct cache		*cache = r->app->cache;
+	char			 key[32], *text, err[128];
+	const char		*s;
+	int64_t			 bal, user = 0;
+	uint64_t		 gen;
+	size_t			 len;
 
+	if (!http_user(r))
+		return acct_to_login(r);
+	http_account_key(r->user.id, key, sizeof(key));
+	gen = cache_gen(cache);
+	if ((text = cache_get(cache, key, http_fresh_ms(r), clock_mono_ms(),
+	    &len)) != NULL) {
+		rep = msg_parse_json((const uint8_t *)text, len, err,
+		    sizeof(err));
+		free(text);
+		if (rep != NULL)
+			return rep;
+	}
 	req = acct_request(r, MSG_OP_ACCOUNT);
 	if (http_call(r, req, &rep) != 0) {
 		json_object_put(req);
@@ -335,9 +366,11 @@ acct_overview(struct http_req *r)
 	json_object_put(req);
 	if (msg_get_int(rep, "balance", &bal) != 0) {
 		json_object_put(rep);
-		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
-		(void)http_redirect(r, "/login");
-		return NULL;
+		return acct_to_login(r);
+	}
+	if (msg_get_int(rep, "user", &user) == 0 && user == r->user.id) {
+		s = json_object_to_json_string_ext(rep, JSON_C_TO_STRING_PLAIN);
+		(void)cache_put(cache, key, s, strlen(s), clock_mono_ms(), gen);
 	}
 	return rep;
 }

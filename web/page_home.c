@@ -57,6 +57,7 @@ page_home(struct http_req *r)
 	struct buf		 out;
 	char			 err[256], *page;
 	size_t			 len;
+	uint64_t		 gen;
 	int			 anonymous = r->token[0] == '\0';
 
 	if (anonymous && (page = cache_get(r->app->cache, "page:/",
@@ -65,6 +66,7 @@ page_home(struct http_req *r)
 		free(page);
 		return;
 	}
+	gen = cache_gen(r->app->cache);	/* before the list: see cache.h */
 	if ((list = market_list(r)) == NULL)
 		return;
 	(void)http_user(r);
@@ -74,8 +76,9 @@ page_home(struct http_req *r)
 		(void)http_error(r, 500, "The page could not be made.");
 	else {
 		if (anonymous && r->user.id == 0)
-			cache_put(r->app->cache, "page:/", (const char *)out.data,
-			    out.len, clock_mono_ms());
+			(void)cache_put(r->app->cache, "page:/",
+			    (const char *)out.data, out.len, clock_mono_ms(),
+			    gen);
 		(void)http_send(r, 200, "text/html; charset=utf-8", out.data,
 		    out.len);
 	}

@@ -199,6 +199,7 @@ page_img(struct http_req *r)
 	const char	*sha = r->path + strlen("/img/"), *inm;
 	char		 key[80], etag[70], *val;
 	size_t		 len = 0, mlen;
+	uint64_t	 gen;
 
 	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
 		(void)http_error(r, 404, "There is no such image.");
@@ -214,9 +215,12 @@ page_img(struct http_req *r)
 	}
 	snprintf(key, sizeof(key), "img:%s", sha);
 	if ((val = cache_get(r->app->cache, key, INT64_MAX / 2,
-	    clock_mono_ms(), &len)) == NULL &&
-	    (val = public_fetch_image(r, sha, &len)) != NULL)
-		cache_put(r->app->cache, key, val, len, clock_mono_ms());
+	    clock_mono_ms(), &len)) == NULL) {
+		gen = cache_gen(r->app->cache);	/* before asking: cache.h */
+		if ((val = public_fetch_image(r, sha, &len)) != NULL)
+			(void)cache_put(r->app->cache, key, val, len,
+			    clock_mono_ms(), gen);
+	}
 	if (val == NULL || (mlen = strnlen(val, len)) >= len) {
 		r->cache_control = NULL;
 		(void)http_error(r, 404, "There is no such image.");

@@ -38,7 +38,6 @@ struct chain {
 	int			 stopping;
 	struct chain_job	*queue;
 	struct chain_job	*done;
-	struct chain_notice	*notices;
 	char			 last_error[256];	/* thread only */
 };
 
@@ -51,22 +50,6 @@ struct chain_out {
 	int		 conf;
 	int		 height;	/* its block's, -1 unconfirmed/unknown */
 };
-
-/* Queues a notice for the event loop; lock held. */
-static void
-chain_notice_add(struct chain *ch, int64_t user, const char *kind)
-{
-	struct chain_notice	*n;
-
-	for (n = ch->notices; n != NULL; n = n->next)
-		if (n->user_id == user && strcmp(n->kind, kind) == 0)
-			return;
-	n = xcalloc(1, sizeof(*n));
-	n->user_id = user;
-	snprintf(n->kind, sizeof(n->kind), "%s", kind);
-	n->next = ch->notices;
-	ch->notices = n;
-}
 
 /* Wakes the event loop. */
 static void
@@ -241,6 +224,7 @@ struct chain_poll {
 	char			(*gone)[65];	/* owned: txids no longer there */
 	size_t			 ngone;
 	char			 lastblock[65];
+	int64_t			 tip;		/* getblockcount before the poll */
 };
 
 static void
@@ -319,6 +303,16 @@ chain_fetch(struct chain *ch, const char *cursor, struct chain_poll *p)
 	size_t			 i;
 	int			 code = 0;
 
+	if ((r = chain_rpc(ch, "getblockcount", "[]", NULL)) == NULL)
+		return -1;
+	p->tip = json_object_is_type(r, json_type_int) ?
+	    json_object_get_int64(r) : -1;
+	json_object_put(r);
+	if (p->tip < 0 || p->tip > INT32_MAX) {
+		snprintf(ch->last_error, sizeof(ch->last_error),
+		    "getblockcount: not a height");
+		return -1;
+	}
 	snprintf(params, sizeof(params), "[%s%s%s, %d, false, true]",
 	    cursor[0] ? "\"" : "", cursor[0] ? cursor : "null",
 	    cursor[0] ? "\"" : "", ch->cfg.min_conf);
@@ -409,22 +403,6 @@ chain_recheck(struct chain *ch, struct chain_poll *p)
 	return i == n ? 0 : -1;
 }
 
-/* Records the notices an applied "kind:user" result calls for; lock held. */
-static void
-chain_note(struct chain *ch, const char *result)
-{
-	const char	*colon = strchr(result, ':');
-	int64_t		 user;
-
-	if (colon == NULL)
-		return;
-	user = strtoll(colon + 1, NULL, 10);
-	if (strncmp(result, "credited:", 9) == 0)
-		chain_notice_add(ch, user, "deposit_credited");
-	else
-		chain_notice_add(ch, user, "deposit_seen");
-}
-
 /*
  * Applies one output inside the poll's transaction.  Returns 1 when it
  * credited the output, 0 when not, -1 on error.
@@ -452,9 +430,6 @@ chain_apply_out(struct chain *ch, const struct chain_out *o)
 	if ((res = chain_sql(ch, "SELECT deposit_seen($1, $2, $3, $4, $5, $6, "
 	    "$7)", 7, params)) == NULL)
 		return -1;
-	pthread_mutex_lock(&ch->lock);
-	chain_note(ch, PQgetvalue(res, 0, 0));
-	pthread_mutex_unlock(&ch->lock);
 	credited = strncmp(PQgetvalue(res, 0, 0), "credited:", 9) == 0;
 	PQclear(res);
 	return credited;
@@ -483,22 +458,13 @@ chain_apply_gone(struct chain *ch, const char *txid)
 {
 	const char	*params[1] = { txid };
 	PGresult	*res;
-	char		*users, *rest, *u;
 
 	if ((res = chain_sql(ch, "SELECT deposit_gone($1)", 1, params)) == NULL)
 		return -1;
-	users = xstrdup(PQgetvalue(res, 0, 0));
+	if (PQgetvalue(res, 0, 0)[0] != '\0')
+		log_warn("deposit_gone", "txid=%s users=%s", txid,
+		    PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (users[0] != '\0')
-		log_warn("deposit_gone", "txid=%s users=%s", txid, users);
-	pthread_mutex_lock(&ch->lock);
-	rest = users;
-	while ((u = strsep(&rest, ",")) != NULL)
-		if (*u != '\0')
-			chain_notice_add(ch, strtoll(u, NULL, 10),
-			    "deposit_seen");
-	pthread_mutex_unlock(&ch->lock);
-	free(users);
 	return 0;
 }
 
@@ -527,18 +493,21 @@ chain_commit(struct chain *ch)
 /*
  * Applies a poll in one transaction together with the new cursor, and
  * logs its credits once the COMMIT succeeded (nothing is credited before).
- * On failure everything rolls back; notices queued meanwhile still go
- * out, which only makes the pages concerned look again.
+ * On failure everything rolls back.  The pages hear of what changed from
+ * the database itself (sql/008_account_notify.sql), at COMMIT.
  */
 static int
 chain_apply(struct chain *ch, const struct chain_poll *p)
 {
-	const char	*params[1] = { p->lastblock };
+	const char	*params[2] = { p->lastblock, NULL };
 	PGresult	*res;
 	unsigned char	*credited;
+	char		 tip[24];
 	size_t		 i;
 	int		 rc = -1, r;
 
+	snprintf(tip, sizeof(tip), "%" PRId64, p->tip);
+	params[1] = tip;
 	if ((res = chain_sql(ch, "BEGIN", 0, NULL)) == NULL)
 		return -1;
 	PQclear(res);
@@ -553,9 +522,10 @@ chain_apply(struct chain *ch, const struct chain_poll *p)
 			goto out;
 		credited[i] = r == 1;
 	}
-	if ((res = chain_sql(ch, "INSERT INTO chain_cursor (id, lastblock) "
-	    "VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET lastblock = $1, "
-	    "updated_at = now()", 1, params)) == NULL)
+	if ((res = chain_sql(ch, "INSERT INTO chain_cursor (id, lastblock, "
+	    "height) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET "
+	    "lastblock = $1, height = $2, updated_at = now()", 2,
+	    params)) == NULL)
 		goto out;
 	PQclear(res);
 	if (chain_commit(ch) != 0)
@@ -683,8 +653,6 @@ chain_thread(void *arg)
 		    ch->cfg.poll_ms : wait_ms * 2 > CHAIN_BACKOFF_MAX_MS ?
 		    CHAIN_BACKOFF_MAX_MS : wait_ms * 2;
 		pthread_mutex_lock(&ch->lock);
-		if (ch->notices != NULL)
-			chain_signal(ch);
 	}
 	pthread_mutex_unlock(&ch->lock);
 	return NULL;
@@ -722,18 +690,6 @@ chain_start(const struct chain_cfg *cfg)
 	return ch;
 }
 
-/* Frees a list of notices. */
-void
-chain_free_notices(struct chain_notice *n)
-{
-	struct chain_notice	*next;
-
-	for (; n != NULL; n = next) {
-		next = n->next;
-		free(n);
-	}
-}
-
 static void
 chain_free_jobs(struct chain_job *j)
 {
@@ -760,7 +716,6 @@ chain_stop(struct chain *ch)
 	}
 	chain_free_jobs(ch->queue);
 	chain_free_jobs(ch->done);
-	chain_free_notices(ch->notices);
 	btc_free(ch->btc);
 	PQfinish(ch->pg);
 	explicit_bzero((char *)ch->cfg.password, strlen(ch->cfg.password));
@@ -795,17 +750,4 @@ chain_take_done(struct chain *ch)
 	ch->done = NULL;
 	pthread_mutex_unlock(&ch->lock);
 	return done;
-}
-
-/* Takes the pending notices (free the list with chain_free_notices). */
-struct chain_notice *
-chain_take_notices(struct chain *ch)
-{
-	struct chain_notice	*n;
-
-	pthread_mutex_lock(&ch->lock);
-	n = ch->notices;
-	ch->notices = NULL;
-	pthread_mutex_unlock(&ch->lock);
-	return n;
 }

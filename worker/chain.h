@@ -6,11 +6,12 @@
  * changes (pending deposits, credits with their ledger transfers, drops,
  * reorgs) and the new cursor commit in one transaction, so a crash at any
  * point re-polls and credits nothing twice.  The event loop never waits:
- * finished jobs and the notices of a poll come back through an eventfd.
+ * finished jobs come back through an eventfd.  Each poll also records the
+ * chain's height (getblockcount), from which the account pages count the
+ * confirmations of credited deposits.
  *
  * Ownership: chain_start copies its config strings.  chain_submit takes a
- * job; chain_take_done hands back jobs the caller frees with free(), and
- * chain_take_notices a list freed with chain_free_notices.
+ * job; chain_take_done hands back jobs the caller frees with free().
  */
 #ifndef ABC_CHAIN_H
 #define ABC_CHAIN_H
@@ -26,7 +27,7 @@ struct chain_cfg {
 	const char	*password;
 	int		 poll_ms;	/* between polls when healthy */
 	int		 min_conf;	/* confirmations to credit */
-	int		 done_fd;	/* eventfd written after jobs/notices */
+	int		 done_fd;	/* eventfd written after each job */
 };
 
 enum chain_job_kind {
@@ -43,18 +44,9 @@ struct chain_job {
 	struct chain_job	*next;
 };
 
-/* A user whose deposits changed: "deposit_seen", "deposit_credited". */
-struct chain_notice {
-	int64_t			 user_id;
-	char			 kind[32];
-	struct chain_notice	*next;
-};
-
 struct chain	*chain_start(const struct chain_cfg *cfg);
 void		 chain_stop(struct chain *ch);
 void		 chain_submit(struct chain *ch, struct chain_job *job);
 struct chain_job *chain_take_done(struct chain *ch);
-struct chain_notice *chain_take_notices(struct chain *ch);
-void		 chain_free_notices(struct chain_notice *list);
 
 #endif /* ABC_CHAIN_H */

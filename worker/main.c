@@ -25,6 +25,7 @@
 #include "kdf.h"
 #include "log.h"
 #include "migrate.h"
+#include "pglisten.h"
 #include "server.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -283,9 +284,10 @@ worker_serve(const struct conf *conf)
 	struct db		*db = NULL;
 	struct kdf_pool		*kdf = NULL;
 	struct chain		*chain = NULL;
+	struct pglisten		*accounts = NULL;
 	char			 err[512];
 	long long		 drain;
-	int			 efd = -1, kfd = -1, cfd = -1, rc = 1;
+	int			 efd = -1, kfd = -1, cfd = -1, afd = -1, rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (worker_check_schema(conf) != 0)
@@ -307,6 +309,12 @@ worker_serve(const struct conf *conf)
 	    worker_kdf_start(conf, &kfd, &kdf) != 0 ||
 	    worker_chain_start(conf, &cfd, &chain) != 0)
 		goto out;
+	if ((afd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (accounts = pglisten_start(conf_str(conf, "db", ""),
+	    "abc_account", afd)) == NULL)
+		goto out;
+	cfg.accounts = accounts;
+	cfg.accounts_fd = afd;
 	cfg.ops.db = db;
 	cfg.ops.kdf = kdf;
 	cfg.ops.chain = chain;
@@ -332,6 +340,9 @@ worker_serve(const struct conf *conf)
 	cfg.db_done_fd = efd;
 	rc = server_run(&cfg) == 0 ? 0 : 1;
 out:
+	pglisten_stop(accounts);
+	if (afd != -1)
+		close(afd);
 	chain_stop(chain);
 	if (cfd != -1)
 		close(cfd);

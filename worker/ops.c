@@ -106,12 +106,36 @@ ops_start(struct ops *ops, const char *client, int64_t epoch,
 	ops_step(c, NULL, NULL, NULL);
 }
 
-/* Sends the call's one reply (borrowed) and frees the call. */
+/*
+ * Tells every abc-web that user's account overview may have changed.
+ * Sent before the reply of the user's own change, on every link, so the
+ * next page the user opens, on any abc-web, reads it afresh (the database's
+ * own notification, worker/pglisten.c, may come a moment later).
+ */
+static void
+ops_account_changed(struct ops *ops, int64_t user)
+{
+	struct json_object	*n;
+
+	n = json_object_new_object();
+	json_object_object_add(n, "kind",
+	    json_object_new_string("account_changed"));
+	json_object_object_add(n, "user", json_object_new_int64(user));
+	ops->cfg.notice(ops->cfg.arg, n);
+	json_object_put(n);
+}
+
+/*
+ * Sends the call's one reply (borrowed) and frees the call; for a change
+ * to the caller's account, after the notice that says so.
+ */
 void
 ops_finish(struct call *c, struct json_object *reply)
 {
 	struct ops	*ops = c->ops;
 
+	if (c->user_id > 0 && msg_op_changes_account(c->op))
+		ops_account_changed(ops, c->user_id);
 	ops->cfg.reply(ops->cfg.arg, c->client, c->epoch, c->req_no, reply);
 	ops->pending--;
 	json_object_put(c->req);
@@ -190,33 +214,17 @@ ops_chain(struct call *c, struct chain_job *job)
 	chain_submit(c->ops->cfg.chain, job);
 }
 
-/*
- * Continues every call whose bitcoind job finished, and broadcasts what
- * the deposit follower found, so open account pages look again.
- */
+/* Continues every call whose bitcoind job finished. */
 void
 ops_chain_done(struct ops *ops)
 {
 	struct chain_job	*j, *next;
-	struct chain_notice	*n, *list;
-	struct json_object	*notice;
 
 	for (j = chain_take_done(ops->cfg.chain); j != NULL; j = next) {
 		next = j->next;
 		ops_step(j->arg, NULL, NULL, j);
 		free(j);
 	}
-	list = chain_take_notices(ops->cfg.chain);
-	for (n = list; n != NULL; n = n->next) {
-		notice = json_object_new_object();
-		json_object_object_add(notice, "kind",
-		    json_object_new_string(n->kind));
-		json_object_object_add(notice, "user",
-		    json_object_new_int64(n->user_id));
-		ops->cfg.notice(ops->cfg.arg, notice);
-		json_object_put(notice);
-	}
-	chain_free_notices(list);
 }
 
 /* Broadcasts notice (borrowed) to every abc-web. */

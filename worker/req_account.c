@@ -557,29 +557,6 @@ acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		acct_ok(c);
 }
 
-/*
- * The chain height the worker knows: bitcoind's status as the event loop
- * keeps it (worker/btc.h), read through the status hook.  -1 when unknown.
- */
-static int64_t
-acct_tip_height(struct call *c)
-{
-	const struct ops_cfg	*cfg = ops_cfg(c);
-	struct json_object	*st, *btc, *h;
-	int64_t			 height = -1;
-
-	if (cfg->status == NULL)
-		return -1;
-	st = json_object_new_object();
-	cfg->status(cfg->arg, st);
-	if (json_object_object_get_ex(st, "btc", &btc) &&
-	    json_object_object_get_ex(btc, "height", &h) &&
-	    json_object_is_type(h, json_type_int))
-		height = json_object_get_int64(h);
-	json_object_put(st);
-	return height >= 0 && height <= INT32_MAX ? height : -1;
-}
-
 /* account: who, balances, deposit address, deposits, history. */
 static void
 acct_account(struct call *c, struct db_job *dj)
@@ -588,7 +565,6 @@ acct_account(struct call *c, struct db_job *dj)
 	struct db_job		*j;
 	const char		*text;
 	char			 err[128];
-	int64_t			 tip;
 
 	if (c->stage == 0) {
 		if (acct_take_token(c) == 0)
@@ -604,13 +580,8 @@ acct_account(struct call *c, struct db_job *dj)
 		c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 		snprintf(c->username, sizeof(c->username), "%s",
 		    db_job_value(dj, 0, 1));
-		tip = acct_tip_height(c);
-		j = db_job_new("SELECT acct_overview($1, $2)", 0, NULL, 0);
+		j = db_job_new("SELECT acct_overview($1)", 0, NULL, 0);
 		db_job_paramf(j, "%" PRId64, c->user_id);
-		if (tip >= 0)
-			db_job_paramf(j, "%" PRId64, tip);
-		else
-			db_job_param(j, NULL);
 		ops_db(c, j);
 		return;
 	}

@@ -28,6 +28,7 @@
 #include "limits.h"
 #include "log.h"
 #include "msg.h"
+#include "pglisten.h"
 #include "server.h"
 #include "ops.h"
 #include "session.h"
@@ -642,6 +643,7 @@ server_watch_fd(struct server *s, int fd, uint64_t tag)
 #define TAG_DB		3
 #define TAG_KDF		4
 #define TAG_CHAIN	5
+#define TAG_ACCOUNTS	6
 
 /* Sets up epoll, the listener and the signalfd; 0, or -1 logged. */
 static int
@@ -664,7 +666,8 @@ server_open(struct server *s)
 	    server_watch_fd(s, s->sfd, TAG_SIGNAL) == -1 ||
 	    server_watch_fd(s, s->cfg->db_done_fd, TAG_DB) == -1 ||
 	    server_watch_fd(s, s->cfg->kdf_done_fd, TAG_KDF) == -1 ||
-	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1) {
+	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1 ||
+	    server_watch_fd(s, s->cfg->accounts_fd, TAG_ACCOUNTS) == -1) {
 		log_error("server_open", "error=\"%s\"", strerror(errno));
 		return -1;
 	}
@@ -701,6 +704,39 @@ server_ops_new(struct server *s)
 	return ops_new(&oc);
 }
 
+/*
+ * Relays the database's account notifications to every abc-web: a user id
+ * becomes "account_changed" for that user, PGLISTEN_ALL (or anything that
+ * is not an id) "accounts_changed" for all of them.
+ */
+static void
+server_accounts_changed(struct server *s)
+{
+	struct pglisten_note	*list, *n;
+	struct json_object	*notice;
+	char			*end;
+	long long		 user;
+
+	list = pglisten_take(s->cfg->accounts);
+	for (n = list; n != NULL; n = n->next) {
+		notice = json_object_new_object();
+		errno = 0;
+		user = strtoll(n->payload, &end, 10);
+		if (n->payload[0] >= '1' && n->payload[0] <= '9' &&
+		    *end == '\0' && errno == 0) {
+			json_object_object_add(notice, "kind",
+			    json_object_new_string("account_changed"));
+			json_object_object_add(notice, "user",
+			    json_object_new_int64(user));
+		} else
+			json_object_object_add(notice, "kind",
+			    json_object_new_string("accounts_changed"));
+		server_broadcast(s, notice);
+		json_object_put(notice);
+	}
+	pglisten_free_notes(list);
+}
+
 /* Handles one batch of epoll events. */
 static void
 server_events(struct server *s, struct epoll_event *evs, int n)
@@ -724,8 +760,10 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 		} else if (evs[i].data.u64 == TAG_CHAIN) {
 			server_eventfd_read(s->cfg->chain_done_fd);
 			ops_chain_done(s->ops);
-		}
-		else
+		} else if (evs[i].data.u64 == TAG_ACCOUNTS) {
+			server_eventfd_read(s->cfg->accounts_fd);
+			server_accounts_changed(s);
+		} else
 			server_conn_event(s, evs[i].data.ptr, evs[i].events);
 	}
 }

@@ -20,6 +20,7 @@
 struct tls_ctx;
 struct db;
 struct btc;
+struct pglisten;
 
 struct server_cfg {
 	const char		*listen;	/* "host:port" */
@@ -29,6 +30,8 @@ struct server_cfg {
 	int			 db_done_fd;	/* eventfd the db thread writes */
 	int			 kdf_done_fd;	/* eventfd the hashing pool writes */
 	int			 chain_done_fd;	/* eventfd the bitcoind thread writes */
+	struct pglisten		*accounts;	/* borrowed: "abc_account" */
+	int			 accounts_fd;	/* eventfd it writes */
 	struct ops_cfg		 ops;		/* db, kdf and settings */
 	struct link_fault	 fault;		/* off unless configured */
 	int			 drain_ms;	/* longest drain before giving up */

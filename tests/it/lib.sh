@@ -73,6 +73,13 @@ start_proc() {
 }
 
 psql_abc() { abc_psql -d abc -At "$@"; }
+# invariants: sql/admin/check_invariants.sql passes (what failed is printed).
+invariants() {
+    psql_abc -v ON_ERROR_STOP=1 -q -f "$ABC_ROOT/sql/admin/check_invariants.sql" >"$IT_TMP/inv" 2>&1 || {
+        cat "$IT_TMP/inv"
+        return 1
+    }
+}
 
 # status_row LABEL: class of the <tr> whose first cell contains LABEL in the last body.
 status_row() {

@@ -82,7 +82,6 @@ vout_of() { psql_abc -c "SELECT vout FROM deposits WHERE txid = '$1' AND address
 transfers_of() { psql_abc -c "SELECT count(*) FROM ledger_transfers WHERE kind = 'deposit' AND reference = '$1:$2'"; }
 balance_sat() { psql_abc -c "SELECT a.balance FROM ledger_accounts a JOIN users u ON u.id = a.user_id WHERE u.username = '$1'"; }
 btc_of() { printf '%d.%08d' $(($1 / 100000000)) $(($1 % 100000000)); }
-invariants() { psql_abc -v ON_ERROR_STOP=1 -q -f "$ABC_ROOT/sql/admin/check_invariants.sql" >"$IT_TMP/inv" 2>&1 || { cat "$IT_TMP/inv"; return 1; }; }
 # The deposit invariant of SPEC 3 that check_invariants.sql does not (yet) hold:
 # every credited (or reorged) output has exactly one deposit transfer, and
 # no deposit transfer naming an output (txid:vout) is for one not credited.

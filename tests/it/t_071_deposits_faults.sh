@@ -63,7 +63,6 @@ except Exception: print("?")' "$IT_TMP/state.json" "$1"
 state_is() { state "$1" >/dev/null; [[ "$(js "d.get('$2')")" == "$3" ]]; }
 transfers_of() { psql_abc -c "SELECT count(*) FROM ledger_transfers WHERE kind = 'deposit' AND reference = '$1:$2'"; }
 db_status() { psql_abc -c "SELECT status FROM deposits WHERE txid = '$1' AND vout = $2"; }
-invariants() { psql_abc -v ON_ERROR_STOP=1 -q -f "$ABC_ROOT/sql/admin/check_invariants.sql" >"$IT_TMP/inv" 2>&1 || { cat "$IT_TMP/inv"; return 1; }; }
 tip() { "$SIM" raw getbestblockhash 2>/dev/null; }
 caught_up() { local t; t=$(tip) && [[ -n "$t" && "$(psql_abc -c "SELECT lastblock FROM chain_cursor WHERE id = 1")" == "$t" ]]; }
 elapsed() { echo "$(($(now_ms) - $1))"; }

@@ -18,7 +18,6 @@ slots_of() { psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id = $1"; }
 purchases_of() {
     psql_abc -c "SELECT count(*) FROM ledger_transfers WHERE kind IN ('purchase', 'fee') AND reference LIKE '$1:%'"
 }
-invariants() { psql_abc -v ON_ERROR_STOP=1 -q -f "$ABC_ROOT/sql/admin/check_invariants.sql" >/dev/null; }
 
 # --- setup: a seller, 50 funded buyers with a 300x250 ad each ---------------
 SELLER="s_$RUN"

@@ -14,7 +14,6 @@ IMG="$ABC_ROOT/tests/fuzz/corpus/image"
 FUND=100000000
 # shellcheck source=tests/it/market_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/market_lib.sh"
-invariants() { psql_abc -v ON_ERROR_STOP=1 -q -f "$ABC_ROOT/sql/admin/check_invariants.sql" >/dev/null; }
 
 SELLER="s_$RUN"
 check "the seller registers (303)" test "$(register "$SELLER" 1)" = 303
