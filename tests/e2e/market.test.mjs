@@ -6,31 +6,16 @@
 // /embed/<id>.  Every page visited is checked (no console errors, no
 // inline script, stylesheet applied) and saved as a full-page screenshot.
 //
-// Run through tests/e2e/run.sh, which sets:
-//   E2E_BASE_URL        http://127.0.0.1:$ABC_HTTP_PORT
-//   E2E_CHROMIUM        /usr/bin/chromium
-//   E2E_SCREENSHOT_DIR  $ABC_STATE_DIR/screenshots
-//   ABC_ROOT, ABC_STATE_DIR, ABC_HTTP_PORT (for deploy/sim)
+// Run through tests/e2e/run.sh (settings: see lib.mjs).
 // The stack must run with ABC_ALLOW_SHORT_SLOTS=yes (slot_seconds).
-import { describe, it, before, after } from 'node:test';
+import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ABC_ROOT, BASE, RUN, Browser, newPassword, sim, steps } from './lib.mjs';
 
-const BASE = (process.env.E2E_BASE_URL ||
-    `http://127.0.0.1:${process.env.ABC_HTTP_PORT || 8080}`).replace(/\/$/, '');
-const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
-const ABC_ROOT = process.env.ABC_ROOT || '/work/main';
-const ABC_STATE_DIR = process.env.ABC_STATE_DIR || path.join(ABC_ROOT, 'var');
-const SHOTS = process.env.E2E_SCREENSHOT_DIR || path.join(ABC_STATE_DIR, 'screenshots');
 const IMAGE = path.join(ABC_ROOT, 'tests/fuzz/corpus/image/gif_300x250.gif'); // 300 × 250
 
-// Fresh names per run: 3–32 chars of [A-Za-z0-9_.-].
-const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+// Fresh names per run.
 const SELLER = `e2e-sel-${RUN}`;
 const BUYER = `e2e-buy-${RUN}`;
 const CAMPAIGN = `E2E space ${RUN}`;
@@ -42,24 +27,12 @@ const MIN_SAT = 10_000n;
 const MIN_TEXT = '0.00010000';
 const SLOT_SECONDS = '20';
 
-let broken = false; // a step failed: the later ones cannot be meaningful
-let shotNo = 0;
-let current = null; // the browser of the step running (for FAILED shots)
-let seller;
-let buyer;
+let seller; // the seller's browser
+let buyer;  // the buyer's browser
+const step = steps();
 let campaignId = null;
 let adId = null;
 let boughtAt = 0;
-
-// The bitcoind stand-in of the stack under test (deploy/sim).
-function sim(...args) {
-    return execFileSync(path.join(ABC_ROOT, 'deploy/sim'), args, {
-        cwd: ABC_ROOT,
-        env: { ...process.env, ABC_ROOT, ABC_STATE_DIR },
-        encoding: 'utf8',
-        timeout: 60_000,
-    }).trim();
-}
 
 // BTC text with 8 decimals → satoshis.
 function sat(btc) {
@@ -68,187 +41,10 @@ function sat(btc) {
     return BigInt(m[1]) * 100_000_000n + BigInt(m[2]);
 }
 
-// One user's browser: its own Chromium and fresh profile.
-class Browser {
-    constructor(who) {
-        this.who = who;
-        this.problems = []; // console errors, page errors, failed sub-resources
-        this.lastStatus = null;
-        this.faviconNoted = false;
-    }
-
-    async open() {
-        this.profile = await mkdtemp(path.join(tmpdir(), 'abc-e2e-chromium-'));
-        this.context = await chromium.launchPersistentContext(this.profile, {
-            executablePath: CHROMIUM,
-            headless: true, // --headless
-            args: [
-                '--no-sandbox',
-                '--disable-gpu',
-                '--disable-quic',
-                '--no-first-run',
-                '--disable-background-networking',
-                '--disable-component-update',
-                '--disable-sync',
-            ],
-            viewport: { width: 1280, height: 800 },
-            timeout: 60_000,
-        });
-        this.context.setDefaultTimeout(15_000);
-        this.context.setDefaultNavigationTimeout(20_000);
-        const page = this.context.pages()[0] || await this.context.newPage();
-        this.page = page;
-        page.on('console', (m) => {
-            if (m.type() !== 'error') return;
-            const where = m.location().url || page.url();
-            // Chromium asks for /favicon.ico by itself; the pages link none.
-            if (new URL(where, BASE).pathname === '/favicon.ico') {
-                if (!this.faviconNoted) console.log(`note: ${where}: ${m.text()}`);
-                this.faviconNoted = true;
-                return;
-            }
-            this.problems.push(`${this.who}: console error at ${where}: ${m.text()}`);
-        });
-        page.on('pageerror', (e) => this.problems.push(
-            `${this.who}: page error at ${page.url()}: ${e.message}`));
-        page.on('requestfailed', (r) => this.problems.push(
-            `${this.who}: request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
-        page.on('response', (r) => {
-            if (r.status() >= 400 && !r.request().isNavigationRequest() &&
-                new URL(r.url()).pathname !== '/favicon.ico') {
-                this.problems.push(`${this.who}: sub-resource ${r.url()}: HTTP ${r.status()}`);
-            }
-        });
-    }
-
-    async close() {
-        if (this.context) await this.context.close();
-        if (this.profile) await rm(this.profile, { recursive: true, force: true });
-    }
-
-    takeProblems() {
-        return this.problems.splice(0);
-    }
-
-    async shot(label) {
-        shotNo += 1;
-        const file = path.join(SHOTS,
-            `market-${String(shotNo).padStart(2, '0')}-${label}.png`);
-        await this.page.screenshot({ path: file, fullPage: true });
-        console.log(`# screenshot ${file}`);
-        return file;
-    }
-
-    async goto(pathname) {
-        const resp = await this.page.goto(BASE + pathname, { waitUntil: 'load' });
-        this.lastStatus = resp ? resp.status() : null;
-        return resp;
-    }
-
-    async submit(formSelector) {
-        const [resp] = await Promise.all([
-            this.page.waitForNavigation({ waitUntil: 'load' }),
-            this.page.click(`${formSelector} button[type="submit"]`),
-        ]);
-        this.lastStatus = resp ? resp.status() : null;
-        return resp;
-    }
-
-    async text(selector) {
-        return (await this.page.locator(selector).first().textContent()).trim();
-    }
-
-    // Checks every page must pass, then the screenshot.  `site`: the page
-    // has the site layout (abc.css, header.site); /embed has embed.css only.
-    async checkPage(label, { status = 200, site = true } = {}) {
-        const page = this.page;
-        await page.waitForLoadState('load');
-        // CSP (script-src 'self', style-src 'self') forbids inline code.
-        const inline = await page.evaluate(() => {
-            const out = [];
-            for (const s of document.querySelectorAll('script:not([src])')) {
-                out.push(`inline <script>: ${s.textContent.slice(0, 60)}`);
-            }
-            for (const el of document.querySelectorAll('*')) {
-                for (const a of el.attributes) {
-                    if (/^on/i.test(a.name)) out.push(`<${el.localName} ${a.name}=...>`);
-                    if (a.name === 'style') out.push(`<${el.localName} style=...>`);
-                }
-                if (el.localName === 'a' && /^\s*javascript:/i.test(el.getAttribute('href') || '')) {
-                    out.push('javascript: link');
-                }
-            }
-            return out;
-        });
-        assert.deepEqual(inline, [], `${label}: inline code in the page`);
-        const styled = await page.evaluate(() => {
-            const h = document.querySelector('header.site');
-            return {
-                sheets: [...document.styleSheets].map((s) => s.href),
-                header: h ? getComputedStyle(h).display : null,
-                bodyMargin: getComputedStyle(document.body).marginTop,
-            };
-        });
-        const sheet = site ? '/static/abc.css' : '/static/embed.css';
-        assert.ok(styled.sheets.some((h) => h && h.endsWith(sheet)),
-            `${label}: ${sheet} not loaded: ${JSON.stringify(styled.sheets)}`);
-        if (site) {
-            assert.equal(styled.header, 'flex', `${label}: abc.css not applied to header.site`);
-        }
-        assert.equal(styled.bodyMargin, '0px', `${label}: stylesheet not applied to body`);
-        assert.equal(this.lastStatus, status, `${label}: HTTP status of ${page.url()}`);
-        const file = await this.shot(label);
-        assert.deepEqual(this.takeProblems(), [], `${label}: console errors / failed requests`);
-        return file;
-    }
-
-    async register(name, password) {
-        await this.goto('/register');
-        await this.page.fill('form[action="/register"] input[name="username"]', name);
-        await this.page.fill('form[action="/register"] input[name="password"]', password);
-        await this.page.fill('form[action="/register"] input[name="password2"]', password);
-        await this.submit('form[action="/register"]');
-        assert.equal(new URL(this.page.url()).pathname, '/account', `${name} is on /account`);
-        assert.equal(await this.text('main h1'), `Your account, ${name}`);
-    }
-
-    // The page has not been reloaded or left since mark().
-    async mark() {
-        await this.page.evaluate(() => { window.__e2eMark = 'same page'; });
-    }
-    async assertSamePage(what) {
-        assert.equal(await this.page.evaluate(() => window.__e2eMark), 'same page',
-            `${what}: the page was reloaded or left`);
-    }
-
-    async price() {
-        return this.text('#price');
-    }
-}
-
-// Each step depends on the previous ones.
-function step(name, who, fn) {
-    it(name, async (t) => {
-        if (broken) {
-            t.skip('an earlier step failed');
-            return;
-        }
-        current = who();
-        try {
-            await fn(t, current);
-        } catch (e) {
-            broken = true;
-            await current.shot(`FAILED-${name.replace(/[^A-Za-z0-9]+/g, '-')}`).catch(() => {});
-            throw e;
-        }
-    });
-}
-
 describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () => {
     before(async () => {
-        await mkdir(SHOTS, { recursive: true });
-        seller = new Browser('seller');
-        buyer = new Browser('buyer');
+        seller = new Browser('market', 'seller');
+        buyer = new Browser('market', 'buyer');
         await seller.open();
         await buyer.open();
     });
@@ -259,20 +55,22 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
     });
 
     step('the seller registers and creates a campaign on /sell', () => seller, async (t, b) => {
-        await b.register(SELLER, `seller-${randomBytes(6).toString('hex')}`);
+        await b.register(SELLER, newPassword('seller'));
         await b.goto('/sell');
         assert.equal(await b.text('main h1'), 'Sell ad space');
         assert.equal(await b.page.locator('form[action="/sell"] input[name="slot_seconds"]').count(), 1,
             'the stack runs with ABC_ALLOW_SHORT_SLOTS=yes (slot_seconds in the form)');
         await b.checkPage('sell-form');
         const f = 'form[action="/sell"]';
-        await b.page.fill(`${f} [name="name"]`, CAMPAIGN);
-        await b.page.fill(`${f} [name="description"]`, `A browser test's ad space (${RUN}).`);
-        await b.page.fill(`${f} [name="width"]`, '300');
-        await b.page.fill(`${f} [name="height"]`, '250');
-        await b.page.fill(`${f} [name="min_price"]`, MIN_PRICE);
-        await b.page.fill(`${f} [name="slot_hours"]`, '');
-        await b.page.fill(`${f} [name="slot_seconds"]`, SLOT_SECONDS);
+        await b.fillForm(f, {
+            name: CAMPAIGN,
+            description: `A browser test's ad space (${RUN}).`,
+            width: '300',
+            height: '250',
+            min_price: MIN_PRICE,
+            slot_hours: '',
+            slot_seconds: SLOT_SECONDS,
+        });
         await b.submit(f);
         const m = /^\/c\/([0-9]+)$/.exec(new URL(b.page.url()).pathname);
         assert.ok(m, `redirected to /c/<id>: ${b.page.url()}`);
@@ -301,7 +99,7 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
     });
 
     step('the buyer registers and funds the account through the stand-in', () => buyer, async (t, b) => {
-        await b.register(BUYER, `buyer-${randomBytes(6).toString('hex')}`);
+        await b.register(BUYER, newPassword('buyer'));
         await b.submit('form[action="/account/address"]');
         const address = await b.text('code#address');
         assert.match(address, /^[A-Za-z0-9]{26,90}$/, `an address: "${address}"`);
@@ -326,9 +124,7 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
         await b.goto('/ads');
         assert.equal(await b.text('main h1'), 'Your ads');
         const f = 'form[action="/ads"]';
-        await b.page.fill(`${f} [name="nickname"]`, NICK);
-        await b.page.fill(`${f} [name="hover"]`, HOVER);
-        await b.page.fill(`${f} [name="url"]`, AD_URL);
+        await b.fillForm(f, { nickname: NICK, hover: HOVER, url: AD_URL });
         await b.page.setInputFiles(`${f} input[name="image"]`, IMAGE);
         await b.submit(f);
         assert.equal(await b.page.locator('main p.error').count(), 0,
@@ -351,9 +147,9 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
             'the embed snippet is for the seller only');
         assert.equal(await b.text('section.display p.empty'),
             'Nothing: this space is free. The next slot starts when you buy it.');
-        const p1 = await b.price();
+        const p1 = await b.text('#price');
         await b.page.waitForTimeout(600);
-        const p2 = await b.price();
+        const p2 = await b.text('#price');
         assert.deepEqual([p1, p2], [MIN_TEXT, MIN_TEXT], 'the ticker shows the minimum');
         await b.assertSamePage('ticker at the minimum');
         // The buy form lists the ad of the right size.
@@ -413,9 +209,9 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
 
     step('after the purchase the ticker is above the minimum and falling', () => buyer, async (t, b) => {
         await b.mark();
-        const p1 = sat(await b.price());
+        const p1 = sat(await b.text('#price'));
         await b.page.waitForTimeout(1_000);
-        const p2 = sat(await b.price());
+        const p2 = sat(await b.text('#price'));
         await b.assertSamePage('falling ticker');
         // Linear from 2 × 0.0001 down to 0.0001 over the 20 s slot.
         assert.ok(p1 > MIN_SAT && p1 <= 2n * MIN_SAT, `above the minimum, at most twice it: ${p1} sat`);
