@@ -8,7 +8,10 @@
 #
 # Starts only private processes of its own (a tlsecho server, a static nginx), on 127.0.0.1,
 # killed by pid on exit; creates and drops the scratch database "bench" in the stack's
-# PostgreSQL cluster.  Needs root (pgbench as postgres, nginx, apt-get for wrk).
+# PostgreSQL cluster.  Row d2 adds users, sessions, deposits, ads, campaigns and purchases
+# named "bench.<tag>..." to the stack's database abc that stay there (the ledger is
+# append-only): measure a private stack when that matters (see README.md).
+# Needs root (pgbench as postgres, nginx, apt-get for wrk).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,9 +22,9 @@ abc_env
 
 QUICK="${BENCH_QUICK:-0}"
 if ((QUICK)); then
-    N_TPUT=20000 RATE=10000 N_LAT=20000 WRK_SECS=3 PGB_SECS=3 PGB_SCALE=2 N_DUR=5000
+    N_TPUT=20000 RATE=10000 N_LAT=20000 WRK_SECS=3 PGB_SECS=3 PGB_SCALE=2 N_DUR=5000 N_BUY=2000
 else
-    N_TPUT=100000 RATE=10000 N_LAT=100000 WRK_SECS=10 PGB_SECS=10 PGB_SCALE=10 N_DUR=20000
+    N_TPUT=100000 RATE=10000 N_LAT=100000 WRK_SECS=10 PGB_SECS=10 PGB_SCALE=10 N_DUR=20000 N_BUY=10000
 fi
 ECHO_SIZE=100
 # abc-linkc --size 100 sends the frame 40-byte header + {"op":"echo","data":"x*100"} = 163
@@ -315,11 +318,114 @@ else
     D_OK=0
 fi
 checkpoint() { as_postgres "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -q -d postgres -c CHECKPOINT >/dev/null 2>&1 || true; }
+# abc_sql SQL: one value from the database abc, or "?".
+abc_sql() { as_postgres "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -q -At -d abc -c "$1" 2>/dev/null || echo '?'; }
+
+# d2 setup, in one SQL transaction: BUY_BUYERS buyers, each with a session (user_sessions
+# keeps the SHA-256 of the token, as abc-worker's login does), a deposit-kind transfer of
+# BUY_FUND sat (as tests/it/market_lib.sh's fund) and one 1x1 PNG ad; a seller per buyer;
+# BUY_LANES campaigns of 1x1, min_price 1000 sat, 1 hour slots, lane k bought by buyer
+# k mod BUY_BUYERS from that buyer's seller.  Prints one "TOKEN CAMPAIGN AD" line per lane
+# (abc-linkc --buy-file).  A slot bought right after the one before costs about twice as
+# much, so abc-linkc buys at most BUY_SLOTS per campaign (about 20 on average here, the
+# 20th at about 1000 x 2^19 sat = 5 BTC, a 25th at 168 BTC): far below the price cap and
+# the buyers' funds.
+BUY_BUYERS=64 # = the callers of row d2: 4 clients x 16 threads, like row d
+BUY_SLOTS=25
+BUY_PER_BUYER=$(((N_BUY + 20 * BUY_BUYERS - 1) / (20 * BUY_BUYERS))) # campaigns a buyer buys on
+BUY_LANES=$((BUY_PER_BUYER * BUY_BUYERS))
+BUY_FUND=10000000000000 # 100 000 BTC a buyer
+BUY_TAG="$(date +%s)$$"
+BUY_PNG=89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c49444154789c63f8dfc0000004010180c52a185d0000000049454e44ae426082
+D2_OK=1
+note "d2: setup: $BUY_BUYERS funded buyers with sessions and ads, $BUY_LANES campaigns (SQL, tag $BUY_TAG)"
+run_cmd "$TMP/buy-lanes" as_postgres "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -q -At -F " " \
+    -v ON_ERROR_STOP=1 -v tag="$BUY_TAG" -v buyers="$BUY_BUYERS" -v lanes="$BUY_LANES" \
+    -v fund="$BUY_FUND" -v png="$BUY_PNG" -d abc -f - <<'SQL' || D2_OK=0
+BEGIN;
+INSERT INTO images (sha256, mime, width, height, data)
+SELECT encode(sha256(d), 'hex'), 'image/png', 1, 1, d
+FROM (SELECT decode(:'png', 'hex') AS d) x
+ON CONFLICT (sha256) DO NOTHING;
+CREATE TEMP TABLE bu ON COMMIT DROP AS
+SELECT j, format('bench.%s.b%s', :'tag', j) AS bname,
+    format('bench.%s.s%s', :'tag', j) AS sname,
+    sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text, 'UTF8')) AS token,
+    0::bigint AS buyer, 0::bigint AS seller, 0::bigint AS ad
+FROM generate_series(0, :buyers - 1) j;
+-- Users nobody can log in as (a random scrypt hash), each with its balance account.
+INSERT INTO users (username, pw_hash, pw_salt, pw_n, pw_r, pw_p)
+SELECT n, sha256(convert_to(gen_random_uuid()::text, 'UTF8')),
+    substr(sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 1, 16), 131072, 8, 1
+FROM bu, LATERAL (VALUES (bname), (sname)) v(n);
+UPDATE bu SET buyer = (SELECT id FROM users WHERE username = bname),
+    seller = (SELECT id FROM users WHERE username = sname);
+INSERT INTO ledger_accounts (kind, user_id)
+SELECT 'user', u FROM bu, LATERAL (VALUES (buyer), (seller)) v(u);
+INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, reference)
+SELECT (SELECT id FROM ledger_accounts WHERE kind = 'deposits'), a.id, :fund, 'deposit',
+    'test:' || bname
+FROM bu JOIN ledger_accounts a ON a.user_id = bu.buyer;
+INSERT INTO user_sessions (token_hash, user_id, expires_at, client_addr)
+SELECT sha256(token), buyer, now() + interval '1 day', 'bench' FROM bu;
+INSERT INTO ads (user_id, nickname, hover, url, image)
+SELECT buyer, 'bench', 'tests/bench/run.sh row d2', 'https://example.com/',
+    encode(sha256(decode(:'png', 'hex')), 'hex')
+FROM bu;
+UPDATE bu SET ad = a.id FROM ads a WHERE a.user_id = bu.buyer;
+CREATE TEMP TABLE bl ON COMMIT DROP AS
+SELECT k, k % :buyers AS j, format('bench %s lane %s', :'tag', k) AS name
+FROM generate_series(0, :lanes - 1) k;
+INSERT INTO campaigns (seller_id, name, description, width, height, min_price, slot_ms)
+SELECT bu.seller, bl.name, 'tests/bench/run.sh row d2', 1, 1, 1000, 3600000
+FROM bl JOIN bu USING (j) ORDER BY bl.k;
+SELECT encode(bu.token, 'hex'), c.id, bu.ad
+FROM bl JOIN bu USING (j) JOIN campaigns c ON c.name = bl.name ORDER BY bl.k;
+COMMIT;
+SQL
+CMDS[${#CMDS[@]} - 1]+="   # SQL: the d2 setup in run.sh"
+if ((D2_OK)) && [[ "$(wc -l <"$TMP/buy-lanes")" -ne "$BUY_LANES" ]]; then
+    D2_OK=0
+fi
+((D2_OK)) || failed "d2 setup: $(tail -q -n 3 "$TMP/buy-lanes" "$TMP/buy-lanes.err" 2>/dev/null | tr '\n' ' ')"
+
 checkpoint
 PREFIX="bench-$(date +%s)-$$-"
 note "d: abc-linkc --op counter_add 4 x 16 threads, $N_DUR requests"
 one_echo D_LINK d-link "${LC[@]}" -c 4 -t 16 -n "$N_DUR" --op counter_add --prefix "$PREFIX"
 checkpoint
+D2_LINK='' D2_X0='' D2_IDEM='?' D2_END=0 D2_CHECK="not run" D2_DB="-"
+if ((D2_OK)); then
+    D2_X0="$(abc_sql "SELECT xact_commit FROM pg_stat_database WHERE datname = 'abc'")"
+    # Each purchase looks its idempotency key up in request_log (kept 7 days): the d2
+    # number depends on how many keyed rows the stack already has.
+    D2_IDEM="$(abc_sql "SELECT count(*) FROM request_log WHERE idem_key IS NOT NULL")"
+    note "d2: abc-linkc --op buy 4 x 16 threads, $N_BUY purchases over $BUY_LANES campaigns"
+    # 300 s, not 120: purchases ran at 300-400/s when this row was added.
+    one_echo D2_LINK d2-link timeout 300 "${LC[@]:2}" -c 4 -t 16 -n "$N_BUY" --op buy \
+        --buy-file "$TMP/buy-lanes" --buy-slots "$BUY_SLOTS"
+    D2_END=$SECONDS
+    # Every ok reply is a slot sold, and nothing else was: counted in the database.
+    D2_OKS="$(field "$D2_LINK" replies_ok)"
+    D2_SOLD="$(abc_sql "SELECT count(*) FROM slots s JOIN campaigns c ON c.id = s.campaign_id
+        WHERE c.name LIKE 'bench $BUY_TAG lane %'")"
+    D2_COUNTED="$(abc_sql "SELECT sum(slots_sold) FROM campaigns WHERE name LIKE 'bench $BUY_TAG lane %'")"
+    if [[ -n "$D2_OKS" && "$D2_SOLD" == "$D2_OKS" && "$D2_COUNTED" == "$D2_OKS" ]]; then
+        D2_CHECK="slots sold $D2_SOLD = ok replies $D2_OKS (campaigns' slots_sold $D2_COUNTED): ok"
+    else
+        D2_CHECK="slots sold $D2_SOLD, campaigns' slots_sold $D2_COUNTED, ok replies ${D2_OKS:-?}: MISMATCH"
+        failed "d2: $D2_CHECK"
+    fi
+    if run_cmd "$TMP/invariants.out" "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -q -At \
+        -v ON_ERROR_STOP=1 -d abc -f "$ABC_ROOT/sql/admin/check_invariants.sql"; then
+        D2_CHECK+="; sql/admin/check_invariants.sql: ok ($(tr '\n' ',' <"$TMP/invariants.out" | sed 's/,$//; s/,/, /g'))"
+    else
+        D2_CHECK+="; sql/admin/check_invariants.sql: FAILED ($(tail -n 2 "$TMP/invariants.out.err" | tr '\n' ' '))"
+        failed "d2: check_invariants.sql: $(tail -n 2 "$TMP/invariants.out.err" | tr '\n' ' ')"
+    fi
+    note "d2: $D2_CHECK"
+    checkpoint
+fi
 D_PGB_TPS=- D_PGB_LAT=-
 if ((D_OK)); then
     note "d: pgbench -c 8 -j 2 -T $PGB_SECS"
@@ -329,6 +435,19 @@ if ((D_OK)); then
     else
         failed "pgbench: $(tail -n 3 "$TMP/pgbench.out.err")"
     fi
+fi
+# Transactions the worker committed in abc for d2, counted from d2's start to here: an
+# idle backend reports its statistics up to 10 s late, so at least 11 s after d2's end.
+# The worker's background work (a few transactions a second) is included.
+if [[ -n "$D2_X0" && "$D2_X0" != '?' ]]; then
+    if ((D2_END + 11 > SECONDS)); then
+        sleep $((D2_END + 11 - SECONDS))
+    fi
+    D2_X1="$(abc_sql "SELECT xact_commit FROM pg_stat_database WHERE datname = 'abc'")"
+    if [[ "$D2_X1" != '?' ]]; then
+        D2_DB="$((D2_X1 - D2_X0)) transactions committed in database abc from d2's start ($(ratio $((D2_X1 - D2_X0)) "$N_BUY") per purchase)"
+    fi
+    D2_DB+="; request_log rows with an idempotency key before d2: $D2_IDEM"
 fi
 PG_SETTINGS="$(as_postgres "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -At -F= -R' ' -d postgres -c \
     "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'commit_delay', 'wal_sync_method', 'shared_buffers', 'full_page_writes') ORDER BY name" 2>/dev/null || echo '?')"
@@ -361,10 +480,14 @@ B_LMX="$(field "$B_LINK" max_us)" B_TMX="$(field "$B_TLS" max_us)"
 B_LR="$(field "$B_LINK" rps)" B_TR="$(field "$B_TLS" rps)"
 D_L="$(field "$D_LINK" rps)"
 D_L50="$(field "$D_LINK" p50_us)" D_L99="$(field "$D_LINK" p99_us)"
+D2_L="$(field "$D2_LINK" rps)"
+D2_L50="$(field "$D2_LINK" p50_us)" D2_L99="$(field "$D2_LINK" p99_us)"
 
 A_RATIO="$(ratio "$A_L" "$A_T")"
 C_RATIO="$(ratio "$C_DYN" "$C_ST")"
 D_RATIO="$(ratio "$D_L" "$D_PGB_TPS")"
+D2_RATIO="$(ratio "$D2_L" "$D_PGB_TPS")"
+D2_MET="$([[ $D2_RATIO == - ]] && echo - || meets "$D2_RATIO >= 3")"
 # client_cpu NAME N: user+system CPU microseconds per request of client run NAME.
 client_cpu() {
     [[ -s "$TMP/$1.cpu" ]] || {
@@ -395,9 +518,12 @@ row "b. achieved rate (req/s)" "${B_LR:--}" "${B_TR:--}" "$(ratio "$B_LR" "$B_TR
 row "c. GET / nginx->abc-web vs static (req/s)" "${C_DYN:--}" "${C_ST:--}" "$C_RATIO" "info (SPEC 6: libfcgi ~0.4x)"
 row "c. GET / latency p50 (ms)" "${C_DYN50:--}" "${C_ST50:--}" "$(ratio "$C_DYN50" "$C_ST50")" "-"
 row "c. GET / latency p99 (ms)" "${C_DYN99:--}" "${C_ST99:--}" "$(ratio "$C_DYN99" "$C_ST99")" "-"
-row "d. counter_add req/s vs pgbench TPC-B tps" "${D_L:--}" "${D_PGB_TPS:--}" "$D_RATIO" "later: purchases >= 3x"
+row "d. counter_add req/s vs pgbench TPC-B tps" "${D_L:--}" "${D_PGB_TPS:--}" "$D_RATIO" "info (purchases: row d2)"
 row "d. counter_add p50 / p99 (ms) | pgbench avg (ms)" \
     "$(awk -v a="${D_L50:-0}" -v b="${D_L99:-0}" 'BEGIN{printf "%.1f / %.1f", a/1000, b/1000}')" "${D_PGB_LAT:--}" "-" "-"
+row "d2. purchases/s vs pgbench TPC-B tps" "${D2_L:--}" "${D_PGB_TPS:--}" "$D2_RATIO" "≥ 3x (next issue): $D2_MET"
+row "d2. purchase p50 / p99 (ms) | pgbench avg (ms)" \
+    "$(awk -v a="${D2_L50:-0}" -v b="${D2_L99:-0}" 'BEGIN{printf "%.1f / %.1f", a/1000, b/1000}')" "${D_PGB_LAT:--}" "-" "-"
 row "e. abc-worker VmRSS / VmHWM (MB)" "$E_WORKER" "$ECHO_RSS" "-" "baseline: tlsecho server"
 row "e. abc-web web1 VmRSS / VmHWM (MB)" "$E_WEB1" "-" "-" "-"
 row "e. abc-web web2 VmRSS / VmHWM (MB)" "$E_WEB2" "-" "-" "-"
@@ -409,6 +535,9 @@ echo "  b link:   $B_LINK"
 echo "  b tls:    $B_TLS"
 echo "  c pages:  dynamic $DYN_BYTES vs static ${STATIC_BYTES:--} (body/header bytes); non-2xx $C_DYN_NON2 / $C_ST_NON2; socket errors $C_DYN_ERR / $C_ST_ERR"
 echo "  d link:   $D_LINK"
+echo "  d2 link:  ${D2_LINK:--}"
+echo "  d2 check: $D2_CHECK"
+echo "  d2 db:    $D2_DB"
 echo "  d pgbench: tps $D_PGB_TPS, latency avg ${D_PGB_LAT} ms (scale $PGB_SCALE, $PGB_SECS s)"
 echo "  d cluster: $PG_SETTINGS(shared_buffers in 8 kB pages)"
 echo

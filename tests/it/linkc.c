@@ -5,6 +5,15 @@
  * several caller threads each, a total number of requests or a duration,
  * optionally at a fixed offered rate.  Prints one summary line and exits
  * non-zero unless every request got exactly one reply.
+ *
+ * --op buy buys slots the way a confirmed purchase form does.  --buy-file
+ * names "lanes", one a line: "TOKEN CAMPAIGN AD" (a buyer's session token
+ * in hex, a campaign of someone else, an ad of the buyer's that fits it).
+ * Each request takes a lane nobody is using (round robin), buys its next
+ * slot index (0, 1, 2, ... counted here: every lane is used by one caller
+ * at a time) and gives the lane back, so purchases never race each other;
+ * --buy-slots caps the slots bought per lane (the price doubles with each
+ * quick purchase).  Any reply but ok counts as an error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,11 +38,22 @@
 struct opts {
 	const char	*worker, *ca, *cert, *key, *prefix;
 	const char	*user, *password;	/* --op login */
+	const char	*buy_file;	/* --op buy: lanes */
+	long		 buy_slots;	/* most purchases per lane, 0 = any */
 	enum msg_op	 op;
 	int		 clients, threads, timeout_ms, size, keys;
 	long		 total;		/* requests in all */
 	long		 rate;		/* offered requests/s in all, 0 = max */
 	long		 watch_ms;	/* only print notices for this long */
+};
+
+/* --op buy: a buyer's session, a campaign and the buyer's ad for it. */
+struct lane {
+	char		 token[65];
+	int64_t		 campaign, ad;
+	int64_t		 next;		/* the slot index to buy next */
+	long		 used;		/* purchases sent */
+	int		 busy;		/* a caller is buying on it */
 };
 
 struct run {
@@ -44,6 +64,12 @@ struct run {
 	long		 ok, errors, timeouts;
 	int64_t		*lat_us;	/* one per request */
 	int64_t		 t0_us;
+	char		 first_error[64];	/* code of the first error */
+	struct lane	*lanes;		/* --op buy */
+	size_t		 nlanes, cursor;
+	pthread_cond_t	 lane_free;
+	uint64_t	 nonce;		/* makes idempotency keys unique */
+	int64_t		 max_paid;	/* highest price paid (buy) */
 };
 
 static int64_t
@@ -111,12 +137,111 @@ linkc_pace(const struct run *r, long i)
 		usleep((useconds_t)(due - now));
 }
 
+/* --op buy: waits for a lane nobody uses that has slots left; takes it. */
+static struct lane *
+linkc_lane_take(struct run *r)
+{
+	struct lane	*ln;
+	size_t		 k, at;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		for (k = 0; k < r->nlanes; k++) {
+			at = (r->cursor + k) % r->nlanes;
+			ln = &r->lanes[at];
+			if (!ln->busy && (r->o->buy_slots == 0 ||
+			    ln->used < r->o->buy_slots)) {
+				ln->busy = 1;
+				ln->used++;
+				r->cursor = at + 1;
+				pthread_mutex_unlock(&r->lock);
+				return ln;
+			}
+		}
+		pthread_cond_wait(&r->lane_free, &r->lock);
+	}
+}
+
+/* --op buy: the confirmed purchase form of request i on lane ln. */
+static struct json_object *
+linkc_buy_request(const struct run *r, const struct lane *ln, long i)
+{
+	struct json_object	*req;
+	char			 idem[33];
+
+	snprintf(idem, sizeof(idem), "%016" PRIx64 "%016" PRIx64, r->nonce,
+	    (uint64_t)i);
+	req = msg_request_new(MSG_OP_BUY);
+	json_object_object_add(req, "token", json_object_new_string(ln->token));
+	json_object_object_add(req, "campaign",
+	    json_object_new_int64(ln->campaign));
+	json_object_object_add(req, "slot", json_object_new_int64(ln->next));
+	json_object_object_add(req, "ad", json_object_new_int64(ln->ad));
+	json_object_object_add(req, "max_price",
+	    json_object_new_int64(PRICE_CAP_SAT));
+	json_object_object_add(req, "idem", json_object_new_string(idem));
+	return req;
+}
+
+/*
+ * --op buy, lock held: moves the lane on after reply rep (NULL when the
+ * call failed) and gives it back.  Returns 1 for a purchase of the slot
+ * asked for, 0 otherwise (code says why).
+ */
+static int
+linkc_lane_done(struct run *r, struct lane *ln, struct json_object *rep,
+    int ok, const char **code)
+{
+	int64_t	 idx = -1, next = -1, price = 0;
+
+	if (rep != NULL && ok) {
+		if (msg_get_int(rep, "idx", &idx) != 0 || idx != ln->next) {
+			*code = "wrong_idx";
+			ok = 0;
+		} else {
+			ln->next = idx + 1;
+			if (msg_get_int(rep, "price", &price) == 0 &&
+			    price > r->max_paid)
+				r->max_paid = price;
+		}
+	} else if (rep != NULL && msg_get_int(rep, "next_idx", &next) == 0 &&
+	    next >= 0)
+		ln->next = next;
+	ln->busy = 0;
+	pthread_cond_signal(&r->lane_free);
+	return ok;
+}
+
+/* Records the first error's code (a reply's "code", or the call's). */
+static void
+linkc_error_code(struct run *r, enum app_err e, struct json_object *rep,
+    const char *code)
+{
+	const char	*s = code;
+	char		*p;
+
+	if (r->first_error[0] != '\0')
+		return;
+	if (s == NULL && e != APP_OK)
+		s = app_strerror(e);
+	if (s == NULL && rep != NULL)
+		s = msg_get_str(rep, "code");
+	if (s == NULL)
+		s = "no_code";
+	snprintf(r->first_error, sizeof(r->first_error), "%s", s);
+	for (p = r->first_error; *p != '\0'; p++)
+		if (*p == ' ' || *p == '=')
+			*p = '_';
+}
+
 static void *
 linkc_thread(void *arg)
 {
 	struct run		*r = ((void **)arg)[0];
 	struct client		*cl = ((void **)arg)[1];
 	struct json_object	*req, *rep;
+	struct lane		*ln = NULL;
+	const char		*code;
 	enum app_err		 e;
 	int64_t			 t;
 	long			 i;
@@ -124,24 +249,36 @@ linkc_thread(void *arg)
 
 	while ((i = linkc_take(r)) != -1) {
 		linkc_pace(r, i);
-		req = linkc_request(r->o, i);
+		if (r->o->op == MSG_OP_BUY) {
+			ln = linkc_lane_take(r);
+			req = linkc_buy_request(r, ln, i);
+		} else
+			req = linkc_request(r->o, i);
 		t = now_us();
 		e = client_call(cl, req, r->o->timeout_ms, 0, &rep);
 		r->lat_us[i] = now_us() - t;
 		json_object_put(req);
 		ok = 0;
-		if (e == APP_OK) {
+		if (e == APP_OK)
 			(void)msg_get_bool(rep, "ok", &ok);
-			json_object_put(rep);
-		}
+		else
+			rep = NULL;
+		code = NULL;
 		pthread_mutex_lock(&r->lock);
+		if (ln != NULL)
+			ok = linkc_lane_done(r, ln, rep, ok, &code);
 		if (e == APP_ETIMEDOUT)
 			r->timeouts++;
 		else if (e != APP_OK || !ok)
 			r->errors++;
 		else
 			r->ok++;
+		if (e != APP_OK || !ok)
+			linkc_error_code(r, e, rep, code);
 		pthread_mutex_unlock(&r->lock);
+		if (rep != NULL)
+			json_object_put(rep);
+		ln = NULL;
 	}
 	free(arg);
 	return NULL;
@@ -160,9 +297,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: abc-linkc -w host:port --ca F --cert F "
 	    "--key F [-c clients] [-t threads] [-n requests] [-r rate] "
-	    "[--op echo|counter_add|broadcast] [--size B] [--prefix P] "
-	    "[--keys K] [--timeout-ms MS] [--watch-ms MS] "
-	    "[--user U --password P]\n");
+	    "[--op echo|counter_add|broadcast|login|buy] [--size B] "
+	    "[--prefix P] [--keys K] [--timeout-ms MS] [--watch-ms MS] "
+	    "[--user U --password P] [--buy-file F [--buy-slots S]]\n");
 	exit(2);
 }
 
@@ -195,6 +332,8 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		{ "watch-ms", required_argument, NULL, 'W' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "password", required_argument, NULL, 'P' },
+		{ "buy-file", required_argument, NULL, 'B' },
+		{ "buy-slots", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch;
@@ -225,6 +364,8 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		case 'W': o->watch_ms = linkc_num(optarg); break;
 		case 'u': o->user = optarg; break;
 		case 'P': o->password = optarg; break;
+		case 'B': o->buy_file = optarg; break;
+		case 'S': o->buy_slots = linkc_num(optarg); break;
 		case 'o':
 			if (msg_op_parse(optarg, &o->op) != 0)
 				usage();
@@ -237,8 +378,60 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 	    o->total < 1 || o->size < 0 || o->size > 512 * 1024 ||
 	    o->keys < 1 || o->timeout_ms < 1 ||
 	    ((o->op == MSG_OP_LOGIN || o->op == MSG_OP_REGISTER) &&
-	    (o->user == NULL || o->password == NULL)))
+	    (o->user == NULL || o->password == NULL)) ||
+	    ((o->op == MSG_OP_BUY) != (o->buy_file != NULL)))
 		usage();
+}
+
+/* --op buy: reads the lanes of o->buy_file into r; exits when bad. */
+static void
+linkc_lanes(const struct opts *o, struct run *r)
+{
+	FILE		*f;
+	char		 line[256], tok[80];
+	long long	 camp, ad;
+	size_t		 cap = 0;
+	int		 n, lineno = 0;
+
+	if ((f = fopen(o->buy_file, "r")) == NULL) {
+		fprintf(stderr, "abc-linkc: %s: %s\n", o->buy_file,
+		    strerror(errno));
+		exit(1);
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#')
+			continue;
+		if (sscanf(line, "%79s %lld %lld %n", tok, &camp, &ad, &n) != 3 ||
+		    line[n] != '\0' || strlen(tok) != 64 ||
+		    strspn(tok, "0123456789abcdefABCDEF") != 64 || camp < 1 ||
+		    ad < 1) {
+			fprintf(stderr, "abc-linkc: %s:%d: expected \"TOKEN "
+			    "CAMPAIGN AD\" (64 hex digits, two ids)\n",
+			    o->buy_file, lineno);
+			exit(1);
+		}
+		if (r->nlanes == cap) {
+			cap = cap ? cap * 2 : 64;
+			r->lanes = xreallocarray(r->lanes, cap,
+			    sizeof(*r->lanes));
+		}
+		memset(&r->lanes[r->nlanes], 0, sizeof(*r->lanes));
+		memcpy(r->lanes[r->nlanes].token, tok, 65);
+		r->lanes[r->nlanes].campaign = camp;
+		r->lanes[r->nlanes].ad = ad;
+		r->nlanes++;
+	}
+	fclose(f);
+	if (r->nlanes == 0 || (o->buy_slots > 0 &&
+	    o->total > (long)r->nlanes * o->buy_slots)) {
+		fprintf(stderr, "abc-linkc: %s: %zu lanes x --buy-slots %ld "
+		    "cannot take %ld purchases\n", o->buy_file, r->nlanes,
+		    o->buy_slots, o->total);
+		exit(1);
+	}
+	r->nonce = (uint64_t)now_us() ^ ((uint64_t)getpid() << 40) ^
+	    (uint64_t)time(NULL) << 20;
 }
 
 /* Starts the clients; exits on a bad certificate or address. */
@@ -292,13 +485,18 @@ linkc_report(struct run *r, int64_t elapsed_us)
 	qsort(r->lat_us, (size_t)o->total, sizeof(int64_t), cmp_i64);
 	printf("linkc op=%s sent=%ld replies_ok=%ld errors=%ld timeouts=%ld "
 	    "orphans=%" PRIu64 " connects=%" PRIu64 " revalidations=%" PRIu64
-	    " elapsed_ms=%lld rps=%.0f p50_us=%lld p99_us=%lld max_us=%lld\n",
+	    " elapsed_ms=%lld rps=%.0f p50_us=%lld p99_us=%lld max_us=%lld",
 	    msg_op_name(o->op), o->total, r->ok, r->errors, r->timeouts,
 	    orphans, connects, reval, (long long)(elapsed_us / 1000),
 	    (double)o->total * 1e6 / (double)(elapsed_us ? elapsed_us : 1),
 	    (long long)r->lat_us[o->total / 2],
 	    (long long)r->lat_us[o->total * 99 / 100],
 	    (long long)r->lat_us[o->total - 1]);
+	if (o->op == MSG_OP_BUY)
+		printf(" lanes=%zu first_error=%s max_paid_sat=%" PRId64,
+		    r->nlanes, r->first_error[0] != '\0' ? r->first_error :
+		    "none", r->max_paid);
+	printf("\n");
 	return r->ok == o->total && orphans == 0 ? 0 : 1;
 }
 
@@ -356,6 +554,9 @@ main(int argc, char *argv[])
 	r.o = &o;
 	r.lat_us = xcalloc((size_t)o.total, sizeof(int64_t));
 	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.lane_free, NULL);
+	if (o.op == MSG_OP_BUY)
+		linkc_lanes(&o, &r);
 	r.cl = linkc_clients(&o, &tls);
 	n = o.clients * o.threads;
 	tids = xcalloc((size_t)n, sizeof(*tids));
@@ -378,6 +579,7 @@ main(int argc, char *argv[])
 	free(r.cl);
 	free(tids);
 	free(r.lat_us);
+	free(r.lanes);
 	tls_ctx_free(tls);
 	return rc;
 }
