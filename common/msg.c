@@ -30,6 +30,7 @@ static const char *const msg_op_names[MSG_OP__MAX] = {
 	"my_ads",
 	"buy",
 	"image_get",
+	"withdraw",
 };
 
 /* Returns non-zero for operations that change durable state. */
@@ -37,7 +38,8 @@ int
 msg_op_durable(enum msg_op op)
 {
 	return op == MSG_OP_COUNTER_ADD || op == MSG_OP_REGISTER ||
-	    op == MSG_OP_CAMPAIGN_CREATE || op == MSG_OP_BUY;
+	    op == MSG_OP_CAMPAIGN_CREATE || op == MSG_OP_BUY ||
+	    op == MSG_OP_WITHDRAW;
 }
 
 /*
@@ -58,6 +60,7 @@ msg_op_changes_account(enum msg_op op)
 	case MSG_OP_CAMPAIGN_CREATE:
 	case MSG_OP_AD_CREATE:
 	case MSG_OP_BUY:
+	case MSG_OP_WITHDRAW:
 		return 1;
 	default:
 		return 0;

@@ -425,3 +425,30 @@ http_account_key(int64_t user, char *key, size_t len)
 {
 	snprintf(key, len, HTTP_ACCOUNT_KEY "%lld", (long long)user);
 }
+
+/* Writes a fresh idempotency key for a form: 32 hex digits (SPEC 9). */
+void
+http_new_idem(char out[HTTP_IDEM_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	uint8_t			 raw[HTTP_IDEM_LEN / 2];
+	size_t			 i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		log_error("rand", "error=\"no randomness for a form key\"");
+		memset(raw, 0, sizeof(raw));
+	}
+	for (i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[HTTP_IDEM_LEN] = '\0';
+}
+
+/* 1 when s is an idempotency key as http_new_idem makes them. */
+int
+http_idem_ok(const char *s)
+{
+	return s != NULL && strlen(s) == HTTP_IDEM_LEN &&
+	    strspn(s, "0123456789abcdef") == HTTP_IDEM_LEN;
+}

@@ -54,6 +54,9 @@ struct app {
 /* Cache key prefix of a user's account overview: "a:<user id>". */
 #define HTTP_ACCOUNT_KEY	"a:"
 
+/* Hex digits of a form's idempotency key (the hidden idem field). */
+#define HTTP_IDEM_LEN		32
+
 /* Largest urlencoded form body read (nginx caps bodies too). */
 #define HTTP_FORM_MAX		(64u * 1024u)
 
@@ -98,5 +101,7 @@ int	http_error(struct http_req *r, int status, const char *message);
 const char *http_status_text(int status);
 int64_t	http_fresh_ms(struct http_req *r);
 void	http_account_key(int64_t user, char *key, size_t len);
+void	http_new_idem(char out[HTTP_IDEM_LEN + 1]);
+int	http_idem_ok(const char *s);
 
 #endif /* ABC_HTTP_H */

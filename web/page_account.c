@@ -40,6 +40,9 @@ static const struct {
 	{ "purged", "Your history is purged." },
 	{ "address", "Here is your new deposit address. Older ones keep "
 	    "working." },
+	{ "withdraw", "Your withdrawal is recorded and the amount is taken "
+	    "from your balance; it is paid shortly (large amounts wait for "
+	    "an administrator's approval)." },
 };
 
 /* The message of done=NAME in the query, or NULL. */
@@ -74,6 +77,8 @@ acct_status(const char *code)
 		return 403;
 	if (strcmp(code, "busy") == 0 || strcmp(code, "unavailable") == 0)
 		return 503;
+	if (strcmp(code, "funds") == 0)
+		return 409;
 	return 400;
 }
 
@@ -282,6 +287,46 @@ acct_deposit_rows(struct tpl_val *data, struct json_object *rep)
 	tpl_set_bool(data, "has_deposits", len > 0);
 }
 
+/* Sets key to what the user typed in form field name ("" if nothing). */
+static void
+acct_keep_field(struct http_req *r, struct tpl_val *data, const char *key,
+    const char *name)
+{
+	const char	*v = form_get(&r->form, name);
+
+	tpl_set_str(data, key, v != NULL ? v : "");
+}
+
+/* The withdrawal rows of the account page. */
+static void
+acct_withdrawal_rows(struct tpl_val *data, struct json_object *rep)
+{
+	struct json_object	*list, *e;
+	struct tpl_val		*rows, *row;
+	char			 btc[32];
+	int64_t			 id = 0;
+	size_t			 i, len;
+	const char		*txid;
+
+	rows = tpl_set_list(data, "withdrawals");
+	list = json_object_object_get(rep, "withdrawals");
+	len = list != NULL ? json_object_array_length(list) : 0;
+	for (i = 0; i < len; i++) {
+		e = json_object_array_get_idx(list, i);
+		row = tpl_list_add(rows);
+		(void)msg_get_int(e, "id", &id);
+		tpl_set_int(row, "id", id);
+		acct_btc(e, "amount", btc, sizeof(btc));
+		tpl_set_str(row, "amount", btc);
+		tpl_set_str(row, "address", msg_get_str(e, "address"));
+		tpl_set_str(row, "status", msg_get_str(e, "status"));
+		txid = msg_get_str(e, "txid");
+		tpl_set_str(row, "txid", txid != NULL ? txid : "");
+		tpl_set_str(row, "at", msg_get_str(e, "at"));
+	}
+	tpl_set_bool(data, "has_withdrawals", len > 0);
+}
+
 /* Ends a dead session's cookie and sends the browser to log in; NULL. */
 static struct json_object *
 acct_to_login(struct http_req *r)
@@ -385,7 +430,7 @@ acct_page(struct http_req *r, int status, const char *error,
 {
 	struct json_object	*rep;
 	struct tpl_val		*data;
-	char			 btc[32];
+	char			 btc[32], idem[HTTP_IDEM_LEN + 1];
 
 	if ((rep = acct_overview(r)) == NULL)
 		return;
@@ -400,7 +445,12 @@ acct_page(struct http_req *r, int status, const char *error,
 	tpl_set_str(data, "notice", notice != NULL ? notice : "");
 	acct_address(data, rep);
 	acct_deposit_rows(data, rep);
+	acct_withdrawal_rows(data, rep);
 	acct_history_rows(data, rep);
+	http_new_idem(idem);
+	tpl_set_str(data, "idem", idem);
+	acct_keep_field(r, data, "wd_address", "address");
+	acct_keep_field(r, data, "wd_amount", "amount");
 	(void)http_render(r, status, "account", data);
 	tpl_val_free(data);
 	json_object_put(rep);
@@ -442,6 +492,50 @@ page_account_state(struct http_req *r)
 	text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 	(void)http_send(r, 200, "application/json", text, strlen(text));
 	json_object_put(out);
+	json_object_put(rep);
+}
+
+/*
+ * POST /account/withdraw: address, amount (BTC), password, idem.  The
+ * amount is read exactly (common/money.c); abc-worker checks the rest.
+ */
+void
+page_withdraw(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL;
+	const char		*amount, *idem;
+	int64_t			 sat = 0;
+	int			 ok = 0;
+
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return;
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return;
+	}
+	amount = form_get(&r->form, "amount");
+	idem = form_get(&r->form, "idem");
+	if (amount == NULL || money_parse_btc(amount, strlen(amount), &sat) !=
+	    MONEY_OK || sat < 1 || !http_idem_ok(idem)) {
+		acct_page(r, 400, "The amount must be a positive BTC amount "
+		    "such as 0.001, with at most 8 decimals.", NULL);
+		return;
+	}
+	req = acct_request(r, MSG_OP_WITHDRAW);
+	acct_copy(r, req, "address", "address");
+	acct_copy(r, req, "password", "password");
+	json_object_object_add(req, "amount", json_object_new_int64(sat));
+	json_object_object_add(req, "idem", json_object_new_string(idem));
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return;
+	}
+	json_object_put(req);
+	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
+		acct_page(r, acct_status(msg_get_str(rep, "code")),
+		    msg_get_str(rep, "error"), NULL);
+	else
+		(void)http_redirect(r, "/account?done=withdraw");
 	json_object_put(rep);
 }
 

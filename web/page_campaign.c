@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/rand.h>
 
 #include "buf.h"
 #include "chart.h"
@@ -301,23 +300,6 @@ camp_page(struct http_req *r, int64_t id)
 	json_object_put(st);
 }
 
-/* A fresh idempotency key for a purchase form (32 hex digits). */
-static void
-camp_idem(char out[33])
-{
-	static const char	 hex[] = "0123456789abcdef";
-	uint8_t			 raw[16];
-	int			 i;
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		memset(raw, 0, sizeof(raw));
-	for (i = 0; i < 16; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[32] = '\0';
-}
-
 /* Finds ad id among the viewer's ads; a new reference or NULL. */
 static struct json_object *
 camp_my_ad(struct http_req *r, int64_t ad_id)
@@ -371,7 +353,7 @@ camp_confirm(struct http_req *r, int status, int64_t id,
 	tpl_set_int(v, "slot", slot);
 	market_btc(price, btc, sizeof(btc));
 	tpl_set_str(v, "price", btc);
-	camp_idem(idem);
+	http_new_idem(idem);
 	tpl_set_str(v, "idem", idem);
 	(void)http_render(r, status, "buy", v);
 	tpl_val_free(v);
@@ -486,8 +468,7 @@ camp_buy_post(struct http_req *r, int64_t id)
 	if (camp_field_int(r, "ad", &ad) != 0 ||
 	    camp_field_int(r, "slot", &slot) != 0 || maxs == NULL ||
 	    money_parse_btc(maxs, strlen(maxs), &max) != MONEY_OK || max < 1 ||
-	    idem == NULL || strlen(idem) != 32 ||
-	    strspn(idem, "0123456789abcdef") != 32) {
+	    !http_idem_ok(idem)) {
 		(void)http_error(r, 400, "The purchase form is incomplete or "
 		    "its amount is not a positive BTC amount.");
 		return;

@@ -9,7 +9,6 @@
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "client.h"
 #include "http.h"
@@ -33,8 +32,7 @@ sell_form(struct http_req *r, int status, const char *error)
 	    "height", "min_price", "slot_hours", "slot_seconds", NULL };
 	struct tpl_val	*v;
 	const char	*s;
-	char		 idem[33];
-	uint8_t		 raw[16];
+	char		 idem[HTTP_IDEM_LEN + 1];
 	size_t		 i;
 
 	v = http_page(r, "Sell ad space");
@@ -42,13 +40,10 @@ sell_form(struct http_req *r, int status, const char *error)
 	for (i = 0; keys[i] != NULL; i++)
 		tpl_set_str(v, keys[i], (s = form_get(&r->form, keys[i])) !=
 		    NULL ? s : "");
-	if ((s = form_get(&r->form, "idem")) != NULL && strlen(s) == 32)
+	if (http_idem_ok(s = form_get(&r->form, "idem")))
 		snprintf(idem, sizeof(idem), "%s", s);
-	else if (RAND_bytes(raw, sizeof(raw)) == 1) {
-		for (i = 0; i < 16; i++)
-			snprintf(idem + 2 * i, 3, "%02x", raw[i]);
-	} else
-		idem[0] = '\0';
+	else
+		http_new_idem(idem);
 	tpl_set_str(v, "idem", idem);
 	tpl_set_bool(v, "allow_short", r->app->allow_short_slots);
 	(void)http_render(r, status, "sell", v);

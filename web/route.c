@@ -26,6 +26,7 @@ static const struct route routes[] = {
 	{ "POST",	"/account/history/purge", page_purge },
 	{ "GET",	"/account/state.json", page_account_state },
 	{ "POST",	"/account/address", page_new_address },
+	{ "POST",	"/account/withdraw", page_withdraw },
 	{ "GET",	"/sell",	page_sell },
 	{ "POST",	"/sell",	page_sell },
 	{ "GET",	"/ads",		page_ads },

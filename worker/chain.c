@@ -22,6 +22,7 @@
 #include "chain.h"
 #include "clock.h"
 #include "log.h"
+#include "payer.h"
 #include "xmalloc.h"
 
 #define CHAIN_BACKOFF_MAX_MS	5000	/* a node back up is seen soon */
@@ -596,6 +597,42 @@ chain_new_address(struct chain *ch, struct chain_job *job)
 	job->ok = 1;
 }
 
+/* validateaddress: job->ok when bitcoind answered, job->valid its verdict. */
+static void
+chain_validate_address(struct chain *ch, struct chain_job *job)
+{
+	struct json_object	*r, *v;
+	char			 p[160];
+
+	if (strspn(job->address, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+	    "QRSTUVWXYZ0123456789") != strlen(job->address)) {
+		job->ok = 1;	/* not an address: nothing to ask */
+		return;
+	}
+	snprintf(p, sizeof(p), "[\"%s\"]", job->address);
+	if ((r = chain_rpc(ch, "validateaddress", p, NULL)) == NULL) {
+		snprintf(job->error, sizeof(job->error), "%s", ch->last_error);
+		return;
+	}
+	job->ok = 1;
+	job->valid = json_object_object_get_ex(r, "isvalid", &v) &&
+	    json_object_is_type(v, json_type_boolean) &&
+	    json_object_get_boolean(v);
+	json_object_put(r);
+}
+
+/* Pays queued withdrawals (worker/payer.c); 0, or -1 (last_error set). */
+static int
+chain_pay(struct chain *ch)
+{
+	PGconn	*pg;
+
+	if ((pg = chain_db(ch)) == NULL)
+		return -1;
+	return payer_run(pg, ch->btc, &ch->cfg.payer, ch->last_error,
+	    sizeof(ch->last_error));
+}
+
 /* Runs every queued job; lock held on entry and exit. */
 static void
 chain_run_jobs(struct chain *ch)
@@ -605,7 +642,10 @@ chain_run_jobs(struct chain *ch)
 	while ((job = ch->queue) != NULL) {
 		ch->queue = job->next;
 		pthread_mutex_unlock(&ch->lock);
-		chain_new_address(ch, job);
+		if (job->kind == CHAIN_NEW_ADDRESS)
+			chain_new_address(ch, job);
+		else
+			chain_validate_address(ch, job);
 		pthread_mutex_lock(&ch->lock);
 		job->next = ch->done;
 		ch->done = job;
@@ -647,7 +687,7 @@ chain_thread(void *arg)
 		if (ch->stopping || ch->queue != NULL)
 			continue;
 		pthread_mutex_unlock(&ch->lock);
-		ok = chain_poll(ch) == 0;
+		ok = chain_poll(ch) == 0 && chain_pay(ch) == 0;
 		chain_health(ch, ok, prev, sizeof(prev));
 		wait_ms = ok ? ch->cfg.poll_ms : wait_ms < ch->cfg.poll_ms ?
 		    ch->cfg.poll_ms : wait_ms * 2 > CHAIN_BACKOFF_MAX_MS ?

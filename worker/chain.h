@@ -2,7 +2,8 @@
  * abc-worker's side of bitcoind for deposits (SPEC 4.2): one thread that
  * owns a JSON-RPC client and its own PostgreSQL connection, follows the
  * wallet with listsinceblock from a cursor persisted in PostgreSQL, and
- * runs jobs that need bitcoind (a new deposit address).  Each poll's
+ * runs jobs that need bitcoind (a new deposit address, an address check),
+ * and after each poll pays queued withdrawals (worker/payer.c).  Each poll's
  * changes (pending deposits, credits with their ledger transfers, drops,
  * reorgs) and the new cursor commit in one transaction, so a crash at any
  * point re-polls and credits nothing twice.  The event loop never waits:
@@ -18,6 +19,8 @@
 
 #include <stdint.h>
 
+#include "payer.h"
+
 struct chain;
 
 struct chain_cfg {
@@ -28,17 +31,20 @@ struct chain_cfg {
 	int		 poll_ms;	/* between polls when healthy */
 	int		 min_conf;	/* confirmations to credit */
 	int		 done_fd;	/* eventfd written after each job */
+	struct payer_cfg payer;		/* withdrawals, paid after each poll */
 };
 
 enum chain_job_kind {
-	CHAIN_NEW_ADDRESS
+	CHAIN_NEW_ADDRESS,		/* address: the new one */
+	CHAIN_VALIDATE_ADDRESS		/* address: the one to check */
 };
 
 struct chain_job {
 	enum chain_job_kind	 kind;
 	int64_t			 user_id;
-	char			 address[128];	/* result */
-	int			 ok;
+	char			 address[128];
+	int			 ok;		/* bitcoind answered */
+	int			 valid;		/* VALIDATE: its verdict */
 	char			 error[256];
 	void			*arg;		/* the caller's */
 	struct chain_job	*next;

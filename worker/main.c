@@ -25,6 +25,7 @@
 #include "kdf.h"
 #include "log.h"
 #include "migrate.h"
+#include "money.h"
 #include "pglisten.h"
 #include "server.h"
 #include "tls.h"
@@ -187,7 +188,7 @@ worker_conf_int(const struct conf *conf, const char *key, long long min,
 static int
 worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 {
-	long long	 n, r, p, ttl, fails, window, fee;
+	long long	 n, r, p, ttl, fails, window, fee, approve;
 	int		 short_slots;
 	char		 err[256];
 
@@ -198,8 +199,11 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    7 * 86400, &ttl) ||
 	    worker_conf_int(conf, "login_max_failures", 1, 1000, 5, &fails) ||
 	    worker_conf_int(conf, "login_window_s", 1, 86400, 900, &window) ||
-	    worker_conf_int(conf, "platform_fee_ppm", 0, 1000000, 0, &fee))
+	    worker_conf_int(conf, "platform_fee_ppm", 0, 1000000, 0, &fee) ||
+	    worker_conf_int(conf, "withdraw_approval_sat", 0, MONEY_MAX_SAT,
+	    10000000, &approve))
 		return -1;
+	oc->withdraw_approval_sat = approve;
 	if (conf_bool(conf, "allow_short_slots", 0, &short_slots, err,
 	    sizeof(err)) != 0) {
 		log_error("config", "error=\"%s\"", err);
@@ -249,16 +253,30 @@ static int
 worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
 {
 	struct chain_cfg	 cc;
-	long long		 poll_ms, min_conf;
+	long long		 poll_ms, min_conf, retry_s, grace_s;
 	char			*up, *pw;
 
 	if (worker_conf_int(conf, "follow_ms", 100, 600000, 1000, &poll_ms) ||
 	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf) ||
-	    (up = worker_btc_userpass(conf)) == NULL)
+	    worker_conf_int(conf, "withdraw_retry_s", 1, 86400, 60, &retry_s) ||
+	    worker_conf_int(conf, "withdraw_grace_s", 10, 86400, 30, &grace_s))
+		return -1;
+	memset(&cc, 0, sizeof(cc));
+	if (payer_crash_parse(conf_str(conf, "fault_withdraw_crash", ""),
+	    &cc.payer.crash) != 0) {
+		log_error("config", "error=\"fault_withdraw_crash is none, "
+		    "before_send or after_send\"");
+		return -1;
+	}
+	if (cc.payer.crash != PAYER_CRASH_NONE)
+		log_warn("config", "fault_withdraw_crash set: for tests only");
+	cc.payer.retry_s = (int)retry_s;
+	cc.payer.grace_s = (int)grace_s;
+	cc.payer.per_run = 20;
+	if ((up = worker_btc_userpass(conf)) == NULL)
 		return -1;
 	pw = strchr(up, ':');
 	*pw++ = '\0';
-	memset(&cc, 0, sizeof(cc));
 	cc.conninfo = conf_str(conf, "db", "");
 	cc.url = conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/");
 	cc.user = up;

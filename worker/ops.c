@@ -78,6 +78,8 @@ ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
 		req_account_step(c, dj, kj, cj);
 	else if (req_market_owns(c->op))
 		req_market_step(c, dj);
+	else if (c->op == MSG_OP_WITHDRAW)
+		req_withdraw_step(c, dj, kj, cj);
 	else
 		req_basic_step(c, dj);
 }

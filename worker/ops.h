@@ -42,6 +42,7 @@ struct ops_cfg {
 	int			 session_ttl_s;
 	int			 allow_short_slots;	/* slots under 1 h */
 	int64_t			 fee_ppm;	/* platform fee, per million */
+	int64_t			 withdraw_approval_sat;	/* above: approval */
 	unsigned		 login_max_failures;
 	int64_t			 login_window_ms;
 	ops_reply_fn		 reply;
@@ -98,6 +99,11 @@ void	req_account_step(struct call *c, struct db_job *dj,
 	    struct kdf_job *kj, struct chain_job *cj);
 int	req_account_owns(enum msg_op op);
 int	req_session_user(struct call *c, struct db_job *dj);
+void	req_account_recheck(struct call *c, struct db_job *dj,
+	    const char *field);
+void	req_account_wrong_password(struct call *c);
+void	req_withdraw_step(struct call *c, struct db_job *dj,
+	    struct kdf_job *kj, struct chain_job *cj);
 void	req_market_step(struct call *c, struct db_job *dj);
 int	req_market_owns(enum msg_op op);
 

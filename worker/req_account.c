@@ -444,6 +444,7 @@ req_session_user(struct call *c, struct db_job *dj)
 	return rc == 1 ? 1 : -1;
 }
 
+
 /* logout everywhere: every session of the user ends. */
 static void
 acct_logout_all(struct call *c, struct db_job *dj)
@@ -481,8 +482,8 @@ acct_check_blocked(struct call *c)
 }
 
 /* A wrong current password: counted like a failed login. */
-static void
-acct_wrong_password(struct call *c)
+void
+req_account_wrong_password(struct call *c)
 {
 	char	 ukey[RATELIMIT_KEY_MAX];
 	size_t	 i;
@@ -492,6 +493,18 @@ acct_wrong_password(struct call *c)
 		ukey[i] = (char)tolower((unsigned char)ukey[i]);
 	ratelimit_fail(ops_ratelimit(c, 0), ukey, clock_mono_ms());
 	ops_fail(c, "bad_password", "The password is wrong.");
+}
+
+/*
+ * Stages 0 and 1 of a request that re-enters the password in field:
+ * who the session is, the login rate limit, then the password check on
+ * the hashing pool (stage 2 sees its job).  Answers by itself on failure.
+ */
+void
+req_account_recheck(struct call *c, struct db_job *dj, const char *field)
+{
+	if (req_session_user(c, dj) == 1 && !acct_check_blocked(c))
+		acct_verify(c, field, 1);
 }
 
 /* password: check the old one, hash the new one, end other sessions. */
@@ -505,11 +518,10 @@ acct_password(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		ops_fail(c, "invalid", "A password is 10 to 1024 characters "
 		    "long.");
 	} else if (c->stage <= 1) {
-		if (req_session_user(c, dj) == 1 && !acct_check_blocked(c))
-			acct_verify(c, "old", 1);
+		req_account_recheck(c, dj, "old");
 	} else if (c->stage == 2) {
 		if (!kj->ok)
-			acct_wrong_password(c);
+			req_account_wrong_password(c);
 		else
 			ops_kdf(c, kdf_job_new_hash(pw, strlen(pw),
 			    &ops_cfg(c)->kdf_params, NULL));
@@ -540,11 +552,10 @@ acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
 	struct db_job	*j;
 
 	if (c->stage <= 1) {
-		if (req_session_user(c, dj) == 1 && !acct_check_blocked(c))
-			acct_verify(c, "password", 1);
+		req_account_recheck(c, dj, "password");
 	} else if (c->stage == 2) {
 		if (!kj->ok) {
-			acct_wrong_password(c);
+			req_account_wrong_password(c);
 			return;
 		}
 		j = db_job_new("SELECT acct_purge($1)", 0, NULL, 0);

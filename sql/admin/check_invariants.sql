@@ -110,3 +110,55 @@ BEGIN
 END;
 $$;
 SELECT 'marketplace invariants ok';
+
+-- Withdrawals (SPEC 4.5).
+DO $$
+DECLARE
+	bad bigint;
+BEGIN
+	-- Every withdrawal has exactly one debit of its amount from its user's
+	-- balance to the withdrawals account, and no such debit lacks one.
+	SELECT count(*) INTO bad FROM withdrawals w
+	WHERE (SELECT count(*) FROM ledger_transfers t
+	    JOIN ledger_accounts u ON u.id = t.debit_account
+	    JOIN ledger_accounts s ON s.id = t.credit_account
+	    WHERE t.kind = 'withdrawal' AND t.reference = 'wd:' || w.id
+	    AND t.amount = w.amount AND u.user_id = w.user_id
+	    AND s.kind = 'withdrawals') <> 1;
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % withdrawals without exactly one debit', bad;
+	END IF;
+	SELECT count(*) INTO bad FROM ledger_transfers t
+	WHERE t.kind IN ('withdrawal', 'withdrawal_refund') AND NOT EXISTS
+	    (SELECT 1 FROM withdrawals w WHERE 'wd:' || w.id = t.reference);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % withdrawal transfers without a withdrawal', bad;
+	END IF;
+
+	-- A rejected withdrawal was refunded exactly once; no other was.
+	SELECT count(*) INTO bad FROM withdrawals w
+	WHERE (SELECT count(*) FROM ledger_transfers t
+	    WHERE t.kind = 'withdrawal_refund' AND t.reference = 'wd:' || w.id
+	    AND t.amount = w.amount) <> CASE WHEN w.status = 'rejected'
+	    THEN 1 ELSE 0 END;
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % withdrawals refunded wrongly', bad;
+	END IF;
+
+	-- The withdrawals account holds what left users and was not refunded.
+	SELECT count(*) INTO bad FROM ledger_accounts a
+	WHERE a.kind = 'withdrawals' AND a.balance <> coalesce((SELECT
+	    sum(amount) FROM withdrawals WHERE status <> 'rejected'), 0);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: the withdrawals account disagrees with the withdrawals';
+	END IF;
+
+	-- A sent withdrawal has its txid; one transaction pays one withdrawal.
+	SELECT count(*) INTO bad FROM (SELECT txid FROM withdrawals
+	    WHERE txid IS NOT NULL GROUP BY txid HAVING count(*) > 1) d;
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % transactions pay more than one withdrawal', bad;
+	END IF;
+END;
+$$;
+SELECT 'withdrawal invariants ok';
