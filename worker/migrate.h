@@ -10,7 +10,7 @@
 #include <libpq-fe.h>
 
 /* The schema version this build of abc-worker was written for. */
-#define MIGRATE_SCHEMA	9
+#define MIGRATE_SCHEMA	10
 
 int	migrate_apply(PGconn *db, const char *sql_dir);
 int	migrate_check(PGconn *db);
