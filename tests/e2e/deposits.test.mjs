@@ -3,6 +3,7 @@
 // the bitcoind stand-in.  Without any reload, the open page must show the
 // amount as pending, and after one block as credited (confirmed balance,
 // nothing pending, the deposits table says "credited"), each within 3 s.
+// Then part of it is withdrawn (SPEC §4.5) and shown as sent with its txid.
 // Every page visited is checked (no console errors, no inline script,
 // stylesheet applied) and saved as a full-page screenshot.
 //
@@ -18,6 +19,8 @@ const LIVE_MS = 3_000;
 const NAME = `e2e-dep-${RUN}`;
 const PASS = newPassword('deposit');
 const AMOUNT = '0.25';
+// BIP 173's regtest address: valid, and not the wallet's.
+const EXTERNAL = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 
 let b; // the user's browser
 const step = steps(() => b);
@@ -153,5 +156,30 @@ describe(`deposits in a browser (${BASE}, user ${NAME})`, () => {
         assert.ok(kinds.includes('deposit_credited'),
             `history has "deposit_credited": ${JSON.stringify(kinds)}`);
         await b.checkPage('account-after-deposit');
+    });
+
+    step('withdraw 0.1 BTC with the password: debited at once, then sent', async () => {
+        await b.fillForm('form#withdraw', { address: EXTERNAL, amount: '0.1', password: PASS });
+        await b.submit('form#withdraw');
+        assert.equal(b.lastStatus, 200, 'the form leads back to /account');
+        assert.match(await b.text('p.notice'), /withdrawal is recorded/);
+        assert.equal(await b.text('#balance'), '0.15000000', 'debited at once');
+        const deadline = Date.now() + 10_000;
+        let status = '';
+        for (;;) {
+            status = await b.page.$eval('#withdrawals tbody tr td:nth-child(5)',
+                (td) => td.textContent.trim());
+            if (status === 'sent' || Date.now() > deadline) break;
+            await new Promise((r) => setTimeout(r, 500));
+            await b.goto('/account');
+        }
+        assert.equal(status, 'sent', 'the payer sent it within 10 s');
+        const tx = await b.page.$eval('#withdrawals tbody tr td:nth-child(6)',
+            (td) => td.textContent.trim());
+        assert.match(tx, /^[0-9a-f]{64}$/, `the row shows the txid: "${tx}"`);
+        const kinds = await b.historyKinds();
+        assert.ok(kinds.includes('withdrawal') && kinds.includes('withdrawal_sent'),
+            `history has the withdrawal and its payment: ${JSON.stringify(kinds)}`);
+        await b.checkPage('account-withdrawn');
     });
 });

@@ -67,6 +67,22 @@ check "register through abc-web #1 (303 to /account)" \
     test "$(post "$J" 1 /register "csrf=$c&username=$ME&password=$PW&password2=$PW")" = 303
 check "the session works on abc-web #1" bash -c "curl -s --unix-socket '$ABC_STATE/run/http-web1.sock' -b '$J' http://localhost/account | grep -q 'Your account, $ME'"
 check "the same session works on abc-web #2" bash -c "curl -s --unix-socket '$ABC_STATE/run/http-web2.sock' -b '$J' http://localhost/account | grep -q 'Your account, $ME'"
+# A session is renewed on use only once a tenth of its life is gone; a use
+# that renews nothing writes nothing (no new row version, no WAL flush).
+sess_row() {
+    psql_abc -c "SELECT s.xmin, s.expires_at > now() + interval '6 days' FROM user_sessions s
+        JOIN users u ON u.id = s.user_id WHERE u.username = '$ME'"
+}
+r0=$(sess_row)
+sleep 1.1 # past abc-web's 1 s session cache: the worker is asked again
+web 1 /account -b "$J" -o /dev/null
+check "a fresh session used again is not rewritten ($r0 -> $(sess_row))" test "$(sess_row)" = "$r0"
+psql_abc -c "UPDATE user_sessions s SET expires_at = now() + interval '1 day' FROM users u
+    WHERE u.id = s.user_id AND u.username = '$ME'" >/dev/null
+sleep 1.1
+web 2 /account -b "$J" -o /dev/null
+renewed() { [[ "$(sess_row)" == *'|t' ]]; }
+check "a session with 1 of its 7 days left is renewed to 7 days on use" renewed
 cp "$J" "$IT_TMP/alice_web1"
 c=$(csrf_of "$J" 2)
 t0=$(now_ms)
