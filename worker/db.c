@@ -1,7 +1,8 @@
 /*
  * Database thread.  Jobs queue under a mutex; the thread swaps the whole
- * queue out and runs it: read-only jobs one by one, state-changing jobs
- * (job->durable) as one pipelined transaction.  Results of a transaction
+ * queue out and runs it: read-only jobs in one pipelined round trip, each
+ * its own implicit transaction, and state-changing jobs (job->durable) as
+ * one pipelined transaction.  Results of a transaction
  * are released only after its COMMIT succeeded.  When the database fails
  * mid-batch the batch is retried after a pause, never answered: its
  * requests are in request_log if the COMMIT did land, so the retry returns
@@ -133,28 +134,76 @@ db_pipeline(PGconn *pg, struct db_q *qs, size_t n)
 	return rc;
 }
 
-/* Runs one job on its own; its result or error is recorded in it. */
-static void
-db_run_one(struct db *db, struct db_job *job)
+/* Sends job as a pipeline step of its own (a sync after it); 0 or -1. */
+static int
+db_send_alone(PGconn *pg, const struct db_job *job)
 {
-	struct db_q	 q;
-	PGconn		*pg;
-	int		 i;
+	return PQsendQueryParams(pg, job->sql, job->nparams, NULL,
+	    (const char *const *)job->params, NULL, NULL, 0) == 1 &&
+	    PQpipelineSync(pg) == 1 ? 0 : -1;
+}
 
-	if ((pg = db_conn(db)) == NULL) {
-		snprintf(job->error, sizeof(job->error), "database unreachable");
-		return;
-	}
-	memset(&q, 0, sizeof(q));
-	q.sql = job->sql;
-	q.nparams = job->nparams;
-	for (i = 0; i < job->nparams; i++)
-		q.params[i] = job->params[i];
-	if (db_pipeline(pg, &q, 1) != 0)
+/*
+ * Collects the result of a job sent by db_send_alone and its sync;
+ * records the result (or the error) in the job.  Returns 0, or -1 when
+ * the connection gave no result or lost step (later jobs get nothing).
+ */
+static int
+db_collect_alone(PGconn *pg, struct db_job *job)
+{
+	PGresult	*r;
+
+	if ((job->res = PQgetResult(pg)) == NULL) {
 		snprintf(job->error, sizeof(job->error), "%s",
-		    q.res != NULL ? PQresultErrorMessage(q.res) :
 		    PQerrorMessage(pg));
-	job->res = q.res;
+		return -1;
+	}
+	if (PQresultStatus(job->res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(job->res) != PGRES_TUPLES_OK) {
+		snprintf(job->error, sizeof(job->error), "%s",
+		    PQresultErrorMessage(job->res));
+		log_warn("db_query", "error=\"%s\"", job->error);
+	}
+	while ((r = PQgetResult(pg)) != NULL)	/* the end of this query */
+		PQclear(r);
+	r = PQgetResult(pg);			/* its sync */
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Runs the read-only jobs of a batch in one round trip: each goes as its
+ * own implicit transaction (a sync after each), so a failing query fails
+ * its own job only.  Every job gets its result or an error.
+ */
+static void
+db_run_reads(struct db *db, struct db_job **jobs, size_t n)
+{
+	PGconn	*pg;
+	size_t	 sent = 0, i;
+	int	 lost = 0;
+
+	if ((pg = db_conn(db)) != NULL)
+		while (sent < n && db_send_alone(pg, jobs[sent]) == 0)
+			sent++;
+	lost = pg != NULL && sent < n;
+	for (i = 0; i < sent && !lost; i++)
+		lost = db_collect_alone(pg, jobs[i]) != 0;
+	if (lost) {
+		/* A send failed or the answers are out of step: start afresh. */
+		log_warn("db_pipeline_lost", "error=\"%s\"",
+		    PQerrorMessage(pg));
+		PQfinish(db->pg);
+		db->pg = NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i]->res == NULL && jobs[i]->error[0] == '\0')
+			snprintf(jobs[i]->error, sizeof(jobs[i]->error),
+			    "database unreachable");
 }
 
 /*
@@ -294,26 +343,28 @@ db_prune(struct db *db)
 }
 
 /*
- * Runs one batch.  Other jobs run one by one; durable ones in a single
+ * Runs one batch: its reads in one round trip, its durable jobs in one
  * transaction.  Returns the durable list when it must be retried.
  */
 static struct db_job *
 db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
 {
-	struct db_job	*durable[DB_BATCH_MAX], *j, *next, *retry = NULL;
-	struct db_job	**dtail = done;
-	size_t		 n = 0, i;
+	struct db_job	*durable[DB_BATCH_MAX], *reads[DB_BATCH_MAX];
+	struct db_job	*j, *next, *retry = NULL, **dtail = done;
+	size_t		 n = 0, nr = 0, i;
 
 	for (j = batch; j != NULL; j = next) {
 		next = j->next;
 		j->next = NULL;
-		if (j->durable) {
+		if (j->durable)
 			durable[n++] = j;
-			continue;
-		}
-		db_run_one(db, j);
-		*dtail = j;
-		dtail = &j->next;
+		else
+			reads[nr++] = j;
+	}
+	db_run_reads(db, reads, nr);
+	for (i = 0; i < nr; i++) {
+		*dtail = reads[i];
+		dtail = &reads[i]->next;
 	}
 	if (n > 0 && db_run_durable(db, durable, n) != 0 &&
 	    (n == 1 || db_run_alone(db, durable, n) != 0))
