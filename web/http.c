@@ -452,3 +452,20 @@ http_idem_ok(const char *s)
 	return s != NULL && strlen(s) == HTTP_IDEM_LEN &&
 	    strspn(s, "0123456789abcdef") == HTTP_IDEM_LEN;
 }
+
+/*
+ * The start of a logged-in user's POST: reads the form and checks its
+ * CSRF token and the session.  Returns 1 when the handler may go on, 0
+ * after answering (an error, or to the login page).
+ */
+int
+http_post_user(struct http_req *r)
+{
+	if (http_read_form(r) != 0 || !http_csrf_check(r))
+		return 0;
+	if (!http_user(r)) {
+		(void)http_redirect(r, "/login");
+		return 0;
+	}
+	return 1;
+}

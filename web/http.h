@@ -87,6 +87,7 @@ int	http_read_form(struct http_req *r);
 int	http_csrf_check(struct http_req *r);
 int	http_csrf_check_value(struct http_req *r, const char *sent);
 int	http_user(struct http_req *r);
+int	http_post_user(struct http_req *r);
 int	http_call(struct http_req *r, struct json_object *req,
 	    struct json_object **reply);
 void	http_set_cookie(struct http_req *r, const char *name,

@@ -507,12 +507,8 @@ page_withdraw(struct http_req *r)
 	int64_t			 sat = 0;
 	int			 ok = 0;
 
-	if (http_read_form(r) != 0 || !http_csrf_check(r))
+	if (!http_post_user(r))
 		return;
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
-		return;
-	}
 	amount = form_get(&r->form, "amount");
 	idem = form_get(&r->form, "idem");
 	if (amount == NULL || money_parse_btc(amount, strlen(amount), &sat) !=
@@ -571,12 +567,8 @@ acct_post(struct http_req *r, enum msg_op op, const char *const *fields,
 	struct json_object	*req, *rep = NULL;
 	int			 ok = 0;
 
-	if (http_read_form(r) != 0 || !http_csrf_check(r))
+	if (!http_post_user(r))
 		return;
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
-		return;
-	}
 	req = acct_request(r, op);
 	for (; *fields != NULL; fields++)
 		acct_copy(r, req, *fields, *fields);
@@ -618,12 +610,8 @@ page_logout_all(struct http_req *r)
 	struct json_object	*req, *rep = NULL;
 	int			 ok = 0;
 
-	if (http_read_form(r) != 0 || !http_csrf_check(r))
+	if (!http_post_user(r))
 		return;
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
-		return;
-	}
 	req = acct_request(r, MSG_OP_LOGOUT_ALL);
 	if (http_call(r, req, &rep) != 0) {
 		json_object_put(req);

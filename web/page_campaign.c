@@ -457,12 +457,8 @@ camp_buy_post(struct http_req *r, int64_t id)
 	int64_t			 ad, slot, max = 0;
 	int			 ok = 0;
 
-	if (http_read_form(r) != 0 || !http_csrf_check(r))
+	if (!http_post_user(r))
 		return;
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
-		return;
-	}
 	maxs = form_get(&r->form, "max_price");
 	idem = form_get(&r->form, "idem");
 	if (camp_field_int(r, "ad", &ad) != 0 ||

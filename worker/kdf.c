@@ -420,9 +420,9 @@ kdf_pool_free(struct kdf_pool *pool, int n)
 /*
  * Starts threads (1 to KDF_THREADS_MAX) hashing threads; at most
  * max_queued (at least 1) jobs may wait for one, and none that would wait
- * more than max_wait_ms (at least 1) at the pace measured so far.  done_fd is an eventfd,
- * borrowed, written (an 8-byte 1) after each finished job; it must stay
- * open until kdf_pool_stop returns.  The threads block every signal.
+ * more than max_wait_ms (at least 1) at the pace measured so far.
+ * done_fd is an eventfd, borrowed, written (an 8-byte 1) after each
+ * finished job; it must stay open until kdf_pool_stop returns.  The threads block every signal.
  * Returns the pool, or NULL (logged) on bad arguments or if a thread
  * cannot start.
  */

@@ -188,7 +188,7 @@ worker_conf_int(const struct conf *conf, const char *key, long long min,
 static int
 worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 {
-	long long	 n, r, p, ttl, fails, window, fee, approve;
+	long long	 n, r, p, ttl, fails, window, fee, approve, wmin;
 	int		 short_slots;
 	char		 err[256];
 
@@ -201,9 +201,12 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    worker_conf_int(conf, "login_window_s", 1, 86400, 900, &window) ||
 	    worker_conf_int(conf, "platform_fee_ppm", 0, 1000000, 0, &fee) ||
 	    worker_conf_int(conf, "withdraw_approval_sat", 0, MONEY_MAX_SAT,
-	    10000000, &approve))
+	    10000000, &approve) ||
+	    worker_conf_int(conf, "withdraw_min_sat", 1, MONEY_MAX_SAT, 10000,
+	    &wmin))
 		return -1;
 	oc->withdraw_approval_sat = approve;
+	oc->withdraw_min_sat = wmin;
 	if (conf_bool(conf, "allow_short_slots", 0, &short_slots, err,
 	    sizeof(err)) != 0) {
 		log_error("config", "error=\"%s\"", err);

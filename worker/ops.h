@@ -43,6 +43,7 @@ struct ops_cfg {
 	int			 allow_short_slots;	/* slots under 1 h */
 	int64_t			 fee_ppm;	/* platform fee, per million */
 	int64_t			 withdraw_approval_sat;	/* above: approval */
+	int64_t			 withdraw_min_sat;	/* below: refused */
 	unsigned		 login_max_failures;
 	int64_t			 login_window_ms;
 	ops_reply_fn		 reply;

@@ -38,6 +38,21 @@ wd_address_ok(const char *s)
 	    "0123456789") == len;
 }
 
+/* Answers that the amount is below withdraw_min_sat (it would mostly pay
+ * the network fee, or be refused by bitcoind as dust). */
+static void
+wd_too_small(struct call *c)
+{
+	char	 btc[32], text[96];
+
+	if (money_format_btc(ops_cfg(c)->withdraw_min_sat, btc,
+	    sizeof(btc)) != 0)
+		snprintf(btc, sizeof(btc), "?");
+	snprintf(text, sizeof(text), "The smallest withdrawal is %s BTC.",
+	    btc);
+	ops_fail(c, "too_small", text);
+}
+
 /* Stage 0: the fields, before any work; 0, or -1 answered. */
 static int
 wd_check_fields(struct call *c)
@@ -51,6 +66,10 @@ wd_check_fields(struct call *c)
 	if (msg_get_int(c->req, "amount", &amount) != 0 || amount < 1 ||
 	    amount > MONEY_MAX_SAT) {
 		ops_fail(c, "invalid", "The amount must be more than 0 BTC.");
+		return -1;
+	}
+	if (amount < ops_cfg(c)->withdraw_min_sat) {
+		wd_too_small(c);
 		return -1;
 	}
 	if (msg_get_str(c->req, "idem") == NULL) {

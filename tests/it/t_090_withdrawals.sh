@@ -122,7 +122,8 @@ expect 400 "positive BTC amount" 1 "$EXT" 0 "$PW"
 expect 400 "positive BTC amount" 2 "$EXT" -1 "$PW"
 expect 400 "positive BTC amount" 1 "$EXT" abc "$PW"
 expect 400 "positive BTC amount" 2 "$EXT" 0.000000001 "$PW"
-check "wrong password, unknown address, script, too much, 0, -1, abc, 9 decimals: refused with the reason ($bad/8)" test "$bad" = 8
+expect 400 "smallest withdrawal is 0.00010000 BTC" 1 "$EXT" 0.00009999 "$PW"
+check "wrong password, unknown address, script, too much, 0, -1, abc, 9 decimals, below the minimum: refused with the reason ($bad/9)" test "$bad" = 9
 code=$(web 1 /account/withdraw -b "$(jar "$U")" -o /dev/null -w '%{http_code}' \
     --data "csrf=wrong&idem=$(new_idem)&address=$EXT&amount=0.01&password=$PW")
 check "...a wrong CSRF token: 403 ($code)" test "$code" = 403

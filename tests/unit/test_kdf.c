@@ -202,7 +202,8 @@ test_kdf_pool_start_args(void)
 	CU_ASSERT_PTR_NULL(kdf_pool_start(KDF_THREADS_MAX + 1, 4, 1000, efd));
 	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 0, 1000, efd));
 	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, 0, efd));
-	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, KDF_MAX_WAIT_MS_MAX + 1, efd));
+	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, KDF_MAX_WAIT_MS_MAX + 1,
+	    efd));
 	CU_ASSERT_PTR_NULL(kdf_pool_start(1, 4, 1000, -1));
 	kdf_pool_stop(NULL);
 	close(efd);
@@ -343,7 +344,7 @@ test_kdf_pool_backpressure(void)
 	close(efd);
 }
 
-/* Runs one job of params through pool and frees it: the pool learns its pace. */
+/* Runs one job of params through pool and frees it: it learns the pace. */
 static void
 prime(struct kdf_pool *pool, int efd, const struct kdf_params *params)
 {
