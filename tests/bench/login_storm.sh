@@ -26,7 +26,9 @@ if abc_tcp_open 127.0.0.1 "$PORT"; then
     echo "port $PORT is taken (an abc-worker from an earlier run?): stop it first" >&2
     exit 1
 fi
-env -u ABC_KDF_N ABC_LISTEN="127.0.0.1:$PORT" ABC_KDF_THREADS=1 \
+# Full cost whatever the stack was started with (its worker.conf may say
+# kdf_n = 1024 for tests): the environment wins over the file.
+ABC_KDF_N=131072 ABC_LISTEN="127.0.0.1:$PORT" ABC_KDF_THREADS=1 \
     "$ABC_BUILD/worker/abc-worker" -c "$ABC_STATE/worker.conf" >"$TMP/worker.log" 2>&1 &
 WPID=$!
 for _ in $(seq 50); do abc_tcp_open 127.0.0.1 "$PORT" && break; sleep 0.1; done
