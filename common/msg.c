@@ -33,15 +33,6 @@ static const char *const msg_op_names[MSG_OP__MAX] = {
 	"withdraw",
 };
 
-/* Returns non-zero for operations that change durable state. */
-int
-msg_op_durable(enum msg_op op)
-{
-	return op == MSG_OP_COUNTER_ADD || op == MSG_OP_REGISTER ||
-	    op == MSG_OP_CAMPAIGN_CREATE || op == MSG_OP_BUY ||
-	    op == MSG_OP_WITHDRAW;
-}
-
 /*
  * 1 for the operations that may change what the calling user's account
  * overview shows (balance, addresses, deposits, history), 0 otherwise.

@@ -59,7 +59,6 @@ struct msg_hello {
 };
 
 const char		*msg_op_name(enum msg_op op);
-int			 msg_op_durable(enum msg_op op);
 int			 msg_op_changes_account(enum msg_op op);
 int			 msg_hello_encode(const struct msg_hello *h,
 			    struct buf *out);
