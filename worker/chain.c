@@ -453,20 +453,36 @@ chain_log_credits(const struct chain_poll *p, const unsigned char *credited)
 	}
 }
 
-/* Applies a vanished transaction; 0 or -1. */
+/*
+ * Applies a vanished transaction inside the poll's transaction; sets
+ * *users to the users it concerned (comma-separated, for the log after
+ * the COMMIT; NULL when none; the caller frees it).  Returns 0 or -1.
+ */
 static int
-chain_apply_gone(struct chain *ch, const char *txid)
+chain_apply_gone(struct chain *ch, const char *txid, char **users)
 {
 	const char	*params[1] = { txid };
 	PGresult	*res;
 
+	*users = NULL;
 	if ((res = chain_sql(ch, "SELECT deposit_gone($1)", 1, params)) == NULL)
 		return -1;
 	if (PQgetvalue(res, 0, 0)[0] != '\0')
-		log_warn("deposit_gone", "txid=%s users=%s", txid,
-		    PQgetvalue(res, 0, 0));
+		*users = xstrdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return 0;
+}
+
+/* Logs what a committed poll found gone (users[i] set for gone[i]). */
+static void
+chain_log_gone(const struct chain_poll *p, char *const *users)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->ngone; i++)
+		if (users[i] != NULL)
+			log_warn("deposit_gone", "txid=%s users=%s",
+			    p->gone[i], users[i]);
 }
 
 /*
@@ -493,7 +509,7 @@ chain_commit(struct chain *ch)
 
 /*
  * Applies a poll in one transaction together with the new cursor, and
- * logs its credits once the COMMIT succeeded (nothing is credited before).
+ * logs its credits and what it found gone once the COMMIT succeeded.
  * On failure everything rolls back.  The pages hear of what changed from
  * the database itself (sql/008_account_notify.sql), at COMMIT.
  */
@@ -503,7 +519,7 @@ chain_apply(struct chain *ch, const struct chain_poll *p)
 	const char	*params[2] = { p->lastblock, NULL };
 	PGresult	*res;
 	unsigned char	*credited;
-	char		 tip[24];
+	char		 tip[24], **gone_users;
 	size_t		 i;
 	int		 rc = -1, r;
 
@@ -513,10 +529,11 @@ chain_apply(struct chain *ch, const struct chain_poll *p)
 		return -1;
 	PQclear(res);
 	credited = xcalloc(p->nouts + 1, 1);
+	gone_users = xcalloc(p->ngone + 1, sizeof(*gone_users));
 	/* Gone first: an output seen again (back in the mempool) revives. */
 	for (i = 0; i < p->ngone; i++)
 		if (!chain_poll_mined(p, p->gone[i]) &&
-		    chain_apply_gone(ch, p->gone[i]) != 0)
+		    chain_apply_gone(ch, p->gone[i], &gone_users[i]) != 0)
 			goto out;
 	for (i = 0; i < p->nouts; i++) {
 		if ((r = chain_apply_out(ch, &p->outs[i])) == -1)
@@ -532,10 +549,14 @@ chain_apply(struct chain *ch, const struct chain_poll *p)
 	if (chain_commit(ch) != 0)
 		goto out;
 	rc = 0;
+	chain_log_gone(p, gone_users);
 	chain_log_credits(p, credited);
 out:
 	if (rc != 0 && ch->pg != NULL)
 		PQclear(PQexec(ch->pg, "ROLLBACK"));
+	for (i = 0; i < p->ngone; i++)
+		free(gone_users[i]);
+	free(gone_users);
 	free(credited);
 	return rc;
 }
