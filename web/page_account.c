@@ -496,16 +496,38 @@ page_account_state(struct http_req *r)
 }
 
 /*
+ * Sends an account page's request (taken); success redirects to done (a
+ * path), failure shows the account page with the reason.
+ */
+static void
+acct_post_send(struct http_req *r, struct json_object *req, const char *done)
+{
+	struct json_object	*rep = NULL;
+	int			 ok = 0;
+
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return;
+	}
+	json_object_put(req);
+	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
+		acct_page(r, acct_status(msg_get_str(rep, "code")),
+		    msg_get_str(rep, "error"), NULL);
+	else
+		(void)http_redirect(r, done);
+	json_object_put(rep);
+}
+
+/*
  * POST /account/withdraw: address, amount (BTC), password, idem.  The
  * amount is read exactly (common/money.c); abc-worker checks the rest.
  */
 void
 page_withdraw(struct http_req *r)
 {
-	struct json_object	*req, *rep = NULL;
+	struct json_object	*req;
 	const char		*amount, *idem;
 	int64_t			 sat = 0;
-	int			 ok = 0;
 
 	if (!http_post_user(r))
 		return;
@@ -522,17 +544,7 @@ page_withdraw(struct http_req *r)
 	acct_copy(r, req, "password", "password");
 	json_object_object_add(req, "amount", json_object_new_int64(sat));
 	json_object_object_add(req, "idem", json_object_new_string(idem));
-	if (http_call(r, req, &rep) != 0) {
-		json_object_put(req);
-		return;
-	}
-	json_object_put(req);
-	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
-		acct_page(r, acct_status(msg_get_str(rep, "code")),
-		    msg_get_str(rep, "error"), NULL);
-	else
-		(void)http_redirect(r, "/account?done=withdraw");
-	json_object_put(rep);
+	acct_post_send(r, req, "/account?done=withdraw");
 }
 
 /* POST /account/address: a new deposit address. */
@@ -556,33 +568,21 @@ page_account(struct http_req *r)
 }
 
 /*
- * The POSTs of the account page: checks, sends op with the given form
- * fields; success redirects to done (a path), failure shows the account
- * page with the reason.
+ * The POSTs of the account page: checks, then sends op with the given
+ * form fields (acct_post_send).
  */
 static void
 acct_post(struct http_req *r, enum msg_op op, const char *const *fields,
     const char *done)
 {
-	struct json_object	*req, *rep = NULL;
-	int			 ok = 0;
+	struct json_object	*req;
 
 	if (!http_post_user(r))
 		return;
 	req = acct_request(r, op);
 	for (; *fields != NULL; fields++)
 		acct_copy(r, req, *fields, *fields);
-	if (http_call(r, req, &rep) != 0) {
-		json_object_put(req);
-		return;
-	}
-	json_object_put(req);
-	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
-		acct_page(r, acct_status(msg_get_str(rep, "code")),
-		    msg_get_str(rep, "error"), NULL);
-	else
-		(void)http_redirect(r, done);
-	json_object_put(rep);
+	acct_post_send(r, req, done);
 }
 
 /* POST /account/password: old, new. */
