@@ -48,29 +48,5 @@ CREATE UNIQUE INDEX ledger_transfers_cause ON ledger_transfers (kind, reference)
 INSERT INTO ledger_accounts (kind) VALUES
     ('deposits'), ('withdrawals'), ('fees');
 
--- Keeps ledger_accounts.balance equal to credits minus debits, inside the
--- transaction that inserts the transfer, so the CHECK on user balances
--- refuses an overdraft there and then.
-CREATE FUNCTION ledger_apply_transfer() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	UPDATE ledger_accounts SET balance = balance - NEW.amount
-	    WHERE id = NEW.debit_account;
-	UPDATE ledger_accounts SET balance = balance + NEW.amount
-	    WHERE id = NEW.credit_account;
-	RETURN NEW;
-END;
-$$;
-CREATE TRIGGER ledger_transfers_apply AFTER INSERT ON ledger_transfers
-    FOR EACH ROW EXECUTE FUNCTION ledger_apply_transfer();
-
--- Transfers are immutable: mistakes are corrected by new transfers.
-CREATE FUNCTION ledger_refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	RAISE EXCEPTION 'ledger_transfers rows are immutable';
-END;
-$$;
-CREATE TRIGGER ledger_transfers_immutable
-    BEFORE UPDATE OR DELETE ON ledger_transfers
-    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+-- Its functions live in sql/functions/ (one file each, applied after every
+-- numbered migration): ledger_apply_transfer, ledger_refuse_change.

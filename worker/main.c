@@ -5,6 +5,7 @@
  */
 #include <sys/eventfd.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -46,7 +47,8 @@ block_stop_signals(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: abc-worker -c abc.conf [--migrate]\n");
+	fprintf(stderr, "usage: abc-worker -c abc.conf "
+	    "[--migrate | --migrate-to N]\n");
 	exit(2);
 }
 
@@ -78,16 +80,19 @@ worker_db_connect(const char *conninfo)
 	return pg;
 }
 
-/* --migrate: applies migrations and exits. */
+/*
+ * --migrate (target MIGRATE_SCHEMA) or --migrate-to N: applies migrations
+ * and exits.
+ */
 static int
-worker_migrate(const struct conf *conf)
+worker_migrate(const struct conf *conf, int target)
 {
 	PGconn	*pg;
 	int	 rc;
 
 	if ((pg = worker_db_connect(conf_str(conf, "db", ""))) == NULL)
 		return 1;
-	rc = migrate_apply(pg, conf_str(conf, "sql_dir", "sql"));
+	rc = migrate_apply(pg, conf_str(conf, "sql_dir", "sql"), target);
 	PQfinish(pg);
 	return rc == 0 ? 0 : 1;
 }
@@ -101,7 +106,7 @@ worker_check_schema(const struct conf *conf)
 
 	if ((pg = worker_db_connect(conf_str(conf, "db", ""))) == NULL)
 		return -1;
-	rc = migrate_check(pg);
+	rc = migrate_check(pg, conf_str(conf, "sql_dir", "sql"));
 	PQfinish(pg);
 	return rc;
 }
@@ -383,12 +388,15 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "migrate", no_argument, NULL, 'm' },
+		{ "migrate-to", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = NULL;
 	struct conf	*conf;
 	char		 err[512];
+	char		*end;
+	long		 target;
 	int		 ch, migrate = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
@@ -397,7 +405,18 @@ main(int argc, char *argv[])
 			path = optarg;
 			break;
 		case 'm':
-			migrate = 1;
+			migrate = MIGRATE_SCHEMA;
+			break;
+		case 't':
+			errno = 0;
+			target = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    target < 1 || target > MIGRATE_SCHEMA) {
+				fprintf(stderr, "abc-worker: --migrate-to takes "
+				    "1..%d\n", MIGRATE_SCHEMA);
+				return 2;
+			}
+			migrate = (int)target;
 			break;
 		default:
 			usage();
@@ -415,7 +434,7 @@ main(int argc, char *argv[])
 	 * thread may have them unblocked: block before any thread starts. */
 	block_stop_signals();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = migrate ? worker_migrate(conf) : worker_serve(conf);
+	rc = migrate ? worker_migrate(conf, migrate) : worker_serve(conf);
 	curl_global_cleanup();
 	conf_free(conf);
 	return rc;

@@ -1,0 +1,17 @@
+-- The session of a token, renewed (written) only when more than a tenth
+-- of its life is used up; no row when it is unknown or expired.
+CREATE OR REPLACE FUNCTION acct_session(p_token_hash bytea, p_ttl_s integer)
+RETURNS TABLE (user_id bigint, username text, expires_at timestamptz)
+LANGUAGE sql AS $$
+	WITH renewed AS (
+		UPDATE user_sessions s
+		SET expires_at = now() + make_interval(secs => p_ttl_s)
+		WHERE s.token_hash = p_token_hash AND s.expires_at > now()
+		    AND s.expires_at < now() +
+		    make_interval(secs => p_ttl_s * 9 / 10)
+		RETURNING s.token_hash, s.expires_at)
+	SELECT s.user_id, u.username, coalesce(r.expires_at, s.expires_at)
+	FROM user_sessions s JOIN users u ON u.id = s.user_id
+	LEFT JOIN renewed r ON r.token_hash = s.token_hash
+	WHERE s.token_hash = p_token_hash AND s.expires_at > now();
+$$;
