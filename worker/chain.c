@@ -511,7 +511,7 @@ chain_commit(struct chain *ch)
  * Applies a poll in one transaction together with the new cursor, and
  * logs its credits and what it found gone once the COMMIT succeeded.
  * On failure everything rolls back.  The pages hear of what changed from
- * the database itself (sql/008_account_notify.sql), at COMMIT.
+ * the database itself (sql/functions/abc_notify_account.sql), at COMMIT.
  */
 static int
 chain_apply(struct chain *ch, const struct chain_poll *p)

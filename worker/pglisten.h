@@ -5,7 +5,7 @@
  * commits, so a payload always describes committed data, whichever
  * connection wrote it (the request path, the deposit follower, an admin's
  * psql).  abc-worker uses it to tell every abc-web which user's account
- * overview changed (sql/008_account_notify.sql).
+ * overview changed (sql/functions/abc_notify_account.sql).
  *
  * Losing the connection can lose notifications: after every (re)connect
  * the thread hands over PGLISTEN_ALL ("*"), meaning "anything may have

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration test of the exactly-once store (SPEC 5, sql/002_request_log.sql), straight
+# Integration test of the exactly-once store (SPEC 5, sql/002_request_log.sql, sql/functions/link_counter_add.sql), straight
 # on the stack's PostgreSQL: link_counter_add answers a re-sent request from request_log,
 # a failing request stores its error without touching the batch around it, and the
 # worker's prune statement removes only rows older than 7 days.
