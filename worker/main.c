@@ -194,6 +194,7 @@ static int
 worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 {
 	long long	 n, r, p, ttl, fails, window, fee, approve, wmin;
+	long long	 reg_addr, reg_all, reg_window;
 	int		 short_slots;
 	char		 err[256];
 
@@ -208,8 +209,16 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    worker_conf_int(conf, "withdraw_approval_sat", 0, MONEY_MAX_SAT,
 	    10000000, &approve) ||
 	    worker_conf_int(conf, "withdraw_min_sat", 1, MONEY_MAX_SAT, 10000,
-	    &wmin))
+	    &wmin) ||
+	    worker_conf_int(conf, "register_max_per_addr", 1, 1000000, 20,
+	    &reg_addr) ||
+	    worker_conf_int(conf, "register_max", 1, 10000000, 500, &reg_all) ||
+	    worker_conf_int(conf, "register_window_s", 1, 7 * 86400, 3600,
+	    &reg_window))
 		return -1;
+	oc->register_max_per_addr = (unsigned)reg_addr;
+	oc->register_max = (unsigned)reg_all;
+	oc->register_window_ms = reg_window * 1000;
 	oc->withdraw_approval_sat = approve;
 	oc->withdraw_min_sat = wmin;
 	if (conf_bool(conf, "allow_short_slots", 0, &short_slots, err,
