@@ -112,8 +112,8 @@ status_kdf(struct status_page *p, struct json_object *rep)
 	(void)msg_get_int(k, "refused_check", &v[3]);
 	(void)msg_get_int(k, "queued", &v[4]);
 	(void)msg_get_int(k, "avg_ms", &v[5]);
-	snprintf(text, sizeof(text), "hashed=%lld checked=%lld "
-	    "refused_hash=%lld refused_check=%lld queued=%lld avg_ms=%lld",
+	snprintf(text, sizeof(text), "hashed %lld, checked %lld, refused "
+	    "%lld new hashes and %lld checks, %lld waiting, %lld ms each",
 	    (long long)v[0], (long long)v[1], (long long)v[2],
 	    (long long)v[3], (long long)v[4], (long long)v[5]);
 	status_row(p, "password hashing", 1, text);

@@ -210,9 +210,9 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    10000000, &approve) ||
 	    worker_conf_int(conf, "withdraw_min_sat", 1, MONEY_MAX_SAT, 10000,
 	    &wmin) ||
-	    worker_conf_int(conf, "register_max_per_addr", 1, 1000000, 20,
+	    worker_conf_int(conf, "register_max_per_addr", 1, 1000000, 100,
 	    &reg_addr) ||
-	    worker_conf_int(conf, "register_max", 1, 10000000, 500, &reg_all) ||
+	    worker_conf_int(conf, "register_max", 1, 10000000, 1000, &reg_all) ||
 	    worker_conf_int(conf, "register_window_s", 1, 7 * 86400, 3600,
 	    &reg_window))
 		return -1;
