@@ -49,6 +49,7 @@ struct ops_cfg {
 	unsigned		 register_max_per_addr;	/* new accounts... */
 	unsigned		 register_max;		/* ...and in all */
 	int64_t			 register_window_ms;
+	int			 addresses_per_day;	/* quota, for messages */
 	ops_reply_fn		 reply;
 	ops_notice_fn		 notice;
 	ops_status_fn		 status;	/* adds event-loop facts */

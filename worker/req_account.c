@@ -733,6 +733,7 @@ static void
 acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 {
 	struct json_object	*rep;
+	char			 text[200];
 
 	if (c->stage <= 1) {
 		if (req_session_user(c, dj) != 1)
@@ -746,6 +747,14 @@ acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 	if (!cj->ok) {
 		ops_fail(c, "unavailable", "bitcoind did not give an address; "
 		    "try again in a moment.");
+		return;
+	}
+	if (cj->over_quota) {
+		snprintf(text, sizeof(text), "You have made %d deposit "
+		    "addresses in the last 24 hours, the most allowed; use one "
+		    "of them, or try again tomorrow.",
+		    ops_cfg(c)->addresses_per_day);
+		ops_fail(c, "quota", text);
 		return;
 	}
 	rep = msg_reply_new();

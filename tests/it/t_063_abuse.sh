@@ -92,13 +92,15 @@ attack_batch() {
 }
 # The worker's own rule: abc-web #1's socket has no limit_req. 20 batches of 20, one a
 # second, each 20 at once (curl --parallel): 32 clients' jars, 400 in 20 s.
+for b in $(seq 0 19); do
+    attack_batch $((b * 20)) 20 atk http://localhost/register "$ABC_STATE/run/http-web1.sock" \
+        >"$IT_TMP/batch$b"
+done
 t0=$(now_ms)
 (
     for b in $(seq 0 19); do
-        attack_batch $((b * 20)) 20 atk http://localhost/register "$ABC_STATE/run/http-web1.sock" \
-            >"$IT_TMP/batch$b"
         curl -s --parallel --parallel-max 20 -K "$IT_TMP/batch$b" >>"$IT_TMP/atk_codes" 2>/dev/null &
-        sleep 1
+        sleep 0.95
     done
     now_ms >"$IT_TMP/atk_sent"
     wait
@@ -216,5 +218,23 @@ check "B's own token works (logout: 303)" test "$(post "$JB" any /logout "csrf=$
 c=$(csrf_of "$J" 1)
 check "a login form's token from abc-web #1 is good on abc-web #2 (shared key): 303" \
     test "$(post "$J" 2 /login "csrf=$c&username=$VICTIM&password=$PW")" = 303
+
+# --- 6. quotas: deposit addresses per user per day --------------------------
+QA=$(sed -n 's/^quota_addresses_per_day = //p' "$ABC_STATE/worker.conf" | tail -1)
+QA=${QA:-20}
+QU="quota_$RUN"
+register "$QU" any >/dev/null
+JQ="$IT_TMP/j_$QU"
+made=0
+for i in $(seq 1 "$QA"); do
+    c=$(csrf_of "$JQ" any /account)
+    [[ "$(post "$JQ" any /account/address "csrf=$c")" == 303 ]] && made=$((made + 1))
+done
+c=$(csrf_of "$JQ" any /account)
+st=$(post "$JQ" any /account/address "csrf=$c")
+check "$QA deposit addresses in a day are made ($made)" test "$made" = "$QA"
+check "the next one is refused (409) saying why" \
+    bash -c "test '$st' = 409 && grep -q 'deposit addresses in the last 24 hours, the most allowed' '$IT_TMP/out'"
+check "...and none was made" test "$(psql_abc -c "SELECT count(*) FROM deposit_addresses a JOIN users u ON u.id = a.user_id WHERE u.username = '$QU'")" = "$QA"
 
 it_done
