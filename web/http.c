@@ -298,12 +298,15 @@ http_csrf_check_value(struct http_req *r, const char *sent)
 
 /*
  * 1 when the client may see operators' details (/status/detail,
- * /metrics): its address (after trusted proxies) is in admin_addrs.
+ * /metrics): its address (after trusted proxies) is in admin_addrs, or it
+ * came through a Unix socket of nginx ("unix:", the per-process sockets
+ * of deploy/nginx.conf.in), which only this host can reach.
  */
 int
 http_admin(const struct http_req *r)
 {
-	return addrlist_has(&r->app->admin_addrs, r->addr);
+	return strcmp(r->addr, "unix:") == 0 ||
+	    addrlist_has(&r->app->admin_addrs, r->addr);
 }
 
 /* Answers an error page and returns -1, for early exits. */
