@@ -2,7 +2,7 @@
 # Shared functions of the local stack: sourced by deploy/run, deploy/test and tests/it/*.
 #
 # Layout of a state folder ($ABC_STATE):
-#   certs/    CA + TLS certificates (deploy/certs.sh)   secrets/  bitcoind_password
+#   certs/    CA + TLS certificates (deploy/certs.sh)   secrets/  bitcoind_password, csrf_secret
 #   run/      pid files, FastCGI sockets                log/      one log per process
 #   nginx/    rendered nginx.conf + temp dirs           btc/      bitcoind stand-in data
 #   worker.conf web1.conf web2.conf                     pgdir     path of the PostgreSQL dir
@@ -123,6 +123,11 @@ abc_prepare_state() {
         (umask 077 && openssl rand -hex 24 >"$ABC_SECRET") || die "could not write $ABC_SECRET"
     fi
     chmod 0600 "$ABC_SECRET"
+    # The key of the CSRF tokens: both abc-web must share it (issue 10).
+    if [[ ! -s "$ABC_STATE/secrets/csrf_secret" ]]; then
+        (umask 077 && openssl rand -hex 32 >"$ABC_STATE/secrets/csrf_secret") ||
+            die "could not write $ABC_STATE/secrets/csrf_secret"
+    fi
     printf '%s\n' "$ABC_PGDIR" >"$ABC_STATE/pgdir"
     abc_write_configs
     abc_render_nginx
@@ -155,6 +160,7 @@ tls_key = $ABC_CERTS/web$n.key
 templates_dir = $ABC_ROOT/templates
 threads = 8
 request_timeout_ms = 3000
+csrf_secret_file = $ABC_STATE/secrets/csrf_secret
 EOF
     done
     abc_sticky_settings
@@ -168,7 +174,9 @@ abc_sticky_settings() {
     local key var conf file="$ABC_STATE/settings" line
     touch "$file"
     for key in kdf_n allow_short_slots min_confirmations platform_fee_ppm \
-        follow_ms session_ttl_s login_max_failures login_window_s; do
+        follow_ms session_ttl_s login_max_failures login_window_s \
+        register_max_per_addr register_max register_window_s trusted_proxies admin_addrs \
+        quota_addresses_per_day quota_ads quota_campaigns quota_image_bytes; do
         var="ABC_${key^^}"
         [[ -n "${!var:-}" ]] || continue
         grep -v "^$key = " "$file" >"$file.new" || true

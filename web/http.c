@@ -10,8 +10,10 @@
 
 #include "buf.h"
 #include "client.h"
+#include "clientaddr.h"
 #include "clock.h"
 #include "cookie.h"
+#include "csrf.h"
 #include "form.h"
 #include "http.h"
 #include "limits.h"
@@ -90,9 +92,10 @@ http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 	memcpy(r->pathbuf, uri, n);
 	r->pathbuf[n] = '\0';
 	r->path = r->pathbuf;
-	r->addr = FCGX_GetParam("REMOTE_ADDR", fcgi->envp);
-	if (r->addr == NULL || strlen(r->addr) > 63)
-		r->addr = "";
+	clientaddr_resolve(FCGX_GetParam("REMOTE_ADDR", fcgi->envp),
+	    FCGX_GetParam("HTTP_X_FORWARDED_FOR", fcgi->envp),
+	    &app->trusted_proxies, r->addrbuf, sizeof(r->addrbuf));
+	r->addr = r->addrbuf;
 	q = FCGX_GetParam("HTTPS", fcgi->envp);
 	r->https = q != NULL && strcmp(q, "on") == 0;
 	buf_init(&r->headers, 16 * 1024);
@@ -202,34 +205,52 @@ http_random_hex(char *out, size_t n)
 }
 
 /*
- * CSRF protection by double submission: every page with a form carries a
- * random token that is also in a SameSite cookie a foreign site can neither
- * read nor set; a POST must bring both, equal.  This picks up the cookie
- * or makes a new one.
+ * CSRF protection (issue 10): a form's token is an HMAC bound to a cookie
+ * a foreign site can neither read nor set (web/csrf.h): the session for a
+ * logged-in user, else a random pre-session cookie (__Host- prefixed under
+ * https, so no sibling domain or plain-http page can plant one).  This
+ * picks the pre-session cookie up, if the request has one.
  */
 static void
 http_csrf_prepare(struct http_req *r)
 {
-	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", r->fcgi->envp),
-	    HTTP_CSRF_COOKIE, r->csrf, sizeof(r->csrf)) != 0 ||
-	    strlen(r->csrf) != 32 || strspn(r->csrf, "0123456789abcdef") != 32)
-		r->csrf[0] = '\0';
+	const char	*name = r->https ? HTTP_CSRF_COOKIE_HTTPS :
+			    HTTP_CSRF_COOKIE;
+
+	r->csrf[0] = '\0';
+	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", r->fcgi->envp), name,
+	    r->pre, sizeof(r->pre)) != 0 || strlen(r->pre) != 32 ||
+	    strspn(r->pre, "0123456789abcdef") != 32)
+		r->pre[0] = '\0';
 }
 
 /*
- * Makes sure the page being rendered has a CSRF token for its forms,
- * setting the cookie only then: images, JSON and embeds set no cookie.
+ * Makes sure the page being rendered has a CSRF token for its forms: the
+ * session's when logged in (http_user ran before), else the pre-session
+ * cookie's, setting that cookie only then: images, JSON and embeds set
+ * no cookie.
  */
 static void
 http_csrf_ensure(struct http_req *r)
 {
 	if (r->csrf[0] != '\0')
 		return;
-	if (http_random_hex(r->csrf, 16) != 0) {
-		r->csrf[0] = '\0';
+	if (r->user.id != 0 && r->token[0] != '\0') {
+		if (csrf_token(&r->app->csrf_key, CSRF_SESSION, r->token,
+		    r->csrf) != 0)
+			log_error("csrf_token", "error=\"cannot compute\"");
 		return;
 	}
-	http_set_cookie(r, HTTP_CSRF_COOKIE, r->csrf, -1);
+	if (r->pre[0] == '\0') {
+		if (http_random_hex(r->pre, 16) != 0) {
+			r->pre[0] = '\0';
+			return;
+		}
+		http_set_cookie(r, r->https ? HTTP_CSRF_COOKIE_HTTPS :
+		    HTTP_CSRF_COOKIE, r->pre, -1);
+	}
+	if (csrf_token(&r->app->csrf_key, CSRF_PRE, r->pre, r->csrf) != 0)
+		log_error("csrf_token", "error=\"cannot compute\"");
 }
 
 /* Adds a Set-Cookie header: HttpOnly, SameSite=Lax, Secure under https. */
@@ -255,17 +276,37 @@ http_csrf_check(struct http_req *r)
 	return http_csrf_check_value(r, form_get(&r->form, "csrf"));
 }
 
-/* The same for a token the caller read (from a multipart body). */
+/*
+ * The same for a token the caller read (from a multipart body).  A token
+ * of the session cookie or of the pre-session cookie the request carries
+ * is good: a page rendered before logging in stays usable after it.
+ */
 int
 http_csrf_check_value(struct http_req *r, const char *sent)
 {
-	if (sent != NULL && strlen(sent) == 32 && strlen(r->csrf) == 32 &&
-	    CRYPTO_memcmp(sent, r->csrf, 32) == 0)
+	const struct csrf_key	*k = &r->app->csrf_key;
+
+	if ((r->token[0] != '\0' && csrf_valid(k, CSRF_SESSION, r->token,
+	    sent)) || (r->pre[0] != '\0' && csrf_valid(k, CSRF_PRE, r->pre,
+	    sent)))
 		return 1;
 	log_warn("csrf_refused", "path=\"%.64s\" addr=%s", r->path, r->addr);
 	(void)http_error(r, 403, "This form has expired or did not come from "
 	    "this site. Reload the page and try again.");
 	return 0;
+}
+
+/*
+ * 1 when the client may see operators' details (/status/detail,
+ * /metrics): its address (after trusted proxies) is in admin_addrs, or it
+ * came through a Unix socket of nginx ("unix:", the per-process sockets
+ * of deploy/nginx.conf.in), which only this host can reach.
+ */
+int
+http_admin(const struct http_req *r)
+{
+	return strcmp(r->addr, "unix:") == 0 ||
+	    addrlist_has(&r->app->admin_addrs, r->addr);
 }
 
 /* Answers an error page and returns -1, for early exits. */

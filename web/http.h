@@ -17,6 +17,8 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "clientaddr.h"
+#include "csrf.h"
 #include "form.h"
 #include "usercache.h"
 
@@ -37,11 +39,16 @@ struct app {
 	struct cache		*cache;		/* campaigns, images */
 	struct metrics		*metrics;	/* request counters */
 	int			 allow_short_slots;
+	/* Issue 10: who the client is, who may see details, form tokens. */
+	struct addrlist		 trusted_proxies;	/* X-Forwarded-For from */
+	struct addrlist		 admin_addrs;	/* /status/detail, /metrics */
+	struct csrf_key		 csrf_key;	/* shared by every abc-web */
 };
 
 /* Cookie names. */
 #define HTTP_SESSION_COOKIE	"abc_session"
-#define HTTP_CSRF_COOKIE	"abc_csrf"
+#define HTTP_CSRF_COOKIE	"abc_csrf"	/* the pre-session cookie */
+#define HTTP_CSRF_COOKIE_HTTPS	"__Host-abc_csrf"	/* ...under https */
 
 /*
  * How long a cached entry may be served (SPEC 6): while the link is up,
@@ -67,12 +74,14 @@ struct http_req {
 	const char		*path;		/* without the query */
 	char			 pathbuf[1024];
 	const char		*addr;		/* client address, never NULL */
+	char			 addrbuf[CLIENTADDR_LEN];
 	int			 https;
 	int			 status;	/* sent status, for the log */
 	size_t			 sent;		/* body bytes sent */
 	struct buf		 headers;	/* extra response headers */
 	struct form		 form;		/* POST body fields */
-	char			 csrf[33];	/* token for this page's forms */
+	char			 csrf[CSRF_TOKEN_LEN + 1];	/* this page's forms */
+	char			 pre[33];	/* pre-session cookie, "" if none */
 	char			 token[65];	/* session cookie, "" when none */
 	struct cached_user	 user;		/* id 0: not logged in */
 	const char		*cache_control;	/* NULL: no-store */
@@ -86,6 +95,7 @@ void	http_req_clear(struct http_req *r);
 int	http_read_form(struct http_req *r);
 int	http_csrf_check(struct http_req *r);
 int	http_csrf_check_value(struct http_req *r, const char *sent);
+int	http_admin(const struct http_req *r);
 int	http_user(struct http_req *r);
 int	http_post_user(struct http_req *r);
 int	http_call(struct http_req *r, struct json_object *req,

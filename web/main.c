@@ -34,6 +34,8 @@
 #include "usercache.h"
 #include "xmalloc.h"
 
+static void	web_conf_abuse(const struct conf *, struct app *);
+
 #define WEB_THREADS_MAX	256
 
 struct web_thread {
@@ -112,6 +114,52 @@ web_conf_numbers(const struct conf *conf, struct app *app)
 		log_error("config", "error=\"%s\"", err);
 		exit(1);
 	}
+	web_conf_abuse(conf, app);
+}
+
+/*
+ * Issue 10's settings: trusted_proxies (whose X-Forwarded-For names the
+ * client; default none), admin_addrs (who sees /status/detail and
+ * /metrics; default loopback) and csrf_secret (or csrf_secret_file),
+ * which every abc-web of a site must share.  Exits on a bad value.
+ */
+static void
+web_conf_abuse(const struct conf *conf, struct app *app)
+{
+	char		*secret;
+	char		 err[256];
+	int		 rc;
+
+	if (addrlist_parse(conf_str(conf, "trusted_proxies", ""),
+	    &app->trusted_proxies, err, sizeof(err)) != 0 ||
+	    addrlist_parse(conf_str(conf, "admin_addrs", "127.0.0.1 ::1"),
+	    &app->admin_addrs, err, sizeof(err)) != 0) {
+		log_error("config", "error=\"trusted_proxies or admin_addrs: "
+		    "%s\"", err);
+		exit(1);
+	}
+	if ((secret = conf_secret(conf, "csrf_secret", err,
+	    sizeof(err))) != NULL) {
+		rc = csrf_key_set(&app->csrf_key, secret);
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		if (rc != 0) {
+			log_error("config", "error=\"csrf_secret must be %d to "
+			    "%d bytes\"", CSRF_SECRET_MIN, CSRF_SECRET_MAX);
+			exit(1);
+		}
+		return;
+	}
+	if (strstr(err, "not set") == NULL) {
+		log_error("config", "error=\"%s\"", err);
+		exit(1);
+	}
+	if (csrf_key_random(&app->csrf_key) != 0) {
+		log_error("config", "error=\"no randomness for a CSRF key\"");
+		exit(1);
+	}
+	log_warn("config", "error=\"no csrf_secret: a form works only on "
+	    "the abc-web that rendered it\"");
 }
 
 /* Opens the FastCGI socket named by fcgi_socket; fd or -1 (logged). */

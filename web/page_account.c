@@ -77,7 +77,7 @@ acct_status(const char *code)
 		return 403;
 	if (strcmp(code, "busy") == 0 || strcmp(code, "unavailable") == 0)
 		return 503;
-	if (strcmp(code, "funds") == 0)
+	if (strcmp(code, "funds") == 0 || strcmp(code, "quota") == 0)
 		return 409;
 	return 400;
 }

@@ -14,6 +14,7 @@ struct route {
 static const struct route routes[] = {
 	{ "GET",	"/",		page_home },
 	{ "GET",	"/status",	page_status },
+	{ "GET",	"/status/detail", page_status_detail },
 	{ "GET",	"/metrics",	page_metrics },
 	{ "GET",	"/register",	page_register },
 	{ "POST",	"/register",	page_register },

@@ -14,6 +14,7 @@ void	route_dispatch(struct http_req *r);
 void	page_home(struct http_req *r);
 void	page_status(struct http_req *r);
 void	page_metrics(struct http_req *r);
+void	page_status_detail(struct http_req *r);
 void	page_register(struct http_req *r);
 void	page_login(struct http_req *r);
 void	page_logout(struct http_req *r);

@@ -584,6 +584,33 @@ chain_poll(struct chain *ch)
 	return rc;
 }
 
+/*
+ * 1 when the user already has addresses_per_day addresses from the last
+ * 24 hours (issue 10: each is a key the wallet keeps for ever); -1 when
+ * the database did not answer (job->error set).  This thread alone adds
+ * deposit addresses, one job at a time, so the count cannot race.
+ */
+static int
+chain_over_quota(struct chain *ch, struct chain_job *job)
+{
+	const char	*params[1];
+	char		 uid[24];
+	PGresult	*res;
+	long		 n;
+
+	snprintf(uid, sizeof(uid), "%" PRId64, job->user_id);
+	params[0] = uid;
+	if ((res = chain_sql(ch, "SELECT count(*) FROM deposit_addresses "
+	    "WHERE user_id = $1 AND created_at > now() - interval '1 day'", 1,
+	    params)) == NULL) {
+		snprintf(job->error, sizeof(job->error), "%s", ch->last_error);
+		return -1;
+	}
+	n = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	PQclear(res);
+	return n >= ch->cfg.addresses_per_day;
+}
+
 /* getnewaddress with a label naming the user, then stores it. */
 static void
 chain_new_address(struct chain *ch, struct chain_job *job)
@@ -592,7 +619,13 @@ chain_new_address(struct chain *ch, struct chain_job *job)
 	const char		*params[2];
 	char			 p[96], uid[24];
 	PGresult		*res;
+	int			 over;
 
+	if ((over = chain_over_quota(ch, job)) != 0) {
+		job->over_quota = over == 1;
+		job->ok = over == 1;
+		return;
+	}
 	snprintf(p, sizeof(p), "[\"abc-user-%" PRId64 "\"]", job->user_id);
 	if ((r = chain_rpc(ch, "getnewaddress", p, NULL)) == NULL ||
 	    !json_object_is_type(r, json_type_string) ||

@@ -31,6 +31,7 @@ struct chain_cfg {
 	int		 poll_ms;	/* between polls when healthy */
 	int		 min_conf;	/* confirmations to credit */
 	int		 done_fd;	/* eventfd written after each job */
+	int		 addresses_per_day;	/* per user; more are refused */
 	struct payer_cfg payer;		/* withdrawals, paid after each poll */
 };
 
@@ -45,6 +46,7 @@ struct chain_job {
 	char			 address[128];
 	int			 ok;		/* bitcoind answered */
 	int			 valid;		/* VALIDATE: its verdict */
+	int			 over_quota;	/* NEW: refused, none made */
 	char			 error[256];
 	void			*arg;		/* the caller's */
 	struct chain_job	*next;

@@ -1,7 +1,8 @@
 /*
  * scrypt password hashing on a pool of threads.  Jobs queue under a mutex
- * (at most max_queued of them wait, and no more than the pool can hash
- * within max_wait_ms at its measured pace); each thread takes the oldest one,
+ * in two lanes, checks before new hashes (at most max_queued of them wait,
+ * and no more than the pool can hash within max_wait_ms at its measured
+ * pace); each thread takes the oldest check, else the oldest new hash,
  * runs the KDF without the lock, wipes the password, appends the job to the
  * done list and writes 1 to the completion eventfd.  Stopping lets the
  * running jobs finish and frees the queued and done ones.
@@ -39,9 +40,12 @@ struct kdf_pool {
 	pthread_cond_t	 wake;
 	pthread_t	*threads;	/* owned; nthreads of them */
 	int		 nthreads;
-	struct kdf_job	*queue;		/* owned; jobs waiting, FIFO */
-	struct kdf_job	**queue_tail;
-	size_t		 nqueued;
+	/* Per lane (enum kdf_kind): jobs waiting, FIFO, owned. */
+	struct kdf_job	*queue[2];
+	struct kdf_job	**queue_tail[2];
+	size_t		 nqueued[2];
+	int		 running[2];	/* jobs a thread is running */
+	uint64_t	 ran[2], refused[2];
 	size_t		 max_queued;
 	int64_t		 max_wait_us;	/* refuse beyond this expected wait */
 	int64_t		 avg_run_us;	/* moving average; 0 until one ran */
@@ -325,19 +329,73 @@ kdf_note_run(struct kdf_pool *pool, int64_t ran_us)
 		pool->avg_run_us += (ran_us - pool->avg_run_us) / 8;
 }
 
+/* Threads that may run new hashes at once: all but one when several. */
+static int
+kdf_hash_threads(const struct kdf_pool *pool)
+{
+	return pool->nthreads > 1 ? pool->nthreads - 1 : 1;
+}
+
+/* How many new hashes may wait: a quarter of the queue, at least 1. */
+static size_t
+kdf_hash_queue_max(const struct kdf_pool *pool)
+{
+	return pool->max_queued / 4 > 0 ? pool->max_queued / 4 : 1;
+}
+
 /*
- * 1 when one more job would wait longer than max_wait_us for a thread at
- * the measured pace (unknown before the first job: then only max_queued
- * bounds the queue).  Under the pool's lock.
+ * 1 when one more job of kind must be refused: its lane is full, or it
+ * would wait longer than max_wait_us for a thread at the measured pace
+ * (unknown before the first job: then only the queue bounds bind).  A
+ * check waits only for the checks ahead of it, a new hash for every job
+ * ahead, on the threads hashes may use.  Under the pool's lock.
  */
 static int
-kdf_wait_too_long(const struct kdf_pool *pool)
+kdf_refuse(const struct kdf_pool *pool, enum kdf_kind kind)
 {
-	int64_t	 ahead = (int64_t)pool->nqueued + 1;
+	int64_t	 ahead;
 
-	if (pool->avg_run_us == 0)
-		return 0;
-	return ahead * pool->avg_run_us / pool->nthreads > pool->max_wait_us;
+	if (kind == KDF_VERIFY) {
+		if (pool->nqueued[KDF_VERIFY] >= pool->max_queued)
+			return 1;
+		ahead = (int64_t)pool->nqueued[KDF_VERIFY] + 1;
+		return pool->avg_run_us > 0 && ahead * pool->avg_run_us /
+		    pool->nthreads > pool->max_wait_us;
+	}
+	if (pool->nqueued[KDF_HASH] >= kdf_hash_queue_max(pool))
+		return 1;
+	ahead = (int64_t)(pool->nqueued[KDF_VERIFY] +
+	    pool->nqueued[KDF_HASH]) + 1;
+	return pool->avg_run_us > 0 && ahead * pool->avg_run_us /
+	    kdf_hash_threads(pool) > pool->max_wait_us;
+}
+
+/*
+ * The next job a free thread should run, taken off its queue, or NULL:
+ * the oldest check first; a new hash only while fewer than
+ * kdf_hash_threads run.  Under the pool's lock.
+ */
+static struct kdf_job *
+kdf_next(struct kdf_pool *pool)
+{
+	struct kdf_job	*job;
+	int		 k;
+
+	if (pool->queue[KDF_VERIFY] != NULL)
+		k = KDF_VERIFY;
+	else if (pool->queue[KDF_HASH] != NULL &&
+	    pool->running[KDF_HASH] < kdf_hash_threads(pool))
+		k = KDF_HASH;
+	else
+		return NULL;
+	job = pool->queue[k];
+	pool->queue[k] = job->next;
+	if (pool->queue[k] == NULL)
+		pool->queue_tail[k] = &pool->queue[k];
+	pool->nqueued[k]--;
+	pool->running[k]++;
+	job->next = NULL;
+	return job;
 }
 
 /*
@@ -350,19 +408,15 @@ kdf_thread(void *arg)
 	struct kdf_pool	*pool = arg;
 	struct kdf_job	*job;
 	int64_t		 started, ran;
+	int		 kind;
 
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
-		while (pool->queue == NULL && !pool->stopping)
+		while (!pool->stopping && (job = kdf_next(pool)) == NULL)
 			pthread_cond_wait(&pool->wake, &pool->lock);
 		if (pool->stopping)
 			break;
-		job = pool->queue;
-		pool->queue = job->next;
-		if (pool->queue == NULL)
-			pool->queue_tail = &pool->queue;
-		pool->nqueued--;
-		job->next = NULL;
+		kind = job->kind == KDF_HASH ? KDF_HASH : KDF_VERIFY;
 		pthread_mutex_unlock(&pool->lock);
 
 		started = clock_mono_us();
@@ -371,9 +425,14 @@ kdf_thread(void *arg)
 
 		pthread_mutex_lock(&pool->lock);
 		kdf_note_run(pool, ran);
+		pool->running[kind]--;
+		pool->ran[kind]++;
 		*pool->done_tail = job;
 		pool->done_tail = &job->next;
 		kdf_notify(pool);
+		/* A hash may have waited for this thread share to free up. */
+		if (pool->queue[KDF_HASH] != NULL)
+			pthread_cond_broadcast(&pool->wake);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return NULL;
@@ -407,7 +466,8 @@ kdf_pool_free(struct kdf_pool *pool, int n)
 	pthread_mutex_unlock(&pool->lock);
 	for (i = 0; i < n; i++)
 		pthread_join(pool->threads[i], NULL);
-	dropped = kdf_free_list(pool->queue);
+	dropped = kdf_free_list(pool->queue[KDF_VERIFY]) +
+	    kdf_free_list(pool->queue[KDF_HASH]);
 	kdf_free_list(pool->done);
 	if (dropped > 0)
 		log_info("kdf_pool_dropped", "jobs=%zu", dropped);
@@ -448,7 +508,8 @@ kdf_pool_start(int threads, size_t max_queued, int64_t max_wait_ms,
 	pool->max_queued = max_queued;
 	pool->max_wait_us = max_wait_ms * 1000;
 	pool->done_fd = done_fd;
-	pool->queue_tail = &pool->queue;
+	pool->queue_tail[KDF_HASH] = &pool->queue[KDF_HASH];
+	pool->queue_tail[KDF_VERIFY] = &pool->queue[KDF_VERIFY];
 	pool->done_tail = &pool->done;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->wake, NULL);
@@ -478,19 +539,23 @@ kdf_pool_start(int threads, size_t max_queued, int64_t max_wait_ms,
 int
 kdf_submit(struct kdf_pool *pool, struct kdf_job *job)
 {
+	int	 k;
+
 	if (pool == NULL || job == NULL)
 		return -1;
+	k = job->kind == KDF_HASH ? KDF_HASH : KDF_VERIFY;
 	pthread_mutex_lock(&pool->lock);
-	if (pool->stopping || pool->nqueued >= pool->max_queued ||
-	    kdf_wait_too_long(pool)) {
+	if (pool->stopping || kdf_refuse(pool, (enum kdf_kind)k)) {
+		pool->refused[k]++;
 		pthread_mutex_unlock(&pool->lock);
 		return -1;
 	}
 	job->next = NULL;
-	*pool->queue_tail = job;
-	pool->queue_tail = &job->next;
-	pool->nqueued++;
-	pthread_cond_signal(&pool->wake);
+	*pool->queue_tail[k] = job;
+	pool->queue_tail[k] = &job->next;
+	pool->nqueued[k]++;
+	/* Every thread: the one woken must be free to take this lane. */
+	pthread_cond_broadcast(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
 	return 0;
 }
@@ -519,9 +584,28 @@ kdf_queued(struct kdf_pool *pool)
 	size_t	 n;
 
 	pthread_mutex_lock(&pool->lock);
-	n = pool->nqueued;
+	n = pool->nqueued[KDF_HASH] + pool->nqueued[KDF_VERIFY];
 	pthread_mutex_unlock(&pool->lock);
 	return n;
+}
+
+/* Copies the pool's counters into st. */
+void
+kdf_get_stats(struct kdf_pool *pool, struct kdf_stats *st)
+{
+	int	 k;
+
+	memset(st, 0, sizeof(*st));
+	if (pool == NULL)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	for (k = 0; k < 2; k++) {
+		st->ran[k] = pool->ran[k];
+		st->refused[k] = pool->refused[k];
+		st->queued[k] = pool->nqueued[k];
+	}
+	st->avg_run_us = pool->avg_run_us;
+	pthread_mutex_unlock(&pool->lock);
 }
 
 /*

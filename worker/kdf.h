@@ -10,6 +10,15 @@
  * memory or a login that answers after the user gave up).  A burst of cheap
  * hashes is thus taken whole, and a storm of costly ones is cut short.
  *
+ * Admission has two lanes (issue 10): checks of a password (KDF_VERIFY:
+ * logins, re-entered passwords) and new hashes (KDF_HASH: registrations,
+ * password changes).  A thread always takes the oldest check before any
+ * new hash, a check's expected wait counts only the checks ahead of it
+ * (plus one running job per thread), and new hashes may hold at most a
+ * quarter of the queue and at most threads - 1 threads when there are
+ * several: so a storm of registrations never makes a login wait behind it.
+ * The pool counts what it ran and refused, per lane (kdf_get_stats).
+ *
  * Ownership: a job is built by kdf_job_new_hash, kdf_job_new_verify or
  * kdf_job_new_dummy (or by hand, with a password from malloc).  kdf_submit
  * takes it when it returns 0 and leaves it with the caller when it returns
@@ -64,6 +73,14 @@ struct kdf_job {
 
 struct kdf_pool;
 
+/* What a pool did since it started, per kind (index: enum kdf_kind). */
+struct kdf_stats {
+	uint64_t	 ran[2];	/* jobs run (the KDF computed) */
+	uint64_t	 refused[2];	/* jobs kdf_submit turned away */
+	size_t		 queued[2];	/* waiting now */
+	int64_t		 avg_run_us;	/* measured pace, 0 before any */
+};
+
 extern const struct kdf_params kdf_params_default;
 
 int		 kdf_scrypt(const char *password, size_t len,
@@ -86,6 +103,7 @@ struct kdf_pool	*kdf_pool_start(int threads, size_t max_queued,
 int		 kdf_submit(struct kdf_pool *pool, struct kdf_job *job);
 struct kdf_job	*kdf_take_done(struct kdf_pool *pool);
 size_t		 kdf_queued(struct kdf_pool *pool);
+void		 kdf_get_stats(struct kdf_pool *pool, struct kdf_stats *st);
 void		 kdf_pool_stop(struct kdf_pool *pool);
 
 #endif /* ABC_KDF_H */

@@ -194,6 +194,7 @@ static int
 worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 {
 	long long	 n, r, p, ttl, fails, window, fee, approve, wmin;
+	long long	 reg_addr, reg_all, reg_window, per_day;
 	int		 short_slots;
 	char		 err[256];
 
@@ -208,8 +209,19 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    worker_conf_int(conf, "withdraw_approval_sat", 0, MONEY_MAX_SAT,
 	    10000000, &approve) ||
 	    worker_conf_int(conf, "withdraw_min_sat", 1, MONEY_MAX_SAT, 10000,
-	    &wmin))
+	    &wmin) ||
+	    worker_conf_int(conf, "register_max_per_addr", 1, 1000000, 100,
+	    &reg_addr) ||
+	    worker_conf_int(conf, "register_max", 1, 10000000, 1000, &reg_all) ||
+	    worker_conf_int(conf, "register_window_s", 1, 7 * 86400, 3600,
+	    &reg_window) ||
+	    worker_conf_int(conf, "quota_addresses_per_day", 1, 100000, 20,
+	    &per_day))
 		return -1;
+	oc->addresses_per_day = (int)per_day;
+	oc->register_max_per_addr = (unsigned)reg_addr;
+	oc->register_max = (unsigned)reg_all;
+	oc->register_window_ms = reg_window * 1000;
 	oc->withdraw_approval_sat = approve;
 	oc->withdraw_min_sat = wmin;
 	if (conf_bool(conf, "allow_short_slots", 0, &short_slots, err,
@@ -261,13 +273,15 @@ static int
 worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
 {
 	struct chain_cfg	 cc;
-	long long		 poll_ms, min_conf, retry_s, grace_s;
+	long long		 poll_ms, min_conf, retry_s, grace_s, per_day;
 	char			*up, *pw;
 
 	if (worker_conf_int(conf, "follow_ms", 100, 600000, 1000, &poll_ms) ||
 	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf) ||
 	    worker_conf_int(conf, "withdraw_retry_s", 1, 86400, 60, &retry_s) ||
-	    worker_conf_int(conf, "withdraw_grace_s", 10, 86400, 30, &grace_s))
+	    worker_conf_int(conf, "withdraw_grace_s", 10, 86400, 30, &grace_s) ||
+	    worker_conf_int(conf, "quota_addresses_per_day", 1, 100000, 20,
+	    &per_day))
 		return -1;
 	memset(&cc, 0, sizeof(cc));
 	if (payer_crash_parse(conf_str(conf, "fault_withdraw_crash", ""),
@@ -278,6 +292,7 @@ worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
 	}
 	if (cc.payer.crash != PAYER_CRASH_NONE)
 		log_warn("config", "fault_withdraw_crash set: for tests only");
+	cc.addresses_per_day = (int)per_day;
 	cc.payer.retry_s = (int)retry_s;
 	cc.payer.grace_s = (int)grace_s;
 	cc.payer.per_run = 20;

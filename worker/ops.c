@@ -20,8 +20,7 @@
 
 struct ops {
 	struct ops_cfg		 cfg;
-	struct ratelimit	*rl_user;	/* failed logins per username */
-	struct ratelimit	*rl_addr;	/* ...and per client address */
+	struct ratelimit	*rl[OPS_RL_COUNT];	/* enum ops_rl */
 	size_t			 pending;	/* calls not yet finished */
 };
 
@@ -33,21 +32,32 @@ ops_new(const struct ops_cfg *cfg)
 
 	ops = xcalloc(1, sizeof(*ops));
 	ops->cfg = *cfg;
-	ops->rl_user = ratelimit_new(OPS_RATELIMIT_KEYS,
+	/*
+	 * No table per address alone (issue 10): behind Tor, a carrier NAT
+	 * or a proxy one address holds many users, and one guesser there
+	 * must not lock out the others.  A name guessed from many addresses
+	 * gets four times as many tries as one (name, address) pair.
+	 */
+	ops->rl[OPS_RL_PAIR] = ratelimit_new(OPS_RATELIMIT_KEYS,
 	    cfg->login_max_failures, cfg->login_window_ms);
-	/* An address may hold many users: allow it four times as much. */
-	ops->rl_addr = ratelimit_new(OPS_RATELIMIT_KEYS,
+	ops->rl[OPS_RL_NAME] = ratelimit_new(OPS_RATELIMIT_KEYS,
 	    cfg->login_max_failures * 4, cfg->login_window_ms);
+	ops->rl[OPS_RL_REG_ADDR] = ratelimit_new(OPS_RATELIMIT_KEYS,
+	    cfg->register_max_per_addr, cfg->register_window_ms);
+	ops->rl[OPS_RL_REG_ALL] = ratelimit_new(1, cfg->register_max,
+	    cfg->register_window_ms);
 	return ops;
 }
 
 void
 ops_free(struct ops *ops)
 {
+	int	 i;
+
 	if (ops == NULL)
 		return;
-	ratelimit_free(ops->rl_user);
-	ratelimit_free(ops->rl_addr);
+	for (i = 0; i < OPS_RL_COUNT; i++)
+		ratelimit_free(ops->rl[i]);
 	free(ops);
 }
 
@@ -58,9 +68,9 @@ ops_cfg(const struct call *c)
 }
 
 struct ratelimit *
-ops_ratelimit(const struct call *c, int by_addr)
+ops_ratelimit(const struct call *c, enum ops_rl which)
 {
-	return by_addr ? c->ops->rl_addr : c->ops->rl_user;
+	return c->ops->rl[which];
 }
 
 size_t

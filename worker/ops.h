@@ -44,8 +44,12 @@ struct ops_cfg {
 	int64_t			 fee_ppm;	/* platform fee, per million */
 	int64_t			 withdraw_approval_sat;	/* above: approval */
 	int64_t			 withdraw_min_sat;	/* below: refused */
-	unsigned		 login_max_failures;
+	unsigned		 login_max_failures;	/* per name and address */
 	int64_t			 login_window_ms;
+	unsigned		 register_max_per_addr;	/* new accounts... */
+	unsigned		 register_max;		/* ...and in all */
+	int64_t			 register_window_ms;
+	int			 addresses_per_day;	/* quota, for messages */
 	ops_reply_fn		 reply;
 	ops_notice_fn		 notice;
 	ops_status_fn		 status;	/* adds event-loop facts */
@@ -85,7 +89,16 @@ size_t		 ops_pending(const struct ops *ops);
 
 /* For the request modules. */
 const struct ops_cfg *ops_cfg(const struct call *c);
-struct ratelimit *ops_ratelimit(const struct call *c, int by_addr);
+/* The rate-limit tables of the engine (worker/ratelimit.h). */
+enum ops_rl {
+	OPS_RL_NAME,		/* failed logins per username */
+	OPS_RL_PAIR,		/* ...per username and client address */
+	OPS_RL_REG_ADDR,	/* registrations hashed per client address */
+	OPS_RL_REG_ALL		/* ...and in all (one key) */
+};
+#define OPS_RL_COUNT	4
+
+struct ratelimit *ops_ratelimit(const struct call *c, enum ops_rl which);
 void		 ops_finish(struct call *c, struct json_object *reply);
 void		 ops_fail(struct call *c, const char *code, const char *text);
 void		 ops_finish_stored(struct call *c, struct db_job *dj);

@@ -10,6 +10,7 @@ struct rl_entry {
 	char		 key[RATELIMIT_KEY_MAX];	/* "" when free */
 	unsigned	 count;
 	int64_t		 start_ms;			/* window start */
+	int64_t		 last_ms;			/* latest event */
 };
 
 struct ratelimit {
@@ -81,6 +82,45 @@ ratelimit_blocked(const struct ratelimit *rl, const char *key,
 	return 1;
 }
 
+/*
+ * Returns non-zero when key must wait: it failed max times or more in the
+ * current window and its latest failure was less than
+ * (window / 16) << (count - max) ago; *retry_ms (may be NULL) is then how
+ * long it must still wait (never past the window's end).  So the first
+ * wait is short and each failure after one doubles it.
+ */
+int
+ratelimit_backoff(const struct ratelimit *rl, const char *key,
+    int64_t now_ms, int64_t *retry_ms)
+{
+	const struct rl_entry	*e;
+	int64_t			 wait, until, base;
+	unsigned		 extra;
+
+	if ((e = rl_find(rl, key, now_ms)) == NULL || e->count < rl->max)
+		return 0;
+	base = rl->window_ms / 16 > 0 ? rl->window_ms / 16 : 1;
+	extra = e->count - rl->max;
+	wait = extra >= 16 ? rl->window_ms : base << extra;
+	until = e->last_ms + wait;
+	if (until > e->start_ms + rl->window_ms)
+		until = e->start_ms + rl->window_ms;
+	if (now_ms >= until)
+		return 0;
+	if (retry_ms != NULL)
+		*retry_ms = until - now_ms;
+	return 1;
+}
+
+/* How many events key had in its current window (0 when none runs). */
+unsigned
+ratelimit_count(const struct ratelimit *rl, const char *key, int64_t now_ms)
+{
+	const struct rl_entry	*e = rl_find(rl, key, now_ms);
+
+	return e != NULL ? e->count : 0;
+}
+
 /* Counts one failure for key, starting a window if none is running. */
 void
 ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms)
@@ -91,6 +131,7 @@ ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms)
 	if ((e = rl_lookup(rl, key)) != NULL &&
 	    now_ms - e->start_ms < rl->window_ms) {
 		e->count++;
+		e->last_ms = now_ms;
 		return;
 	}
 	/* This key's stale entry, else a free or expired one, else the oldest. */
@@ -110,6 +151,7 @@ ratelimit_fail(struct ratelimit *rl, const char *key, int64_t now_ms)
 	snprintf(slot->key, sizeof(slot->key), "%s", key);
 	slot->count = 1;
 	slot->start_ms = now_ms;
+	slot->last_ms = now_ms;
 }
 
 /* Forgets key's failures (after a success). */

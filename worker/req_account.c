@@ -3,10 +3,12 @@
  * logout, logout everywhere, password change, the account page's data and
  * purging the history.  Passwords are hashed and checked on the hashing
  * pool; sessions are random 256-bit tokens of which the database keeps
- * only a SHA-256.  Failed logins are counted per username and per client
- * address; an unknown username costs the same hashing work as a known
- * one and gets the same answer, so neither timing nor wording tells
- * whether a name exists.
+ * only a SHA-256.  Failed logins are counted per username and per
+ * (username, client address), never per address alone; an unknown
+ * username costs the same hashing work as a known one and gets the same
+ * answer, so neither timing nor wording tells whether a name exists.  A
+ * registration checks its name before hashing and is limited per client
+ * address and in all.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -225,7 +227,90 @@ acct_revoked(struct call *c, int64_t user, const uint8_t *token_hash,
 	json_object_put(n);
 }
 
-/* register: hash the password, then one durable SQL call. */
+/*
+ * A registration may hash only within the per-address and overall limits
+ * (issue 10: accounts are irreversible and hashing is the site's scarcest
+ * resource).  Returns 1 after answering "rate_limited", else 0.
+ */
+static int
+acct_register_blocked(struct call *c)
+{
+	const struct ops_cfg	*cfg = ops_cfg(c);
+	char			 key[RATELIMIT_KEY_MAX], text[200];
+	int64_t			 retry = 0, now = clock_mono_ms();
+	unsigned		 max;
+
+	snprintf(key, sizeof(key), "r:%s", c->addr);
+	max = cfg->register_max_per_addr;
+	if (!ratelimit_blocked(ops_ratelimit(c, OPS_RL_REG_ADDR), key, now,
+	    &retry)) {
+		max = cfg->register_max;
+		if (!ratelimit_blocked(ops_ratelimit(c, OPS_RL_REG_ALL), "r:*",
+		    now, &retry))
+			return 0;
+		snprintf(text, sizeof(text), "Too many new accounts on this "
+		    "site (at most %u in %lld minutes). Try again in %lld "
+		    "minute(s).", max, (long long)(cfg->register_window_ms /
+		    60000), (long long)(retry / 60000 + 1));
+	} else
+		snprintf(text, sizeof(text), "Too many new accounts from your "
+		    "address (at most %u in %lld minutes). Try again in %lld "
+		    "minute(s).", max, (long long)(cfg->register_window_ms /
+		    60000), (long long)(retry / 60000 + 1));
+	ops_fail(c, "rate_limited", text);
+	return 1;
+}
+
+/* Counts one registration that is about to be hashed. */
+static void
+acct_register_count(struct call *c)
+{
+	char	 key[RATELIMIT_KEY_MAX];
+	int64_t	 now = clock_mono_ms();
+
+	snprintf(key, sizeof(key), "r:%s", c->addr);
+	ratelimit_fail(ops_ratelimit(c, OPS_RL_REG_ADDR), key, now);
+	ratelimit_fail(ops_ratelimit(c, OPS_RL_REG_ALL), "r:*", now);
+}
+
+/*
+ * Stage 1 of register: the answer of the name check.  A request already
+ * carried out (a retry over the link) gets its stored reply; a taken name
+ * is answered without any hashing; else the password goes to the pool.
+ */
+static void
+acct_register_checked(struct call *c, struct db_job *dj)
+{
+	const char	*pw = msg_get_str(c->req, "password");
+	const char	*taken;
+
+	if (!db_job_ok(dj) || PQntuples(dj->res) != 1) {
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+		return;
+	}
+	if (db_job_value(dj, 0, 0) != NULL) {
+		ops_finish_stored(c, dj);
+		return;
+	}
+	taken = db_job_value(dj, 0, 1);
+	if (taken != NULL && strcmp(taken, "t") == 0) {
+		ops_fail(c, "name_taken", "That name is taken.");
+		return;
+	}
+	if (acct_register_blocked(c))
+		return;
+	acct_register_count(c);
+	ops_kdf(c, kdf_job_new_hash(pw, strlen(pw), &ops_cfg(c)->kdf_params,
+	    NULL));
+}
+
+/*
+ * register: check the name (and whether this request was done already),
+ * then hash the password, then one durable SQL call.  The name is checked
+ * first so that a taken one costs no hashing; acct_register still decides
+ * races between two new registrations of one name.
+ */
 static void
 acct_register(struct call *c, struct db_job *dj, struct kdf_job *kj)
 {
@@ -244,9 +329,17 @@ acct_register(struct call *c, struct db_job *dj, struct kdf_job *kj)
 			    "characters long.");
 			return;
 		}
-		ops_kdf(c, kdf_job_new_hash(pw, strlen(pw),
-		    &ops_cfg(c)->kdf_params, NULL));
+		j = db_job_new("SELECT request_log_find($1, $2, $3, NULL, NULL, "
+		    "'register')::text, EXISTS (SELECT 1 FROM users WHERE "
+		    "lower(username) = lower($4))", 0, NULL, 0);
+		db_job_param(j, c->client);
+		db_job_paramf(j, "%" PRId64, c->epoch);
+		db_job_paramf(j, "%" PRIu64, c->req_no);
+		db_job_param(j, user);
+		ops_db(c, j);
 	} else if (c->stage == 1) {
+		acct_register_checked(c, dj);
+	} else if (c->stage == 2) {
 		if (!kj->ok) {
 			ops_fail(c, "internal", "password hashing failed");
 			return;
@@ -268,20 +361,55 @@ acct_register(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		ops_finish_stored(c, dj);
 }
 
-/* Refuses a login attempt for a name or address over its failures. */
+/* The rate-limit keys of a login: "u:<name>" and "p:<name>|<address>". */
+static void
+acct_login_keys(const struct call *c, const char *user, char *ukey,
+    char *pkey)
+{
+	size_t	 i;
+
+	snprintf(ukey, RATELIMIT_KEY_MAX, "u:%.40s", user != NULL ? user : "");
+	for (i = 0; ukey[i] != '\0'; i++)
+		ukey[i] = (char)tolower((unsigned char)ukey[i]);
+	snprintf(pkey, RATELIMIT_KEY_MAX, "p:%s|%.36s", ukey + 2, c->addr);
+}
+
+/*
+ * Refuses a login attempt for a name that failed too often, from this
+ * address or from all (a growing wait, ratelimit_backoff).  The address
+ * alone never blocks: one guesser behind a shared address (Tor, a NAT, a
+ * proxy) must not lock out the other users there.
+ */
 static int
-acct_login_blocked(struct call *c, const char *ukey, const char *akey)
+acct_login_blocked(struct call *c, const char *ukey, const char *pkey)
 {
 	char	 text[160];
 	int64_t	 retry = 0, now = clock_mono_ms();
 
-	if (!ratelimit_blocked(ops_ratelimit(c, 0), ukey, now, &retry) &&
-	    !ratelimit_blocked(ops_ratelimit(c, 1), akey, now, &retry))
+	if (!ratelimit_backoff(ops_ratelimit(c, OPS_RL_PAIR), pkey, now,
+	    &retry) &&
+	    !ratelimit_backoff(ops_ratelimit(c, OPS_RL_NAME), ukey, now, &retry))
 		return 0;
-	snprintf(text, sizeof(text), "Too many failed logins. Try again in "
-	    "%lld minute(s).", (long long)(retry / 60000 + 1));
+	if (retry < 120000)
+		snprintf(text, sizeof(text), "Too many failed logins for this "
+		    "name. Try again in %lld seconds.",
+		    (long long)(retry / 1000 + 1));
+	else
+		snprintf(text, sizeof(text), "Too many failed logins for this "
+		    "name. Try again in %lld minutes.",
+		    (long long)(retry / 60000 + 1));
 	ops_fail(c, "rate_limited", text);
 	return 1;
+}
+
+/* Counts one failed login (or wrong re-entered password) for the keys. */
+static void
+acct_login_failed(struct call *c, const char *ukey, const char *pkey)
+{
+	int64_t	 now = clock_mono_ms();
+
+	ratelimit_fail(ops_ratelimit(c, OPS_RL_PAIR), pkey, now);
+	ratelimit_fail(ops_ratelimit(c, OPS_RL_NAME), ukey, now);
 }
 
 /* The answer to a successful login: the new session's token. */
@@ -307,17 +435,17 @@ acct_login_done(struct call *c)
 /* A checked password: count a failure, or open a session. */
 static void
 acct_login_checked(struct call *c, struct kdf_job *kj, const char *ukey,
-    const char *akey)
+    const char *pkey)
 {
 	struct db_job	*j;
 
 	if (!kj->ok) {
-		ratelimit_fail(ops_ratelimit(c, 0), ukey, clock_mono_ms());
-		ratelimit_fail(ops_ratelimit(c, 1), akey, clock_mono_ms());
+		acct_login_failed(c, ukey, pkey);
 		ops_fail(c, "bad_login", "Wrong username or password.");
 		return;
 	}
-	ratelimit_clear(ops_ratelimit(c, 0), ukey);
+	/* This address knew the password; others guessing keep their count. */
+	ratelimit_clear(ops_ratelimit(c, OPS_RL_PAIR), pkey);
 	if (RAND_bytes(c->token, sizeof(c->token)) != 1) {
 		ops_fail(c, "internal", "no randomness for a session token");
 		return;
@@ -336,22 +464,18 @@ static void
 acct_login(struct call *c, struct db_job *dj, struct kdf_job *kj)
 {
 	const char	*user = msg_get_str(c->req, "username");
-	char		 ukey[RATELIMIT_KEY_MAX], akey[RATELIMIT_KEY_MAX];
+	char		 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
 	struct db_job	*j;
-	size_t		 i;
 	int		 known;
 
-	snprintf(ukey, sizeof(ukey), "u:%.40s", user != NULL ? user : "");
-	for (i = 0; ukey[i] != '\0'; i++)
-		ukey[i] = (char)tolower((unsigned char)ukey[i]);
-	snprintf(akey, sizeof(akey), "a:%s", c->addr);
+	acct_login_keys(c, user, ukey, pkey);
 	if (c->stage == 0) {
 		if (user == NULL || msg_get_str(c->req, "password") == NULL ||
 		    strlen(user) > 64) {
 			ops_fail(c, "bad_login", "Wrong username or password.");
 			return;
 		}
-		if (acct_login_blocked(c, ukey, akey))
+		if (acct_login_blocked(c, ukey, pkey))
 			return;
 		j = db_job_new("SELECT id, username, pw_hash, pw_salt, pw_n, "
 		    "pw_r, pw_p FROM users WHERE lower(username) = lower($1)",
@@ -362,7 +486,7 @@ acct_login(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		if ((known = acct_read_user(c, dj)) != -1)
 			acct_verify(c, "password", known);
 	} else if (c->stage == 2)
-		acct_login_checked(c, kj, ukey, akey);
+		acct_login_checked(c, kj, ukey, pkey);
 	else if (!db_job_ok(dj))
 		ops_fail(c, "unavailable", "The database is unavailable; try "
 		    "again.");
@@ -467,31 +591,24 @@ acct_logout_all(struct call *c, struct db_job *dj)
 	}
 }
 
-/* Counts a wrong current password against the user; 1 if blocked now. */
+/* 1 (answered) when the user's re-entered passwords failed too often. */
 static int
 acct_check_blocked(struct call *c)
 {
-	char	 ukey[RATELIMIT_KEY_MAX], akey[RATELIMIT_KEY_MAX];
-	size_t	 i;
+	char	 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
 
-	snprintf(ukey, sizeof(ukey), "u:%s", c->username);
-	for (i = 0; ukey[i] != '\0'; i++)
-		ukey[i] = (char)tolower((unsigned char)ukey[i]);
-	snprintf(akey, sizeof(akey), "a:%s", c->addr);
-	return acct_login_blocked(c, ukey, akey);
+	acct_login_keys(c, c->username, ukey, pkey);
+	return acct_login_blocked(c, ukey, pkey);
 }
 
 /* A wrong current password: counted like a failed login. */
 void
 req_account_wrong_password(struct call *c)
 {
-	char	 ukey[RATELIMIT_KEY_MAX];
-	size_t	 i;
+	char	 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
 
-	snprintf(ukey, sizeof(ukey), "u:%s", c->username);
-	for (i = 0; ukey[i] != '\0'; i++)
-		ukey[i] = (char)tolower((unsigned char)ukey[i]);
-	ratelimit_fail(ops_ratelimit(c, 0), ukey, clock_mono_ms());
+	acct_login_keys(c, c->username, ukey, pkey);
+	acct_login_failed(c, ukey, pkey);
 	ops_fail(c, "bad_password", "The password is wrong.");
 }
 
@@ -616,6 +733,7 @@ static void
 acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 {
 	struct json_object	*rep;
+	char			 text[200];
 
 	if (c->stage <= 1) {
 		if (req_session_user(c, dj) != 1)
@@ -629,6 +747,14 @@ acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 	if (!cj->ok) {
 		ops_fail(c, "unavailable", "bitcoind did not give an address; "
 		    "try again in a moment.");
+		return;
+	}
+	if (cj->over_quota) {
+		snprintf(text, sizeof(text), "You have made %d deposit "
+		    "addresses in the last 24 hours, the most allowed; use one "
+		    "of them, or try again tomorrow.",
+		    ops_cfg(c)->addresses_per_day);
+		ops_fail(c, "quota", text);
 		return;
 	}
 	rep = msg_reply_new();

@@ -11,8 +11,36 @@
 #include <json-c/json.h>
 
 #include "db.h"
+#include "kdf.h"
 #include "msg.h"
 #include "ops.h"
+
+/*
+ * The hashing pool's counters, for /status's detail and the tests of
+ * issue 10 ("a taken name hashes nothing").
+ */
+static void
+req_status_kdf(struct call *c, struct json_object *rep)
+{
+	struct kdf_stats	 st;
+	struct json_object	*k;
+
+	kdf_get_stats(ops_cfg(c)->kdf, &st);
+	k = json_object_new_object();
+	json_object_object_add(k, "hashed",
+	    json_object_new_int64((int64_t)st.ran[KDF_HASH]));
+	json_object_object_add(k, "checked",
+	    json_object_new_int64((int64_t)st.ran[KDF_VERIFY]));
+	json_object_object_add(k, "refused_hash",
+	    json_object_new_int64((int64_t)st.refused[KDF_HASH]));
+	json_object_object_add(k, "refused_check",
+	    json_object_new_int64((int64_t)st.refused[KDF_VERIFY]));
+	json_object_object_add(k, "queued", json_object_new_int64(
+	    (int64_t)(st.queued[KDF_HASH] + st.queued[KDF_VERIFY])));
+	json_object_object_add(k, "avg_ms",
+	    json_object_new_int64(st.avg_run_us / 1000));
+	json_object_object_add(rep, "kdf", k);
+}
 
 /* Status, once the database answered (or did not). */
 static void
@@ -39,6 +67,7 @@ req_status_done(struct call *c, struct db_job *dj)
 	if (db_job_value(dj, 0, 3) != NULL)
 		json_object_object_add(rep, "follower_block",
 		    json_object_new_string(db_job_value(dj, 0, 3)));
+	req_status_kdf(c, rep);
 	ops_cfg(c)->status(ops_cfg(c)->arg, rep);
 	ops_finish(c, rep);
 	json_object_put(rep);

@@ -38,6 +38,8 @@
 struct opts {
 	const char	*worker, *ca, *cert, *key, *prefix;
 	const char	*user, *password;	/* --op login */
+	const char	*addr;		/* the client address sent along */
+	int		 unique;	/* --unique: user "_<i>" per request */
 	const char	*buy_file;	/* --op buy: lanes */
 	long		 buy_slots;	/* most purchases per lane, 0 = any */
 	enum msg_op	 op;
@@ -65,6 +67,7 @@ struct run {
 	int64_t		*lat_us;	/* one per request */
 	int64_t		 t0_us;
 	char		 first_error[64];	/* code of the first error */
+	long		 rate_limited, name_taken, busy;	/* by code */
 	struct lane	*lanes;		/* --op buy */
 	size_t		 nlanes, cursor;
 	pthread_cond_t	 lane_free;
@@ -100,12 +103,13 @@ linkc_request(const struct opts *o, long i)
 		json_object_object_add(req, "data", json_object_new_string(pad));
 		free(pad);
 	} else if (o->op == MSG_OP_LOGIN || o->op == MSG_OP_REGISTER) {
+		snprintf(key, sizeof(key), "%.40s_%ld", o->user, i);
 		json_object_object_add(req, "username",
-		    json_object_new_string(o->user));
+		    json_object_new_string(o->unique ? key : o->user));
 		json_object_object_add(req, "password",
 		    json_object_new_string(o->password));
 		json_object_object_add(req, "addr",
-		    json_object_new_string("bench"));
+		    json_object_new_string(o->addr));
 	} else
 		json_object_object_add(req, "kind",
 		    json_object_new_string("test"));
@@ -234,6 +238,20 @@ linkc_error_code(struct run *r, enum app_err e, struct json_object *rep,
 			*p = '_';
 }
 
+/* Counts an error reply's code among those the abuse tests look for. */
+static void
+linkc_count_code(struct run *r, const char *code)
+{
+	if (code == NULL)
+		return;
+	if (strcmp(code, "rate_limited") == 0)
+		r->rate_limited++;
+	else if (strcmp(code, "name_taken") == 0)
+		r->name_taken++;
+	else if (strcmp(code, "busy") == 0)
+		r->busy++;
+}
+
 static void *
 linkc_thread(void *arg)
 {
@@ -275,6 +293,8 @@ linkc_thread(void *arg)
 			r->ok++;
 		if (e != APP_OK || !ok)
 			linkc_error_code(r, e, rep, code);
+		if (e == APP_OK && !ok)
+			linkc_count_code(r, msg_get_str(rep, "code"));
 		pthread_mutex_unlock(&r->lock);
 		if (rep != NULL)
 			json_object_put(rep);
@@ -299,7 +319,8 @@ usage(void)
 	    "--key F [-c clients] [-t threads] [-n requests] [-r rate] "
 	    "[--op echo|counter_add|broadcast|login|buy] [--size B] "
 	    "[--prefix P] [--keys K] [--timeout-ms MS] [--watch-ms MS] "
-	    "[--user U --password P] [--buy-file F [--buy-slots S]]\n");
+	    "[--user U --password P [--unique] [--addr A]] "
+	    "[--buy-file F [--buy-slots S]]\n");
 	exit(2);
 }
 
@@ -334,6 +355,8 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		{ "password", required_argument, NULL, 'P' },
 		{ "buy-file", required_argument, NULL, 'B' },
 		{ "buy-slots", required_argument, NULL, 'S' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "unique", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch;
@@ -347,6 +370,7 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 	o->prefix = "t";
 	o->keys = 10;
 	o->timeout_ms = 120000;
+	o->addr = "bench";
 	while ((ch = getopt_long(argc, argv, "w:c:t:n:r:", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'w': o->worker = optarg; break;
@@ -366,6 +390,8 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		case 'P': o->password = optarg; break;
 		case 'B': o->buy_file = optarg; break;
 		case 'S': o->buy_slots = linkc_num(optarg); break;
+		case 'a': o->addr = optarg; break;
+		case 'U': o->unique = 1; break;
 		case 'o':
 			if (msg_op_parse(optarg, &o->op) != 0)
 				usage();
@@ -496,6 +522,10 @@ linkc_report(struct run *r, int64_t elapsed_us)
 		printf(" lanes=%zu first_error=%s max_paid_sat=%" PRId64,
 		    r->nlanes, r->first_error[0] != '\0' ? r->first_error :
 		    "none", r->max_paid);
+	else
+		printf(" first_error=%s rate_limited=%ld name_taken=%ld "
+		    "busy=%ld", r->first_error[0] != '\0' ? r->first_error :
+		    "none", r->rate_limited, r->name_taken, r->busy);
 	printf("\n");
 	return r->ok == o->total && orphans == 0 ? 0 : 1;
 }

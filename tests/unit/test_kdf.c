@@ -64,6 +64,15 @@ free_jobs(struct kdf_job **jobs, size_t n)
 		kdf_job_free(jobs[i]);
 }
 
+/* A check of password against a zero salt and hash: the login lane. */
+static struct kdf_job *
+new_check(const struct kdf_params *params, void *arg)
+{
+	static const uint8_t	 zsalt[KDF_SALT_LEN], zhash[KDF_HASH_LEN];
+
+	return kdf_job_new_verify("password", 8, params, zsalt, zhash, arg);
+}
+
 /* Returns a new non-blocking eventfd, or -1. */
 static int
 new_efd(void)
@@ -315,7 +324,7 @@ test_kdf_pool_backpressure(void)
 	pool = kdf_pool_start(1, 2, KDF_MAX_WAIT_MS_MAX, efd);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
 	for (;;) {
-		j = kdf_job_new_hash("password", 8, &slow, NULL);
+		j = new_check(&slow, NULL);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 		if (kdf_submit(pool, j) != 0)
 			break;
@@ -385,7 +394,7 @@ test_kdf_pool_wait_bound(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
 	prime(pool, efd, &small);
 	for (i = 0; i < 40; i++) {
-		j = kdf_job_new_hash("password", 8, &small, NULL);
+		j = new_check(&small, NULL);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
 		CU_ASSERT_EQUAL(kdf_submit(pool, j), 0);
 	}
@@ -407,11 +416,97 @@ test_kdf_pool_stop_frees_queued(void)
 	pool = kdf_pool_start(1, 8, KDF_MAX_WAIT_MS_MAX, efd);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
 	for (i = 0; i < 8; i++) {
-		j = kdf_job_new_hash("password", 8, &slow, NULL);
+		j = new_check(&slow, NULL);
 		CU_ASSERT_EQUAL(kdf_submit(pool, j), 0);
 	}
 	CU_ASSERT(kdf_queued(pool) >= 6);
 	/* Running, queued and done jobs are all freed (ASan: no leaks). */
+	kdf_pool_stop(pool);
+	close(efd);
+}
+
+/*
+ * Issue 10: new hashes (registrations) hold at most a quarter of the
+ * queue, and a check (a login) submitted behind them runs before the
+ * ones still waiting: it is admitted and answered while they queue.
+ */
+static void
+test_kdf_pool_login_lane(void)
+{
+	struct kdf_pool		*pool;
+	struct kdf_job		*j, *done[8];
+	struct kdf_stats	 st;
+	size_t			 hashes = 0, n, i, pos = 99;
+	int			 efd = new_efd(), tag = 7;
+
+	CU_ASSERT_FATAL(efd >= 0);
+	pool = kdf_pool_start(1, 8, KDF_MAX_WAIT_MS_MAX, efd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	for (i = 0; i < 6; i++) {
+		j = kdf_job_new_hash("password", 8, &slow, NULL);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+		if (kdf_submit(pool, j) != 0)
+			kdf_job_free(j);
+		else
+			hashes++;
+	}
+	/* 8 / 4 = 2 may wait, plus the one a thread may have taken. */
+	CU_ASSERT(hashes == 2 || hashes == 3);
+	j = new_check(&small, &tag);
+	CU_ASSERT_EQUAL_FATAL(kdf_submit(pool, j), 0);
+	kdf_get_stats(pool, &st);
+	CU_ASSERT_EQUAL(st.refused[KDF_HASH], 6 - hashes);
+	CU_ASSERT_EQUAL(st.refused[KDF_VERIFY], 0);
+	n = wait_done(pool, efd, done, hashes + 1);
+	CU_ASSERT_EQUAL_FATAL(n, hashes + 1);
+	for (i = 0; i < n; i++)
+		if (done[i]->arg == &tag)
+			pos = i;
+	/* At most the hash already running finished before it. */
+	CU_ASSERT(pos <= 1);
+	kdf_get_stats(pool, &st);
+	CU_ASSERT_EQUAL(st.ran[KDF_HASH], hashes);
+	CU_ASSERT_EQUAL(st.ran[KDF_VERIFY], 1);
+	CU_ASSERT_EQUAL(st.queued[KDF_HASH] + st.queued[KDF_VERIFY], 0);
+	free_jobs(done, n);
+	kdf_pool_stop(pool);
+	close(efd);
+}
+
+/*
+ * With several threads, new hashes never hold all of them: a check finds
+ * a free thread even while hashes wait.
+ */
+static void
+test_kdf_pool_hash_share(void)
+{
+	struct kdf_pool	*pool;
+	struct kdf_job	*j, *done[8];
+	size_t		 hashes = 0, n, i, pos = 99;
+	int		 efd = new_efd(), tag = 7;
+
+	CU_ASSERT_FATAL(efd >= 0);
+	pool = kdf_pool_start(2, 16, KDF_MAX_WAIT_MS_MAX, efd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+	for (i = 0; i < 4; i++) {
+		j = kdf_job_new_hash("password", 8, &slow, NULL);
+		if (kdf_submit(pool, j) != 0)
+			kdf_job_free(j);
+		else
+			hashes++;
+	}
+	CU_ASSERT_EQUAL(hashes, 4);
+	usleep(2000);	/* let the threads take what they may */
+	j = new_check(&small, &tag);
+	CU_ASSERT_EQUAL_FATAL(kdf_submit(pool, j), 0);
+	n = wait_done(pool, efd, done, hashes + 1);
+	CU_ASSERT_EQUAL_FATAL(n, hashes + 1);
+	for (i = 0; i < n; i++)
+		if (done[i]->arg == &tag)
+			pos = i;
+	/* The second thread was free for it: it ran at once. */
+	CU_ASSERT(pos <= 1);
+	free_jobs(done, n);
 	kdf_pool_stop(pool);
 	close(efd);
 }
@@ -445,6 +540,8 @@ main(void)
 		{ "test_kdf_pool_wait_bound", test_kdf_pool_wait_bound },
 		{ "test_kdf_pool_stop_frees_queued",
 		    test_kdf_pool_stop_frees_queued },
+		{ "test_kdf_pool_login_lane", test_kdf_pool_login_lane },
+		{ "test_kdf_pool_hash_share", test_kdf_pool_hash_share },
 		{ "test_kdf_time_default", test_kdf_time_default },
 		CU_TEST_INFO_NULL
 	};

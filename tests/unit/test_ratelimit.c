@@ -310,6 +310,67 @@ test_ratelimit_long_key(void)
 	ratelimit_free(rl);
 }
 
+/*
+ * Issue 10: a login key waits a growing time instead of the rest of the
+ * window: none before max failures, then W/16 from the latest failure,
+ * doubled with each further one, never past the window's end.
+ */
+static void
+test_ratelimit_backoff_grows(void)
+{
+	struct ratelimit	*rl;
+	int64_t			 retry = -1, t0 = 100000, b = 1600 / 16;
+	int			 i;
+
+	rl = ratelimit_new(8, 3, 1600);
+	for (i = 0; i < 2; i++)
+		ratelimit_fail(rl, "p:bob|1.2.3.4", t0 + i);
+	CU_ASSERT_FALSE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 2,
+	    &retry));
+	CU_ASSERT_EQUAL(retry, -1);
+	CU_ASSERT_EQUAL(ratelimit_count(rl, "p:bob|1.2.3.4", t0 + 2), 2);
+	ratelimit_fail(rl, "p:bob|1.2.3.4", t0 + 10);
+	CU_ASSERT_TRUE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 10,
+	    &retry));
+	CU_ASSERT_EQUAL(retry, b);
+	CU_ASSERT_TRUE(ratelimit_backoff(rl, "p:bob|1.2.3.4",
+	    t0 + 10 + b - 1, &retry));
+	CU_ASSERT_EQUAL(retry, 1);
+	/* The first wait is over: one more try. */
+	CU_ASSERT_FALSE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 10 + b,
+	    NULL));
+	/* It failed: twice as long from then. */
+	ratelimit_fail(rl, "p:bob|1.2.3.4", t0 + 200);
+	CU_ASSERT_TRUE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 200,
+	    &retry));
+	CU_ASSERT_EQUAL(retry, 2 * b);
+	ratelimit_fail(rl, "p:bob|1.2.3.4", t0 + 400);
+	CU_ASSERT_TRUE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 400,
+	    &retry));
+	CU_ASSERT_EQUAL(retry, 4 * b);
+	/* 8 * b from t0 + 1000 would pass the window's end, t0 + 1600. */
+	ratelimit_fail(rl, "p:bob|1.2.3.4", t0 + 1000);
+	CU_ASSERT_TRUE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 1000,
+	    &retry));
+	CU_ASSERT_EQUAL(retry, 600);
+	CU_ASSERT_FALSE(ratelimit_backoff(rl, "p:bob|1.2.3.4", t0 + 1600,
+	    NULL));
+	/* Other keys, and the fixed-window view, are not confused. */
+	CU_ASSERT_FALSE(ratelimit_backoff(rl, "p:bob|1.2.3.5", t0 + 1000,
+	    NULL));
+	CU_ASSERT_TRUE(ratelimit_blocked(rl, "p:bob|1.2.3.4", t0 + 1000,
+	    NULL));
+	/* Many failures: the shift is bounded, the wait is the window's. */
+	for (i = 0; i < 100; i++)
+		ratelimit_fail(rl, "u:many", t0 + 2000 + i);
+	CU_ASSERT_TRUE(ratelimit_backoff(rl, "u:many", t0 + 2100, &retry));
+	CU_ASSERT_EQUAL(retry, 1500);
+	ratelimit_clear(rl, "u:many");
+	CU_ASSERT_FALSE(ratelimit_backoff(rl, "u:many", t0 + 2100, NULL));
+	CU_ASSERT_EQUAL(ratelimit_count(rl, "u:many", t0 + 2100), 0);
+	ratelimit_free(rl);
+}
+
 int
 main(void)
 {
@@ -327,6 +388,8 @@ main(void)
 		{ "test_ratelimit_capacity_zero",
 		    test_ratelimit_capacity_zero },
 		{ "test_ratelimit_long_key", test_ratelimit_long_key },
+		{ "test_ratelimit_backoff_grows",
+		    test_ratelimit_backoff_grows },
 		CU_TEST_INFO_NULL
 	};
 	static CU_SuiteInfo suites[] = {
