@@ -116,6 +116,33 @@ http_req_clear(struct http_req *r)
 }
 
 /*
+ * The microcache at the edge (SPEC 6: the seeds' max-stale rule, at nginx).
+ * A page whose bytes are the same for every visitor without a session may
+ * be kept by nginx for the current 100 ms (deploy/nginx.conf.in: the cache
+ * key holds a 100 ms time bucket, and nginx caches only what abc-web
+ * allows with X-Accel-Expires, which it strips).  Never a response that
+ * sets a cookie, and never for a request that brings a session: nginx
+ * bypasses those itself too.
+ */
+void
+http_edge_cacheable(struct http_req *r)
+{
+	if (r->token[0] == '\0' && (strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0))
+		r->edge_cache = 1;
+}
+
+/* The header that lets nginx keep this response, or "". */
+static const char *
+http_edge_header(const struct http_req *r, int status)
+{
+	if (!r->edge_cache || status != 200 || (r->headers.len > 0 &&
+	    memmem(r->headers.data, r->headers.len, "Set-Cookie:", 11) != NULL))
+		return "";
+	return "X-Accel-Expires: 1\r\n";
+}
+
+/*
  * Sends a complete response; 0, or -1 when the client went away.  Headers
  * are formatted with snprintf: libfcgi's own printf knows no %zu.
  */
@@ -129,9 +156,10 @@ http_send(struct http_req *r, int status, const char *content_type,
 
 	r->status = status;
 	r->sent = len;
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s"
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: %s"
 	    "\r\nContent-Length: %zu\r\nCache-Control: %s\r\n%s",
-	    status, http_status_text(status), content_type, len,
+	    status, http_status_text(status), http_edge_header(r, status),
+	    content_type, len,
 	    r->cache_control != NULL ? r->cache_control : "no-store",
 	    r->frameable ? http_frameable_headers : http_common_headers);
 	if (n < 0 || (size_t)n >= sizeof(head) ||
@@ -440,7 +468,8 @@ http_page(struct http_req *r, const char *title)
 {
 	struct tpl_val	*data;
 
-	http_csrf_ensure(r);
+	if (!r->edge_cache)	/* a shared page has no form to protect */
+		http_csrf_ensure(r);
 	data = tpl_obj_new();
 	tpl_set_str(data, "title", title);
 	tpl_set_str(data, "csrf", r->csrf);

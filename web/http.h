@@ -86,6 +86,7 @@ struct http_req {
 	struct cached_user	 user;		/* id 0: not logged in */
 	const char		*cache_control;	/* NULL: no-store */
 	int			 frameable;	/* may be shown in an iframe */
+	int			 edge_cache;	/* nginx may keep it (see below) */
 	const char		*query;		/* after '?', "" when none */
 };
 
@@ -104,6 +105,7 @@ void	http_set_cookie(struct http_req *r, const char *name,
 	    const char *value, long max_age);
 int	http_redirect(struct http_req *r, const char *location);
 struct tpl_val *http_page(struct http_req *r, const char *title);
+void	 http_edge_cacheable(struct http_req *r);
 int	http_send(struct http_req *r, int status, const char *content_type,
 	    const void *body, size_t len);
 int	http_render(struct http_req *r, int status, const char *name,

@@ -260,6 +260,7 @@ camp_page(struct http_req *r, int64_t id)
 	if ((st = market_campaign(r, id)) == NULL)
 		return;
 	(void)http_user(r);
+	http_edge_cacheable(r);
 	v = http_page(r, msg_get_str(st, "name"));
 	tpl_set_int(v, "id", id);
 	camp_copy(v, st, keys);

@@ -60,6 +60,7 @@ page_home(struct http_req *r)
 	uint64_t		 gen;
 	int			 anonymous = r->token[0] == '\0';
 
+	http_edge_cacheable(r);
 	if (anonymous && (page = cache_get(r->app->cache, "page:/",
 	    HOME_FRESH_MS, clock_mono_ms(), &len)) != NULL) {
 		(void)http_send(r, 200, "text/html; charset=utf-8", page, len);

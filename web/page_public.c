@@ -35,6 +35,7 @@ page_embed(struct http_req *r)
 	size_t			 i;
 
 	r->frameable = 1;
+	http_edge_cacheable(r);
 	if (market_path_id(r->path, "/embed/", "", &id) != 0) {
 		(void)http_error(r, 404, "There is nothing at this address.");
 		return;
@@ -115,6 +116,7 @@ page_api_campaign(struct http_req *r)
 	char			 etag[24];
 	int64_t			 id;
 
+	http_edge_cacheable(r);
 	if (market_path_id(r->path, "/api/c/", ".json", &id) != 0) {
 		(void)http_error(r, 404, "There is nothing at this address.");
 		return;

@@ -113,6 +113,7 @@ void	req_account_step(struct call *c, struct db_job *dj,
 	    struct kdf_job *kj, struct chain_job *cj);
 int	req_account_owns(enum msg_op op);
 int	req_session_user(struct call *c, struct db_job *dj);
+int	req_session_token(struct call *c);
 void	req_account_recheck(struct call *c, struct db_job *dj,
 	    const char *field);
 void	req_account_wrong_password(struct call *c);

@@ -136,6 +136,16 @@ acct_take_token(struct call *c)
 	return 0;
 }
 
+/*
+ * For requests whose SQL checks the session itself: the request's token
+ * hash into c->token_hash.  Returns 0, or -1 after answering "no_session".
+ */
+int
+req_session_token(struct call *c)
+{
+	return acct_take_token(c);
+}
+
 /* Queues a query whose $1 is the token hash and $2 the session TTL. */
 static void
 acct_db_session(struct call *c, const char *sql)

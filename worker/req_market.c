@@ -1,9 +1,10 @@
 /*
  * The marketplace requests (SPEC 4.3, 4.4): campaigns, ads and their
- * images, and purchases.  A purchase reads the campaign, computes the
- * price at the worker's clock (common/price.c), then one durable SQL call
- * checks that the slot index is still the next one and applies slot,
- * transfers and campaign together; a loser learns what the next slot
+ * images, and purchases.  A purchase is one durable SQL call
+ * (sql/functions/camp_purchase.sql) that checks the session, computes the
+ * price at the database's clock with common/price.c's integer formula,
+ * and applies slot, transfers and campaign together, in the worker's
+ * group commit; a loser learns from the same answer what the next slot
  * costs now.  Every change is broadcast as "campaign_changed".
  */
 #include <inttypes.h>
@@ -20,7 +21,6 @@
 #include "limits.h"
 #include "msg.h"
 #include "ops.h"
-#include "price.h"
 #include "xmalloc.h"
 
 /* Most slots a campaign's price needs: only the last one matters. */
@@ -76,26 +76,6 @@ mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
 	    json_object_new_int64(clock_real_ms()));
 	ops_finish(c, rep);
 	json_object_put(rep);
-}
-
-/* The price of campaign state text st at now, or -1. */
-static int64_t
-mkt_price_now(const char *st, int64_t now, int64_t *slots_sold)
-{
-	struct price_campaign	 pc;
-	struct price_slot	 last;
-	struct json_object	*o;
-	char			 err[128];
-	int64_t			 p = -1;
-
-	if (st == NULL || (o = msg_parse((const uint8_t *)st, strlen(st), err,
-	    sizeof(err))) == NULL)
-		return -1;
-	if (msg_campaign_price(o, &pc, &last) == 0 &&
-	    msg_get_int(o, "slots_sold", slots_sold) == 0)
-		p = price_now(&pc, now);
-	json_object_put(o);
-	return p;
 }
 
 /* campaign_create: checks the fields, then one durable SQL call. */
@@ -255,92 +235,48 @@ mkt_my_ads(struct call *c, struct db_job *dj)
 }
 
 /*
- * A slot index past the next one for sale (a form no page offers): no
- * charge, and the offer that stands instead.
+ * The purchase, in one durable SQL call (camp_purchase): the session, the
+ * stored answer of a repeated request, the price at the database's clock
+ * (the integers of common/price.c) and the sale itself.  A refusal carries
+ * the state it was decided on (next_idx, next_price), so abc-web can show
+ * a lost race without another read.
  */
 static void
-mkt_buy_not_yet(struct call *c, int64_t next_idx, int64_t next_price)
+mkt_buy_submit(struct call *c)
 {
-	struct json_object	*rep;
-
-	rep = msg_reply_error("That slot is not for sale yet.");
-	json_object_object_add(rep, "code", json_object_new_string("not_yet"));
-	json_object_object_add(rep, "next_idx", json_object_new_int64(next_idx));
-	json_object_object_add(rep, "next_price",
-	    json_object_new_int64(next_price));
-	ops_finish(c, rep);
-	json_object_put(rep);
-}
-
-/* The durable purchase, with the price computed now from state st. */
-static void
-mkt_buy_apply(struct call *c, const char *st)
-{
-	int64_t		 now = clock_real_ms(), price, sold = 0;
-	int64_t		 camp, idx, ad, max, fee;
+	int64_t		 camp, idx, ad, max;
 	struct db_job	*j;
 
+	if (req_session_token(c) != 0)
+		return;		/* answered */
 	if (mkt_int(c, "campaign", &camp) || mkt_int(c, "slot", &idx) ||
 	    mkt_int(c, "ad", &ad) || mkt_int(c, "max_price", &max) ||
-	    idx < 0 || idx > INT32_MAX || max < 1 ||
-	    (price = mkt_price_now(st, now, &sold)) < 0) {
+	    camp < 1 || ad < 1 || idx < 0 || idx > INT32_MAX || max < 1) {
 		ops_fail(c, "invalid", "The purchase form is incomplete.");
 		return;
 	}
-	if (idx > sold) {
-		mkt_buy_not_yet(c, sold, price);
-		return;
-	}
-	fee = (int64_t)((unsigned __int128)price *
-	    (uint64_t)ops_cfg(c)->fee_ppm / 1000000);
-	j = db_job_new("SELECT camp_buy($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-	    "$10, $11, $12)", 1, NULL, 0);
+	j = db_job_new("SELECT camp_purchase($1, $2, $3, $4, $5, $6, $7, $8, "
+	    "$9, $10, $11)", 1, NULL, 0);
 	db_job_param(j, c->client);
 	db_job_paramf(j, "%" PRId64, c->epoch);
 	db_job_paramf(j, "%" PRIu64, c->req_no);
 	db_job_param(j, msg_get_str(c->req, "idem"));
-	db_job_paramf(j, "%" PRId64, c->user_id);
+	db_job_param_hex(j, c->token_hash, sizeof(c->token_hash));
+	db_job_paramf(j, "%d", ops_cfg(c)->session_ttl_s);
 	db_job_paramf(j, "%" PRId64, camp);
 	db_job_paramf(j, "%" PRId64, idx);
 	db_job_paramf(j, "%" PRId64, ad);
-	db_job_paramf(j, "%" PRId64, price);
 	db_job_paramf(j, "%" PRId64, max);
-	db_job_paramf(j, "%" PRId64, fee);
-	db_job_paramf(j, "%" PRId64, now);
+	db_job_paramf(j, "%" PRId64, ops_cfg(c)->fee_ppm);
 	ops_db(c, j);
 }
 
-/* Queues a read of the campaign (and of a stored reply, if any). */
-static void
-mkt_buy_read(struct call *c)
-{
-	struct db_job	*j;
-	int64_t		 camp;
-
-	if (mkt_int(c, "campaign", &camp) != 0) {
-		ops_fail(c, "no_campaign", "There is no such campaign.");
-		return;
-	}
-	j = db_job_new("SELECT camp_state($1), request_log_find($2, $3, $4, "
-	    "$5, $6, 'buy')::text", 0, NULL, 0);
-	db_job_paramf(j, "%" PRId64, camp);
-	db_job_param(j, c->client);
-	db_job_paramf(j, "%" PRId64, c->epoch);
-	db_job_paramf(j, "%" PRIu64, c->req_no);
-	db_job_param(j, msg_get_str(c->req, "idem"));
-	db_job_paramf(j, "%" PRId64, c->user_id);
-	ops_db(c, j);
-}
-
-/*
- * After the purchase call: a sale is broadcast; a lost race asks for the
- * campaign again to say what the next slot costs now.
- */
+/* The purchase's answer; a sale is broadcast. */
 static void
 mkt_buy_done(struct call *c, struct db_job *dj)
 {
 	struct json_object	*rep;
-	const char		*text = db_job_value(dj, 0, 0), *code;
+	const char		*text = db_job_value(dj, 0, 0);
 	char			 err[128];
 	int64_t			 camp;
 	int			 ok = 0;
@@ -352,71 +288,20 @@ mkt_buy_done(struct call *c, struct db_job *dj)
 		return;
 	}
 	(void)msg_get_bool(rep, "ok", &ok);
-	code = msg_get_str(rep, "code");
 	if (ok && mkt_int(c, "campaign", &camp) == 0)
 		mkt_changed(c, camp);
-	if (!ok && code != NULL && strcmp(code, "sold") == 0) {
-		json_object_object_add(c->req, "outcome", rep);
-		mkt_buy_read(c);
-		return;
-	}
 	ops_finish(c, rep);
 	json_object_put(rep);
 }
 
-/* A lost race: the stored outcome plus the next slot's price now. */
-static void
-mkt_buy_next(struct call *c, struct db_job *dj)
-{
-	struct json_object	*rep, *outcome;
-	int64_t			 sold = 0, price;
-
-	if (!json_object_object_get_ex(c->req, "outcome", &outcome)) {
-		ops_fail(c, "internal", "lost the purchase outcome");
-		return;
-	}
-	rep = json_object_get(outcome);
-	price = mkt_price_now(db_job_value(dj, 0, 0), clock_real_ms(), &sold);
-	if (price > 0) {
-		json_object_object_add(rep, "next_idx",
-		    json_object_new_int64(sold));
-		json_object_object_add(rep, "next_price",
-		    json_object_new_int64(price));
-	}
-	ops_finish(c, rep);
-	json_object_put(rep);
-}
-
-/*
- * buy: who, then the campaign (or the stored outcome of this very
- * request), then the purchase, then for a lost race the next price.
- */
+/* buy: one durable job, then its answer. */
 static void
 mkt_buy(struct call *c, struct db_job *dj)
 {
-	const char		*stored;
-	struct json_object	*rep;
-	char			 err[128];
-
-	if (c->stage <= 1) {
-		if (req_session_user(c, dj) == 1)
-			mkt_buy_read(c);
-		return;
-	}
-	if (c->stage == 2) {
-		stored = db_job_value(dj, 0, 1);
-		if (stored != NULL && (rep = msg_parse((const uint8_t *)stored,
-		    strlen(stored), err, sizeof(err))) != NULL) {
-			ops_finish(c, rep);
-			json_object_put(rep);
-		} else if (db_job_value(dj, 0, 0) == NULL)
-			ops_fail(c, "no_campaign", "There is no such campaign.");
-		else
-			mkt_buy_apply(c, db_job_value(dj, 0, 0));
-	} else if (c->stage == 3)
-		mkt_buy_done(c, dj);
+	if (c->stage == 0)
+		mkt_buy_submit(c);
 	else
-		mkt_buy_next(c, dj);
+		mkt_buy_done(c, dj);
 }
 
 /* campaign_get / campaign_list / image_get: plain reads. */

@@ -14,6 +14,12 @@
  * at a time) and gives the lane back, so purchases never race each other;
  * --buy-slots caps the slots bought per lane (the price doubles with each
  * quick purchase).  Any reply but ok counts as an error.
+ *
+ * --buy-race makes purchases race: request i takes lane i mod lanes
+ * whether or not another caller is on it, and lanes may share a campaign
+ * (several buyers on one campaign).  A refusal that says the race was lost
+ * (sold, price_up, funds, not_yet) moves the lane to the slot it names and
+ * counts as "lost", not as an error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +48,7 @@ struct opts {
 	int		 unique;	/* --unique: user "_<i>" per request */
 	const char	*buy_file;	/* --op buy: lanes */
 	long		 buy_slots;	/* most purchases per lane, 0 = any */
+	int		 buy_race;	/* --buy-race: lanes are shared */
 	enum msg_op	 op;
 	int		 clients, threads, timeout_ms, size, keys;
 	long		 total;		/* requests in all */
@@ -64,6 +71,7 @@ struct run {
 	pthread_mutex_t	 lock;
 	long		 next;		/* next request index to take */
 	long		 ok, errors, timeouts;
+	long		 lost;		/* --buy-race: refusals of a lost race */
 	int64_t		*lat_us;	/* one per request */
 	int64_t		 t0_us;
 	char		 first_error[64];	/* code of the first error */
@@ -149,6 +157,12 @@ linkc_lane_take(struct run *r)
 	size_t		 k, at;
 
 	pthread_mutex_lock(&r->lock);
+	if (r->o->buy_race) {
+		ln = &r->lanes[r->cursor++ % r->nlanes];
+		ln->used++;
+		pthread_mutex_unlock(&r->lock);
+		return ln;
+	}
 	for (;;) {
 		for (k = 0; k < r->nlanes; k++) {
 			at = (r->cursor + k) % r->nlanes;
@@ -187,6 +201,21 @@ linkc_buy_request(const struct run *r, const struct lane *ln, long i)
 	return req;
 }
 
+/* --buy-race: whether refusal rep says that the race was lost. */
+static int
+linkc_lost_race(struct json_object *rep)
+{
+	static const char *const lost[] = { "sold", "price_up", "funds",
+	    "not_yet" };
+	const char	*code = msg_get_str(rep, "code");
+	size_t		 k;
+
+	for (k = 0; code != NULL && k < sizeof(lost) / sizeof(lost[0]); k++)
+		if (strcmp(code, lost[k]) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * --op buy, lock held: moves the lane on after reply rep (NULL when the
  * call failed) and gives it back.  Returns 1 for a purchase of the slot
@@ -199,7 +228,8 @@ linkc_lane_done(struct run *r, struct lane *ln, struct json_object *rep,
 	int64_t	 idx = -1, next = -1, price = 0;
 
 	if (rep != NULL && ok) {
-		if (msg_get_int(rep, "idx", &idx) != 0 || idx != ln->next) {
+		if (msg_get_int(rep, "idx", &idx) != 0 || (idx != ln->next &&
+		    !r->o->buy_race)) {
 			*code = "wrong_idx";
 			ok = 0;
 		} else {
@@ -285,7 +315,10 @@ linkc_thread(void *arg)
 		pthread_mutex_lock(&r->lock);
 		if (ln != NULL)
 			ok = linkc_lane_done(r, ln, rep, ok, &code);
-		if (e == APP_ETIMEDOUT)
+		if (e == APP_OK && !ok && r->o->buy_race &&
+		    linkc_lost_race(rep))
+			r->lost++;
+		else if (e == APP_ETIMEDOUT)
 			r->timeouts++;
 		else if (e != APP_OK || !ok)
 			r->errors++;
@@ -320,7 +353,7 @@ usage(void)
 	    "[--op echo|counter_add|broadcast|login|buy] [--size B] "
 	    "[--prefix P] [--keys K] [--timeout-ms MS] [--watch-ms MS] "
 	    "[--user U --password P [--unique] [--addr A]] "
-	    "[--buy-file F [--buy-slots S]]\n");
+	    "[--buy-file F [--buy-slots S] [--buy-race]]\n");
 	exit(2);
 }
 
@@ -357,6 +390,7 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		{ "buy-slots", required_argument, NULL, 'S' },
 		{ "addr", required_argument, NULL, 'a' },
 		{ "unique", no_argument, NULL, 'U' },
+		{ "buy-race", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch;
@@ -392,6 +426,7 @@ linkc_opts(int argc, char *argv[], struct opts *o)
 		case 'S': o->buy_slots = linkc_num(optarg); break;
 		case 'a': o->addr = optarg; break;
 		case 'U': o->unique = 1; break;
+		case 'R': o->buy_race = 1; break;
 		case 'o':
 			if (msg_op_parse(optarg, &o->op) != 0)
 				usage();
@@ -519,15 +554,15 @@ linkc_report(struct run *r, int64_t elapsed_us)
 	    (long long)r->lat_us[o->total * 99 / 100],
 	    (long long)r->lat_us[o->total - 1]);
 	if (o->op == MSG_OP_BUY)
-		printf(" lanes=%zu first_error=%s max_paid_sat=%" PRId64,
-		    r->nlanes, r->first_error[0] != '\0' ? r->first_error :
-		    "none", r->max_paid);
+		printf(" lanes=%zu lost=%ld first_error=%s max_paid_sat=%"
+		    PRId64, r->nlanes, r->lost, r->first_error[0] != '\0' ?
+		    r->first_error : "none", r->max_paid);
 	else
 		printf(" first_error=%s rate_limited=%ld name_taken=%ld "
 		    "busy=%ld", r->first_error[0] != '\0' ? r->first_error :
 		    "none", r->rate_limited, r->name_taken, r->busy);
 	printf("\n");
-	return r->ok == o->total && orphans == 0 ? 0 : 1;
+	return r->ok + r->lost == o->total && orphans == 0 ? 0 : 1;
 }
 
 /* Prints every notice as it arrives (link thread). */

@@ -81,7 +81,8 @@ old_release() {
         '\\x$(printf '%064d' 0)', '\\x$(printf '%032d' 0)', 2, 1, 1, 'x')" >/dev/null || return 1
     worker old "$ABC_ROOT/sql" --migrate || { cat "$IT_TMP/worker.log"; return 1; }
     echo "  baseline adopted for $(grep -c 'event=migrate_baseline' "$IT_TMP/worker.log") old migrations"
-    [[ "$(grep -c 'event=migrate_baseline' "$IT_TMP/worker.log")" == "$(last_version)" ]] &&
+    [[ "$(grep -c 'event=migrate_baseline' "$IT_TMP/worker.log")" == \
+        "$(git -C "$ABC_ROOT" ls-tree --name-only "$OLD_RELEASE" sql/ | grep -c '^sql/[0-9]\{3\}_.*\.sql$')" ]] &&
         [[ "$(psql_abc -d "${DB_PREFIX}old" -c "SELECT count(*) FROM schema_migrations WHERE checksum IS NULL")" == 0 ]] &&
         [[ "$(psql_abc -d "${DB_PREFIX}old" -c "SELECT acct_overview(id)::jsonb->>'balance' FROM users WHERE username = 'it095old'")" == 0 ]] &&
         worker old "$ABC_ROOT/sql" --migrate &&

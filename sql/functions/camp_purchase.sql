@@ -1,0 +1,130 @@
+-- requires: camp_price_at, request_log_find, acct_session
+-- A purchase in one call (SPEC 4.4, 5): the answer of a request already
+-- served; the buyer from the session token; then, under the campaign's
+-- row lock, the price at the database's clock and the sale: slot,
+-- transfers (buyer -> seller, buyer -> fees), the campaign's count and
+-- both timelines.  Every answer but "no_session" and "not_yet" is kept in
+-- request_log with the request's ids and idempotency key, so a repeat
+-- gets the same answer.  A refusal carries the state it was decided on:
+-- next_idx (the slot for sale now), next_price (its price then) and
+-- at_ms (the database's clock when it was decided).
+CREATE OR REPLACE FUNCTION camp_purchase(p_client text, p_epoch bigint,
+    p_req bigint, p_idem text, p_token_hash bytea, p_ttl_s integer,
+    p_campaign bigint, p_idx bigint, p_ad bigint, p_max bigint,
+    p_fee_ppm bigint) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	jsonb;
+	buyer	bigint;
+	c	campaigns%ROWTYPE;
+	prev	slots%ROWTYPE;
+	ad	ads%ROWTYPE;
+	img	images%ROWTYPE;
+	now_ms	bigint;
+	price	bigint;
+	fee	bigint;
+	start	bigint;
+	state	jsonb;
+BEGIN
+	SELECT reply INTO r FROM request_log
+	WHERE client_id = p_client AND epoch = p_epoch AND req_no = p_req;
+	IF r IS NOT NULL THEN
+		RETURN r::text;
+	END IF;
+	SELECT s.user_id INTO buyer FROM acct_session(p_token_hash, p_ttl_s) s;
+	IF buyer IS NULL THEN
+		RETURN jsonb_build_object('ok', false, 'code', 'no_session',
+		    'error', 'You are not logged in.')::text;
+	END IF;
+	r := request_log_find(p_client, p_epoch, p_req, p_idem, buyer, 'buy');
+	IF r IS NOT NULL THEN
+		RETURN r::text;
+	END IF;
+
+	SELECT * INTO c FROM campaigns WHERE id = p_campaign FOR UPDATE;
+	IF c.id IS NULL THEN
+		r := jsonb_build_object('ok', false, 'code', 'no_campaign',
+		    'error', 'There is no such campaign.');
+		INSERT INTO request_log (client_id, epoch, req_no, idem_key,
+		    user_id, op, reply)
+		VALUES (p_client, p_epoch, p_req, p_idem, buyer, 'buy', r);
+		RETURN r::text;
+	END IF;
+	now_ms := floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+	SELECT * INTO prev FROM slots
+	WHERE campaign_id = c.id AND idx = c.slots_sold - 1;
+	IF prev.idx IS NULL THEN
+		price := camp_price_at(c.min_price, 0, now_ms, now_ms, now_ms);
+	ELSE
+		price := camp_price_at(c.min_price, prev.price, prev.bought_ms,
+		    prev.end_ms, now_ms);
+	END IF;
+	state := jsonb_build_object('campaign', c.id, 'next_idx', c.slots_sold,
+	    'next_price', price, 'at_ms', now_ms);
+	IF p_idx > c.slots_sold THEN
+		RETURN (jsonb_build_object('ok', false, 'code', 'not_yet',
+		    'error', 'That slot is not for sale yet.') || state)::text;
+	END IF;
+
+	SELECT * INTO ad FROM ads WHERE id = p_ad;
+	SELECT * INTO img FROM images WHERE sha256 = ad.image;
+	IF ad.id IS NULL OR ad.user_id <> buyer THEN
+		r := jsonb_build_object('ok', false, 'code', 'bad_ad',
+		    'error', 'Pick one of your own ads.');
+	ELSIF img.width <> c.width OR img.height <> c.height THEN
+		r := jsonb_build_object('ok', false, 'code', 'bad_size',
+		    'error', format('This space takes %s x %s images; the ad is %s x %s.',
+		    c.width, c.height, img.width, img.height));
+	ELSIF c.seller_id = buyer THEN
+		r := jsonb_build_object('ok', false, 'code', 'own_campaign',
+		    'error', 'You cannot buy your own ad space.');
+	ELSIF c.slots_sold <> p_idx THEN
+		r := jsonb_build_object('ok', false, 'code', 'sold',
+		    'error', 'That slot is already sold.') || state;
+	ELSIF price > p_max THEN
+		r := jsonb_build_object('ok', false, 'code', 'price_up',
+		    'error', 'The price is above the most you accepted.',
+		    'price', price) || state;
+	ELSE
+		fee := div(price::numeric * p_fee_ppm, 1000000)::bigint;
+		start := greatest(now_ms, coalesce(prev.end_ms, now_ms));
+		BEGIN
+			INSERT INTO slots (campaign_id, idx, buyer_id, ad_id,
+			    price, fee, bought_ms, start_ms, end_ms)
+			VALUES (c.id, p_idx, buyer, p_ad, price, fee, now_ms,
+			    start, start + c.slot_ms);
+			INSERT INTO ledger_transfers (debit_account,
+			    credit_account, amount, kind, reference)
+			SELECT b.id, s.id, price - fee, 'purchase',
+			    c.id || ':' || p_idx
+			FROM ledger_accounts b, ledger_accounts s
+			WHERE b.user_id = buyer AND s.user_id = c.seller_id;
+			IF fee > 0 THEN
+				INSERT INTO ledger_transfers (debit_account,
+				    credit_account, amount, kind, reference)
+				SELECT b.id, f.id, fee, 'fee', c.id || ':' || p_idx
+				FROM ledger_accounts b, ledger_accounts f
+				WHERE b.user_id = buyer AND f.kind = 'fees';
+			END IF;
+			UPDATE campaigns SET slots_sold = slots_sold + 1
+			WHERE id = c.id;
+			INSERT INTO account_events (user_id, kind, detail)
+			VALUES (buyer, 'purchase', format('slot %s of "%s" for %s sat',
+			    p_idx, left(c.name, 40), price)),
+			    (c.seller_id, 'sale', format('slot %s of "%s" for %s sat',
+			    p_idx, left(c.name, 40), price - fee));
+			r := jsonb_build_object('ok', true, 'campaign', c.id,
+			    'idx', p_idx, 'price', price, 'start_ms', start,
+			    'end_ms', start + c.slot_ms);
+		EXCEPTION WHEN check_violation THEN
+			r := jsonb_build_object('ok', false, 'code', 'funds',
+			    'error', 'Your balance is too low for this price.',
+			    'price', price) || state;
+		END;
+	END IF;
+	INSERT INTO request_log (client_id, epoch, req_no, idem_key, user_id,
+	    op, reply)
+	VALUES (p_client, p_epoch, p_req, p_idem, buyer, 'buy', r);
+	RETURN r::text;
+END;
+$$;
