@@ -195,6 +195,7 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 {
 	long long	 n, r, p, ttl, fails, window, fee, approve, wmin;
 	long long	 reg_addr, reg_all, reg_window, per_day;
+	long long	 q_camps, q_ads, q_bytes;
 	int		 short_slots;
 	char		 err[256];
 
@@ -216,9 +217,17 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	    worker_conf_int(conf, "register_window_s", 1, 7 * 86400, 3600,
 	    &reg_window) ||
 	    worker_conf_int(conf, "quota_addresses_per_day", 1, 100000, 20,
-	    &per_day))
+	    &per_day) ||
+	    worker_conf_int(conf, "quota_campaigns", 1, 1000000, 100,
+	    &q_camps) ||
+	    worker_conf_int(conf, "quota_ads", 1, 1000000, 500, &q_ads) ||
+	    worker_conf_int(conf, "quota_image_bytes", 1024,
+	    INT64_C(1) << 40, INT64_C(50) << 20, &q_bytes))
 		return -1;
 	oc->addresses_per_day = (int)per_day;
+	oc->quota_campaigns = (int)q_camps;
+	oc->quota_ads = (int)q_ads;
+	oc->quota_image_bytes = q_bytes;
 	oc->register_max_per_addr = (unsigned)reg_addr;
 	oc->register_max = (unsigned)reg_all;
 	oc->register_window_ms = reg_window * 1000;

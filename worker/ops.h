@@ -50,6 +50,9 @@ struct ops_cfg {
 	unsigned		 register_max;		/* ...and in all */
 	int64_t			 register_window_ms;
 	int			 addresses_per_day;	/* quota, for messages */
+	int			 quota_campaigns;	/* per seller */
+	int			 quota_ads;		/* per user */
+	int64_t			 quota_image_bytes;	/* per user, all ads */
 	ops_reply_fn		 reply;
 	ops_notice_fn		 notice;
 	ops_status_fn		 status;	/* adds event-loop facts */

@@ -104,7 +104,7 @@ mkt_create(struct call *c, struct db_job *dj)
 			return;
 		}
 		j = db_job_new("SELECT camp_create($1, $2, $3, $4, $5, $6, $7, "
-		    "$8, $9, $10, $11)", 1, NULL, 0);
+		    "$8, $9, $10, $11, $12)", 1, NULL, 0);
 		db_job_param(j, c->client);
 		db_job_paramf(j, "%" PRId64, c->epoch);
 		db_job_paramf(j, "%" PRIu64, c->req_no);
@@ -116,6 +116,7 @@ mkt_create(struct call *c, struct db_job *dj)
 		db_job_paramf(j, "%" PRId64, h);
 		db_job_paramf(j, "%" PRId64, min);
 		db_job_paramf(j, "%" PRId64, slot);
+		db_job_paramf(j, "%d", ops_cfg(c)->quota_campaigns);
 		ops_db(c, j);
 		return;
 	}
@@ -166,8 +167,8 @@ mkt_ad_insert(struct call *c, const uint8_t *img, size_t len,
 		sha[2 * i + 1] = hex[md[i] & 15];
 	}
 	sha[64] = '\0';
-	j = db_job_new("SELECT ad_create($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-	    0, NULL, 0);
+	j = db_job_new("SELECT ad_create($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+	    "$10, $11)", 0, NULL, 0);
 	db_job_paramf(j, "%" PRId64, c->user_id);
 	db_job_param(j, msg_get_str(c->req, "nickname"));
 	db_job_param(j, msg_get_str(c->req, "hover"));
@@ -177,6 +178,8 @@ mkt_ad_insert(struct call *c, const uint8_t *img, size_t len,
 	db_job_paramf(j, "%" PRIu32, ii->width);
 	db_job_paramf(j, "%" PRIu32, ii->height);
 	db_job_param_hex(j, img, len);
+	db_job_paramf(j, "%d", ops_cfg(c)->quota_ads);
+	db_job_paramf(j, "%" PRId64, ops_cfg(c)->quota_image_bytes);
 	ops_db(c, j);
 }
 

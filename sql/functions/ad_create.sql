@@ -1,11 +1,29 @@
--- An ad with its image (stored once per SHA-256).
+-- An ad with its image (stored once per SHA-256); at most p_max_ads ads a
+-- user, and at most p_max_bytes of image bytes over all of them (each ad
+-- counts its image, shared or not), counted under the user's row lock.
 CREATE OR REPLACE FUNCTION ad_create(p_user bigint, p_nickname text, p_hover text,
     p_url text, p_sha text, p_mime text, p_width integer, p_height integer,
-    p_data bytea) RETURNS text
+    p_data bytea, p_max_ads integer, p_max_bytes bigint) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
 	aid	bigint;
+	n	bigint;
+	used	bigint;
 BEGIN
+	PERFORM 1 FROM users WHERE id = p_user FOR UPDATE;
+	SELECT count(*), coalesce(sum(length(i.data)), 0) INTO n, used
+	FROM ads a JOIN images i ON i.sha256 = a.image WHERE a.user_id = p_user;
+	IF n >= p_max_ads THEN
+		RETURN jsonb_build_object('ok', false, 'code', 'quota',
+		    'error', format('You already have %s ads, the most one account '
+		    'may have.', p_max_ads))::text;
+	ELSIF used + length(p_data) > p_max_bytes THEN
+		RETURN jsonb_build_object('ok', false, 'code', 'quota',
+		    'error', format('Your ads'' images would take %s KiB; one '
+		    'account may have at most %s KiB.',
+		    (used + length(p_data) + 1023) / 1024,
+		    p_max_bytes / 1024))::text;
+	END IF;
 	INSERT INTO images (sha256, mime, width, height, data)
 	VALUES (p_sha, p_mime, p_width, p_height, p_data)
 	ON CONFLICT (sha256) DO NOTHING;
