@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# An error is never an answer (issue 10, SPEC 6): a whole-system fault run.
+#  1. PostgreSQL stopped for 5 s while two browsers (one per abc-web) read
+#     campaign pages, the JSON state, the embed, the home and account pages,
+#     and four buyers buy through both abc-web: no user is logged out (no
+#     Set-Cookie deleting abc_session, no redirect to /login), no existing
+#     campaign answers 404, a campaign page cached before the outage is
+#     served stale (Cache-Status ... stale) instead of failing, and every
+#     purchase is done, refused for a reason, or refused with a retryable
+#     message ("try again", or 202 "still working"); once PostgreSQL is back,
+#     every 202 form sent again gets its outcome, slots = purchases answered
+#     done, and the ledger invariants hold.
+#  2. abc-worker killed: a logged-in POST answers 202 "still working" (not
+#     303 /login), GET /account answers 503 (not the login page), the cookie
+#     stays; once abc-worker is back, the same form buys exactly once.
+set -euo pipefail
+# shellcheck source=tests/it/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RUN="o$$$((RANDOM % 100))"
+PW="pw-$RUN-secret-pass"
+IMG="$ABC_ROOT/tests/fuzz/corpus/image"
+FUND=1000000000 # 10 BTC each: prices double with every purchase
+# shellcheck source=tests/it/market_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/market_lib.sh"
+pg_up() { abc_pg_start >/dev/null 2>&1 || abc_pg_start; }
+trap 'pg_up || true; [[ -n "${IT_KEEP:-}" ]] && echo "kept $IT_TMP" || rm -rf "$IT_TMP"' EXIT
+export ABC_STATE_DIR ABC_HTTP_PORT
+# start_proc runs ./deploy/run start with our environment: give it the ABC_*
+# settings abc-worker runs with now, so the restarted one is configured alike.
+if wpid=$(pid_of worker) && [[ -r "/proc/$wpid/environ" ]]; then
+    while IFS= read -r kv; do
+        if [[ "$kv" =~ ^ABC_[A-Z0-9_]+= && ! "$kv" =~ ^ABC_(ROOT|STATE_DIR|HTTP_PORT|BUILD)= ]]; then
+            export "${kv?}"
+        fi
+    done < <(tr '\0' '\n' <"/proc/$wpid/environ")
+fi
+
+# req LOG KIND VIA PATH JAR [curl args]: one request; appends to LOG the line
+# "start_ms kind path status location del=0|1 stale=0|1 retry=0|1 busy=0|1",
+# del: a Set-Cookie deleted abc_session; stale: served stale from the cache;
+# retry: the page says "try again"; busy: the page says "Still working".
+# The body is left in $IT_TMP/b.$BASHPID, the status printed.
+req() {
+    local log="$1" kind="$2" via="$3" path="$4" jar="$5" out t0 del=0 stale=0 retry=0 busy=0
+    shift 5
+    local h="$IT_TMP/h.$BASHPID" b="$IT_TMP/b.$BASHPID"
+    : >"$h"
+    : >"$b"
+    t0=$(now_ms)
+    out=$(web "$via" "$path" -b "$jar" -D "$h" -o "$b" -w '%{http_code} %{redirect_url}' "$@") || true
+    [[ -n "$out" ]] || out="000 "
+    grep -qi '^set-cookie: abc_session=;' "$h" && del=1
+    grep -qi '^cache-status:.*stale' "$h" && stale=1
+    grep -qi 'try again' "$b" && retry=1
+    grep -q 'Still working' "$b" && busy=1
+    local loc="${out#* }"
+    echo "$t0 $kind $path ${out%% *} ${loc:--} del=$del stale=$stale retry=$retry busy=$busy" >>"$log"
+    echo "${out%% *}"
+}
+
+# --- setup: a seller with three campaigns, four funded buyers with an ad ----
+SELLER="s_$RUN"
+check "the seller registers (303)" test "$(register "$SELLER" 1)" = 303
+C1=$(sell "$SELLER" 1 "Out1+$RUN" 0.00000001 slot_hours=1)
+C2=$(sell "$SELLER" 2 "Out2+$RUN" 0.00000001 slot_hours=1)
+C3=$(sell "$SELLER" 1 "Quiet+$RUN" 0.00000001 slot_hours=1)
+check "...and creates three campaigns ($C1, $C2, $C3)" test -n "$C1" -a -n "$C2" -a -n "$C3"
+NB=4
+declare -A AD
+for i in $(seq 1 $NB); do
+    name="b${RUN}_$i"
+    via=$(((i % 2) + 1))
+    [[ "$(register "$name" "$via")" == 303 ]] || echo "  register $name failed"
+    [[ "$(upload "$name" "$via" "ad_$name" "hover" "https://example.com/$i" "$IMG/gif_300x250.gif")" == 200 ]] ||
+        echo "  upload for $name failed"
+    fund "$name" "$FUND"
+    AD[$i]=$(ad_of "ad_$name")
+done
+check "$NB buyers registered, funded, with an ad each" test "$(psql_abc -c "SELECT count(*) FROM ledger_accounts a
+    JOIN users u ON u.id = a.user_id WHERE u.username LIKE 'b${RUN}\_%' AND a.balance = $FUND")" = "$NB"
+VIEWER="v_$RUN"
+check "a viewer registers (303)" test "$(register "$VIEWER" 2)" = 303
+# The quiet campaign is read through both processes now and not again until
+# the outage: its cached copy is then past its freshness (5 s).
+for via in 1 2; do
+    for p in "/c/$C3" "/api/c/$C3.json" "/embed/$C3"; do
+        web "$via" "$p" -b "$(jar "$VIEWER")" -o /dev/null
+    done
+done
+T_QUIET=$(now_ms)
+
+# --- 1. PostgreSQL stopped for 5 s under browsing and buying ----------------
+mkdir -p "$IT_TMP/forms"
+browser() { # browser VIA: reads pages until $IT_TMP/stop
+    local via="$1" log="$IT_TMP/log_browse_$1" c
+    while [[ ! -e "$IT_TMP/stop" ]]; do
+        local cs=("$C1" "$C2")
+        [[ -e "$IT_TMP/quiet" ]] && cs+=("$C3")
+        for c in "${cs[@]}"; do
+            req "$log" page "$via" "/c/$c" "$(jar "$VIEWER")" >/dev/null
+            req "$log" api "$via" "/api/c/$c.json" "$(jar "$VIEWER")" >/dev/null
+            req "$log" embed "$via" "/embed/$c" "$(jar "$VIEWER")" >/dev/null
+        done
+        req "$log" home "$via" / "$(jar "$VIEWER")" >/dev/null
+        req "$log" account "$via" /account "$(jar "$VIEWER")" >/dev/null
+        sleep 0.1
+    done
+}
+# outcome LOG: the last answer in LOG: its status, "303b" for a purchase done.
+outcome() { tail -n 1 "$1" | awk '{ print $4 ($4 == 303 && $5 ~ /bought=/ ? "b" : "") }'; }
+# buyer I: step 1 then step 2 of a purchase, in turn on C1 and C2, until
+# $IT_TMP/stop; when step 1 fails (the outage) the last form is sent again
+# with a new key.  Every form sent is kept under its key for a resend.
+buyer() {
+    local i="$1" via=$((($1 % 2) + 1)) name="b${RUN}_$1" n=0 log="$IT_TMP/log_buy_$1"
+    local cid form="" fcid="" f="$IT_TMP/cf_$1" data idem code
+    while [[ ! -e "$IT_TMP/stop" ]]; do
+        n=$((n + 1))
+        cid=$C1
+        ((n % 2)) || cid=$C2
+        req "$log" confirm "$via" "/c/$cid/buy?ad=${AD[$i]}" "$(jar "$name")" >/dev/null
+        cp "$IT_TMP/b.$BASHPID" "$f"
+        if [[ -n "$(field_of "$f" slot)" && -n "$(field_of "$f" max_price)" ]]; then
+            form="csrf=$(field_of "$f" csrf)&idem=$(field_of "$f" idem)&slot=$(field_of "$f" slot)"
+            form+="&ad=$(field_of "$f" ad)&max_price=$(field_of "$f" max_price)"
+            fcid=$cid
+        elif [[ -n "$form" ]]; then
+            form=$(with "$form" idem "$(new_idem)")
+        else
+            sleep 0.2
+            continue
+        fi
+        idem=$(sed -E 's/.*idem=([0-9a-f]+).*/\1/' <<<"$form")
+        echo "$via $fcid $name $form" >"$IT_TMP/forms/$idem"
+        req "$log" buy "$via" "/c/$fcid/buy" "$(jar "$name")" --data "$form" >/dev/null
+        outcome "$log" >"$IT_TMP/forms/$idem.code"
+        sleep 0.2
+    done
+}
+pids=()
+for via in 1 2; do
+    browser "$via" &
+    pids+=($!)
+done
+for i in $(seq 1 $NB); do
+    buyer "$i" &
+    pids+=($!)
+done
+sleep 2
+OUT_START=$(now_ms)
+as_postgres "$ABC_PG_BIN/pg_ctl" -D "$ABC_PGDATA" -m fast -w -t 60 stop >/dev/null
+echo "  PostgreSQL stopped"
+sleep_until() { local ms=$(($1 - $(now_ms))); ((ms <= 0)) || sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"; }
+# The quiet campaign's copies are past their 5 s of freshness then: read them.
+sleep_until $((OUT_START + 1000 > T_QUIET + 5600 ? OUT_START + 1000 : T_QUIET + 5600))
+echo "  the quiet campaign was last read $(($(now_ms) - T_QUIET)) ms ago"
+touch "$IT_TMP/quiet"
+sleep_until $((OUT_START + 5000))
+pg_up
+OUT_END=$(now_ms)
+echo "  PostgreSQL started again after $((OUT_END - OUT_START)) ms"
+sleep 2
+touch "$IT_TMP/stop"
+for p in "${pids[@]}"; do wait "$p" || true; done
+cat "$IT_TMP"/log_* >"$IT_TMP/all"
+during() { awk -v a="$OUT_START" -v b="$OUT_END" '$1 >= a && $1 < b' "$IT_TMP/all"; }
+echo "  $(wc -l <"$IT_TMP/all") requests, $(during | wc -l) of them sent during the outage;" \
+    "statuses during it: $(during | awk '{print $2 "=" $4}' | sort | uniq -c | tr -s ' \n' ' ')"
+check "requests were answered during the outage (pages and purchases)" \
+    test "$(during | awk '$2 == "page"' | wc -l)" -ge 3 -a "$(during | awk '$2 == "buy"' | wc -l)" -ge 2
+no_logout() {
+    local bad
+    bad=$(grep -E 'del=1| [^ ]*/login ' "$IT_TMP/all" || true)
+    [[ -z "$bad" ]] || {
+        echo "  $(wc -l <<<"$bad") answer(s) logged a user out, e.g.:"
+        head -n 5 <<<"$bad" | sed 's/^/    /'
+        return 1
+    }
+}
+check "no user was logged out (no abc_session deleted, no redirect to /login)" no_logout
+no_404() {
+    local bad
+    bad=$(awk '($2 == "page" || $2 == "api" || $2 == "embed" || $2 == "confirm") && $4 == 404' "$IT_TMP/all")
+    [[ -z "$bad" ]] || {
+        echo "  $(wc -l <<<"$bad") existing campaign(s) answered 404, e.g.:"
+        head -n 5 <<<"$bad" | sed 's/^/    /'
+        return 1
+    }
+}
+check "no existing campaign answered 404 (/c, /api/c, /embed, /c/N/buy)" no_404
+reads_honest() { # every read: 200, or 503 saying "try again"
+    local bad
+    bad=$(awk '($2 == "page" || $2 == "api" || $2 == "embed" || $2 == "home" || $2 == "account") &&
+        !($4 == 200 || ($4 == 503 && $8 == "retry=1"))' "$IT_TMP/all")
+    [[ -z "$bad" ]] || {
+        echo "  $(wc -l <<<"$bad") read(s) answered otherwise, e.g.:"
+        head -n 5 <<<"$bad" | sed 's/^/    /'
+        return 1
+    }
+}
+check "every read answered 200 or 503 \"try again\"" reads_honest
+check "the quiet campaign was served stale during the outage (Cache-Status: stale)" \
+    test "$(during | awk '$3 ~ /^\/(c|embed|api\/c)\/'"$C3"'/ && $4 == 200 && $7 == "stale=1"' | wc -l)" -ge 1
+buys_honest() { # done (303 to the campaign), refused (409), or retryable
+    local bad
+    bad=$(awk '$2 == "buy" && !(($4 == 303 && $5 ~ /bought=/) || $4 == 409 ||
+        ($4 == 503 && $8 == "retry=1") || ($4 == 202 && $9 == "busy=1"))' "$IT_TMP/all")
+    [[ -z "$bad" ]] || {
+        echo "  $(wc -l <<<"$bad") purchase(s) answered otherwise, e.g.:"
+        head -n 5 <<<"$bad" | sed 's/^/    /'
+        return 1
+    }
+}
+check "every purchase was done, refused for a reason, or refused with a retryable message" buys_honest
+echo "  purchases: $(awk '$2 == "buy" {print $4}' "$IT_TMP/all" | sort | uniq -c | tr -s ' \n' ' ')"
+
+# A 202 means "reload to see the outcome": send each such form again.
+resend() { # resend IDEM: prints the final status
+    local via cid name form code n=0
+    read -r via cid name form <"$IT_TMP/forms/$1"
+    while :; do
+        code=$(req "$IT_TMP/log_resend" resend "$via" "/c/$cid/buy" "$(jar "$name")" --data "$form")
+        [[ "$code" == 202 || "$code" == 503 ]] && ((n++ < 20)) || break
+        sleep 0.5
+    done
+    outcome "$IT_TMP/log_resend" >"$IT_TMP/forms/$1.code"
+}
+for f in "$IT_TMP"/forms/*.code; do
+    if [[ "$(cat "$f")" == 202 ]]; then
+        idem=$(basename "$f" .code)
+        resend "$idem"
+    fi
+done
+[[ -f "$IT_TMP/log_resend" ]] && echo "  forms sent again: $(awk '{print $4}' "$IT_TMP/log_resend" | sort | uniq -c | tr -s ' \n' ' ')"
+done_count() { grep -l '^303b$' "$IT_TMP"/forms/*.code 2>/dev/null | wc -l; }
+slots_count() { psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id IN ($C1, $C2)"; }
+check "slots sold = purchases answered done ($(slots_count) = $(done_count))" test "$(slots_count)" = "$(done_count)"
+check "ledger invariants hold" invariants
+
+# --- 2. abc-worker killed: a logged-in POST is "still working" --------------
+B="b${RUN}_1"
+VIA=2
+form=$(confirm "$B" "$VIA" "$C3" "${AD[1]}") || form=""
+check "a buyer has a purchase form for campaign $C3" test -n "$form"
+web "$VIA" /account -b "$(jar "$B")" -o /dev/null
+sleep 1.5 # abc-web's session cache keeps a session 1 s: now it must ask
+kill_proc worker KILL
+echo "  abc-worker killed"
+t0=$(now_ms)
+code=$(req "$IT_TMP/log_kill" buy "$VIA" "/c/$C3/buy" "$(jar "$B")" --data "$form")
+echo "  POST /c/$C3/buy with abc-worker down: $code in $(($(now_ms) - t0)) ms"
+check "...a logged-in POST answers 202 \"still working\", cookie kept" \
+    grep -qE ' buy .* 202 - del=0 .* busy=1$' "$IT_TMP/log_kill"
+code=$(req "$IT_TMP/log_kill" account "$VIA" /account "$(jar "$B")")
+check "...GET /account answers 503 \"try again\", not the login page, cookie kept ($code)" \
+    grep -qE ' account /account 503 - del=0 .* retry=1 ' "$IT_TMP/log_kill"
+code=$(req "$IT_TMP/log_kill" page "$VIA" "/c/$C3" "$(jar "$B")")
+check "...GET /c/$C3 answers 200 from the cache, stale ($code)" \
+    grep -qE " page /c/$C3 200 - del=0 stale=1 " "$IT_TMP/log_kill"
+start_proc worker || echo "  start_proc worker failed"
+link_up() { http_get /status 2 >/dev/null && [[ "$(status_row 'link to abc-worker')" == up ]]; }
+wait_until 20 link_up || echo "  the link did not come back within 20 s"
+n=0
+while code=$(req "$IT_TMP/log_kill" resend "$VIA" "/c/$C3/buy" "$(jar "$B")" --data "$form") &&
+    [[ "$code" == 202 || "$code" == 503 ]] && ((n++ < 20)); do
+    sleep 0.5
+done
+idem=$(sed -E 's/.*idem=([0-9a-f]+).*/\1/' <<<"$form")
+check "...once abc-worker is back the same form buys ($code), exactly once" \
+    test "$code" = 303 -a "$(psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id = $C3")" = 1
+check "ledger invariants hold" invariants
+it_done
