@@ -36,28 +36,43 @@ if wpid=$(pid_of worker) && [[ -r "/proc/$wpid/environ" ]]; then
     done < <(tr '\0' '\n' <"/proc/$wpid/environ")
 fi
 
-# req LOG KIND VIA PATH JAR [curl args]: one request; appends to LOG the line
-# "start_ms kind path status location del=0|1 stale=0|1 retry=0|1 busy=0|1",
-# del: a Set-Cookie deleted abc_session; stale: served stale from the cache;
-# retry: the page says "try again"; busy: the page says "Still working".
-# The body is left in $IT_TMP/b.$BASHPID, the status printed.
+# The machine may be loaded: what runs per request forks little.
+ms() { REPLY=${EPOCHREALTIME/./}; REPLY=${REPLY:0:-3}; }
+# req LOG KIND VIA PATH JAR [curl args]: one request; sets REQ_CODE and
+# REQ_LOC and appends to LOG the line "start_ms kind path status location
+# del=0|1 stale=0|1 retry=0|1 busy=0|1": del, a Set-Cookie deleted
+# abc_session; stale, served stale from the cache; retry, the page says
+# "try again"; busy, it says "Still working".  Body in $IT_TMP/b.$BASHPID.
 req() {
-    local log="$1" kind="$2" via="$3" path="$4" jar="$5" out t0 del=0 stale=0 retry=0 busy=0
+    local log="$1" kind="$2" via="$3" path="$4" jar="$5" out t0 flags
     shift 5
     local h="$IT_TMP/h.$BASHPID" b="$IT_TMP/b.$BASHPID"
     : >"$h"
     : >"$b"
-    t0=$(now_ms)
+    ms
+    t0=$REPLY
     out=$(web "$via" "$path" -b "$jar" -D "$h" -o "$b" -w '%{http_code} %{redirect_url}' "$@") || true
     [[ -n "$out" ]] || out="000 "
-    grep -qi '^set-cookie: abc_session=;' "$h" && del=1
-    grep -qi '^cache-status:.*stale' "$h" && stale=1
-    grep -qi 'try again' "$b" && retry=1
-    grep -q 'Still working' "$b" && busy=1
-    local loc="${out#* }"
-    echo "$t0 $kind $path ${out%% *} ${loc:--} del=$del stale=$stale retry=$retry busy=$busy" >>"$log"
-    echo "${out%% *}"
+    flags=$(awk 'FNR == 1 { f++ } { l = tolower($0) }
+        f == 1 && l ~ /^set-cookie: abc_session=;/ { d = 1 }
+        f == 1 && l ~ /^cache-status:.*stale/ { s = 1 }
+        f == 2 && l ~ /try again/ { r = 1 }
+        f == 2 && /Still working/ { w = 1 }
+        END { printf "del=%d stale=%d retry=%d busy=%d", d, s, r, w }' "$h" "$b")
+    REQ_CODE="${out%% *}"
+    REQ_LOC="${out#* }"
+    echo "$t0 $kind $path $REQ_CODE ${REQ_LOC:--} $flags" >>"$log"
 }
+# form_of FILE: the purchase form in FILE as POST data, or nothing.
+form_of() {
+    awk '{ while (match($0, /name="(csrf|idem|slot|ad|max_price)" value="[^"]*"/)) {
+            s = substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH)
+            split(s, p, "\""); if (!(p[2] in v)) { v[p[2]] = p[4]; o[++n] = p[2] } } }
+        END { if (("slot" in v) && ("ad" in v) && ("max_price" in v))
+            for (i = 1; i <= n; i++) printf "%s%s=%s", (i > 1 ? "&" : ""), o[i], v[o[i]] }' "$1"
+}
+new_key() { printf -v REPLY '%04x%04x%04x%04x%04x%04x%04x%04x' $RANDOM $RANDOM $RANDOM $RANDOM \
+    $RANDOM $RANDOM $RANDOM $RANDOM; }
 
 # --- setup: a seller with three campaigns, four funded buyers with an ad ----
 SELLER="s_$RUN"
@@ -84,8 +99,10 @@ check "a viewer registers (303)" test "$(register "$VIEWER" 2)" = 303
 # The quiet campaign is read through both processes now and not again until
 # the outage: its cached copy is then past its freshness (5 s).
 for via in 1 2; do
-    for p in "/c/$C3" "/api/c/$C3.json" "/embed/$C3"; do
-        web "$via" "$p" -b "$(jar "$VIEWER")" -o /dev/null
+    for c in "$C1" "$C2" "$C3"; do
+        for p in "/c/$c" "/api/c/$c.json" "/embed/$c"; do
+            web "$via" "$p" -b "$(jar "$VIEWER")" -o /dev/null
+        done
     done
 done
 T_QUIET=$(now_ms)
@@ -93,54 +110,68 @@ T_QUIET=$(now_ms)
 # --- 1. PostgreSQL stopped for 5 s under browsing and buying ----------------
 mkdir -p "$IT_TMP/forms"
 browser() { # browser VIA: reads pages until $IT_TMP/stop
-    local via="$1" log="$IT_TMP/log_browse_$1" c
+    local via="$1" log="$IT_TMP/log_browse_$1" c j
+    j=$(jar "$VIEWER")
     while [[ ! -e "$IT_TMP/stop" ]]; do
-        local cs=("$C1" "$C2")
-        [[ -e "$IT_TMP/quiet" ]] && cs+=("$C3")
-        for c in "${cs[@]}"; do
-            req "$log" page "$via" "/c/$c" "$(jar "$VIEWER")" >/dev/null
-            req "$log" api "$via" "/api/c/$c.json" "$(jar "$VIEWER")" >/dev/null
-            req "$log" embed "$via" "/embed/$c" "$(jar "$VIEWER")" >/dev/null
+        for c in "$C1" "$C2"; do
+            req "$log" page "$via" "/c/$c" "$j"
+            req "$log" api "$via" "/api/c/$c.json" "$j"
+            req "$log" embed "$via" "/embed/$c" "$j"
         done
-        req "$log" home "$via" / "$(jar "$VIEWER")" >/dev/null
-        req "$log" account "$via" /account "$(jar "$VIEWER")" >/dev/null
-        sleep 0.1
+        req "$log" home "$via" / "$j"
+        req "$log" account "$via" /account "$j"
     done
 }
-# outcome LOG: the last answer in LOG: its status, "303b" for a purchase done.
-outcome() { tail -n 1 "$1" | awk '{ print $4 ($4 == 303 && $5 ~ /bought=/ ? "b" : "") }'; }
+quiet() { # quiet VIA: reads the quiet campaign from $IT_TMP/quiet to $IT_TMP/stop
+    local via="$1" log="$IT_TMP/log_quiet_$1" j
+    j=$(jar "$VIEWER")
+    until [[ -e "$IT_TMP/quiet" || -e "$IT_TMP/stop" ]]; do sleep 0.1; done
+    while [[ ! -e "$IT_TMP/stop" ]]; do
+        req "$log" page "$via" "/c/$C3" "$j"
+        req "$log" api "$via" "/api/c/$C3.json" "$j"
+        req "$log" embed "$via" "/embed/$C3" "$j"
+    done
+}
 # buyer I: step 1 then step 2 of a purchase, in turn on C1 and C2, until
 # $IT_TMP/stop; when step 1 fails (the outage) the last form is sent again
-# with a new key.  Every form sent is kept under its key for a resend.
+# with a new key.  Every form sent is kept under its key for a resend, with
+# its outcome: the status, "303b" for a purchase done.
 buyer() {
     local i="$1" via=$((($1 % 2) + 1)) name="b${RUN}_$1" n=0 log="$IT_TMP/log_buy_$1"
-    local cid form="" fcid="" f="$IT_TMP/cf_$1" data idem code
+    local cid form="" fcid="" f idem j body="$IT_TMP/b.$BASHPID"
+    j=$(jar "$name")
     while [[ ! -e "$IT_TMP/stop" ]]; do
         n=$((n + 1))
         cid=$C1
         ((n % 2)) || cid=$C2
-        req "$log" confirm "$via" "/c/$cid/buy?ad=${AD[$i]}" "$(jar "$name")" >/dev/null
-        cp "$IT_TMP/b.$BASHPID" "$f"
-        if [[ -n "$(field_of "$f" slot)" && -n "$(field_of "$f" max_price)" ]]; then
-            form="csrf=$(field_of "$f" csrf)&idem=$(field_of "$f" idem)&slot=$(field_of "$f" slot)"
-            form+="&ad=$(field_of "$f" ad)&max_price=$(field_of "$f" max_price)"
+        req "$log" confirm "$via" "/c/$cid/buy?ad=${AD[$i]}" "$j"
+        f=$(form_of "$body")
+        if [[ -n "$f" ]]; then
+            form=$f
             fcid=$cid
         elif [[ -n "$form" ]]; then
-            form=$(with "$form" idem "$(new_idem)")
+            new_key
+            form="${form/idem=$idem/idem=$REPLY}"
         else
             sleep 0.2
             continue
         fi
-        idem=$(sed -E 's/.*idem=([0-9a-f]+).*/\1/' <<<"$form")
+        idem=${form#*idem=}
+        idem=${idem%%&*}
         echo "$via $fcid $name $form" >"$IT_TMP/forms/$idem"
-        req "$log" buy "$via" "/c/$fcid/buy" "$(jar "$name")" --data "$form" >/dev/null
-        outcome "$log" >"$IT_TMP/forms/$idem.code"
-        sleep 0.2
+        req "$log" buy "$via" "/c/$fcid/buy" "$j" --data "$form"
+        if [[ "$REQ_CODE" == 303 && "$REQ_LOC" == *bought=* ]]; then
+            echo 303b >"$IT_TMP/forms/$idem.code"
+        else
+            echo "$REQ_CODE" >"$IT_TMP/forms/$idem.code"
+        fi
     done
 }
 pids=()
 for via in 1 2; do
     browser "$via" &
+    pids+=($!)
+    quiet "$via" &
     pids+=($!)
 done
 for i in $(seq 1 $NB); do
@@ -216,15 +247,19 @@ check "every purchase was done, refused for a reason, or refused with a retryabl
 echo "  purchases: $(awk '$2 == "buy" {print $4}' "$IT_TMP/all" | sort | uniq -c | tr -s ' \n' ' ')"
 
 # A 202 means "reload to see the outcome": send each such form again.
-resend() { # resend IDEM: prints the final status
-    local via cid name form code n=0
+resend() { # resend IDEM: sends the form again until it is not 202/503
+    local via cid name form n=0
     read -r via cid name form <"$IT_TMP/forms/$1"
     while :; do
-        code=$(req "$IT_TMP/log_resend" resend "$via" "/c/$cid/buy" "$(jar "$name")" --data "$form")
-        [[ "$code" == 202 || "$code" == 503 ]] && ((n++ < 20)) || break
+        req "$IT_TMP/log_resend" resend "$via" "/c/$cid/buy" "$(jar "$name")" --data "$form"
+        [[ "$REQ_CODE" == 202 || "$REQ_CODE" == 503 ]] && ((n++ < 20)) || break
         sleep 0.5
     done
-    outcome "$IT_TMP/log_resend" >"$IT_TMP/forms/$1.code"
+    if [[ "$REQ_CODE" == 303 && "$REQ_LOC" == *bought=* ]]; then
+        echo 303b >"$IT_TMP/forms/$1.code"
+    else
+        echo "$REQ_CODE" >"$IT_TMP/forms/$1.code"
+    fi
 }
 for f in "$IT_TMP"/forms/*.code; do
     if [[ "$(cat "$f")" == 202 ]]; then
@@ -248,25 +283,25 @@ sleep 1.5 # abc-web's session cache keeps a session 1 s: now it must ask
 kill_proc worker KILL
 echo "  abc-worker killed"
 t0=$(now_ms)
-code=$(req "$IT_TMP/log_kill" buy "$VIA" "/c/$C3/buy" "$(jar "$B")" --data "$form")
-echo "  POST /c/$C3/buy with abc-worker down: $code in $(($(now_ms) - t0)) ms"
+req "$IT_TMP/log_kill" buy "$VIA" "/c/$C3/buy" "$(jar "$B")" --data "$form"
+echo "  POST /c/$C3/buy with abc-worker down: $REQ_CODE in $(($(now_ms) - t0)) ms"
 check "...a logged-in POST answers 202 \"still working\", cookie kept" \
     grep -qE ' buy .* 202 - del=0 .* busy=1$' "$IT_TMP/log_kill"
-code=$(req "$IT_TMP/log_kill" account "$VIA" /account "$(jar "$B")")
-check "...GET /account answers 503 \"try again\", not the login page, cookie kept ($code)" \
+req "$IT_TMP/log_kill" account "$VIA" /account "$(jar "$B")"
+check "...GET /account answers 503 \"try again\", not the login page, cookie kept ($REQ_CODE)" \
     grep -qE ' account /account 503 - del=0 .* retry=1 ' "$IT_TMP/log_kill"
-code=$(req "$IT_TMP/log_kill" page "$VIA" "/c/$C3" "$(jar "$B")")
-check "...GET /c/$C3 answers 200 from the cache, stale ($code)" \
+req "$IT_TMP/log_kill" page "$VIA" "/c/$C3" "$(jar "$B")"
+check "...GET /c/$C3 answers 200 from the cache, stale ($REQ_CODE)" \
     grep -qE " page /c/$C3 200 - del=0 stale=1 " "$IT_TMP/log_kill"
 start_proc worker || echo "  start_proc worker failed"
 link_up() { http_get /status 2 >/dev/null && [[ "$(status_row 'link to abc-worker')" == up ]]; }
 wait_until 20 link_up || echo "  the link did not come back within 20 s"
 n=0
-while code=$(req "$IT_TMP/log_kill" resend "$VIA" "/c/$C3/buy" "$(jar "$B")" --data "$form") &&
-    [[ "$code" == 202 || "$code" == 503 ]] && ((n++ < 20)); do
+while req "$IT_TMP/log_kill" resend "$VIA" "/c/$C3/buy" "$(jar "$B")" --data "$form" &&
+    [[ "$REQ_CODE" == 202 || "$REQ_CODE" == 503 ]] && ((n++ < 20)); do
     sleep 0.5
 done
-idem=$(sed -E 's/.*idem=([0-9a-f]+).*/\1/' <<<"$form")
+code=$REQ_CODE
 check "...once abc-worker is back the same form buys ($code), exactly once" \
     test "$code" = 303 -a "$(psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id = $C3")" = 1
 check "ledger invariants hold" invariants
