@@ -572,9 +572,13 @@ http_page(struct http_req *r, const char *title)
 	tpl_set_str(data, "title", title);
 	tpl_set_str(data, "csrf", r->csrf);
 	tpl_set_bool(data, "logged_in", r->user.id != 0);
-	/* Logged in or not could not be told: the page must not say "not". */
-	tpl_set_bool(data, "session_unknown", r->session_looked &&
-	    r->session == LOOKUP_UNKNOWN);
+	/*
+	 * Whether one is logged in could not be told, or was not asked (an
+	 * error page for a request with a session cookie): the page must not
+	 * say "not".
+	 */
+	tpl_set_bool(data, "session_unknown", r->session_looked ?
+	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
 	tpl_set_str(data, "me", r->user.name);
 	tpl_set_str(data, "error", "");
 	return data;

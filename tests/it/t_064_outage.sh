@@ -24,7 +24,13 @@ FUND=1000000000 # 10 BTC each: prices double with every purchase
 # shellcheck source=tests/it/market_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/market_lib.sh"
 pg_up() { abc_pg_start >/dev/null 2>&1 || abc_pg_start; }
-trap 'pg_up || true; [[ -n "${IT_KEEP:-}" ]] && echo "kept $IT_TMP" || rm -rf "$IT_TMP"' EXIT
+# Whatever happens, leave PostgreSQL and abc-worker running for the next test.
+restore() {
+    touch "$IT_TMP/stop"
+    pg_up || true
+    pid_of worker >/dev/null 2>&1 || start_proc worker || true
+}
+trap 'restore; [[ -n "${IT_KEEP:-}" ]] && echo "kept $IT_TMP" || rm -rf "$IT_TMP"' EXIT
 export ABC_STATE_DIR ABC_HTTP_PORT
 # start_proc runs ./deploy/run start with our environment: give it the ABC_*
 # settings abc-worker runs with now, so the restarted one is configured alike.
