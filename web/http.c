@@ -529,10 +529,11 @@ http_mark_stale(struct http_req *r)
 }
 
 /*
- * Sends req to abc-worker and waits the configured time.  Returns 0 with
- * *reply set (the caller puts it).  Otherwise answers the page itself
- * (http_unknown: past the deadline a POST is "still working", the request
- * goes on) and returns -1.
+ * Sends req to abc-worker and waits the configured time (not at all for
+ * a deferred POST: its deadline passed while the session was looked up).
+ * Returns 0 with *reply set (the caller puts it).  Otherwise answers the
+ * page itself (http_unknown: past the deadline a POST is "still
+ * working", the request goes on) and returns -1.
  */
 int
 http_call(struct http_req *r, struct json_object *req,
@@ -540,8 +541,8 @@ http_call(struct http_req *r, struct json_object *req,
 {
 	enum app_err	 e;
 
-	e = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    reply);
+	e = client_call(r->app->client, req, r->deferred ? 0 :
+	    r->app->request_timeout_ms, 0, reply);
 	if (e == APP_OK)
 		return 0;
 	return http_unknown(r, e);
@@ -631,13 +632,25 @@ http_idem_ok(const char *s)
 /*
  * The start of a logged-in user's POST: reads the form and checks its
  * CSRF token and the session.  Returns 1 when the handler may go on, 0
- * after answering (an error, to the login page, or http_need_user's
- * "still working" / "try again" when the session could not be told).
+ * after answering (an error, to the login page, or "try again" when the
+ * session could not be told).
+ *
+ * When the session lookup outlived the deadline (abc-worker is down or
+ * slow), the handler goes on with r->deferred set and r->user unknown:
+ * its request carries the token, which abc-worker checks itself, so
+ * http_call queues it without waiting again and answers 202 "still
+ * working": the request is then truly accepted and carried out once
+ * abc-worker answers, and sending the form again shows its outcome.
  */
 int
 http_post_user(struct http_req *r)
 {
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
 		return 0;
+	if (http_session(r) == LOOKUP_UNKNOWN &&
+	    r->session_err == APP_ETIMEDOUT) {
+		r->deferred = 1;
+		return 1;
+	}
 	return http_need_user(r);
 }

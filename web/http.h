@@ -99,6 +99,7 @@ struct http_req {
 	int			 session_looked;
 	enum lookup		 session;
 	enum app_err		 session_err;	/* why, when UNKNOWN */
+	int			 deferred;	/* see http_post_user */
 };
 
 int	http_req_init(struct http_req *r, FCGX_Request *fcgi,
