@@ -19,6 +19,7 @@
 #include "db.h"
 #include "image.h"
 #include "limits.h"
+#include "log.h"
 #include "msg.h"
 #include "ops.h"
 #include "xmalloc.h"
@@ -80,8 +81,10 @@ mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
 		mkt_absent(c);
 		return;
 	case LOOKUP_FOUND:
-		v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-		    sizeof(err));
+		if ((v = msg_parse_json((const uint8_t *)text, strlen(text),
+		    err, sizeof(err))) == NULL)
+			log_error("db_reply", "op=%s error=\"%s\"",
+			    msg_op_name(c->op), err);
 		break;
 	case LOOKUP_UNKNOWN:
 		break;
