@@ -318,8 +318,8 @@ page_ads(struct http_req *r)
 			goto out;
 	}
 	if (!http_need_user(r))
-		;	/* answered */
-	else if (strcmp(r->method, "POST") == 0)
+		goto out;
+	if (strcmp(r->method, "POST") == 0)
 		ads_post(r, &m);
 	else
 		ads_page(r, 200, NULL, NULL, NULL);
