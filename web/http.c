@@ -630,27 +630,36 @@ http_idem_ok(const char *s)
 }
 
 /*
- * The start of a logged-in user's POST: reads the form and checks its
- * CSRF token and the session.  Returns 1 when the handler may go on, 0
- * after answering (an error, to the login page, or "try again" when the
- * session could not be told).
- *
- * When the session lookup outlived the deadline (abc-worker is down or
- * slow), the handler goes on with r->deferred set and r->user unknown:
- * its request carries the token, which abc-worker checks itself, so
+ * The session check of a logged-in user's request: http_need_user, except
+ * that a POST whose session lookup outlived the deadline (abc-worker is
+ * down or slow) goes on with r->deferred set and r->user unknown.  Its
+ * request carries the token, which abc-worker checks itself, so
  * http_call queues it without waiting again and answers 202 "still
  * working": the request is then truly accepted and carried out once
  * abc-worker answers, and sending the form again shows its outcome.
+ */
+int
+http_post_session(struct http_req *r)
+{
+	if (strcmp(r->method, "POST") == 0 &&
+	    http_session(r) == LOOKUP_UNKNOWN &&
+	    r->session_err == APP_ETIMEDOUT) {
+		r->deferred = 1;
+		return 1;
+	}
+	return http_need_user(r);
+}
+
+/*
+ * The start of a logged-in user's POST: reads the form and checks its
+ * CSRF token and the session (http_post_session).  Returns 1 when the
+ * handler may go on, 0 after answering (an error, to the login page, or
+ * "try again" when the session could not be told).
  */
 int
 http_post_user(struct http_req *r)
 {
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
 		return 0;
-	if (http_session(r) == LOOKUP_UNKNOWN &&
-	    r->session_err == APP_ETIMEDOUT) {
-		r->deferred = 1;
-		return 1;
-	}
-	return http_need_user(r);
+	return http_post_session(r);
 }

@@ -112,6 +112,7 @@ int	http_admin(const struct http_req *r);
 enum lookup http_session(struct http_req *r);
 int	http_user(struct http_req *r);
 int	http_need_user(struct http_req *r);
+int	http_post_session(struct http_req *r);
 int	http_post_user(struct http_req *r);
 int	http_call(struct http_req *r, struct json_object *req,
 	    struct json_object **reply);

@@ -143,7 +143,7 @@ page_sell(struct http_req *r)
 		if (http_read_form(r) != 0 || !http_csrf_check(r))
 			return;
 	}
-	if (!http_need_user(r))
+	if (!http_post_session(r))
 		return;
 	if (strcmp(r->method, "POST") == 0)
 		sell_post(r);
@@ -317,7 +317,7 @@ page_ads(struct http_req *r)
 		if (!http_csrf_check_value(r, sent))
 			goto out;
 	}
-	if (!http_need_user(r))
+	if (!http_post_session(r))
 		goto out;
 	if (strcmp(r->method, "POST") == 0)
 		ads_post(r, &m);
