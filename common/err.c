@@ -1,4 +1,4 @@
-/* Names for enum app_err. */
+/* Names for enum app_err and enum lookup. */
 #include "err.h"
 
 static const char *const app_err_text[APP__MAX] = {
@@ -14,4 +14,19 @@ app_strerror(enum app_err err)
 	if ((unsigned)err >= APP__MAX)
 		return "unknown error";
 	return app_err_text[err];
+}
+
+/* "found", "absent" or "unknown", for logs. */
+const char *
+lookup_name(enum lookup l)
+{
+	switch (l) {
+	case LOOKUP_FOUND:
+		return "found";
+	case LOOKUP_ABSENT:
+		return "absent";
+	case LOOKUP_UNKNOWN:
+		break;
+	}
+	return "unknown";
 }

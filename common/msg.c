@@ -228,6 +228,50 @@ msg_reply_error(const char *message)
 	return rep;
 }
 
+/*
+ * What a reply to a read says (rep may be NULL: no reply).  FOUND when it
+ * succeeded; ABSENT only when it failed with absent_code (NULL: this read
+ * cannot find nothing); UNKNOWN for anything else, so a new or garbled
+ * failure is never taken for absence.
+ */
+enum lookup
+msg_reply_lookup(struct json_object *rep, const char *absent_code)
+{
+	const char	*code;
+	int		 ok = 0;
+
+	if (rep == NULL || msg_get_bool(rep, "ok", &ok) != 0)
+		return LOOKUP_UNKNOWN;
+	if (ok)
+		return LOOKUP_FOUND;
+	code = msg_get_str(rep, "code");
+	if (absent_code != NULL && code != NULL &&
+	    strcmp(code, absent_code) == 0)
+		return LOOKUP_ABSENT;
+	return LOOKUP_UNKNOWN;
+}
+
+/*
+ * 1 when rep is a failure that says abc-worker could not tell (the
+ * database failed, it is busy, or no code at all): the user may simply
+ * try again.  0 for a success or a definite refusal.
+ */
+int
+msg_reply_retryable(struct json_object *rep)
+{
+	const char	*code;
+	int		 ok = 0;
+
+	if (rep == NULL || msg_get_bool(rep, "ok", &ok) != 0)
+		return 1;
+	if (ok)
+		return 0;
+	code = msg_get_str(rep, "code");
+	return code == NULL || strcmp(code, MSG_CODE_UNAVAILABLE) == 0 ||
+	    strcmp(code, MSG_CODE_BUSY) == 0 ||
+	    strcmp(code, MSG_CODE_INTERNAL) == 0;
+}
+
 /* The string member key, or NULL when absent or not a string. */
 const char *
 msg_get_str(struct json_object *obj, const char *key)

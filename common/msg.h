@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "err.h"
 #include "price.h"
 
 enum msg_op {
@@ -42,6 +43,20 @@ enum msg_op {
 	MSG_OP_WITHDRAW,	/* token, address, amount (sat), password, idem */
 	MSG_OP__MAX
 };
+
+/*
+ * Reply codes abc-web acts on.  A failed reply ("ok": false) carries a
+ * "code": the ABSENT codes say a successful read found nothing (only
+ * these may log a user out or answer 404); the retryable ones say abc-worker
+ * could not tell (the database failed, the hashing pool is full), and are
+ * answered "try again"; every other code is a definite refusal.
+ */
+#define MSG_CODE_NO_SESSION	"no_session"	/* absent: not logged in */
+#define MSG_CODE_NO_CAMPAIGN	"no_campaign"	/* absent: no such campaign */
+#define MSG_CODE_NO_IMAGE	"no_image"	/* absent: no such image */
+#define MSG_CODE_UNAVAILABLE	"unavailable"	/* retryable: database */
+#define MSG_CODE_BUSY		"busy"		/* retryable: overloaded */
+#define MSG_CODE_INTERNAL	"internal"	/* retryable: could not tell */
 
 /*
  * HELLO bodies.  abc-web sends its epoch (random per process), the worker
@@ -77,6 +92,9 @@ int			 msg_request_op(struct json_object *req,
 			    enum msg_op *op);
 struct json_object	*msg_reply_new(void);
 struct json_object	*msg_reply_error(const char *message);
+enum lookup		 msg_reply_lookup(struct json_object *rep,
+			    const char *absent_code);
+int			 msg_reply_retryable(struct json_object *rep);
 
 const char		*msg_get_str(struct json_object *obj,
 			    const char *key);

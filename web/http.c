@@ -385,30 +385,31 @@ http_read_form(struct http_req *r)
 }
 
 /*
- * Resolves the session cookie to a user, from the cache or by asking
- * abc-worker (which also renews the session).  Returns 1 with r->user
- * set when logged in, 0 otherwise (a dead cookie is cleared).
+ * Asks abc-worker who holds r's session token (renewing the session);
+ * sets r->user when found.  Only a definite "no such session" is ABSENT;
+ * no answer, a failed read or a garbled reply is UNKNOWN (why set).
  */
-int
-http_user(struct http_req *r)
+static enum lookup
+http_session_ask(struct http_req *r, const char *key)
 {
 	struct json_object	*req, *rep = NULL;
-	char			 key[USERCACHE_KEY_LEN + 1];
+	enum app_err		 e;
+	enum lookup		 lk;
 	int64_t			 id = 0, ttl = 0;
-	const char		*name;
+	const char		*name = NULL;
 
-	if (r->user.id != 0 || r->token[0] == '\0')
-		return r->user.id != 0;
-	usercache_token_key(r->token, key);
-	if (key[0] == '\0')
-		return 0;
-	if (usercache_get(r->app->users, key, &r->user, clock_mono_ms()))
-		return 1;
 	req = msg_request_new(MSG_OP_SESSION);
 	json_object_object_add(req, "token", json_object_new_string(r->token));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK && msg_get_int(rep, "user", &id) == 0 && id > 0 &&
-	    (name = msg_get_str(rep, "username")) != NULL) {
+	e = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep);
+	lk = e == APP_OK ? msg_reply_lookup(rep, MSG_CODE_NO_SESSION) :
+	    LOOKUP_UNKNOWN;
+	if (lk == LOOKUP_FOUND && (msg_get_int(rep, "user", &id) != 0 ||
+	    id <= 0 || (name = msg_get_str(rep, "username")) == NULL)) {
+		lk = LOOKUP_UNKNOWN;
+		e = APP_EPROTO;
+	}
+	if (lk == LOOKUP_FOUND) {
 		r->user.id = id;
 		snprintf(r->user.name, sizeof(r->user.name), "%s", name);
 		usercache_put(r->app->users, key, &r->user, clock_mono_ms());
@@ -416,37 +417,135 @@ http_user(struct http_req *r)
 		if (msg_get_int(rep, "ttl_s", &ttl) == 0 && ttl > 0)
 			http_set_cookie(r, HTTP_SESSION_COOKIE, r->token,
 			    (long)ttl);
-	} else if (rep != NULL)
-		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+	} else if (lk == LOOKUP_UNKNOWN) {
+		r->session_err = e != APP_OK ? e : APP_EDB;
+		log_info("session_unknown", "path=\"%.64s\" error=\"%s\"",
+		    r->path, app_strerror(r->session_err));
+	}
 	json_object_put(req);
 	json_object_put(rep);
-	return r->user.id != 0;
+	return lk;
 }
 
 /*
- * Sends req to abc-worker and waits the configured time.  Returns 0 with
- * *reply set (the caller puts it).  Otherwise answers the page itself and
- * returns -1: past the deadline "still working, reload to see the outcome"
- * (the request goes on), or "unavailable".
+ * Resolves the session cookie to a user, from the cache or by asking
+ * abc-worker, once per request.  FOUND sets r->user.  ABSENT (no cookie,
+ * or abc-worker said the session does not exist) clears a dead cookie:
+ * only that logs a user out.  UNKNOWN (abc-worker or its database did
+ * not answer) keeps the cookie; r->session_err says why.
+ */
+enum lookup
+http_session(struct http_req *r)
+{
+	char	 key[USERCACHE_KEY_LEN + 1];
+
+	if (r->session_looked)
+		return r->session;
+	r->session_looked = 1;
+	r->session = LOOKUP_ABSENT;
+	if (r->token[0] == '\0')
+		return r->session;
+	usercache_token_key(r->token, key);
+	if (key[0] == '\0')
+		return r->session;
+	if (usercache_get(r->app->users, key, &r->user, clock_mono_ms()))
+		return r->session = LOOKUP_FOUND;
+	if ((r->session = http_session_ask(r, key)) == LOOKUP_ABSENT)
+		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
+	return r->session;
+}
+
+/*
+ * For pages anyone may see: 1 when the viewer is logged in (r->user set),
+ * 0 otherwise, including when that could not be told (the page then
+ * says so; http_page sets session_unknown).
+ */
+int
+http_user(struct http_req *r)
+{
+	return http_session(r) == LOOKUP_FOUND;
+}
+
+/*
+ * For pages that need a logged-in user: 1 when r->user is set; otherwise
+ * answers, and returns 0: to the login page when there is no session,
+ * "try again" (http_unknown) when it could not be told.
+ */
+int
+http_need_user(struct http_req *r)
+{
+	switch (http_session(r)) {
+	case LOOKUP_FOUND:
+		return 1;
+	case LOOKUP_ABSENT:
+		(void)http_redirect(r, "/login");
+		return 0;
+	case LOOKUP_UNKNOWN:
+		(void)http_unknown(r, r->session_err);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Answers a request whose outcome could not be told (why: the link's
+ * error, APP_EDB when abc-worker's database failed), and returns -1.
+ * A POST past the deadline is 202 "still working": abc-worker still gets
+ * it, and sending the form again does no harm (its idempotency key).
+ * Anything else is 503 "try again", never an answer about the data.
+ */
+int
+http_unknown(struct http_req *r, enum app_err why)
+{
+	struct tpl_val	*data;
+
+	if (why == APP_ETIMEDOUT && strcmp(r->method, "POST") == 0) {
+		data = http_page(r, "Still working");
+		(void)http_render(r, 202, "still_working", data);
+		tpl_val_free(data);
+		return -1;
+	}
+	(void)buf_printf(&r->headers, "Retry-After: 2\r\n");
+	return http_fail(r, 503, "The service could not answer just now; "
+	    "try again in a moment.");
+}
+
+/*
+ * The status of a failed reply: 503 when abc-worker could not tell (the
+ * user may try again), else refused (the status of a definite no).
+ */
+int
+http_failed_status(struct json_object *rep, int refused)
+{
+	return msg_reply_retryable(rep) ? 503 : refused;
+}
+
+/* Says in the response that a read was served stale from the cache. */
+void
+http_mark_stale(struct http_req *r)
+{
+	(void)buf_printf(&r->headers,
+	    "Cache-Status: abc-web; hit; detail=stale-if-error\r\n");
+}
+
+/*
+ * Sends req to abc-worker and waits the configured time (not at all for
+ * a deferred POST: its deadline passed while the session was looked up).
+ * Returns 0 with *reply set (the caller puts it).  Otherwise answers the
+ * page itself (http_unknown: past the deadline a POST is "still
+ * working", the request goes on) and returns -1.
  */
 int
 http_call(struct http_req *r, struct json_object *req,
     struct json_object **reply)
 {
-	struct tpl_val	*data;
 	enum app_err	 e;
 
-	e = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    reply);
+	e = client_call(r->app->client, req, r->deferred ? 0 :
+	    r->app->request_timeout_ms, 0, reply);
 	if (e == APP_OK)
 		return 0;
-	if (e != APP_ETIMEDOUT)
-		return http_fail(r, 503, "The service is unavailable; try "
-		    "again in a moment.");
-	data = http_page(r, "Still working");
-	(void)http_render(r, 202, "still_working", data);
-	tpl_val_free(data);
-	return -1;
+	return http_unknown(r, e);
 }
 
 /* Answers 303 See Other to location (a path of ours). */
@@ -474,6 +573,13 @@ http_page(struct http_req *r, const char *title)
 	tpl_set_str(data, "title", title);
 	tpl_set_str(data, "csrf", r->csrf);
 	tpl_set_bool(data, "logged_in", r->user.id != 0);
+	/*
+	 * Whether one is logged in could not be told, or was not asked (an
+	 * error page for a request with a session cookie): the page must not
+	 * say "not".
+	 */
+	tpl_set_bool(data, "session_unknown", r->session_looked ?
+	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
 	tpl_set_str(data, "me", r->user.name);
 	tpl_set_str(data, "error", "");
 	return data;
@@ -524,18 +630,36 @@ http_idem_ok(const char *s)
 }
 
 /*
+ * The session check of a logged-in user's request: http_need_user, except
+ * that a POST whose session lookup outlived the deadline (abc-worker is
+ * down or slow) goes on with r->deferred set and r->user unknown.  Its
+ * request carries the token, which abc-worker checks itself, so
+ * http_call queues it without waiting again and answers 202 "still
+ * working": the request is then truly accepted and carried out once
+ * abc-worker answers, and sending the form again shows its outcome.
+ */
+int
+http_post_session(struct http_req *r)
+{
+	if (strcmp(r->method, "POST") == 0 &&
+	    http_session(r) == LOOKUP_UNKNOWN &&
+	    r->session_err == APP_ETIMEDOUT) {
+		r->deferred = 1;
+		return 1;
+	}
+	return http_need_user(r);
+}
+
+/*
  * The start of a logged-in user's POST: reads the form and checks its
- * CSRF token and the session.  Returns 1 when the handler may go on, 0
- * after answering (an error, or to the login page).
+ * CSRF token and the session (http_post_session).  Returns 1 when the
+ * handler may go on, 0 after answering (an error, to the login page, or
+ * "try again" when the session could not be told).
  */
 int
 http_post_user(struct http_req *r)
 {
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
 		return 0;
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
-		return 0;
-	}
-	return 1;
+	return http_post_session(r);
 }

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "clientaddr.h"
 #include "csrf.h"
+#include "err.h"
 #include "form.h"
 #include "usercache.h"
 
@@ -61,6 +62,12 @@ struct app {
 /* Cache key prefix of a user's account overview: "a:<user id>". */
 #define HTTP_ACCOUNT_KEY	"a:"
 
+/*
+ * How old a cached read may be when the fresh read fails (stale-if-error,
+ * SPEC 6: a cached page may be served stale rather than wrong).
+ */
+#define HTTP_STALE_MS		(5 * 60 * 1000)
+
 /* Hex digits of a form's idempotency key (the hidden idem field). */
 #define HTTP_IDEM_LEN		32
 
@@ -88,6 +95,11 @@ struct http_req {
 	int			 frameable;	/* may be shown in an iframe */
 	int			 edge_cache;	/* nginx may keep it (see below) */
 	const char		*query;		/* after '?', "" when none */
+	/* What http_session found, once it looked (session_looked). */
+	int			 session_looked;
+	enum lookup		 session;
+	enum app_err		 session_err;	/* why, when UNKNOWN */
+	int			 deferred;	/* see http_post_user */
 };
 
 int	http_req_init(struct http_req *r, FCGX_Request *fcgi,
@@ -97,10 +109,16 @@ int	http_read_form(struct http_req *r);
 int	http_csrf_check(struct http_req *r);
 int	http_csrf_check_value(struct http_req *r, const char *sent);
 int	http_admin(const struct http_req *r);
+enum lookup http_session(struct http_req *r);
 int	http_user(struct http_req *r);
+int	http_need_user(struct http_req *r);
+int	http_post_session(struct http_req *r);
 int	http_post_user(struct http_req *r);
 int	http_call(struct http_req *r, struct json_object *req,
 	    struct json_object **reply);
+int	http_unknown(struct http_req *r, enum app_err why);
+int	http_failed_status(struct json_object *rep, int refused);
+void	http_mark_stale(struct http_req *r);
 void	http_set_cookie(struct http_req *r, const char *name,
 	    const char *value, long max_age);
 int	http_redirect(struct http_req *r, const char *location);

@@ -2,7 +2,8 @@
  * Campaign reads through the cache.  While the link is up, broadcasts
  * drop changed entries at once, so an entry may be kept for seconds; with
  * the link down nothing would tell us, so entries older than 100 ms are
- * fetched again (SPEC 6; http_fresh_ms).
+ * fetched again (SPEC 6; http_fresh_ms).  When that read fails, a copy up
+ * to HTTP_STALE_MS old is served rather than an error (stale-if-error).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,90 +14,124 @@
 #include "cache.h"
 #include "client.h"
 #include "clock.h"
+#include "err.h"
 #include "http.h"
+#include "log.h"
 #include "market.h"
 #include "money.h"
 #include "msg.h"
 #include "price.h"
 
-/*
- * The JSON member of a reply to req, through the cache under key.
- * Returns a new reference, or NULL when the worker has none (or cannot
- * answer in time: *unavailable is then set).
- */
+/* key's cached JSON if stored at most max_age_ms ago, or NULL. */
 static struct json_object *
-market_fetch(struct http_req *r, const char *key, struct json_object *req,
-    const char *member, int *unavailable)
+market_cached(struct http_req *r, const char *key, int64_t max_age_ms)
 {
-	struct json_object	*rep = NULL, *v;
+	struct json_object	*v;
 	char			*text, err[128];
-	const char		*s;
 	size_t			 len;
-	uint64_t		 gen;
 
-	*unavailable = 0;
-	text = cache_get(r->app->cache, key, http_fresh_ms(r),
-	    clock_mono_ms(), &len);
-	if (text != NULL) {
-		v = msg_parse_json((const uint8_t *)text, len, err,
-		    sizeof(err));
-		free(text);
-		if (v != NULL)
-			return v;
-	}
-	gen = cache_gen(r->app->cache);	/* before asking: see cache.h */
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) != APP_OK) {
-		*unavailable = 1;
+	text = cache_get(r->app->cache, key, max_age_ms, clock_mono_ms(),
+	    &len);
+	if (text == NULL)
 		return NULL;
-	}
-	if (json_object_object_get_ex(rep, member, &v) &&
-	    !json_object_is_type(v, json_type_null)) {
-		v = json_object_get(v);
-		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-		(void)cache_put(r->app->cache, key, s, strlen(s),
-		    clock_mono_ms(), gen);
-	} else
-		v = NULL;
-	json_object_put(rep);
+	v = msg_parse_json((const uint8_t *)text, len, err, sizeof(err));
+	free(text);
 	return v;
 }
 
 /*
- * Campaign id's state, or NULL after answering 404 or 503 itself.
+ * The JSON member of a reply to req, through the cache under key, into
+ * *out (a new reference) when FOUND.  ABSENT only when abc-worker's read
+ * succeeded and answered absent_code (NULL: never).  When the read fails
+ * (UNKNOWN, *why set) a copy cached up to HTTP_STALE_MS ago is served
+ * instead, marked stale: stale is better than wrong.
+ */
+static enum lookup
+market_fetch(struct http_req *r, const char *key, struct json_object *req,
+    const char *member, const char *absent_code, struct json_object **out,
+    enum app_err *why)
+{
+	struct json_object	*rep = NULL, *v;
+	const char		*s;
+	enum lookup		 lk;
+	enum app_err		 e;
+	uint64_t		 gen;
+
+	*why = APP_OK;
+	if ((*out = market_cached(r, key, http_fresh_ms(r))) != NULL)
+		return LOOKUP_FOUND;
+	gen = cache_gen(r->app->cache);	/* before asking: see cache.h */
+	e = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep);
+	lk = e == APP_OK ? msg_reply_lookup(rep, absent_code) : LOOKUP_UNKNOWN;
+	if (lk == LOOKUP_FOUND) {
+		if (json_object_object_get_ex(rep, member, &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			*out = json_object_get(v);
+			s = json_object_to_json_string_ext(v,
+			    JSON_C_TO_STRING_PLAIN);
+			(void)cache_put(r->app->cache, key, s, strlen(s),
+			    clock_mono_ms(), gen);
+		} else {
+			lk = LOOKUP_UNKNOWN;
+			e = APP_EPROTO;
+		}
+	}
+	json_object_put(rep);
+	if (lk != LOOKUP_UNKNOWN)
+		return lk;
+	*why = e != APP_OK ? e : APP_EDB;
+	if ((*out = market_cached(r, key, HTTP_STALE_MS)) == NULL)
+		return LOOKUP_UNKNOWN;
+	log_info("stale_served", "key=%s error=\"%s\"", key,
+	    app_strerror(*why));
+	http_mark_stale(r);
+	return LOOKUP_FOUND;
+}
+
+/*
+ * Campaign id's state, or NULL after answering 404 (abc-worker said there
+ * is none) or "try again" (it could not tell, and nothing was cached).
  */
 struct json_object *
 market_campaign(struct http_req *r, int64_t id)
 {
-	struct json_object	*req, *st;
+	struct json_object	*req, *st = NULL;
 	char			 key[32];
-	int			 down;
+	enum app_err		 why;
+	enum lookup		 lk;
 
 	snprintf(key, sizeof(key), "c:%lld", (long long)id);
 	req = msg_request_new(MSG_OP_CAMPAIGN_GET);
 	json_object_object_add(req, "id", json_object_new_int64(id));
-	st = market_fetch(r, key, req, "campaign", &down);
+	lk = market_fetch(r, key, req, "campaign", MSG_CODE_NO_CAMPAIGN, &st,
+	    &why);
 	json_object_put(req);
-	if (st == NULL)
-		(void)http_error(r, down ? 503 : 404, down ?
-		    "The service is unavailable; try again in a moment." :
-		    "There is no such campaign.");
-	return st;
+	switch (lk) {
+	case LOOKUP_FOUND:
+		return st;
+	case LOOKUP_ABSENT:
+		(void)http_error(r, 404, "There is no such campaign.");
+		break;
+	case LOOKUP_UNKNOWN:
+		(void)http_unknown(r, why);
+		break;
+	}
+	return NULL;
 }
 
-/* The newest campaigns (an array), or NULL after answering 503. */
+/* The newest campaigns (an array), or NULL after answering "try again". */
 struct json_object *
 market_list(struct http_req *r)
 {
-	struct json_object	*req, *list;
-	int			 down;
+	struct json_object	*req, *list = NULL;
+	enum app_err		 why;
 
 	req = msg_request_new(MSG_OP_CAMPAIGN_LIST);
-	list = market_fetch(r, "list", req, "campaigns", &down);
+	if (market_fetch(r, "list", req, "campaigns", NULL, &list, &why) !=
+	    LOOKUP_FOUND)
+		(void)http_unknown(r, why);
 	json_object_put(req);
-	if (list == NULL)
-		(void)http_error(r, 503, "The service is unavailable; try "
-		    "again in a moment.");
 	return list;
 }
 
@@ -203,23 +238,30 @@ market_path_id(const char *path, const char *prefix, const char *suffix,
 
 /*
  * The logged-in viewer's ads (an array of {id, nickname, hover, url,
- * image, width, height}), a new reference; NULL when the worker has none
- * to give (not logged in, or unreachable).
+ * image, width, height}) into *ads, a new reference, when FOUND; ABSENT
+ * when abc-worker says the session is gone; UNKNOWN when it could not
+ * tell (the page must not say "you have no ads").
  */
-struct json_object *
-market_my_ads(struct http_req *r)
+enum lookup
+market_my_ads(struct http_req *r, struct json_object **ads)
 {
-	struct json_object	*req, *rep = NULL, *ads = NULL;
+	struct json_object	*req, *rep = NULL, *v;
+	enum lookup		 lk = LOOKUP_UNKNOWN;
 
+	*ads = NULL;
 	req = msg_request_new(MSG_OP_MY_ADS);
 	json_object_object_add(req, "token", json_object_new_string(r->token));
 	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK && json_object_object_get_ex(rep, "ads", &ads) &&
-	    json_object_is_type(ads, json_type_array))
-		ads = json_object_get(ads);
-	else
-		ads = NULL;
+	    &rep) == APP_OK)
+		lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION);
+	if (lk == LOOKUP_FOUND) {
+		if (json_object_object_get_ex(rep, "ads", &v) &&
+		    json_object_is_type(v, json_type_array))
+			*ads = json_object_get(v);
+		else
+			lk = LOOKUP_UNKNOWN;
+	}
 	json_object_put(req);
 	json_object_put(rep);
-	return ads;
+	return lk;
 }

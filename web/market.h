@@ -14,12 +14,14 @@
 
 #include <json-c/json.h>
 
+#include "err.h"
+
 struct http_req;
 
 struct json_object *market_campaign(struct http_req *r, int64_t id);
 struct json_object *market_list(struct http_req *r);
 void		 market_forget(struct http_req *r, int64_t id);
-struct json_object *market_my_ads(struct http_req *r);
+enum lookup	 market_my_ads(struct http_req *r, struct json_object **ads);
 int64_t		 market_price(struct json_object *state, int64_t now_ms);
 struct json_object *market_on_display(struct json_object *state,
 		    int64_t now_ms);

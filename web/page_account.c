@@ -63,10 +63,14 @@ acct_done_text(struct http_req *r)
 	return text;
 }
 
-/* HTTP status for a worker's error code. */
+/* HTTP status for a worker's failed reply: 503 when it may be retried. */
 static int
-acct_status(const char *code)
+acct_status(struct json_object *rep)
 {
+	const char	*code = msg_get_str(rep, "code");
+
+	if (msg_reply_retryable(rep))
+		return 503;
 	if (code == NULL)
 		return 400;
 	if (strcmp(code, "name_taken") == 0)
@@ -138,7 +142,7 @@ acct_send(struct http_req *r, struct json_object *req, const char *tpl,
 	}
 	json_object_put(req);
 	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok) {
-		acct_form(r, acct_status(msg_get_str(rep, "code")), tpl, title,
+		acct_form(r, acct_status(rep), tpl, title,
 		    msg_get_str(rep, "error") ? msg_get_str(rep, "error") :
 		    "That did not work.");
 		json_object_put(rep);
@@ -239,6 +243,14 @@ page_logout(struct http_req *r)
 			return;
 		}
 		json_object_put(req);
+		/* Logged out only when abc-worker said so (or that the
+		 * session was already gone); else the cookie stays. */
+		if (msg_reply_lookup(rep, MSG_CODE_NO_SESSION) ==
+		    LOOKUP_UNKNOWN) {
+			(void)http_unknown(r, APP_EDB);
+			json_object_put(rep);
+			return;
+		}
 		json_object_put(rep);
 		usercache_token_key(r->token, key);
 		usercache_drop_key(r->app->users, key);
@@ -386,13 +398,15 @@ acct_overview(struct http_req *r)
 	struct json_object	*req, *rep = NULL;
 	struct cache		*cache = r->app->cache;
 	char			 key[32], *text, err[128];
+	char			 tkey[USERCACHE_KEY_LEN + 1];
 	const char		*s;
 	int64_t			 bal, user = 0;
 	uint64_t		 gen;
 	size_t			 len;
+	enum lookup		 lk;
 
-	if (!http_user(r))
-		return acct_to_login(r);
+	if (!http_need_user(r))
+		return NULL;
 	http_account_key(r->user.id, key, sizeof(key));
 	gen = cache_gen(cache);
 	if ((text = cache_get(cache, key, http_fresh_ms(r), clock_mono_ms(),
@@ -409,8 +423,20 @@ acct_overview(struct http_req *r)
 		return NULL;
 	}
 	json_object_put(req);
-	if (msg_get_int(rep, "balance", &bal) != 0) {
+	lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION);
+	if (lk == LOOKUP_FOUND && msg_get_int(rep, "balance", &bal) != 0)
+		lk = LOOKUP_UNKNOWN;	/* a garbled overview tells nothing */
+	switch (lk) {
+	case LOOKUP_FOUND:
+		break;
+	case LOOKUP_UNKNOWN:
 		json_object_put(rep);
+		(void)http_unknown(r, APP_EDB);
+		return NULL;
+	case LOOKUP_ABSENT:
+		json_object_put(rep);
+		usercache_token_key(r->token, tkey);
+		usercache_drop_key(r->app->users, tkey);
 		return acct_to_login(r);
 	}
 	if (msg_get_int(rep, "user", &user) == 0 && user == r->user.id) {
@@ -468,9 +494,17 @@ page_account_state(struct http_req *r)
 	size_t			 i;
 	const char		*text;
 
-	if (!http_user(r)) {
+	switch (http_session(r)) {
+	case LOOKUP_FOUND:
+		break;
+	case LOOKUP_ABSENT:
 		(void)http_send(r, 403, "application/json",
 		    "{\"error\":\"not logged in\"}", 26);
+		return;
+	case LOOKUP_UNKNOWN:
+		(void)buf_printf(&r->headers, "Retry-After: 2\r\n");
+		(void)http_send(r, 503, "application/json",
+		    "{\"error\":\"try again\"}", 21);
 		return;
 	}
 	if ((rep = acct_overview(r)) == NULL)
@@ -511,7 +545,7 @@ acct_post_send(struct http_req *r, struct json_object *req, const char *done)
 	}
 	json_object_put(req);
 	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
-		acct_page(r, acct_status(msg_get_str(rep, "code")),
+		acct_page(r, acct_status(rep),
 		    msg_get_str(rep, "error"), NULL);
 	else
 		(void)http_redirect(r, done);
@@ -560,10 +594,8 @@ page_new_address(struct http_req *r)
 void
 page_account(struct http_req *r)
 {
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
+	if (!http_need_user(r))
 		return;
-	}
 	acct_page(r, 200, NULL, acct_done_text(r));
 }
 
@@ -623,7 +655,7 @@ page_logout_all(struct http_req *r)
 		http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
 		(void)http_redirect(r, "/");
 	} else
-		acct_page(r, acct_status(msg_get_str(rep, "code")),
+		acct_page(r, acct_status(rep),
 		    msg_get_str(rep, "error"), NULL);
 	json_object_put(rep);
 }

@@ -198,7 +198,10 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 	int			 n = 0;
 
 	list = tpl_set_list(v, "ads");
-	if ((ads = market_my_ads(r)) != NULL)
+	/* Unknown is not "you have no ads": the page says to reload. */
+	tpl_set_bool(v, "ads_unknown", market_my_ads(r, &ads) ==
+	    LOOKUP_UNKNOWN);
+	if (ads != NULL)
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			if (msg_get_int(a, "width", &aw) != 0 ||
@@ -301,25 +304,30 @@ camp_page(struct http_req *r, int64_t id)
 	json_object_put(st);
 }
 
-/* Finds ad id among the viewer's ads; a new reference or NULL. */
-static struct json_object *
-camp_my_ad(struct http_req *r, int64_t ad_id)
+/*
+ * Finds ad id among the viewer's ads into *found (a new reference, or
+ * NULL when not theirs); UNKNOWN when their ads could not be read.
+ */
+static enum lookup
+camp_my_ad(struct http_req *r, int64_t ad_id, struct json_object **found)
 {
-	struct json_object	*ads, *a, *found = NULL;
+	struct json_object	*ads, *a;
+	enum lookup		 lk;
 	int64_t			 id;
 	size_t			 i;
 
-	if ((ads = market_my_ads(r)) == NULL)
-		return NULL;
+	*found = NULL;
+	if ((lk = market_my_ads(r, &ads)) != LOOKUP_FOUND)
+		return lk;
 	for (i = 0; i < json_object_array_length(ads); i++) {
 		a = json_object_array_get_idx(ads, i);
 		if (msg_get_int(a, "id", &id) == 0 && id == ad_id) {
-			found = json_object_get(a);
+			*found = json_object_get(a);
 			break;
 		}
 	}
 	json_object_put(ads);
-	return found;
+	return *found != NULL ? LOOKUP_FOUND : LOOKUP_ABSENT;
 }
 
 /*
@@ -340,8 +348,15 @@ camp_confirm(struct http_req *r, int status, int64_t id,
 	v = http_page(r, "Buy a slot");
 	tpl_set_int(v, "id", id);
 	tpl_set_str(v, "name", msg_get_str(st, "name"));
+	if (price > 0 && camp_my_ad(r, ad_id, &ad) == LOOKUP_UNKNOWN &&
+	    error == NULL) {
+		/* No form without the ad; and no "not yours" either. */
+		status = 503;
+		error = "Your ads could not be read just now; try again in a "
+		    "moment.";
+	}
 	tpl_set_str(v, "error", error != NULL ? error : "");
-	if (price > 0 && (ad = camp_my_ad(r, ad_id)) != NULL) {
+	if (ad != NULL) {
 		av = tpl_set_obj(v, "ad");
 		tpl_set_int(av, "id", ad_id);
 		camp_copy(av, ad, keys);
@@ -370,10 +385,8 @@ camp_buy_get(struct http_req *r, int64_t id)
 	const char		*ad;
 	int64_t			 slot = 0;
 
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
+	if (!http_need_user(r))
 		return;
-	}
 	memset(&q, 0, sizeof(q));
 	if (form_parse(r->query, strlen(r->query), &q) != FORM_OK ||
 	    (ad = form_get(&q, "ad")) == NULL || strspn(ad, "0123456789") !=
@@ -404,10 +417,14 @@ camp_field_int(struct http_req *r, const char *name, int64_t *out)
 	return 0;
 }
 
-/* HTTP status of a failed purchase. */
+/* HTTP status of a failed purchase: 503 when it may simply be retried. */
 static int
-camp_buy_status(const char *code)
+camp_buy_status(struct json_object *rep)
 {
+	const char	*code = msg_get_str(rep, "code");
+
+	if (msg_reply_retryable(rep))
+		return 503;
 	if (code == NULL)
 		return 400;
 	if (strcmp(code, "sold") == 0 || strcmp(code, "not_yet") == 0 ||
@@ -444,7 +461,7 @@ camp_buy_failed(struct http_req *r, int64_t id, int64_t ad,
 		snprintf(msg, sizeof(msg), "%s", msg_get_str(rep, "error") ?
 		    msg_get_str(rep, "error") : "The purchase did not go "
 		    "through.");
-	camp_confirm(r, camp_buy_status(code), id, st, ad, next_idx, next, msg);
+	camp_confirm(r, camp_buy_status(rep), id, st, ad, next_idx, next, msg);
 	json_object_put(st);
 }
 
@@ -482,7 +499,9 @@ camp_buy_post(struct http_req *r, int64_t id)
 		return;
 	}
 	json_object_put(req);
-	market_forget(r, id);
+	/* A retryable failure changed nothing: keep the copy (stale-if-error). */
+	if (!msg_reply_retryable(rep))
+		market_forget(r, id);
 	if (msg_get_bool(rep, "ok", &ok) == 0 && ok) {
 		/* The slot the worker sold (a resent form: the first one). */
 		(void)msg_get_int(rep, "idx", &slot);

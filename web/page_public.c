@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "route.h"
 #include "template.h"
+#include "xmalloc.h"
 
 #define PUBLIC_IMAGE_MAX	(256u * 1024u)
 
@@ -163,35 +164,43 @@ public_unbase64(const char *b64, size_t *len)
 
 /*
  * Fetches image sha from abc-worker into a cache value: the MIME type, a
- * NUL, then the bytes.  Returns a new buffer (len set) or NULL.
+ * NUL, then the bytes, in *val (a new buffer, *len set) when FOUND.  ABSENT
+ * only when abc-worker's read found no such image; UNKNOWN (*why set)
+ * when it could not tell or sent what does not decode.
  */
-static char *
-public_fetch_image(struct http_req *r, const char *sha, size_t *len)
+static enum lookup
+public_fetch_image(struct http_req *r, const char *sha, char **val,
+    size_t *len, enum app_err *why)
 {
 	struct json_object	*req, *rep = NULL, *img;
 	const char		*mime, *b64;
 	unsigned char		*raw;
-	char			*val = NULL;
+	enum lookup		 lk;
 	size_t			 n;
 
+	*val = NULL;
 	req = msg_request_new(MSG_OP_IMAGE_GET);
 	json_object_object_add(req, "sha256", json_object_new_string(sha));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK && (img = msg_get_obj(rep, "image")) != NULL &&
+	*why = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep);
+	lk = *why == APP_OK ? msg_reply_lookup(rep, MSG_CODE_NO_IMAGE) :
+	    LOOKUP_UNKNOWN;
+	if (lk == LOOKUP_FOUND && (img = msg_get_obj(rep, "image")) != NULL &&
 	    (mime = msg_get_str(img, "mime")) != NULL &&
 	    (b64 = msg_get_str(img, "data")) != NULL &&
 	    (raw = public_unbase64(b64, &n)) != NULL) {
 		*len = strlen(mime) + 1 + n;
-		val = malloc(*len + 1);
-		if (val != NULL) {
-			memcpy(val, mime, strlen(mime) + 1);
-			memcpy(val + strlen(mime) + 1, raw, n);
-		}
+		*val = xmalloc(*len + 1);
+		memcpy(*val, mime, strlen(mime) + 1);
+		memcpy(*val + strlen(mime) + 1, raw, n);
 		free(raw);
-	}
+	} else if (lk == LOOKUP_FOUND)
+		lk = LOOKUP_UNKNOWN;
+	if (lk == LOOKUP_UNKNOWN && *why == APP_OK)
+		*why = APP_EDB;
 	json_object_put(req);
 	json_object_put(rep);
-	return val;
+	return lk;
 }
 
 /* GET /img/<sha256>: immutable, so cached here and by browsers for good. */
@@ -200,8 +209,10 @@ page_img(struct http_req *r)
 {
 	const char	*sha = r->path + strlen("/img/"), *inm;
 	char		 key[80], etag[70], *val;
-	size_t		 len = 0, mlen;
+	size_t		 len = 0, mlen = 0;
 	uint64_t	 gen;
+	enum lookup	 lk = LOOKUP_FOUND;
+	enum app_err	 why = APP_OK;
 
 	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
 		(void)http_error(r, 404, "There is no such image.");
@@ -219,14 +230,24 @@ page_img(struct http_req *r)
 	if ((val = cache_get(r->app->cache, key, INT64_MAX / 2,
 	    clock_mono_ms(), &len)) == NULL) {
 		gen = cache_gen(r->app->cache);	/* before asking: cache.h */
-		if ((val = public_fetch_image(r, sha, &len)) != NULL)
+		lk = public_fetch_image(r, sha, &val, &len, &why);
+		if (lk == LOOKUP_FOUND)
 			(void)cache_put(r->app->cache, key, val, len,
 			    clock_mono_ms(), gen);
 	}
-	if (val == NULL || (mlen = strnlen(val, len)) >= len) {
-		r->cache_control = NULL;
-		(void)http_error(r, 404, "There is no such image.");
-	} else
+	if (lk == LOOKUP_FOUND && (mlen = strnlen(val, len)) >= len)
+		lk = LOOKUP_UNKNOWN;	/* a value we never store */
+	r->cache_control = lk == LOOKUP_FOUND ? r->cache_control : NULL;
+	switch (lk) {
+	case LOOKUP_FOUND:
 		(void)http_send(r, 200, val, val + mlen + 1, len - mlen - 1);
+		break;
+	case LOOKUP_ABSENT:
+		(void)http_error(r, 404, "There is no such image.");
+		break;
+	case LOOKUP_UNKNOWN:
+		(void)http_unknown(r, why);
+		break;
+	}
 	free(val);
 }

@@ -127,8 +127,9 @@ sell_post(struct http_req *r)
 			snprintf(loc, sizeof(loc), "/c/%lld", (long long)id);
 			(void)http_redirect(r, loc);
 		} else
-			sell_form(r, 400, msg_get_str(rep, "error") ?
-			    msg_get_str(rep, "error") : "That did not work.");
+			sell_form(r, http_failed_status(rep, 400),
+			    msg_get_str(rep, "error") ? msg_get_str(rep,
+			    "error") : "That did not work.");
 		json_object_put(rep);
 	}
 	json_object_put(req);
@@ -142,10 +143,8 @@ page_sell(struct http_req *r)
 		if (http_read_form(r) != 0 || !http_csrf_check(r))
 			return;
 	}
-	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
+	if (!http_post_session(r))
 		return;
-	}
 	if (strcmp(r->method, "POST") == 0)
 		sell_post(r);
 	else
@@ -176,7 +175,16 @@ ads_page(struct http_req *r, int status, const char *error,
 		    "", p != NULL ? p->len : 0);
 	}
 	list = tpl_set_list(v, "ads");
-	if ((ads = market_my_ads(r)) != NULL)
+	if (market_my_ads(r, &ads) == LOOKUP_UNKNOWN) {
+		/* Not "you have no ads": they could not be read. */
+		tpl_set_bool(v, "ads_unknown", 1);
+		if (error == NULL)
+			tpl_set_str(v, "error", "Your ads could not be read "
+			    "just now; reload in a moment.");
+		if (error == NULL && notice == NULL)
+			status = 503;
+	}
+	if (ads != NULL)
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			row = tpl_list_add(list);
@@ -281,9 +289,9 @@ ads_post(struct http_req *r, const struct multipart *m)
 		if (msg_get_bool(rep, "ok", &ok) == 0 && ok)
 			ads_page(r, 200, NULL, "Your ad is uploaded.", NULL);
 		else
-			ads_page(r, 400, msg_get_str(rep, "error") ?
-			    msg_get_str(rep, "error") : "That did not work.",
-			    NULL, m);
+			ads_page(r, http_failed_status(rep, 400),
+			    msg_get_str(rep, "error") ? msg_get_str(rep,
+			    "error") : "That did not work.", NULL, m);
 		json_object_put(rep);
 	}
 	json_object_put(req);
@@ -309,9 +317,9 @@ page_ads(struct http_req *r)
 		if (!http_csrf_check_value(r, sent))
 			goto out;
 	}
-	if (!http_user(r))
-		(void)http_redirect(r, "/login");
-	else if (strcmp(r->method, "POST") == 0)
+	if (!http_post_session(r))
+		goto out;
+	if (strcmp(r->method, "POST") == 0)
 		ads_post(r, &m);
 	else
 		ads_page(r, 200, NULL, NULL, NULL);

@@ -566,6 +566,23 @@ db_job_ok(const struct db_job *job)
 	    PQresultStatus(job->res) == PGRES_COMMAND_OK);
 }
 
+/*
+ * What a read found: FOUND when it ran and its first row's first column
+ * holds a value; ABSENT when it ran and returned no row or a NULL there
+ * (both ways SQL says "none"); UNKNOWN when it did not run (the database
+ * failed), which is never absence.
+ */
+enum lookup
+db_job_lookup(const struct db_job *job)
+{
+	if (!db_job_ok(job))
+		return LOOKUP_UNKNOWN;
+	if (PQntuples(job->res) == 0 || PQnfields(job->res) == 0 ||
+	    PQgetisnull(job->res, 0, 0))
+		return LOOKUP_ABSENT;
+	return LOOKUP_FOUND;
+}
+
 /* The text of (row, col), or NULL when absent or SQL NULL. */
 const char *
 db_job_value(const struct db_job *job, int row, int col)

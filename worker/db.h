@@ -20,6 +20,8 @@
 
 #include <libpq-fe.h>
 
+#include "err.h"
+
 /* Most requests one transaction carries. */
 #define DB_BATCH_MAX	256
 #define DB_PARAMS_MAX	12
@@ -58,6 +60,7 @@ void		 db_job_paramf(struct db_job *job, const char *fmt, ...)
 void		 db_job_param_hex(struct db_job *job, const uint8_t *p,
 		    size_t len);
 int		 db_job_ok(const struct db_job *job);
+enum lookup	 db_job_lookup(const struct db_job *job);
 const char	*db_job_value(const struct db_job *job, int row, int col);
 struct db	*db_start(const char *conninfo, int done_fd);
 void		 db_stop(struct db *db);

@@ -190,6 +190,18 @@ ops_fail(struct call *c, const char *code, const char *text)
 	json_object_put(rep);
 }
 
+/*
+ * Finishes the call with "the database failed; try again": what a read
+ * that did not run answers, never "not found" (abc-web shows it as a
+ * retryable error, SPEC 6).
+ */
+void
+ops_unavailable(struct call *c)
+{
+	ops_fail(c, MSG_CODE_UNAVAILABLE, "The database is unavailable; try "
+	    "again.");
+}
+
 /* Hands job to the database thread; its completion continues c. */
 void
 ops_db(struct call *c, struct db_job *job)

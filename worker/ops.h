@@ -104,6 +104,7 @@ enum ops_rl {
 struct ratelimit *ops_ratelimit(const struct call *c, enum ops_rl which);
 void		 ops_finish(struct call *c, struct json_object *reply);
 void		 ops_fail(struct call *c, const char *code, const char *text);
+void		 ops_unavailable(struct call *c);
 void		 ops_finish_stored(struct call *c, struct db_job *dj);
 void		 ops_db(struct call *c, struct db_job *job);
 void		 ops_kdf(struct call *c, struct kdf_job *job);

@@ -165,13 +165,15 @@ acct_db_session(struct call *c, const char *sql)
 static int
 acct_read_user(struct call *c, struct db_job *dj)
 {
-	if (!db_job_ok(dj)) {
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+	switch (db_job_lookup(dj)) {
+	case LOOKUP_UNKNOWN:
+		ops_unavailable(c);
 		return -1;
-	}
-	if (PQntuples(dj->res) == 0)
+	case LOOKUP_ABSENT:
 		return 0;
+	case LOOKUP_FOUND:
+		break;
+	}
 	c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(c->username, sizeof(c->username), "%s",
 	    db_job_value(dj, 0, 1));
@@ -516,11 +518,15 @@ acct_session(struct call *c, struct db_job *dj)
 			    "acct_session($1, $2)");
 		return;
 	}
-	if (!db_job_ok(dj) || PQntuples(dj->res) == 0) {
-		ops_fail(c, db_job_ok(dj) ? "no_session" : "unavailable",
-		    db_job_ok(dj) ? "You are not logged in." :
-		    "The database is unavailable; try again.");
+	switch (db_job_lookup(dj)) {
+	case LOOKUP_UNKNOWN:
+		ops_unavailable(c);
 		return;
+	case LOOKUP_ABSENT:
+		ops_fail(c, MSG_CODE_NO_SESSION, "You are not logged in.");
+		return;
+	case LOOKUP_FOUND:
+		break;
 	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, "user", json_object_new_int64(
@@ -574,7 +580,7 @@ req_session_user(struct call *c, struct db_job *dj)
 		return 0;
 	}
 	if ((rc = acct_read_user(c, dj)) == 0)
-		ops_fail(c, "no_session", "You are not logged in.");
+		ops_fail(c, MSG_CODE_NO_SESSION, "You are not logged in.");
 	return rc == 1 ? 1 : -1;
 }
 
@@ -711,9 +717,16 @@ acct_account(struct call *c, struct db_job *dj)
 		return;
 	}
 	if (c->stage == 1) {
-		if (!db_job_ok(dj) || PQntuples(dj->res) == 0) {
-			ops_fail(c, "no_session", "You are not logged in.");
+		switch (db_job_lookup(dj)) {
+		case LOOKUP_UNKNOWN:
+			ops_unavailable(c);
 			return;
+		case LOOKUP_ABSENT:
+			ops_fail(c, MSG_CODE_NO_SESSION, "You are not logged "
+			    "in.");
+			return;
+		case LOOKUP_FOUND:
+			break;
 		}
 		c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 		snprintf(c->username, sizeof(c->username), "%s",

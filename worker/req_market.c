@@ -19,6 +19,7 @@
 #include "db.h"
 #include "image.h"
 #include "limits.h"
+#include "log.h"
 #include "msg.h"
 #include "ops.h"
 #include "xmalloc.h"
@@ -53,21 +54,43 @@ mkt_changed(struct call *c, int64_t id)
 	json_object_put(n);
 }
 
-/* Finishes with a JSON reply the database returned as text. */
+/* Answers that the campaign or image the read looked for does not exist. */
+static void
+mkt_absent(struct call *c)
+{
+	if (c->op == MSG_OP_IMAGE_GET)
+		ops_fail(c, MSG_CODE_NO_IMAGE, "There is no such image.");
+	else
+		ops_fail(c, MSG_CODE_NO_CAMPAIGN, "There is no such campaign.");
+}
+
+/*
+ * Finishes with a JSON reply the database returned as text: absent only
+ * when the read ran and found nothing; a read that failed, or returned
+ * what does not parse, is "unavailable".
+ */
 static void
 mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
 {
-	struct json_object	*rep, *v;
+	struct json_object	*rep, *v = NULL;
 	const char		*text = db_job_value(dj, 0, 0);
 	char			 err[128];
 
-	if (text == NULL || (v = msg_parse_json((const uint8_t *)text,
-	    strlen(text), err, sizeof(err))) == NULL) {
-		if (db_job_ok(dj) && text == NULL)
-			ops_fail(c, "no_campaign", "There is no such campaign.");
-		else
-			ops_fail(c, "unavailable", "The database is "
-			    "unavailable; try again.");
+	switch (db_job_lookup(dj)) {
+	case LOOKUP_ABSENT:
+		mkt_absent(c);
+		return;
+	case LOOKUP_FOUND:
+		if ((v = msg_parse_json((const uint8_t *)text, strlen(text),
+		    err, sizeof(err))) == NULL)
+			log_error("db_reply", "op=%s error=\"%s\"",
+			    msg_op_name(c->op), err);
+		break;
+	case LOOKUP_UNKNOWN:
+		break;
+	}
+	if (v == NULL) {
+		ops_unavailable(c);
 		return;
 	}
 	rep = msg_reply_new();
@@ -286,8 +309,7 @@ mkt_buy_done(struct call *c, struct db_job *dj)
 
 	if (text == NULL || (rep = msg_parse((const uint8_t *)text,
 	    strlen(text), err, sizeof(err))) == NULL) {
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+		ops_unavailable(c);
 		return;
 	}
 	(void)msg_get_bool(rep, "ok", &ok);
@@ -330,7 +352,7 @@ mkt_read(struct call *c, struct db_job *dj)
 		    msg_get_str(c->req, "sha256") : "");
 	} else {
 		if (mkt_int(c, "id", &id) != 0) {
-			ops_fail(c, "no_campaign", "There is no such campaign.");
+			ops_fail(c, "invalid", "The request names no campaign.");
 			return;
 		}
 		j = db_job_new("SELECT camp_state($1)", 0, NULL, 0);

@@ -120,6 +120,68 @@ test_msg_reply_round_trip(void)
 	buf_clear(&b);
 }
 
+/*
+ * A reply's failure is absence only when it names the absent code the
+ * caller expects; anything else, including no reply, garbage and codes
+ * unknown today, is "could not tell".
+ */
+static void
+test_msg_reply_lookup(void)
+{
+	static const struct {
+		const char	*reply;		/* NULL: no reply at all */
+		const char	*absent;
+		enum lookup	 want;
+		int		 retry;
+	} cases[] = {
+		{ "{\"ok\":true,\"campaign\":{}}", "no_campaign",
+		    LOOKUP_FOUND, 0 },
+		{ "{\"ok\":true}", NULL, LOOKUP_FOUND, 0 },
+		{ "{\"ok\":false,\"code\":\"no_campaign\"}", "no_campaign",
+		    LOOKUP_ABSENT, 0 },
+		{ "{\"ok\":false,\"code\":\"no_session\"}", "no_session",
+		    LOOKUP_ABSENT, 0 },
+		/* the wrong absence is not this absence */
+		{ "{\"ok\":false,\"code\":\"no_session\"}", "no_campaign",
+		    LOOKUP_UNKNOWN, 0 },
+		{ "{\"ok\":false,\"code\":\"no_campaign\"}", NULL,
+		    LOOKUP_UNKNOWN, 0 },
+		{ "{\"ok\":false,\"code\":\"unavailable\"}", "no_campaign",
+		    LOOKUP_UNKNOWN, 1 },
+		{ "{\"ok\":false,\"code\":\"busy\"}", "no_session",
+		    LOOKUP_UNKNOWN, 1 },
+		{ "{\"ok\":false,\"code\":\"internal\"}", "no_session",
+		    LOOKUP_UNKNOWN, 1 },
+		{ "{\"ok\":false}", "no_session", LOOKUP_UNKNOWN, 1 },
+		{ "{\"ok\":false,\"code\":7}", "no_session", LOOKUP_UNKNOWN,
+		    1 },
+		{ "{\"ok\":\"false\",\"code\":\"no_session\"}",
+		    "no_session", LOOKUP_UNKNOWN, 1 },
+		{ "{\"code\":\"no_session\"}", "no_session", LOOKUP_UNKNOWN,
+		    1 },
+		/* definite refusals: not absence, not retryable */
+		{ "{\"ok\":false,\"code\":\"sold\"}", "no_campaign",
+		    LOOKUP_UNKNOWN, 0 },
+		{ "{\"ok\":false,\"code\":\"funds\"}", NULL, LOOKUP_UNKNOWN,
+		    0 },
+		{ NULL, "no_campaign", LOOKUP_UNKNOWN, 1 },
+	};
+	struct json_object	*rep;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rep = cases[i].reply != NULL ? parse_str(cases[i].reply) : NULL;
+		CU_ASSERT_FATAL(cases[i].reply == NULL || rep != NULL);
+		CU_ASSERT_EQUAL(msg_reply_lookup(rep, cases[i].absent),
+		    cases[i].want);
+		CU_ASSERT_EQUAL(msg_reply_retryable(rep), cases[i].retry);
+		json_object_put(rep);
+	}
+	CU_ASSERT_STRING_EQUAL(lookup_name(LOOKUP_FOUND), "found");
+	CU_ASSERT_STRING_EQUAL(lookup_name(LOOKUP_ABSENT), "absent");
+	CU_ASSERT_STRING_EQUAL(lookup_name(LOOKUP_UNKNOWN), "unknown");
+}
+
 int
 main(void)
 {
@@ -130,6 +192,7 @@ main(void)
 		{ "test_msg_op_names", test_msg_op_names },
 		{ "test_msg_getters_check_types", test_msg_getters_check_types },
 		{ "test_msg_reply_round_trip", test_msg_reply_round_trip },
+		{ "test_msg_reply_lookup", test_msg_reply_lookup },
 		CU_TEST_INFO_NULL
 	};
 	static CU_SuiteInfo suites[] = {
