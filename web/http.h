@@ -103,6 +103,8 @@ int	http_call(struct http_req *r, struct json_object *req,
 void	http_set_cookie(struct http_req *r, const char *name,
 	    const char *value, long max_age);
 int	http_redirect(struct http_req *r, const char *location);
+int	http_to_login(struct http_req *r);
+void	http_next(struct http_req *r, char *out, size_t len);
 struct tpl_val *http_page(struct http_req *r, const char *title);
 int	http_send(struct http_req *r, int status, const char *content_type,
 	    const void *body, size_t len);

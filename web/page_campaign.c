@@ -370,7 +370,7 @@ camp_buy_get(struct http_req *r, int64_t id)
 	int64_t			 slot = 0;
 
 	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
+		(void)http_to_login(r);
 		return;
 	}
 	memset(&q, 0, sizeof(q));

@@ -143,7 +143,7 @@ page_sell(struct http_req *r)
 			return;
 	}
 	if (!http_user(r)) {
-		(void)http_redirect(r, "/login");
+		(void)http_to_login(r);
 		return;
 	}
 	if (strcmp(r->method, "POST") == 0)
@@ -310,7 +310,7 @@ page_ads(struct http_req *r)
 			goto out;
 	}
 	if (!http_user(r))
-		(void)http_redirect(r, "/login");
+		(void)http_to_login(r);
 	else if (strcmp(r->method, "POST") == 0)
 		ads_post(r, &m);
 	else
