@@ -202,6 +202,15 @@ describe(`issue 16 journeys at 375 and 1280 px, with and without JS (${BASE})`, 
         await b.fillForm('form[action="/login"]', { username: SELLER, password: PASS.seller });
         await b.submit('form[action="/login"]');
         assert.equal(new URL(b.page.url()).pathname, '/sell', 'after the login, back on /sell');
+        // A width out of range: the error is on the width field.
+        await b.fillForm('form[action="/sell"]', {
+            name: CAMPAIGN, width: '99999', height: '250', min_price: '0.0001', slot_hours: '1',
+        });
+        await b.submit('form[action="/sell"]', { error: true });
+        assert.equal(await b.page.getAttribute('#width', 'aria-invalid'), 'true');
+        assert.equal(await b.text('#width-err'), 'Width and height are whole pixels, 1 to 4096.');
+        assert.equal(await b.page.locator('#height[aria-invalid]').count(), 0, 'only the width is marked');
+        await b.checkPage('sell-field-error', { status: 400 });
         await b.fillForm('form[action="/sell"]', {
             name: CAMPAIGN,
             description: `A long description ${'with many words '.repeat(20)}and a token ${'f'.repeat(90)}.`,
