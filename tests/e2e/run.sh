@@ -20,7 +20,7 @@ export ABC_BUILD="${ABC_BUILD:-$ABC_ROOT/build}"
 export E2E_BASE_URL="${E2E_BASE_URL:-http://127.0.0.1:$ABC_HTTP_PORT}"
 export E2E_CHROMIUM="${E2E_CHROMIUM:-/usr/bin/chromium}"
 export E2E_SCREENSHOT_DIR="${E2E_SCREENSHOT_DIR:-$ABC_STATE_DIR/screenshots}"
-E2E_TIMEOUT="${E2E_TIMEOUT:-600}"
+E2E_TIMEOUT="${E2E_TIMEOUT:-1200}"
 
 say() { printf 'e2e: %s\n' "$*"; }
 
