@@ -149,8 +149,8 @@ humane_span(int64_t ms, char *out, size_t len)
 	else if (ms % HUMANE_MIN == 0)
 		snprintf(out, len, "%lld min", (long long)(ms / HUMANE_MIN));
 	else
-		snprintf(out, len, "%lld s", (long long)((ms + 999) /
-		    HUMANE_S));
+		snprintf(out, len, "%lld s", (long long)(ms / HUMANE_S +
+		    (ms % HUMANE_S != 0)));
 }
 
 const char *
