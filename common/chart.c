@@ -12,11 +12,10 @@
 #include "money.h"
 #include "price.h"
 
-/* Margins around the plot area, room for the axis labels. */
-#define CHART_ML	112	/* "21000000.00000000" at font-size 10 */
-#define CHART_MR	12
-#define CHART_MT	12
-#define CHART_MB	28
+/* Room around the plot area; the left and top margins grow to fit. */
+#define CHART_PAD	6	/* from the edges of the drawing */
+#define CHART_MR	14	/* right of the plot: half a time label */
+#define CHART_ROW	(CHART_FONT_PX + 6)	/* one line of text */
 
 #define CHART_MS_PER_DAY	INT64_C(86400000)
 
@@ -133,50 +132,340 @@ chart_hhmm(int64_t t, char s[16])
 	memcpy(s + 5, " UTC", 5);
 }
 
+/* Width of text s in user units, as the tests measure it too. */
+static int64_t
+chart_text_w(const char *s)
+{
+	return (int64_t)strlen(s) * CHART_CHAR_W;
+}
+
 /*
- * Choose the time and price ranges: from the earliest of now and every
- * purchase to the latest of now, every purchase and the end of the last
- * slot; prices from 0 to the highest price paid, the minimum price or
- * the price now.
+ * A price tick label: p satoshis as BTC without trailing zeros ("0",
+ * "0.0001", "0.00015", "50000000") into s[32].  Ticks are round, so the
+ * top one may pass the 21 million BTC cap.
  */
 static void
-chart_ranges(struct chart_map *m, const struct price_campaign *c,
-    size_t n, int64_t now_ms, int64_t price)
+chart_tick_btc(int64_t p, char s[32])
 {
-	int64_t	 tmax, p;
-	size_t	 i;
+	size_t	 n;
 
-	m->tmin = tmax = now_ms;
-	m->pmax = chart_clamp_price(c->min_price_sat);
-	if (price > m->pmax)
-		m->pmax = price;
+	if (money_format_btc(p < 0 ? 0 : p, s, 32) == -1) {
+		s[0] = '\0';
+		return;
+	}
+	n = strlen(s);
+	while (n > 0 && s[n - 1] == '0')
+		s[--n] = '\0';
+	if (n > 0 && s[n - 1] == '.')
+		s[--n] = '\0';
+}
+
+/* The smallest 1, 2 or 5 times a power of ten that is >= v (v >= 1). */
+static int64_t
+chart_nice(int64_t v)
+{
+	int64_t	 p = 1;
+
+	for (;;) {
+		if (v <= p)
+			return p;
+		if (v <= 2 * p)
+			return 2 * p;
+		if (v <= 5 * p)
+			return 5 * p;
+		if (p > INT64_MAX / 100)
+			return p * 10;
+		p *= 10;
+	}
+}
+
+/*
+ * Choose the time range, so that past purchases spread over the axis:
+ * from the first purchase (or now) to the later of now and the last
+ * purchase, then on into the decay as far again (at least one slot, at
+ * most to its end, where the price is back at the minimum).
+ */
+static void
+chart_time_range(struct chart_map *m, const struct price_campaign *c,
+    size_t n, int64_t now_ms)
+{
+	uint64_t	 past, ahead;
+	int64_t		 last, end;
+	size_t		 i;
+
+	m->tmin = last = now_ms;
 	for (i = 0; i < n; i++) {
 		if (c->slots[i].bought_ms < m->tmin)
 			m->tmin = c->slots[i].bought_ms;
-		if (c->slots[i].bought_ms > tmax)
-			tmax = c->slots[i].bought_ms;
-		p = chart_clamp_price(c->slots[i].price_sat);
-		if (p > m->pmax)
-			m->pmax = p;
+		if (c->slots[i].bought_ms > last)
+			last = c->slots[i].bought_ms;
 	}
-	if (n > 0 && c->slots[n - 1].end_ms > tmax)
-		tmax = c->slots[n - 1].end_ms;
-	m->span = (uint64_t)tmax - (uint64_t)m->tmin;
+	past = (uint64_t)last - (uint64_t)m->tmin;
+	/* A minute or more of purchases: as long again, so they fill half
+	 * the axis; else (one purchase, a few at once) a slot's length. */
+	ahead = past;
+	if (past < 60000)
+		ahead = c->slot_ms > 60000 ? (uint64_t)c->slot_ms : 60000;
+	end = n > 0 ? c->slots[n - 1].end_ms : INT64_MAX;
+	if (end > last && (uint64_t)end - (uint64_t)last < ahead)
+		ahead = (uint64_t)end - (uint64_t)last;
+	if ((__int128)last + ahead > INT64_MAX)	/* not past INT64_MAX */
+		ahead = (uint64_t)((__int128)INT64_MAX - last);
+	m->span = past + ahead;
 	if (m->span == 0)
 		m->span = 1;
-	if (m->pmax == 0)
-		m->pmax = 1;
 }
 
-/* The axes, three price labels on the left and three time labels below. */
-static int
-chart_axes(struct buf *out, const struct chart_map *m)
+/*
+ * The price range: 0 to a round number at or above every price shown
+ * (paid, minimum, now), in steps of 1, 2 or 5 times a power of ten
+ * satoshis, at most as many as fit the plot's height.  Sets m->pmax and
+ * returns the step.
+ */
+static int64_t
+chart_price_range(struct chart_map *m, const struct price_campaign *c,
+    size_t n, int64_t price, int64_t ph)
 {
-	static const char *const anchor[3] = { "start", "middle", "end" };
-	char			 s[32];
-	int64_t			 y, x, p, t;
-	int			 i;
+	int64_t	 top, step, maxticks;
+	size_t	 i;
 
+	top = chart_clamp_price(c->min_price_sat);
+	if (price > top)
+		top = chart_clamp_price(price);
+	for (i = 0; i < n; i++)
+		if (chart_clamp_price(c->slots[i].price_sat) > top)
+			top = chart_clamp_price(c->slots[i].price_sat);
+	if (top < 1)
+		top = 1;
+	maxticks = ph / (2 * CHART_ROW);
+	if (maxticks < 1)
+		maxticks = 1;
+	maxticks = maxticks > 5 ? 5 : maxticks;	/* gaps, not a grid */
+	step = chart_nice((top + maxticks - 1) / maxticks);
+	m->pmax = (top + step - 1) / step * step;
+	return step;
+}
+
+/* The legend's entries: a swatch kind and a name. */
+static const struct {
+	const char	*cls, *text;
+} chart_legend_items[] = {
+	{ "decay", "Price of the next slot" },
+	{ "min", "Minimum price" },
+	{ "purchase", "Past purchase" },
+	{ "current", "Price now" },
+};
+
+#define CHART_SWATCH	22	/* a swatch and the gap after it */
+#define CHART_ITEM_GAP	14	/* between legend entries */
+
+/* Width of legend entry i. */
+static int64_t
+chart_item_w(size_t i)
+{
+	return CHART_SWATCH + chart_text_w(chart_legend_items[i].text);
+}
+
+/* Rows the legend needs in width w (entries flow left to right). */
+static int64_t
+chart_legend_rows(int64_t w)
+{
+	int64_t	 rows = 1, x = 0;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(chart_legend_items) /
+	    sizeof(chart_legend_items[0]); i++) {
+		if (x > 0 && x + chart_item_w(i) > w) {
+			rows++;
+			x = 0;
+		}
+		x += chart_item_w(i) + CHART_ITEM_GAP;
+	}
+	return rows;
+}
+
+/* The legend at the top, in rows of width w. */
+static int
+chart_legend(struct buf *out, int64_t w)
+{
+	int64_t	 x = 0, row = 0, lx, ly;
+	size_t	 i;
+	int	 rc = 0;
+
+	rc |= buf_printf(out, "<g class=\"chart-legend\" fill=\"currentColor\" "
+	    "font-family=\"monospace\" font-size=\"%d\">\n", CHART_FONT_PX);
+	for (i = 0; i < sizeof(chart_legend_items) /
+	    sizeof(chart_legend_items[0]); i++) {
+		if (x > 0 && x + chart_item_w(i) > w) {
+			row++;
+			x = 0;
+		}
+		lx = CHART_PAD + x;
+		ly = CHART_PAD + row * CHART_ROW + CHART_FONT_PX;
+		if (strcmp(chart_legend_items[i].cls, "min") == 0 ||
+		    strcmp(chart_legend_items[i].cls, "decay") == 0)
+			rc |= buf_printf(out, "<line class=\"chart-key-%s\" "
+			    "stroke=\"currentColor\" stroke-width=\"2\"%s "
+			    "x1=\"%lld\" y1=\"%lld\" x2=\"%lld\" y2=\"%lld\"/>\n",
+			    chart_legend_items[i].cls,
+			    strcmp(chart_legend_items[i].cls, "min") == 0 ?
+			    " stroke-dasharray=\"4 4\"" : "", (long long)lx,
+			    (long long)(ly - 4), (long long)(lx + 16),
+			    (long long)(ly - 4));
+		else
+			rc |= buf_printf(out, "<circle class=\"chart-key-%s\" "
+			    "cx=\"%lld\" cy=\"%lld\" r=\"%d\"></circle>\n",
+			    chart_legend_items[i].cls, (long long)(lx + 8),
+			    (long long)(ly - 4), strcmp(chart_legend_items[i].cls,
+			    "current") == 0 ? 5 : 3);
+		rc |= buf_printf(out, "<text class=\"chart-label chart-key\" "
+		    "x=\"%lld\" y=\"%lld\" text-anchor=\"start\">%s</text>\n",
+		    (long long)(lx + CHART_SWATCH), (long long)ly,
+		    chart_legend_items[i].text);
+		x += chart_item_w(i) + CHART_ITEM_GAP;
+	}
+	rc |= buf_addstr(out, "</g>\n");
+	return rc != 0 ? -1 : 0;
+}
+
+/* A text label at (x, y) with anchor and the text s, escaped. */
+static int
+chart_label(struct buf *out, const char *cls, int64_t x, int64_t y,
+    const char *anchor, const char *s)
+{
+	if (buf_printf(out, "<text class=\"chart-label %s\" x=\"%lld\" "
+	    "y=\"%lld\" text-anchor=\"%s\">", cls, (long long)x, (long long)y,
+	    anchor) == -1 || chart_text(out, s) == -1 ||
+	    buf_addstr(out, "</text>\n") == -1)
+		return -1;
+	return 0;
+}
+
+/* Time tick steps in ms, smallest first; later ones double. */
+static const int64_t chart_tsteps[] = {
+	1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000,
+	600000, 900000, 1800000, 3600000, 7200000, 10800000, 21600000,
+	43200000, 86400000, 172800000, 604800000, 1209600000,
+};
+
+/* Write the tick label of time t for a step of step ms into s[16]. */
+static void
+chart_tick_time(int64_t t, int64_t step, char s[16])
+{
+	int64_t	 days, y, m, d, era, doe, yoe, doy, mp;
+
+	chart_hhmm(t, s);
+	s[5] = '\0';				/* "HH:MM" */
+	if (step < 60000) {			/* "HH:MM:SS" */
+		d = t % 60000;
+		d = (d < 0 ? d + 60000 : d) / 1000;
+		s[5] = ':';
+		s[6] = (char)('0' + d / 10);
+		s[7] = (char)('0' + d % 10);
+		s[8] = '\0';
+	} else if (step >= CHART_MS_PER_DAY) {	/* "MM-DD", civil date */
+		days = t / CHART_MS_PER_DAY - (t % CHART_MS_PER_DAY < 0);
+		days += 719468;
+		era = (days >= 0 ? days : days - 146096) / 146097;
+		doe = days - era * 146097;
+		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		y = yoe + era * 400;
+		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		mp = (5 * doy + 2) / 153;
+		d = doy - (153 * mp + 2) / 5 + 1;
+		m = mp < 10 ? mp + 3 : mp - 9;
+		(void)y;
+		s[0] = (char)('0' + m / 10);
+		s[1] = (char)('0' + m % 10);
+		s[2] = '-';
+		s[3] = (char)('0' + d / 10);
+		s[4] = (char)('0' + d % 10);
+		s[5] = '\0';
+	}
+}
+
+/*
+ * The time ticks: the smallest round step whose labels, one per step,
+ * fit the plot's width with a gap; labels that would stick out of the
+ * drawing are left out.
+ */
+static int
+chart_xticks(struct buf *out, const struct chart_map *m, int width)
+{
+	char		 s[16];
+	int64_t		 step = 0, lw, t, first, x;
+	uint64_t	 slots;
+	size_t		 i;
+
+	for (i = 0;; i++) {
+		if (i < sizeof(chart_tsteps) / sizeof(chart_tsteps[0]))
+			step = chart_tsteps[i];
+		else if (step > INT64_MAX / 2)
+			return 0;	/* absurd spans: no ticks */
+		else
+			step *= 2;
+		lw = (step < 60000 ? 8 : 5) * CHART_CHAR_W + CHART_CHAR_W;
+		slots = (uint64_t)(m->pw / lw);
+		if (slots > 12)
+			slots = 12;	/* a scale to read, not a grid */
+		if (slots >= 1 && m->span / (uint64_t)step + 1 <= slots)
+			break;
+	}
+	lw = (step < 60000 ? 8 : 5) * CHART_CHAR_W;
+	/* The first multiple of step at or after tmin (UTC-aligned). */
+	first = m->tmin / step * step;
+	if (first < m->tmin && first <= INT64_MAX - step)
+		first += step;
+	for (t = first; (uint64_t)t - (uint64_t)m->tmin <= m->span;) {
+		x = chart_x(m, t);
+		chart_tick_time(t, step, s);
+		if (x - lw / 2 >= 0 && x + (lw + 1) / 2 <= width &&
+		    (buf_printf(out, "<line class=\"chart-tick\" "
+		    "stroke=\"currentColor\" x1=\"%lld\" y1=\"%lld\" x2=\"%lld\" "
+		    "y2=\"%lld\"/>\n", (long long)x, (long long)(m->y0 + m->ph),
+		    (long long)x, (long long)(m->y0 + m->ph + 4)) == -1 ||
+		    chart_label(out, "chart-xlabel", x, m->y0 + m->ph + 8 +
+		    CHART_FONT_PX, "middle", s) == -1))
+			return -1;
+		if (t > INT64_MAX - step)
+			break;
+		t += step;
+	}
+	return 0;
+}
+
+/* The price ticks, every step from 0 to m->pmax, with their labels. */
+static int
+chart_yticks(struct buf *out, const struct chart_map *m, int64_t step)
+{
+	char	 s[32];
+	int64_t	 p, y;
+
+	for (p = 0; p <= m->pmax; p += step) {
+		y = chart_y(m, p);
+		chart_tick_btc(p, s);
+		if (buf_printf(out, "<line class=\"chart-grid\" "
+		    "stroke=\"currentColor\" stroke-opacity=\"0.15\" x1=\"%lld\" "
+		    "y1=\"%lld\" x2=\"%lld\" y2=\"%lld\"/>\n", (long long)m->x0,
+		    (long long)y, (long long)(m->x0 + m->pw),
+		    (long long)y) == -1 ||
+		    chart_label(out, "chart-ylabel", m->x0 - 6, y + 4, "end",
+		    s) == -1)
+			return -1;
+		if (p > m->pmax - step)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * The axes, the price ticks (round BTC values, the unit above them), the
+ * time ticks and the time axis' caption.
+ */
+static int
+chart_axes(struct buf *out, const struct chart_map *m, int64_t step,
+    int width, int height)
+{
 	if (buf_printf(out, "<g class=\"chart-axes\" stroke=\"currentColor\">"
 	    "<line class=\"chart-axis\" x1=\"%lld\" y1=\"%lld\" x2=\"%lld\" "
 	    "y2=\"%lld\"/><line class=\"chart-axis\" x1=\"%lld\" y1=\"%lld\" "
@@ -186,34 +475,16 @@ chart_axes(struct buf *out, const struct chart_map *m)
 	    (long long)(m->y0 + m->ph), (long long)(m->x0 + m->pw),
 	    (long long)(m->y0 + m->ph)) == -1)
 		return -1;
-	if (buf_addstr(out, "<g class=\"chart-labels\" fill=\"currentColor\" "
-	    "font-family=\"monospace\" font-size=\"10\">\n") == -1)
+	if (buf_printf(out, "<g class=\"chart-labels\" fill=\"currentColor\" "
+	    "font-family=\"monospace\" font-size=\"%d\">\n",
+	    CHART_FONT_PX) == -1 ||
+	    chart_label(out, "chart-unit", m->x0 - 6, m->y0 + 4 - CHART_ROW,
+	    "end", "BTC") == -1 ||
+	    chart_yticks(out, m, step) == -1 ||
+	    chart_xticks(out, m, width) == -1 ||
+	    chart_label(out, "chart-unit", width - CHART_PAD, height -
+	    CHART_PAD, "end", "time (UTC)") == -1)
 		return -1;
-	for (i = 0; i < 3; i++) {
-		p = (int64_t)((unsigned __int128)(uint64_t)m->pmax *
-		    (unsigned)i / 2);
-		y = chart_y(m, p);
-		chart_btc(p, s);
-		if (buf_printf(out, "<text class=\"chart-label chart-ylabel\" "
-		    "x=\"%lld\" y=\"%lld\" text-anchor=\"end\">",
-		    (long long)(m->x0 - 4), (long long)(y + 3)) == -1 ||
-		    chart_text(out, s) == -1 ||
-		    buf_addstr(out, "</text>\n") == -1)
-			return -1;
-	}
-	for (i = 0; i < 3; i++) {
-		t = (int64_t)((uint64_t)m->tmin +
-		    (uint64_t)((unsigned __int128)m->span * (unsigned)i / 2));
-		x = chart_x(m, t);
-		chart_hhmm(t, s);
-		if (buf_printf(out, "<text class=\"chart-label chart-xlabel\" "
-		    "x=\"%lld\" y=\"%lld\" text-anchor=\"%s\">",
-		    (long long)x, (long long)(m->y0 + m->ph + 16),
-		    anchor[i]) == -1 ||
-		    chart_text(out, s) == -1 ||
-		    buf_addstr(out, "</text>\n") == -1)
-			return -1;
-	}
 	return buf_addstr(out, "</g>\n");
 }
 
@@ -298,6 +569,7 @@ chart_current(struct buf *out, const struct chart_map *m,
 {
 	const struct price_slot	*last;
 	char			 btc[32];
+	int64_t			 end;
 
 	if (buf_printf(out, "<line class=\"chart-min\" stroke=\"currentColor\" "
 	    "stroke-dasharray=\"4 4\" x1=\"%lld\" y1=\"%lld\" x2=\"%lld\" "
@@ -322,9 +594,13 @@ chart_current(struct buf *out, const struct chart_map *m,
 		    (long long)chart_x(m, last->bought_ms),
 		    (long long)chart_y(m, price_now(c, last->bought_ms))) == -1)
 			return -1;
+		/* To the right edge when the decay runs on past it. */
+		end = last->end_ms;
+		if ((uint64_t)end - (uint64_t)m->tmin > m->span)
+			end = (int64_t)((uint64_t)m->tmin + m->span);
 		if (buf_printf(out, "%lld,%lld\"/>\n",
-		    (long long)chart_x(m, last->end_ms),
-		    (long long)chart_y(m, price_now(c, last->end_ms))) == -1)
+		    (long long)chart_x(m, end),
+		    (long long)chart_y(m, price_now(c, end))) == -1)
 			return -1;
 	}
 	chart_btc(price, btc);
@@ -355,32 +631,50 @@ chart_svg(struct buf *out, const struct price_campaign *c, int64_t now_ms,
 	struct chart_map	 m;
 	char			 now[32], min[32];
 	size_t			 n, start = out->len;
-	int64_t			 price;
+	int64_t			 price, step, p, w, rows;
 
 	if (c == NULL || width < CHART_MIN_WIDTH || width > CHART_MAX_DIM ||
 	    height < CHART_MIN_HEIGHT || height > CHART_MAX_DIM)
 		return -1;
 	n = c->slots != NULL ? c->nslots : 0;
 	price = price_now(c, now_ms);
-	m.x0 = CHART_ML;
-	m.y0 = CHART_MT;
-	m.pw = width - CHART_ML - CHART_MR;
-	m.ph = height - CHART_MT - CHART_MB;
-	chart_ranges(&m, c, n, now_ms, price);
+	/* Top: the legend, then a row for the price unit. */
+	rows = chart_legend_rows(width - 2 * CHART_PAD);
+	m.y0 = CHART_PAD + rows * CHART_ROW + 2 * CHART_ROW;
+	/* Bottom: a row of time labels, a row for the time caption. */
+	m.ph = height - m.y0 - (8 + 2 * CHART_ROW + CHART_PAD);
+	if (m.ph < 2 * CHART_ROW)
+		return -1;
+	step = chart_price_range(&m, c, n, price, m.ph);
+	/* Left: as wide as the widest price label. */
+	w = chart_text_w("BTC");
+	for (p = 0; p <= m.pmax; p += step) {
+		chart_tick_btc(p, now);
+		if (chart_text_w(now) > w)
+			w = chart_text_w(now);
+		if (p > m.pmax - step)
+			break;
+	}
+	m.x0 = CHART_PAD + w + 6;
+	m.pw = width - m.x0 - CHART_MR;
+	if (m.pw < 4 * CHART_ROW)
+		return -1;
+	chart_time_range(&m, c, n, now_ms);
 	chart_btc(price, now);
 	chart_btc(c->min_price_sat, min);
 
 	if (buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
 	    "version=\"1.1\" class=\"price-chart\" role=\"img\" "
-	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n<title>",
-	    width, height, width, height) == -1 ||
+	    "width=\"100%%\" viewBox=\"0 0 %d %d\">\n<title>",
+	    width, height) == -1 ||
 	    buf_addstr(out, "Price of the next slot: ") == -1 ||
 	    chart_text(out, now) == -1 ||
 	    buf_addstr(out, " now, minimum ") == -1 ||
 	    chart_text(out, min) == -1 ||
 	    buf_printf(out, ", %zu purchase%s</title>\n", n,
 	    n == 1 ? "" : "s") == -1 ||
-	    chart_axes(out, &m) == -1 ||
+	    chart_legend(out, width - 2 * CHART_PAD) == -1 ||
+	    chart_axes(out, &m, step, width, height) == -1 ||
 	    chart_history(out, &m, c, n) == -1 ||
 	    chart_current(out, &m, c, n, now_ms, price) == -1 ||
 	    buf_addstr(out, "</svg>\n") == -1 ||

@@ -31,6 +31,7 @@ static const char *const msg_op_names[MSG_OP__MAX] = {
 	"buy",
 	"image_get",
 	"withdraw",
+	"my_campaigns",
 };
 
 /*

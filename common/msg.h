@@ -41,6 +41,7 @@ enum msg_op {
 	MSG_OP_BUY,		/* token, campaign, slot, ad, max_price, idem */
 	MSG_OP_IMAGE_GET,	/* sha256 -> mime, data (base64) */
 	MSG_OP_WITHDRAW,	/* token, address, amount (sat), password, idem */
+	MSG_OP_MY_CAMPAIGNS,	/* token -> the user's campaigns */
 	MSG_OP__MAX
 };
 

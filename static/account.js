@@ -1,14 +1,27 @@
 // Live account page: polls /account/state.json every second and updates
-// the balances and the deposits table, so a deposit shows as pending and
-// then credited within 2 s without a reload.  The page works without it.
+// the balances, the deposits, the withdrawals and the history, so a
+// deposit shows as pending and then credited within 2 s without a reload.
+// A change is also said in words in the live region #live-notice (read
+// out by screen readers), and the notice of an earlier form ("Your
+// password is changed") goes away once something new happened, and from
+// the address bar at once (a reload does not bring it back).  The page
+// works without this script: it then shows what was true at load.
 (function () {
   'use strict';
   var balance = document.getElementById('balance');
   var pending = document.getElementById('pending');
-  var table = document.getElementById('deposits');
-  if (!balance || !pending || !table || !window.fetch) {
+  var deposits = document.getElementById('deposits');
+  var live = document.getElementById('live-notice');
+  if (!balance || !pending || !deposits || !live || !window.fetch) {
     return;
   }
+  if (window.history && window.history.replaceState &&
+      /[?&]done=/.test(window.location.search)) {
+    window.history.replaceState(null, '', window.location.pathname +
+      window.location.hash);
+  }
+  var last = null;
+
   function cell(row, text, cls) {
     var td = document.createElement('td');
     td.textContent = text;
@@ -16,37 +29,114 @@
       td.className = cls;
     }
     row.appendChild(td);
+    return td;
   }
-  function render(state) {
-    balance.textContent = state.balance;
-    pending.textContent = state.pending;
+  function codeCell(row, text) {
+    var td = cell(row, '');
+    var code = document.createElement('code');
+    code.className = 'token';
+    code.textContent = text;
+    td.appendChild(code);
+  }
+  function timeCell(row, d) {
+    var td = cell(row, '');
+    var t = document.createElement('time');
+    t.setAttribute('datetime', d.at_iso || '');
+    t.setAttribute('title', d.at || '');
+    t.setAttribute('data-rel', '');
+    t.textContent = d.at_rel || d.at || '';
+    td.appendChild(t);
+  }
+  function fill(table, rows, make) {
+    if (!table) {
+      return;
+    }
     var body = table.tBodies[0];
     while (body.firstChild) {
       body.removeChild(body.firstChild);
     }
-    state.deposits.forEach(function (d) {
+    rows.forEach(function (d) {
       var row = document.createElement('tr');
-      cell(row, d.at);
+      make(row, d);
+      body.appendChild(row);
+    });
+    table.hidden = rows.length === 0;
+  }
+  function render(s) {
+    balance.textContent = s.balance;
+    pending.textContent = s.pending;
+    fill(deposits, s.deposits, function (row, d) {
+      timeCell(row, d);
       cell(row, d.amount, 'num');
       cell(row, d.status);
       cell(row, String(d.confirmations), 'num');
-      var tx = document.createElement('td');
-      var code = document.createElement('code');
-      code.textContent = d.txid + ':' + d.vout;
-      tx.appendChild(code);
-      row.appendChild(tx);
-      body.appendChild(row);
+      codeCell(row, d.txid + ':' + d.vout);
     });
-    table.hidden = state.deposits.length === 0;
     var none = document.getElementById('no-deposits');
     if (none) {
-      none.hidden = state.deposits.length > 0;
+      none.hidden = s.deposits.length > 0;
     }
+    fill(document.getElementById('withdrawals'), s.withdrawals || [],
+      function (row, w) {
+        cell(row, String(w.id));
+        timeCell(row, w);
+        cell(row, w.amount, 'num');
+        codeCell(row, w.address || '');
+        cell(row, w.status);
+        codeCell(row, w.txid || '');
+      });
+    var wh = document.getElementById('h-withdrawals');
+    if (wh) {
+      wh.hidden = !s.withdrawals || s.withdrawals.length === 0;
+    }
+    fill(document.getElementById('history'), s.history || [],
+      function (row, h) {
+        timeCell(row, h);
+        cell(row, h.kind);
+        cell(row, h.detail || '');
+      });
+  }
+  // What changed since the last poll, in words; '' for nothing to say.
+  function news(a, b) {
+    var said = [];
+    if (a.pending !== b.pending && Number(b.pending) > Number(a.pending)) {
+      said.push('A deposit was seen: ' + b.pending + ' BTC pending.');
+    }
+    if (a.balance !== b.balance) {
+      said.push('Your balance is now ' + b.balance + ' BTC.');
+    }
+    var sent = function (s) {
+      return (s.withdrawals || []).filter(function (w) {
+        return w.status === 'sent';
+      }).length;
+    };
+    if (sent(b) > sent(a)) {
+      said.push('Your withdrawal was sent.');
+    }
+    return said.join(' ');
+  }
+  function update(s) {
+    if (last !== null) {
+      var text = news(last, s);
+      if (text !== '') {
+        var done = document.getElementById('done-notice');
+        if (done) {
+          done.parentNode.removeChild(done);
+        }
+        live.textContent = text;
+      }
+    }
+    var key = JSON.stringify(s);
+    if (last === null || key !== last.key) {
+      render(s);
+    }
+    s.key = key;
+    last = s;
   }
   function poll() {
     fetch('/account/state.json', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (state) { if (state) { render(state); } })
+      .then(function (s) { if (s) { update(s); } })
       .catch(function () {})
       .then(function () { window.setTimeout(poll, 1000); });
   }

@@ -238,3 +238,52 @@ form_clear(struct form *f)
 	f->fields = NULL;
 	f->n = 0;
 }
+
+/* See form.h: a same-site path a login may return to. */
+int
+form_local_path(const char *s)
+{
+	size_t	 n;
+	const char	*q;
+
+	if (s == NULL || s[0] != '/' || s[1] == '/' ||
+	    (n = strlen(s)) > FORM_LOCAL_MAX)
+		return 0;
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789/_.=&-?") != n)
+		return 0;
+	q = strchr(s, '?');
+	return q == NULL || strchr(q + 1, '?') == NULL;
+}
+
+/* See form.h: s percent-encoded as a query value. */
+int
+form_encode(const char *s, char *out, size_t len)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	size_t			 o = 0;
+	unsigned char		 c;
+
+	if (len == 0)
+		return -1;
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (strchr("/_.-", c) != NULL || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+			if (o + 1 >= len)
+				goto full;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= len)
+				goto full;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+full:
+	out[0] = '\0';
+	return -1;
+}

@@ -53,4 +53,18 @@ enum form_err	 form_parse(const char *s, size_t len, struct form *out);
 const char	*form_get(const struct form *f, const char *name);
 void		 form_clear(struct form *f);
 
+/*
+ * Where a login may send the browser back to: a path of this site with an
+ * optional query, at most FORM_LOCAL_MAX bytes of [A-Za-z0-9/_.=&-] and
+ * one '?', starting with '/' but not "//" (another host).  1 or 0.
+ */
+#define FORM_LOCAL_MAX	200
+int		 form_local_path(const char *s);
+/*
+ * Percent-encodes s for a query value into out (len bytes, NUL-ended):
+ * [A-Za-z0-9/_.-] stay, every other byte becomes %XX.  0, or -1 (out
+ * "") when it does not fit.
+ */
+int		 form_encode(const char *s, char *out, size_t len);
+
 #endif /* ABC_FORM_H */

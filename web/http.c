@@ -478,7 +478,7 @@ http_need_user(struct http_req *r)
 	case LOOKUP_FOUND:
 		return 1;
 	case LOOKUP_ABSENT:
-		(void)http_redirect(r, "/login");
+		(void)http_to_login(r);
 		return 0;
 	case LOOKUP_UNKNOWN:
 		(void)http_unknown(r, r->session_err);
@@ -558,14 +558,72 @@ http_redirect(struct http_req *r, const char *location)
 }
 
 /*
+ * The page a login should lead back to, as a checked local path into out
+ * ("" when none): on /login and /register the next= they were given, on
+ * any other GET the request itself.
+ */
+void
+http_next(struct http_req *r, char *out, size_t len)
+{
+	struct form	 q;
+	const char	*v;
+
+	out[0] = '\0';
+	if (strcmp(r->path, "/login") == 0 ||
+	    strcmp(r->path, "/register") == 0) {
+		if ((v = form_get(&r->form, "next")) != NULL &&
+		    form_local_path(v))
+			snprintf(out, len, "%s", v);
+		memset(&q, 0, sizeof(q));
+		if (out[0] == '\0' && form_parse(r->query, strlen(r->query),
+		    &q) == FORM_OK && (v = form_get(&q, "next")) != NULL &&
+		    form_local_path(v))
+			snprintf(out, len, "%s", v);
+		form_clear(&q);
+		return;
+	}
+	if (strcmp(r->method, "GET") != 0 || strcmp(r->path, "/") == 0)
+		return;
+	if ((size_t)snprintf(out, len, "%s%s%s", r->path, r->query[0] != '\0'
+	    ? "?" : "", r->query) >= len || !form_local_path(out))
+		out[0] = '\0';
+}
+
+/* Not logged in: to /login, which comes back here afterwards. */
+int
+http_to_login(struct http_req *r)
+{
+	char	 next[FORM_LOCAL_MAX + 1], loc[3 * FORM_LOCAL_MAX + 16];
+
+	http_next(r, next, sizeof(next));
+	memcpy(loc, "/login?next=", 13);
+	if (next[0] == '\0' || form_encode(next, loc + 12, sizeof(loc) - 12)
+	    != 0)
+		return http_redirect(r, "/login");
+	return http_redirect(r, loc);
+}
+
+/*
  * A template data object with what every page shows: title, the CSRF
- * token for forms, and who is logged in (as far as http_user found out
- * before).  The caller frees it.
+ * token for forms, who is logged in (as far as http_user found out
+ * before), the page a login should return to (next, and login_next
+ * encoded for a link) and which navigation entry is this page (nav_*).
+ * The caller frees it.
  */
 struct tpl_val *
 http_page(struct http_req *r, const char *title)
 {
+	static const struct {
+		const char	*key, *path;
+	} nav[] = {
+		{ "nav_home", "/" }, { "nav_sell", "/sell" },
+		{ "nav_campaigns", "/my/campaigns" }, { "nav_ads", "/my/ads" },
+		{ "nav_account", "/account" }, { "nav_how", "/how" },
+		{ "nav_login", "/login" }, { "nav_register", "/register" },
+	};
 	struct tpl_val	*data;
+	char		 next[FORM_LOCAL_MAX + 1], enc[3 * FORM_LOCAL_MAX + 1];
+	size_t		 i;
 
 	if (!r->edge_cache)	/* a shared page has no form to protect */
 		http_csrf_ensure(r);
@@ -582,6 +640,14 @@ http_page(struct http_req *r, const char *title)
 	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
 	tpl_set_str(data, "me", r->user.name);
 	tpl_set_str(data, "error", "");
+	http_next(r, next, sizeof(next));
+	tpl_set_str(data, "next", next);
+	if (form_encode(next, enc, sizeof(enc)) != 0)
+		enc[0] = '\0';
+	tpl_set_str(data, "login_next", enc);
+	for (i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
+		tpl_set_bool(data, nav[i].key, strcmp(r->path, nav[i].path) ==
+		    0);
 	return data;
 }
 

@@ -122,6 +122,8 @@ void	http_mark_stale(struct http_req *r);
 void	http_set_cookie(struct http_req *r, const char *name,
 	    const char *value, long max_age);
 int	http_redirect(struct http_req *r, const char *location);
+int	http_to_login(struct http_req *r);
+void	http_next(struct http_req *r, char *out, size_t len);
 struct tpl_val *http_page(struct http_req *r, const char *title);
 void	 http_edge_cacheable(struct http_req *r);
 int	http_send(struct http_req *r, int status, const char *content_type,

@@ -237,6 +237,36 @@ market_path_id(const char *path, const char *prefix, const char *suffix,
 }
 
 /*
+ * The array member of the reply to op for the viewer into *list, a new
+ * reference, when FOUND; ABSENT when abc-worker says the session is gone;
+ * UNKNOWN when it could not tell (the page must not say "you have none").
+ */
+static enum lookup
+market_mine(struct http_req *r, enum msg_op op, const char *member,
+    struct json_object **list)
+{
+	struct json_object	*req, *rep = NULL, *v;
+	enum lookup		 lk = LOOKUP_UNKNOWN;
+
+	*list = NULL;
+	req = msg_request_new(op);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    &rep) == APP_OK)
+		lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION);
+	if (lk == LOOKUP_FOUND) {
+		if (json_object_object_get_ex(rep, member, &v) &&
+		    json_object_is_type(v, json_type_array))
+			*list = json_object_get(v);
+		else
+			lk = LOOKUP_UNKNOWN;
+	}
+	json_object_put(req);
+	json_object_put(rep);
+	return lk;
+}
+
+/*
  * The logged-in viewer's ads (an array of {id, nickname, hover, url,
  * image, width, height}) into *ads, a new reference, when FOUND; ABSENT
  * when abc-worker says the session is gone; UNKNOWN when it could not
@@ -245,23 +275,64 @@ market_path_id(const char *path, const char *prefix, const char *suffix,
 enum lookup
 market_my_ads(struct http_req *r, struct json_object **ads)
 {
-	struct json_object	*req, *rep = NULL, *v;
-	enum lookup		 lk = LOOKUP_UNKNOWN;
+	return market_mine(r, MSG_OP_MY_ADS, "ads", ads);
+}
 
-	*ads = NULL;
-	req = msg_request_new(MSG_OP_MY_ADS);
-	json_object_object_add(req, "token", json_object_new_string(r->token));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK)
-		lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION);
-	if (lk == LOOKUP_FOUND) {
-		if (json_object_object_get_ex(rep, "ads", &v) &&
-		    json_object_is_type(v, json_type_array))
-			*ads = json_object_get(v);
-		else
-			lk = LOOKUP_UNKNOWN;
+/* The logged-in viewer's campaigns (as the list's), like market_my_ads. */
+enum lookup
+market_my_campaigns(struct http_req *r, struct json_object **campaigns)
+{
+	return market_mine(r, MSG_OP_MY_CAMPAIGNS, "campaigns", campaigns);
+}
+
+/*
+ * The logged-in viewer's confirmed balance in satoshis from their account
+ * overview (the cached one when fresh), or -1 when it cannot be had.
+ */
+int64_t
+market_my_balance(struct http_req *r)
+{
+	struct json_object	*req, *rep = NULL;
+	char			 key[32], *text, err[128];
+	int64_t			 bal = -1;
+	size_t			 len;
+
+	http_account_key(r->user.id, key, sizeof(key));
+	if ((text = cache_get(r->app->cache, key, http_fresh_ms(r),
+	    clock_mono_ms(), &len)) != NULL) {
+		rep = msg_parse_json((const uint8_t *)text, len, err,
+		    sizeof(err));
+		free(text);
 	}
-	json_object_put(req);
+	if (rep == NULL) {
+		req = msg_request_new(MSG_OP_ACCOUNT);
+		json_object_object_add(req, "addr",
+		    json_object_new_string(r->addr));
+		json_object_object_add(req, "token",
+		    json_object_new_string(r->token));
+		if (client_call(r->app->client, req,
+		    r->app->request_timeout_ms, 0, &rep) != APP_OK)
+			rep = NULL;
+		json_object_put(req);
+	}
+	if (rep == NULL || msg_get_int(rep, "balance", &bal) != 0)
+		bal = -1;
 	json_object_put(rep);
-	return lk;
+	return bal;
+}
+
+/* When the next slot of campaign state would start if bought at now. */
+int64_t
+market_next_start(struct json_object *state, int64_t now_ms)
+{
+	struct json_object	*slots;
+	int64_t			 end = 0;
+	size_t			 n;
+
+	if (!json_object_object_get_ex(state, "slots", &slots) ||
+	    (n = json_object_array_length(slots)) == 0 ||
+	    msg_get_int(json_object_array_get_idx(slots, n - 1), "end_ms",
+	    &end) != 0 || end < now_ms)
+		return now_ms;
+	return end;
 }

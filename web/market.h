@@ -22,7 +22,11 @@ struct json_object *market_campaign(struct http_req *r, int64_t id);
 struct json_object *market_list(struct http_req *r);
 void		 market_forget(struct http_req *r, int64_t id);
 enum lookup	 market_my_ads(struct http_req *r, struct json_object **ads);
+enum lookup	 market_my_campaigns(struct http_req *r,
+		    struct json_object **campaigns);
 int64_t		 market_price(struct json_object *state, int64_t now_ms);
+int64_t		 market_my_balance(struct http_req *r);
+int64_t		 market_next_start(struct json_object *state, int64_t now_ms);
 struct json_object *market_on_display(struct json_object *state,
 		    int64_t now_ms);
 int64_t		 market_next_boundary(struct json_object *state,

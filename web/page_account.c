@@ -17,6 +17,7 @@
 #include "client.h"
 #include "clock.h"
 #include "http.h"
+#include "humane.h"
 #include "money.h"
 #include "qr.h"
 #include "msg.h"
@@ -151,11 +152,12 @@ acct_send(struct http_req *r, struct json_object *req, const char *tpl,
 	return rep;
 }
 
-/* Sets the session cookie from a login reply and goes to /account. */
+/* Sets the session cookie from a login reply and goes on (http_next). */
 static void
 acct_logged_in(struct http_req *r, struct json_object *rep)
 {
 	const char	*token = msg_get_str(rep, "token");
+	char		 next[FORM_LOCAL_MAX + 1];
 	int64_t		 ttl = 0;
 
 	(void)msg_get_int(rep, "ttl_s", &ttl);
@@ -164,7 +166,9 @@ acct_logged_in(struct http_req *r, struct json_object *rep)
 		return;
 	}
 	http_set_cookie(r, HTTP_SESSION_COOKIE, token, (long)ttl);
-	(void)http_redirect(r, "/account");
+	/* Back to the page that asked for the login, else the account. */
+	http_next(r, next, sizeof(next));
+	(void)http_redirect(r, next[0] != '\0' ? next : "/account");
 }
 
 /* Logs in with the form's username and password, then to /account. */
@@ -294,7 +298,8 @@ acct_deposit_rows(struct tpl_val *data, struct json_object *rep)
 		tpl_set_str(row, "status", msg_get_str(e, "status"));
 		(void)msg_get_int(e, "confirmations", &n);
 		tpl_set_int(row, "confirmations", n);
-		tpl_set_str(row, "at", msg_get_str(e, "at"));
+		humane_set_time(row, "at", -1, msg_get_str(e, "at"),
+		    clock_real_ms());
 	}
 	tpl_set_bool(data, "has_deposits", len > 0);
 }
@@ -334,7 +339,8 @@ acct_withdrawal_rows(struct tpl_val *data, struct json_object *rep)
 		tpl_set_str(row, "status", msg_get_str(e, "status"));
 		txid = msg_get_str(e, "txid");
 		tpl_set_str(row, "txid", txid != NULL ? txid : "");
-		tpl_set_str(row, "at", msg_get_str(e, "at"));
+		humane_set_time(row, "at", -1, msg_get_str(e, "at"),
+		    clock_real_ms());
 	}
 	tpl_set_bool(data, "has_withdrawals", len > 0);
 }
@@ -344,7 +350,7 @@ static struct json_object *
 acct_to_login(struct http_req *r)
 {
 	http_set_cookie(r, HTTP_SESSION_COOKIE, "", 0);
-	(void)http_redirect(r, "/login");
+	(void)http_to_login(r);
 	return NULL;
 }
 
@@ -354,6 +360,7 @@ acct_history_rows(struct tpl_val *data, struct json_object *rep)
 {
 	struct json_object	*hist, *e;
 	struct tpl_val		*list, *row;
+	char			 detail[1024];
 	size_t			 i, len;
 
 	list = tpl_set_list(data, "history");
@@ -362,24 +369,33 @@ acct_history_rows(struct tpl_val *data, struct json_object *rep)
 	for (i = 0; i < len; i++) {
 		e = json_object_array_get_idx(hist, i);
 		row = tpl_list_add(list);
-		tpl_set_str(row, "at", msg_get_str(e, "at"));
-		tpl_set_str(row, "kind", msg_get_str(e, "kind"));
-		tpl_set_str(row, "detail", msg_get_str(e, "detail"));
+		humane_set_time(row, "at", -1, msg_get_str(e, "at"),
+		    clock_real_ms());
+		tpl_set_str(row, "kind", humane_kind(msg_get_str(e, "kind")));
+		humane_detail(msg_get_str(e, "kind"), msg_get_str(e, "detail"),
+		    detail, sizeof(detail));
+		tpl_set_str(row, "detail", detail);
 	}
 	tpl_set_bool(data, "has_history", len > 0);
 }
 
-/* Address as text and QR code (none yet: the button to get one). */
+/*
+ * Address as text and as a QR code of its bitcoin: URI (BIP 21), which
+ * wallets open directly (none yet: the button to get one).
+ */
 static void
 acct_address(struct tpl_val *data, struct json_object *rep)
 {
 	const char	*addr = msg_get_str(rep, "address");
 	struct buf	 svg;
+	char		 uri[160];
 
 	tpl_set_bool(data, "has_address", addr != NULL);
 	tpl_set_str(data, "address", addr != NULL ? addr : "");
+	snprintf(uri, sizeof(uri), "bitcoin:%s", addr != NULL ? addr : "");
+	tpl_set_str(data, "uri", uri);
 	buf_init(&svg, 256 * 1024);
-	if (addr != NULL && qr_svg(&svg, addr, 4) == 0)
+	if (addr != NULL && qr_svg(&svg, uri, 4) == 0)
 		tpl_set_strn(data, "qr", (const char *)svg.data, svg.len);
 	else
 		tpl_set_str(data, "qr", "");
@@ -447,12 +463,80 @@ acct_overview(struct http_req *r)
 }
 
 /*
+ * The input an error of the form posted to r->path is about (its id, and
+ * the template key err_<field>), from the worker's code; NULL when the
+ * error is not about one field.
+ */
+static const char *
+acct_error_field(struct http_req *r, const char *code)
+{
+	static const struct {
+		const char	*path, *code, *field;
+	} map[] = {
+		{ "/account/withdraw", "bad_address", "wd_address" },
+		{ "/account/withdraw", "too_small", "wd_amount" },
+		{ "/account/withdraw", "funds", "wd_amount" },
+		{ "/account/withdraw", "invalid", "wd_amount" },
+		{ "/account/withdraw", "bad_password", "wd_password" },
+		{ "/account/password", "bad_password", "old" },
+		{ "/account/password", "invalid", "new" },
+		{ "/account/history/purge", "bad_password", "purge" },
+	};
+	size_t	 i;
+
+	for (i = 0; code != NULL && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(r->path, map[i].path) == 0 &&
+		    strcmp(code, map[i].code) == 0)
+			return map[i].field;
+	return NULL;
+}
+
+/* Sets error, error_for and every err_<field> of the account page. */
+static void
+acct_set_error(struct http_req *r, struct tpl_val *data, const char *code,
+    const char *error)
+{
+	static const char *const fields[] = { "wd_address", "wd_amount",
+	    "wd_password", "old", "new", "purge", NULL };
+	const char	*field = error != NULL ? acct_error_field(r, code) :
+			    NULL;
+	char		 key[32], id[32];
+	size_t		 i;
+
+	tpl_set_str(data, "error", error != NULL ? error : "");
+	for (i = 0; fields[i] != NULL; i++) {
+		snprintf(key, sizeof(key), "err_%s", fields[i]);
+		tpl_set_str(data, key, field != NULL &&
+		    strcmp(field, fields[i]) == 0 ? error : "");
+	}
+	/* The input's id: wd_address -> wd-address. */
+	snprintf(id, sizeof(id), "%s", field != NULL ? field : "");
+	for (i = 0; id[i] != '\0'; i++)
+		if (id[i] == '_')
+			id[i] = '-';
+	if (strcmp(id, "purge") == 0)
+		snprintf(id, sizeof(id), "purge-password");
+	tpl_set_str(data, "error_for", id);
+}
+
+static void	acct_page_code(struct http_req *, int, const char *,
+		    const char *, const char *);
+
+/*
  * Renders the account page, with error or notice (either may be NULL),
  * from fresh data.  Not logged in: to the login page.
  */
 static void
 acct_page(struct http_req *r, int status, const char *error,
     const char *notice)
+{
+	acct_page_code(r, status, NULL, error, notice);
+}
+
+/* The same, with the worker's error code (which field the error is on). */
+static void
+acct_page_code(struct http_req *r, int status, const char *code,
+    const char *error, const char *notice)
 {
 	struct json_object	*rep;
 	struct tpl_val		*data;
@@ -467,7 +551,7 @@ acct_page(struct http_req *r, int status, const char *error,
 	tpl_set_str(data, "balance", btc);
 	acct_btc(rep, "pending", btc, sizeof(btc));
 	tpl_set_str(data, "pending", btc);
-	tpl_set_str(data, "error", error != NULL ? error : "");
+	acct_set_error(r, data, code, error);
 	tpl_set_str(data, "notice", notice != NULL ? notice : "");
 	acct_address(data, rep);
 	acct_deposit_rows(data, rep);
@@ -482,17 +566,74 @@ acct_page(struct http_req *r, int status, const char *error,
 	json_object_put(rep);
 }
 
+/* Adds at_iso and at_rel to o (a row with a worker time text "at"). */
+static void
+acct_json_time(struct json_object *o, int64_t now)
+{
+	char	 s[64];
+	int64_t	 ms;
+
+	if (humane_utc_parse(msg_get_str(o, "at"), &ms) != 0)
+		return;
+	humane_iso(ms, s, sizeof(s));
+	json_object_object_add(o, "at_iso", json_object_new_string(s));
+	humane_rel(ms, now, s, sizeof(s));
+	json_object_object_add(o, "at_rel", json_object_new_string(s));
+	humane_abs(ms, s, sizeof(s));
+	json_object_object_add(o, "at", json_object_new_string(s));
+}
+
 /*
- * GET /account/state.json: balances and deposits of the session's user,
- * polled by static/account.js so an open page shows a deposit within 2 s.
+ * A copy of rep's list key for people: amounts in BTC, times with their
+ * relative form, history kinds and details in words.
+ */
+static struct json_object *
+acct_json_rows(struct json_object *rep, const char *key, int64_t now)
+{
+	struct json_object	*list, *o, *e;
+	char			 text[1024];
+	const char		*kind;
+	size_t			 i;
+
+	list = json_object_new_array();
+	o = json_object_object_get(rep, key);
+	for (i = 0; o != NULL && i < json_object_array_length(o); i++) {
+		e = NULL;
+		(void)json_object_deep_copy(json_object_array_get_idx(o, i),
+		    &e, NULL);
+		if (e == NULL)
+			continue;
+		if (json_object_object_get(e, "amount") != NULL) {
+			acct_btc(e, "amount", text, sizeof(text));
+			json_object_object_add(e, "amount",
+			    json_object_new_string(text));
+		}
+		if ((kind = msg_get_str(e, "kind")) != NULL) {
+			humane_detail(kind, msg_get_str(e, "detail"), text,
+			    sizeof(text));
+			json_object_object_add(e, "detail",
+			    json_object_new_string(text));
+			json_object_object_add(e, "kind",
+			    json_object_new_string(humane_kind(kind)));
+		}
+		acct_json_time(e, now);
+		json_object_array_add(list, e);
+	}
+	return list;
+}
+
+/*
+ * GET /account/state.json: balances, deposits, withdrawals and history of
+ * the session's user, polled by static/account.js so an open page shows a
+ * deposit within 2 s (and a withdrawal's progress) without a reload.
  */
 void
 page_account_state(struct http_req *r)
 {
-	struct json_object	*rep, *out, *list, *e, *o;
+	struct json_object	*rep, *out;
 	char			 btc[32];
-	size_t			 i;
 	const char		*text;
+	int64_t			 now = clock_real_ms();
 
 	switch (http_session(r)) {
 	case LOOKUP_FOUND:
@@ -514,15 +655,12 @@ page_account_state(struct http_req *r)
 	json_object_object_add(out, "balance", json_object_new_string(btc));
 	acct_btc(rep, "pending", btc, sizeof(btc));
 	json_object_object_add(out, "pending", json_object_new_string(btc));
-	list = json_object_new_array();
-	o = json_object_object_get(rep, "deposits");
-	for (i = 0; o != NULL && i < json_object_array_length(o); i++) {
-		e = json_object_get(json_object_array_get_idx(o, i));
-		acct_btc(e, "amount", btc, sizeof(btc));
-		json_object_object_add(e, "amount", json_object_new_string(btc));
-		json_object_array_add(list, e);
-	}
-	json_object_object_add(out, "deposits", list);
+	json_object_object_add(out, "deposits", acct_json_rows(rep,
+	    "deposits", now));
+	json_object_object_add(out, "withdrawals", acct_json_rows(rep,
+	    "withdrawals", now));
+	json_object_object_add(out, "history", acct_json_rows(rep, "history",
+	    now));
 	text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 	(void)http_send(r, 200, "application/json", text, strlen(text));
 	json_object_put(out);
@@ -545,7 +683,7 @@ acct_post_send(struct http_req *r, struct json_object *req, const char *done)
 	}
 	json_object_put(req);
 	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
-		acct_page(r, acct_status(rep),
+		acct_page_code(r, acct_status(rep), msg_get_str(rep, "code"),
 		    msg_get_str(rep, "error"), NULL);
 	else
 		(void)http_redirect(r, done);
@@ -569,8 +707,9 @@ page_withdraw(struct http_req *r)
 	idem = form_get(&r->form, "idem");
 	if (amount == NULL || money_parse_btc(amount, strlen(amount), &sat) !=
 	    MONEY_OK || sat < 1 || !http_idem_ok(idem)) {
-		acct_page(r, 400, "The amount must be a positive BTC amount "
-		    "such as 0.001, with at most 8 decimals.", NULL);
+		acct_page_code(r, 400, "invalid", "The amount must be a "
+		    "positive BTC amount such as 0.001, with at most 8 "
+		    "decimals.", NULL);
 		return;
 	}
 	req = acct_request(r, MSG_OP_WITHDRAW);

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "form.h"
 #include "http.h"
+#include "humane.h"
 #include "market.h"
 #include "money.h"
 #include "msg.h"
@@ -25,21 +26,11 @@
 #include "route.h"
 #include "template.h"
 
-#define CAMP_CHART_W	640
-#define CAMP_CHART_H	240
+#define CAMP_CHART_W	720
+#define CAMP_CHART_H	300
+#define CAMP_CHART_NARROW_W	360	/* phones: labels stay 12 px */
+#define CAMP_CHART_NARROW_H	300
 #define CAMP_SLOTS_MAX	10000
-
-/* Formats a time in ms as "2026-11-21 23:07:01". */
-static void
-camp_time(int64_t ms, char *out, size_t len)
-{
-	struct tm	 tm;
-	time_t		 t = (time_t)(ms / 1000);
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(out, len, "?");
-}
 
 /* A slot length for people: "2 hours", "3 seconds". */
 static void
@@ -106,7 +97,11 @@ camp_slots(struct json_object *st, size_t *n)
 	return out;
 }
 
-/* The price chart as inline SVG into v's "chart". */
+/*
+ * The price chart as inline SVG into v's "chart", and a narrower drawing
+ * of it into "chart_narrow" for phones (the stylesheet shows one): scaled
+ * down, the wide one's labels would be too small to read.
+ */
 static void
 camp_chart(struct tpl_val *v, struct json_object *st, int64_t now)
 {
@@ -122,6 +117,13 @@ camp_chart(struct tpl_val *v, struct json_object *st, int64_t now)
 		tpl_set_strn(v, "chart", (const char *)svg.data, svg.len);
 	else
 		tpl_set_str(v, "chart", "");
+	buf_reset(&svg);
+	if (chart_svg(&svg, &pc, now, CAMP_CHART_NARROW_W,
+	    CAMP_CHART_NARROW_H) == 0)
+		tpl_set_strn(v, "chart_narrow", (const char *)svg.data,
+		    svg.len);
+	else
+		tpl_set_str(v, "chart_narrow", "");
 	buf_clear(&svg);
 	free((void *)pc.slots);
 }
@@ -132,7 +134,6 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 {
 	struct json_object	*slots, *s;
 	struct tpl_val		*list, *row;
-	char			 t[32];
 	int64_t			 start = 0, end = 0, idx = 0;
 	size_t			 i, len = 0;
 
@@ -145,12 +146,11 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 		(void)msg_get_int(s, "idx", &idx);
 		(void)msg_get_int(s, "start_ms", &start);
 		(void)msg_get_int(s, "end_ms", &end);
-		tpl_set_int(row, "idx", idx);
+		/* People count slots from 1; the API keeps its index. */
+		tpl_set_int(row, "idx", idx + 1);
 		tpl_set_str(row, "nickname", msg_get_str(s, "nickname"));
-		camp_time(start, t, sizeof(t));
-		tpl_set_str(row, "start", t);
-		camp_time(end, t, sizeof(t));
-		tpl_set_str(row, "end", t);
+		humane_set_time(row, "start", start, NULL, now);
+		humane_set_time(row, "end", end, NULL, now);
 		camp_set_btc(row, "price", s, "price");
 		tpl_set_str(row, "state", now >= end ? "done" : now >= start ?
 		    "on display" : "queued");
@@ -247,6 +247,47 @@ camp_embed_snippet(struct http_req *r, struct tpl_val *v, int64_t id,
 	tpl_set_str(v, "embed", s);
 }
 
+/*
+ * After a purchase: what was bought, what it cost and when it runs, for
+ * slot idx (people count from 1).
+ */
+static void
+camp_bought(struct json_object *st, int64_t idx, int64_t now, char *out,
+    size_t len)
+{
+	struct json_object	*slots, *s;
+	char			 btc[32], at[40], rel[40], span[40];
+	int64_t			 i = -1, price = 0, start = 0, end = 0;
+	size_t			 k;
+
+	snprintf(out, len, "You bought slot #%lld.", (long long)idx + 1);
+	if (!json_object_object_get_ex(st, "slots", &slots))
+		return;
+	for (k = 0; k < json_object_array_length(slots); k++) {
+		s = json_object_array_get_idx(slots, k);
+		if (msg_get_int(s, "idx", &i) == 0 && i == idx &&
+		    msg_get_int(s, "price", &price) == 0 &&
+		    msg_get_int(s, "start_ms", &start) == 0 &&
+		    msg_get_int(s, "end_ms", &end) == 0)
+			break;
+	}
+	if (k == json_object_array_length(slots))
+		return;
+	market_btc(price, btc, sizeof(btc));
+	humane_span(end - start, span, sizeof(span));
+	if (start <= now) {
+		humane_abs(end, at, sizeof(at));
+		snprintf(out, len, "You bought slot #%lld for %s BTC. Your ad "
+		    "is on display now, for %s (until %s).", (long long)idx +
+		    1, btc, span, at);
+		return;
+	}
+	humane_abs(start, at, sizeof(at));
+	humane_rel(start, now, rel, sizeof(rel));
+	snprintf(out, len, "You bought slot #%lld for %s BTC. Your ad shows "
+	    "%s (%s) for %s.", (long long)idx + 1, btc, rel, at, span);
+}
+
 /* GET /c/<id>: everything about one campaign. */
 static void
 camp_page(struct http_req *r, int64_t id)
@@ -255,7 +296,7 @@ camp_page(struct http_req *r, int64_t id)
 	    "seller_name", NULL };
 	struct json_object	*st;
 	struct tpl_val		*v;
-	char			 text[64];
+	char			 text[64], notice[256];
 	int64_t			 now = clock_real_ms(), w = 0, h = 0, n = 0;
 	int64_t			 seller = 0, bought;
 	struct form		 q;
@@ -291,14 +332,13 @@ camp_page(struct http_req *r, int64_t id)
 	else
 		tpl_set_bool(v, "has_ads", 0);
 	memset(&q, 0, sizeof(q));
-	text[0] = '\0';
+	notice[0] = '\0';
 	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
 	    form_get(&q, "bought") != NULL &&
 	    (bought = strtoll(form_get(&q, "bought"), NULL, 10)) >= 0)
-		snprintf(text, sizeof(text), "You bought slot #%lld.",
-		    (long long)bought);
+		camp_bought(st, bought, now, notice, sizeof(notice));
 	form_clear(&q);
-	tpl_set_str(v, "notice", text);
+	tpl_set_str(v, "notice", notice);
 	(void)http_render(r, 200, "campaign", v);
 	tpl_val_free(v);
 	json_object_put(st);
@@ -328,6 +368,38 @@ camp_my_ad(struct http_req *r, int64_t ad_id, struct json_object **found)
 	}
 	json_object_put(ads);
 	return *found != NULL ? LOOKUP_FOUND : LOOKUP_ABSENT;
+}
+
+/*
+ * What the confirm step tells before anyone pays: the slot's number for
+ * people, when it would start and end, its length, the live price's
+ * inputs, the buyer's balance and, when it is below the price, how much
+ * to deposit.
+ */
+static void
+camp_confirm_facts(struct http_req *r, struct tpl_val *v,
+    struct json_object *st, int64_t slot, int64_t price)
+{
+	char	 text[64];
+	int64_t	 now = clock_real_ms(), start, len = 0, bal;
+
+	tpl_set_int(v, "slot_no", slot + 1);
+	start = market_next_start(st, now);
+	(void)msg_get_int(st, "slot_ms", &len);
+	humane_set_time(v, "start", start, NULL, now);
+	humane_set_time(v, "end", start + len, NULL, now);
+	tpl_set_bool(v, "starts_now", start <= now);
+	humane_span(len, text, sizeof(text));
+	tpl_set_str(v, "slot_len", text);
+	camp_ticker(v, st, now);
+	bal = market_my_balance(r);
+	tpl_set_bool(v, "has_balance", bal >= 0);
+	market_btc(bal >= 0 ? bal : 0, text, sizeof(text));
+	tpl_set_str(v, "balance", text);
+	tpl_set_bool(v, "low", bal >= 0 && price > 0 && bal < price);
+	market_btc(bal >= 0 && price > bal ? price - bal : 0, text,
+	    sizeof(text));
+	tpl_set_str(v, "missing", text);
 }
 
 /*
@@ -369,6 +441,7 @@ camp_confirm(struct http_req *r, int status, int64_t id,
 	tpl_set_int(v, "slot", slot);
 	market_btc(price, btc, sizeof(btc));
 	tpl_set_str(v, "price", btc);
+	camp_confirm_facts(r, v, st, slot, price);
 	http_new_idem(idem);
 	tpl_set_str(v, "idem", idem);
 	(void)http_render(r, status, "buy", v);

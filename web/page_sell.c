@@ -24,19 +24,38 @@
 #define SELL_UPLOAD_MAX	(300u * 1024u)	/* image + fields */
 #define SELL_IMAGE_MAX	(256u * 1024u)
 
+static void	sell_form_at(struct http_req *, int, const char *,
+		    const char *);
+
 /* Renders the sell form again with error and what was typed. */
 static void
 sell_form(struct http_req *r, int status, const char *error)
+{
+	sell_form_at(r, status, NULL, error);
+}
+
+/*
+ * The same with the error tied to the input named field (err_<field> in
+ * the template; NULL: the form as a whole).
+ */
+static void
+sell_form_at(struct http_req *r, int status, const char *field,
+    const char *error)
 {
 	static const char *const keys[] = { "name", "description", "width",
 	    "height", "min_price", "slot_hours", "slot_seconds", NULL };
 	struct tpl_val	*v;
 	const char	*s;
-	char		 idem[HTTP_IDEM_LEN + 1];
+	char		 idem[HTTP_IDEM_LEN + 1], key[32];
 	size_t		 i;
 
 	v = http_page(r, "Sell ad space");
 	tpl_set_str(v, "error", error != NULL ? error : "");
+	for (i = 0; keys[i] != NULL; i++) {
+		snprintf(key, sizeof(key), "err_%s", keys[i]);
+		tpl_set_str(v, key, field != NULL && error != NULL &&
+		    strcmp(field, keys[i]) == 0 ? error : "");
+	}
 	for (i = 0; keys[i] != NULL; i++)
 		tpl_set_str(v, keys[i], (s = form_get(&r->form, keys[i])) !=
 		    NULL ? s : "");
@@ -93,18 +112,22 @@ sell_post(struct http_req *r)
 	enum money_err		 me;
 
 	if (sell_int(r, "width", 4096, &w) || sell_int(r, "height", 4096, &h)) {
-		sell_form(r, 400, "Width and height are whole pixels, 1 to 4096.");
+		sell_form_at(r, 400, sell_int(r, "width", 4096, &w) != 0 ?
+		    "width" : "height", "Width and height are whole pixels, "
+		    "1 to 4096.");
 		return;
 	}
 	me = min != NULL ? money_parse_btc(min, strlen(min), &sat) :
 	    MONEY_EEMPTY;
 	if (me != MONEY_OK || sat < 1) {
-		sell_form(r, 400, me != MONEY_OK ? money_strerror(me) :
-		    "the minimum price is at least 1 satoshi (0.00000001)");
+		sell_form_at(r, 400, "min_price", me != MONEY_OK ?
+		    money_strerror(me) : "the minimum price is at least 1 "
+		    "satoshi (0.00000001)");
 		return;
 	}
 	if (sell_slot_ms(r, &slot) != 0) {
-		sell_form(r, 400, "A slot lasts 1 to 720 hours.");
+		sell_form_at(r, 400, "slot_hours", "A slot lasts 1 to 720 "
+		    "hours.");
 		return;
 	}
 	req = msg_request_new(MSG_OP_CAMPAIGN_CREATE);
@@ -127,7 +150,7 @@ sell_post(struct http_req *r)
 			snprintf(loc, sizeof(loc), "/c/%lld", (long long)id);
 			(void)http_redirect(r, loc);
 		} else
-			sell_form(r, http_failed_status(rep, 400),
+			sell_form_at(r, http_failed_status(rep, 400), "name",
 			    msg_get_str(rep, "error") ? msg_get_str(rep,
 			    "error") : "That did not work.");
 		json_object_put(rep);

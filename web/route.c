@@ -37,6 +37,9 @@ static const struct route routes[] = {
 	{ "GET",	"/embed/",	page_embed },
 	{ "GET",	"/api/c/",	page_api_campaign },
 	{ "GET",	"/img/",	page_img },
+	{ "GET",	"/my/campaigns", page_my_campaigns },
+	{ "GET",	"/my/ads",	page_my_ads },
+	{ "GET",	"/how",		page_how },
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

@@ -30,7 +30,8 @@
 int
 req_market_owns(enum msg_op op)
 {
-	return op >= MSG_OP_CAMPAIGN_CREATE && op <= MSG_OP_IMAGE_GET;
+	return (op >= MSG_OP_CAMPAIGN_CREATE && op <= MSG_OP_IMAGE_GET) ||
+	    op == MSG_OP_MY_CAMPAIGNS;
 }
 
 /* Reads an integer request field; 0 or -1. */
@@ -261,6 +262,35 @@ mkt_my_ads(struct call *c, struct db_job *dj)
 }
 
 /*
+ * my_campaigns: the session's user's campaigns, newest first, each with
+ * what the list of campaigns has (the slots on display or queued and the
+ * last one, for the price).  A plain read: no SQL function of its own.
+ */
+static void
+mkt_my_campaigns(struct call *c, struct db_job *dj)
+{
+	struct db_job	*j;
+
+	if (c->stage <= 1) {
+		if (req_session_user(c, dj) != 1)
+			return;
+		j = db_job_new("SELECT coalesce(jsonb_agg(jsonb_build_object("
+		    "'id', c.id, 'name', c.name, 'width', c.width, "
+		    "'height', c.height, 'min_price', c.min_price, "
+		    "'slot_ms', c.slot_ms, 'slots_sold', c.slots_sold, "
+		    "'slots', camp_state_slots(c.id, 1000, "
+		    "(extract(epoch FROM now()) * 1000)::bigint)) "
+		    "ORDER BY c.id DESC), '[]')::text FROM (SELECT * FROM "
+		    "campaigns WHERE seller_id = $1 ORDER BY id DESC "
+		    "LIMIT 200) c", 0, NULL, 0);
+		db_job_paramf(j, "%" PRId64, c->user_id);
+		ops_db(c, j);
+		return;
+	}
+	mkt_json_reply(c, dj, "campaigns");
+}
+
+/*
  * The purchase, in one durable SQL call (camp_purchase): the session, the
  * stored answer of a repeated request, the price at the database's clock
  * (the integers of common/price.c) and the sale itself.  A refusal carries
@@ -378,6 +408,9 @@ req_market_step(struct call *c, struct db_job *dj)
 		break;
 	case MSG_OP_MY_ADS:
 		mkt_my_ads(c, dj);
+		break;
+	case MSG_OP_MY_CAMPAIGNS:
+		mkt_my_campaigns(c, dj);
 		break;
 	case MSG_OP_BUY:
 		mkt_buy(c, dj);

@@ -60,7 +60,9 @@ wd_check_fields(struct call *c)
 	int64_t	 amount;
 
 	if (!wd_address_ok(msg_get_str(c->req, "address"))) {
-		ops_fail(c, "bad_address", "That is not a bitcoin address.");
+		ops_fail(c, "bad_address", "That is not a bitcoin "
+		    "address: an address is 14 to 100 letters and digits, "
+		    "such as bc1q...; copy it again from your wallet.");
 		return -1;
 	}
 	if (msg_get_int(c->req, "amount", &amount) != 0 || amount < 1 ||
@@ -104,13 +106,13 @@ wd_address_checked(struct call *c, struct chain_job *cj)
 	int64_t		 amount = 0;
 
 	if (!cj->ok) {
-		ops_fail(c, "unavailable", "bitcoind cannot check the address "
-		    "now; try again in a moment.");
+		ops_fail(c, "unavailable", "The address cannot be checked "
+		    "right now; nothing was taken. Try again in a minute.");
 		return;
 	}
 	if (!cj->valid) {
-		ops_fail(c, "bad_address", "bitcoind does not know that "
-		    "address; check it.");
+		ops_fail(c, "bad_address", "This is not a valid bitcoin "
+		    "address for this network; check it and try again.");
 		return;
 	}
 	(void)msg_get_int(c->req, "amount", &amount);

@@ -21,8 +21,10 @@ const step = steps(() => b);
 async function assertLoggedInAccount() {
     assert.match(new URL(b.page.url()).pathname, /^\/account(\/|$)/, 'on the account page');
     assert.equal(await b.text('main h1'), `Your account, ${NAME}`);
-    assert.equal(await b.page.locator('header.site nav a[href="/account"]').textContent(), NAME,
-        'the nav names the user');
+    assert.equal(await b.page.locator('header.site nav a[href="/account"]').textContent(), 'Account',
+        'the nav leads to the account (issue 16: "Account")');
+    assert.equal(await b.page.locator('header.site nav a[href="/account"]').getAttribute('title'),
+        `Signed in as ${NAME}`, 'the nav names the user');
     assert.equal(await b.page.locator('header.site form[action="/logout"] button[type="submit"]').count(), 1,
         'the nav has the "Log out" button');
 }
@@ -72,8 +74,8 @@ describe(`accounts in a browser (${BASE}, user ${NAME})`, () => {
         await b.sendRegisterForm(NAME, PASS1);
         await assertLoggedInAccount();
         const kinds = await b.historyKinds();
-        assert.ok(kinds.includes('register'), `history has "register": ${JSON.stringify(kinds)}`);
-        assert.ok(kinds.includes('login'), `history has "login": ${JSON.stringify(kinds)}`);
+        assert.ok(kinds.includes('Registered'), `history has "Registered": ${JSON.stringify(kinds)}`);
+        assert.ok(kinds.includes('Logged in'), `history has "Logged in": ${JSON.stringify(kinds)}`);
         await b.checkPage('account-after-register');
     });
 
@@ -121,7 +123,7 @@ describe(`accounts in a browser (${BASE}, user ${NAME})`, () => {
         await b.submit('form[action="/account/history/purge"]');
         await assertLoggedInAccount();
         assert.equal(await b.text('p.notice[role="status"]'), 'Your history is purged.');
-        assert.deepEqual(await b.historyKinds(), ['history_purge'],
+        assert.deepEqual(await b.historyKinds(), ['History purged'],
             'only "history_purge" remains in the history');
         await b.checkPage('account-after-purge');
     });

@@ -153,8 +153,8 @@ describe(`deposits in a browser (${BASE}, user ${NAME})`, () => {
         const rows = await depositRows();
         assert.deepEqual(rows.map((r) => [r.amount, r.status]), [['0.25000000', 'credited']]);
         const kinds = await b.historyKinds();
-        assert.ok(kinds.includes('deposit_credited'),
-            `history has "deposit_credited": ${JSON.stringify(kinds)}`);
+        assert.ok(kinds.includes('Deposit credited'),
+            `history has "Deposit credited": ${JSON.stringify(kinds)}`);
         await b.checkPage('account-after-deposit');
     });
 
@@ -178,7 +178,7 @@ describe(`deposits in a browser (${BASE}, user ${NAME})`, () => {
             (td) => td.textContent.trim());
         assert.match(tx, /^[0-9a-f]{64}$/, `the row shows the txid: "${tx}"`);
         const kinds = await b.historyKinds();
-        assert.ok(kinds.includes('withdrawal') && kinds.includes('withdrawal_sent'),
+        assert.ok(kinds.includes('Withdrawal requested') && kinds.includes('Withdrawal sent'),
             `history has the withdrawal and its payment: ${JSON.stringify(kinds)}`);
         await b.checkPage('account-withdrawn');
     });

@@ -20,7 +20,7 @@ export ABC_BUILD="${ABC_BUILD:-$ABC_ROOT/build}"
 export E2E_BASE_URL="${E2E_BASE_URL:-http://127.0.0.1:$ABC_HTTP_PORT}"
 export E2E_CHROMIUM="${E2E_CHROMIUM:-/usr/bin/chromium}"
 export E2E_SCREENSHOT_DIR="${E2E_SCREENSHOT_DIR:-$ABC_STATE_DIR/screenshots}"
-E2E_TIMEOUT="${E2E_TIMEOUT:-300}"
+E2E_TIMEOUT="${E2E_TIMEOUT:-1200}"
 
 say() { printf 'e2e: %s\n' "$*"; }
 
@@ -44,20 +44,21 @@ fi
 command -v node >/dev/null || { say "node is missing"; exit 1; }
 command -v npm >/dev/null || { say "npm is missing"; exit 1; }
 cd "$here"
-want="$(node -e 'const l=require("./package-lock.json");process.stdout.write(l.packages["node_modules/playwright-core"].version)' 2>/dev/null || true)"
-have="$(node -e 'process.stdout.write(require("./node_modules/playwright-core/package.json").version)' 2>/dev/null || true)"
+# Every package of the lock file at its version (playwright-core, axe-core).
+want="$(node -e 'const l=require("./package-lock.json");process.stdout.write(Object.keys(l.packages).filter((k)=>k).sort().map((k)=>k+"@"+l.packages[k].version).join(" "))' 2>/dev/null || true)"
+have="$(node -e 'const l=require("./package-lock.json");process.stdout.write(Object.keys(l.packages).filter((k)=>k).sort().map((k)=>{try{return k+"@"+require("./"+k+"/package.json").version}catch(e){return k+"@-"}}).join(" "))' 2>/dev/null || true)"
 if [[ -z "$want" || "$want" != "$have" ]]; then
     # Both clients are told not to fetch any browser.
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     if [[ -f package-lock.json ]]; then
-        say "npm ci (playwright-core ${want:-?})"
+        say "npm ci (${want:-?})"
         npm ci --no-audit --no-fund </dev/null
     else
         say "npm install (no lock file yet)"
         npm install --no-audit --no-fund </dev/null
     fi
 else
-    say "playwright-core $have already installed"
+    say "$have already installed"
 fi
 
 # --- run ---------------------------------------------------------------------

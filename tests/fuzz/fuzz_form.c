@@ -16,6 +16,7 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void	fuzz_check(const struct form *f);
+static void	fuzz_local(const char *v);
 
 /* Aborts unless f keeps every promise form.h makes. */
 static void
@@ -44,6 +45,31 @@ fuzz_check(const struct form *f)
 	}
 }
 
+/*
+ * A value that form_local_path accepts never leaves the site; its
+ * encoding, parsed back as a query, gives the value again.
+ */
+static void
+fuzz_local(const char *v)
+{
+	struct form	 g;
+	char		 enc[3 * FORM_LOCAL_MAX + 8];
+
+	if (!form_local_path(v))
+		return;
+	if (v[0] != '/' || v[1] == '/' || strlen(v) > FORM_LOCAL_MAX ||
+	    strchr(v, ':') != NULL || strchr(v, '\\') != NULL)
+		abort();
+	if (form_encode(v, enc + 2, sizeof(enc) - 2) != 0)
+		abort();
+	enc[0] = 'n';
+	enc[1] = '=';
+	if (form_parse(enc, strlen(enc), &g) != FORM_OK ||
+	    form_get(&g, "n") == NULL || strcmp(form_get(&g, "n"), v) != 0)
+		abort();
+	form_clear(&g);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,8 +86,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (err != FORM_OK && (f.n != 0 || f.fields != NULL))
 		abort();
-	if (err == FORM_OK)
+	if (err == FORM_OK) {
 		fuzz_check(&f);
+		for (i = 0; i < f.n; i++)
+			fuzz_local(f.fields[i].value);
+	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		(void)form_get(&f, names[i]);
 	form_clear(&f);

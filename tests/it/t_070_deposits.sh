@@ -122,8 +122,9 @@ check "...the account page shows it as text and as a QR code (<svg>)" bash -c \
 check "...it belongs to the user in deposit_addresses" test "$(psql_abc -c "SELECT u.username FROM deposit_addresses d JOIN users u ON u.id = d.user_id WHERE d.address = '$ADDR_A'")" = "$UA"
 check "GET /account/state.json without a session: 403" \
     test "$(web any /account/state.json -o /dev/null -w '%{http_code}')" = 403
+# (issue 16: state.json also carries the withdrawals and the history.)
 check "state.json of the new user: balance 0, nothing pending, no deposits" bash -c \
-    "[[ \"\$(curl -s --max-time 10 -b '$JA' http://127.0.0.1:$ABC_HTTP_PORT/account/state.json)\" == '{\"balance\":\"0.00000000\",\"pending\":\"0.00000000\",\"deposits\":[]}' ]]"
+    "[[ \"\$(curl -s --max-time 10 -b '$JA' http://127.0.0.1:$ABC_HTTP_PORT/account/state.json)\" == '{\"balance\":\"0.00000000\",\"pending\":\"0.00000000\",\"deposits\":[],\"withdrawals\":[],\"history\":['* ]]"
 
 t0=$(now_ms)
 TXA=$("$SIM" send "$ADDR_A" 0.5 || true)

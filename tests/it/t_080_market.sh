@@ -303,8 +303,8 @@ else
 fi
 check "a purchase through #1 appears in /api through #2 within 1 s" test -n "$seen" -a $((${seen:-99999999999999} - t1)) -le 1000
 check "read-your-writes: #1 shows it at once" test "$(sold_via 1)" = 1
-check "the buyer's next page on #1 says 'You bought slot #0'" bash -c \
-    "curl -s --unix-socket '$ABC_STATE/run/http-web1.sock' -b '$(jar "$B5")' 'http://localhost/c/$CID5?bought=0' | grep -q 'You bought slot #0'"
+check "the buyer's next page on #1 says 'You bought slot #1' (index 0, counted from 1 for people)" bash -c \
+    "curl -s --unix-socket '$ABC_STATE/run/http-web1.sock' -b '$(jar "$B5")' 'http://localhost/c/$CID5?bought=0' | grep -q 'You bought slot #1 for '"
 etag=$(web 2 "/api/c/$CID5.json" -D - -o /dev/null | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
 check "/api has an ETag and answers 304 to If-None-Match" bash -c \
     "test -n '$etag' && test \"\$(curl -s --unix-socket '$ABC_STATE/run/http-web2.sock' -H 'If-None-Match: $etag' -o /dev/null -w '%{http_code}' http://localhost/api/c/$CID5.json)\" = 304"

@@ -83,8 +83,8 @@ check "...within 10 s the withdrawal is sent (#$W1)" wait_until 10 wd_is "$W1" s
 check "...bitcoind paid $EXT once, 0.05 BTC less its fee, under the recorded txid" sent_ok "$W1" "$EXT" 5000000
 web 2 /account -b "$(jar "$U")" -o "$IT_TMP/acct"
 check "...the account page shows it with its txid" grep -q "$(wd_field "$W1" txid)" "$IT_TMP/acct"
-check "...and the history says 'withdrawal' and 'withdrawal_sent'" \
-    bash -c "grep -q '>withdrawal<' '$IT_TMP/acct' && grep -q '>withdrawal_sent<' '$IT_TMP/acct'"
+check "...and the history says 'Withdrawal requested' and 'Withdrawal sent'" \
+    bash -c "grep -q '>Withdrawal requested<' '$IT_TMP/acct' && grep -q '>Withdrawal sent<' '$IT_TMP/acct'"
 check "ledger invariants hold" invariants
 
 # --- 2. one form, three posts through both processes ---------------------------
@@ -114,7 +114,7 @@ expect() { # expect STATUS TEXT VIA ADDRESS AMOUNT PASSWORD
     fi
 }
 expect 403 "password is wrong" 1 "$EXT" 0.01 "wrong password!!"
-expect 400 "does not know that address" 2 bcrt1qnotvalidaddress00 0.01 "$PW"
+expect 400 "not a valid bitcoin address for this network" 2 bcrt1qnotvalidaddress00 0.01 "$PW"
 expect 400 "not a bitcoin address" 1 "bc1<script>alert(1)</script>" 0.01 "$PW"
 check "...the typed address is shown back escaped" bash -c "! grep -q '<script>alert' '$IT_TMP/wd' && grep -q '&lt;script&gt;alert' '$IT_TMP/wd'"
 expect 409 "balance is too low" 2 "$EXT" 5 "$PW"

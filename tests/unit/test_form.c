@@ -381,6 +381,55 @@ test_form_strerror(void)
 	CU_ASSERT_STRING_EQUAL(form_strerror(FORM_ERR__MAX), "unknown error");
 }
 
+static void
+test_form_local_path(void)
+{
+	char	 big[FORM_LOCAL_MAX + 2];
+
+	CU_ASSERT(form_local_path("/"));
+	CU_ASSERT(form_local_path("/sell"));
+	CU_ASSERT(form_local_path("/c/12/buy?ad=3"));
+	CU_ASSERT(form_local_path("/account?done=a&x=1"));
+	CU_ASSERT(!form_local_path(NULL));
+	CU_ASSERT(!form_local_path(""));
+	CU_ASSERT(!form_local_path("sell"));
+	CU_ASSERT(!form_local_path("//evil.example/"));
+	CU_ASSERT(!form_local_path("https://evil.example/"));
+	CU_ASSERT(!form_local_path("/\\evil.example"));
+	CU_ASSERT(!form_local_path("/a b"));
+	CU_ASSERT(!form_local_path("/a\r\nLocation: x"));
+	CU_ASSERT(!form_local_path("/a?b?c"));
+	CU_ASSERT(!form_local_path("/a%2f"));
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	big[FORM_LOCAL_MAX] = '\0';
+	CU_ASSERT(form_local_path(big));
+	big[FORM_LOCAL_MAX] = 'a';
+	big[FORM_LOCAL_MAX + 1] = '\0';
+	CU_ASSERT(!form_local_path(big));
+}
+
+static void
+test_form_encode(void)
+{
+	char	 out[32];
+
+	CU_ASSERT_EQUAL(form_encode("/c/1/buy?ad=3&x", out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/c/1/buy%3Fad%3D3%26x");
+	CU_ASSERT_EQUAL(form_encode("", out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(form_encode("a b\xff", out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "a%20b%FF");
+	/* Exactly full, then one byte short: never a cut escape. */
+	CU_ASSERT_EQUAL(form_encode("abc", out, 4), 0);
+	CU_ASSERT_STRING_EQUAL(out, "abc");
+	CU_ASSERT_EQUAL(form_encode("abcd", out, 4), -1);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(form_encode("a?", out, 4), -1);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	CU_ASSERT_EQUAL(form_encode("a", out, 0), -1);
+}
+
 int
 main(void)
 {
@@ -404,6 +453,8 @@ main(void)
 		{ "test_form_error_frees_earlier_fields",
 		    test_form_error_frees_earlier_fields },
 		{ "test_form_strerror", test_form_strerror },
+		{ "test_form_local_path", test_form_local_path },
+		{ "test_form_encode", test_form_encode },
 		CU_TEST_INFO_NULL
 	};
 	static CU_SuiteInfo suites[] = {
