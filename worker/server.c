@@ -366,13 +366,27 @@ server_frame(struct server *s, struct conn *c, const struct frame_hdr *h,
 	}
 }
 
+/* Context of server_conn_frame, the frame_fn of a connection. */
+struct conn_rx {
+	struct server	*s;
+	struct conn	*c;
+};
+
+/* frame_fn: handles one frame of a connection; non-zero closes it. */
+static int
+server_conn_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
+{
+	struct conn_rx	*rx = arg;
+
+	return server_frame(rx->s, rx->c, h, body) != 0 || rx->c->closed;
+}
+
 /* Reads and handles everything TLS has; -1 closes the connection. */
 static int
 server_conn_read(struct server *s, struct conn *c)
 {
 	uint8_t			 chunk[16384];
-	const uint8_t		*body;
-	struct frame_hdr	 h;
+	struct conn_rx		 rx = { s, c };
 	enum frame_status	 fs;
 	enum tls_io		 io;
 	size_t			 got;
@@ -385,15 +399,10 @@ server_conn_read(struct server *s, struct conn *c)
 		}
 		if (io != TLS_IO_OK)
 			return -1;
-		if (frame_decoder_feed(&c->dec, chunk, got) != 0) {
-			log_warn("frame_error", "peer=%s error=\"buffer full\"",
-			    c->peer);
+		fs = frame_decoder_push(&c->dec, chunk, got, server_conn_frame,
+		    &rx);
+		if (fs == FRAME_STOPPED)
 			return -1;
-		}
-		while ((fs = frame_decoder_next(&c->dec, &h, &body)) ==
-		    FRAME_OK)
-			if (server_frame(s, c, &h, body) != 0 || c->closed)
-				return -1;
 		if (fs != FRAME_MORE) {
 			log_warn("frame_error", "peer=%s error=\"%s\"", c->peer,
 			    frame_strerror(fs));
