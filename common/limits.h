@@ -8,6 +8,11 @@
 /* Link frames: fixed header plus at most this many body bytes. */
 #define LIMIT_FRAME_BODY	(1024u * 1024u)
 
+/* Link peers: a certificate CN, whole (RFC 5280 ub-common-name), and the
+ * front-end names abc-worker accepts (link_clients). */
+#define LIMIT_PEER_NAME		64u
+#define LIMIT_LINK_CLIENTS	32u
+
 /* Config files: bytes per line and lines per file. */
 #define LIMIT_CONF_LINE		4096u
 #define LIMIT_CONF_LINES	10000u

@@ -48,7 +48,8 @@ struct conn {
 	struct frame_decoder	 dec;
 	struct buf		 wire;		/* frames not yet written */
 	struct session		*sess;		/* borrowed; NULL before HELLO */
-	char			 peer[64];	/* certificate CN */
+	int64_t			 hello_by;	/* close unless HELLO'd by then */
+	char			 peer[LIMIT_PEER_NAME + 1]; /* certificate CN */
 	int			 closed;	/* on the dead list */
 	struct conn		*next;
 };
@@ -60,6 +61,9 @@ struct server {
 	int			 sfd;
 	uint64_t		 next_conn_id;
 	struct conn		*conns;		/* owned list */
+	int			 nconns;	/* on that list */
+	uint64_t		 refused;	/* over max_conns, not yet logged */
+	int64_t			 refused_log_ms; /* last such log line */
 	struct conn		*dead;		/* closed, freed after the batch */
 	struct session_table	 sessions;
 	struct ops		*ops;		/* owned */
@@ -72,6 +76,7 @@ struct server {
 
 static void	server_conn_close(struct server *, struct conn *, const char *);
 static void	server_conn_event(struct server *, struct conn *, uint32_t);
+static int64_t	server_hello_deadlines(struct server *, int64_t, int64_t);
 
 /*
  * Splits "host:port" ("[v6]:port" too); 0, or -1 when malformed.
@@ -101,6 +106,23 @@ server_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
 	memcpy(host, s, n);
 	host[n] = '\0';
 	*port = (int)p;
+	return 0;
+}
+
+/*
+ * Returns non-zero when cn is exactly one of the configured front-end
+ * names.  An empty cn (tls.c: no usable CN) is never one.
+ */
+int
+server_client_known(const struct server_cfg *cfg, const char *cn)
+{
+	size_t	 i;
+
+	if (cn[0] == '\0')
+		return 0;
+	for (i = 0; i < cfg->nclients; i++)
+		if (strcmp(cfg->clients[i], cn) == 0)
+			return 1;
 	return 0;
 }
 
@@ -411,9 +433,9 @@ server_conn_read(struct server *s, struct conn *c)
 	}
 }
 
-/* Drives the handshake; -1 on failure (logged). */
+/* Drives the handshake, then checks the peer; -1 on failure (logged). */
 static int
-server_conn_handshake(struct conn *c)
+server_conn_handshake(struct server *s, struct conn *c)
 {
 	enum tls_io	 io;
 
@@ -427,8 +449,15 @@ server_conn_handshake(struct conn *c)
 		    c->id, tls_conn_error(c->tls));
 		return -1;
 	}
-	c->handshaken = 1;
 	snprintf(c->peer, sizeof(c->peer), "%s", tls_conn_peer_name(c->tls));
+	if (!server_client_known(s->cfg, c->peer)) {
+		/* The CN is printable and bounded (tls.c), or empty. */
+		log_warn("link_refused", "conn=%" PRIu64 " peer=\"%s\" "
+		    "reason=\"certificate CN is not in link_clients\"", c->id,
+		    c->peer);
+		return -1;
+	}
+	c->handshaken = 1;
 	log_info("link_up", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
 	return 0;
 }
@@ -442,7 +471,7 @@ server_conn_event(struct server *s, struct conn *c, uint32_t events)
 	if (c->closed)
 		return;
 	if (!c->handshaken) {
-		if (server_conn_handshake(c) != 0)
+		if (server_conn_handshake(s, c) != 0)
 			why = "handshake";
 	} else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 	    server_conn_read(s, c) != 0)
@@ -465,7 +494,27 @@ server_conn_event(struct server *s, struct conn *c, uint32_t events)
 	server_conn_watch(s, c);
 }
 
-/* Accepts every pending connection. */
+/*
+ * Closes fd, a connection over max_conns.  Refusals are logged at most
+ * once a second, with their count, so a flood cannot flood the log.
+ */
+static void
+server_refuse(struct server *s, int fd)
+{
+	int64_t	 now = clock_mono_ms();
+
+	close(fd);
+	s->refused++;
+	if (now - s->refused_log_ms < 1000)
+		return;
+	log_warn("link_refused", "reason=\"too many connections\" open=%d "
+	    "max=%d refused=%" PRIu64, s->nconns, s->cfg->max_conns,
+	    s->refused);
+	s->refused = 0;
+	s->refused_log_ms = now;
+}
+
+/* Accepts every pending connection, up to max_conns open. */
 static void
 server_accept(struct server *s)
 {
@@ -475,6 +524,10 @@ server_accept(struct server *s)
 
 	while ((fd = accept4(s->lfd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+		if (s->nconns >= s->cfg->max_conns) {
+			server_refuse(s, fd);
+			continue;
+		}
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 		c = xcalloc(1, sizeof(*c));
@@ -483,11 +536,13 @@ server_accept(struct server *s)
 			continue;
 		}
 		c->id = ++s->next_conn_id;
+		c->hello_by = clock_mono_ms() + s->cfg->hello_ms;
 		frame_decoder_init(&c->dec, LIMIT_FRAME_BODY);
 		buf_init(&c->wire, SERVER_WIRE_MAX + FRAME_HDR_LEN +
 		    LIMIT_FRAME_BODY);
 		c->next = s->conns;
 		s->conns = c;
+		s->nconns++;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = c->events = EPOLLIN;
 		ev.data.ptr = c;
@@ -513,6 +568,7 @@ server_conn_close(struct server *s, struct conn *c, const char *why)
 	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
+			s->nconns--;
 			break;
 		}
 	if (c->handshaken)
@@ -566,6 +622,7 @@ server_timers(struct server *s)
 	struct session	*sess;
 	int64_t		 now = clock_mono_ms(), next, wait = 1000;
 
+	wait = server_hello_deadlines(s, now, wait);
 	for (sess = s->sessions.head; sess != NULL; sess = sess->next) {
 		if (sess->conn == NULL)
 			continue;
@@ -583,6 +640,32 @@ server_timers(struct server *s)
 	}
 	(void)session_expire(&s->sessions, now);
 	return (int)wait;
+}
+
+/*
+ * Closes every connection that has not finished its handshake and HELLO
+ * by its deadline: a silent or slow peer must not hold a slot for long.
+ * Returns wait, lowered to the next deadline still ahead.
+ */
+static int64_t
+server_hello_deadlines(struct server *s, int64_t now, int64_t wait)
+{
+	struct conn	*c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->sess != NULL)
+			continue;
+		if (now >= c->hello_by) {
+			log_warn("link_timeout", "conn=%" PRIu64 " peer=\"%s\" "
+			    "reason=\"no %s within %d ms\"", c->id, c->peer,
+			    c->handshaken ? "HELLO" : "TLS handshake",
+			    s->cfg->hello_ms);
+			server_conn_close(s, c, "hello timeout");
+		} else if (c->hello_by - now < wait)
+			wait = c->hello_by - now;
+	}
+	return wait;
 }
 
 /*
