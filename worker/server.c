@@ -198,24 +198,28 @@ server_pump(struct server *s, struct session *sess)
 }
 
 /*
- * Queues a reply to request req_no on the session.  The log is sized so
- * that replies always fit (notices give way first); if it is full anyway
- * the reply is dropped and logged, and the client's request stays
- * unanswered until it reconnects to a new incarnation.
+ * Queues a reply to request req_no on the session.  A reply too big for a
+ * frame goes out as the error "reply too large" (logged) instead.  The
+ * log is sized so that replies always fit (notices give way first); if it
+ * is full anyway the reply is dropped and logged, and the client's
+ * request stays unanswered until it reconnects to a new incarnation.
  */
 static void
 server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
     struct json_object *reply)
 {
 	struct buf	 body;
+	int		 rc;
 
 	buf_init(&body, LIMIT_FRAME_BODY);
-	if (msg_serialize(reply, &body) != 0 ||
-	    link_out_push(&sess->ls.out, FRAME_REPLY, req_no, body.data,
-	    body.len, 0, NULL) != 0)
+	if ((rc = msg_serialize_reply(reply, &body)) == 1)
+		log_error("reply_too_large", "client=%s req=%" PRIu64
+		    " error=\"over %u bytes; answered with an error\"",
+		    sess->client, req_no, LIMIT_FRAME_BODY);
+	if (rc == -1 || link_out_push(&sess->ls.out, FRAME_REPLY, req_no,
+	    body.data, body.len, 0, NULL) != 0)
 		log_error("reply_dropped", "client=%s req=%" PRIu64
-		    " error=\"reply too large or log full\"", sess->client,
-		    req_no);
+		    " error=\"log full\"", sess->client, req_no);
 	buf_clear(&body);
 	server_pump(s, sess);
 }
