@@ -33,6 +33,16 @@
 #define LIMIT_FORM_NAME		64
 #define LIMIT_FORM_VALUE	(8u * 1024u)
 
+/* Form fields of ads and campaigns (SPEC 4.3, 4.4), checked by abc-web
+ * before a request is built and again by abc-worker (common/field.c), and
+ * CHECKed by the database (sql/005_campaigns.sql).  Text is counted in
+ * characters (code points); a link in bytes of printable ASCII. */
+#define LIMIT_AD_NICKNAME	40u
+#define LIMIT_AD_HOVER		140u
+#define LIMIT_AD_URL		2000u
+#define LIMIT_CAMPAIGN_NAME	80u
+#define LIMIT_CAMPAIGN_DESC	2000u
+
 /* Cookie request header, and name + value of a cookie we set. */
 #define LIMIT_COOKIE_HEADER	(8u * 1024u)
 #define LIMIT_COOKIE_PAIR	(4u * 1024u)

@@ -545,6 +545,9 @@ http_call(struct http_req *r, struct json_object *req,
 	    r->app->request_timeout_ms, 0, reply);
 	if (e == APP_OK)
 		return 0;
+	/* Not an outage: the request itself is over the link's limit. */
+	if (e == APP_EINVAL)
+		return http_fail(r, 413, "The request is too large.");
 	return http_unknown(r, e);
 }
 

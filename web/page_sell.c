@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "client.h"
+#include "field.h"
 #include "http.h"
 #include "image.h"
 #include "market.h"
@@ -82,16 +83,36 @@ sell_slot_ms(struct http_req *r, int64_t *ms)
 	return 0;
 }
 
+/*
+ * Checks form field f (absent counts as empty); NULL, or the message
+ * that names it and its bound.
+ */
+static const char *
+sell_text(struct http_req *r, enum field_id f)
+{
+	const char	*s = form_get(&r->form, field_name(f));
+
+	if (s == NULL)
+		s = "";
+	return field_check(f, (const uint8_t *)s, strlen(s));
+}
+
 /* POST /sell. */
 static void
 sell_post(struct http_req *r)
 {
 	struct json_object	*req, *rep = NULL;
 	const char		*min = form_get(&r->form, "min_price");
+	const char		*bad;
 	char			 loc[48];
 	int64_t			 w, h, slot, sat, id;
 	enum money_err		 me;
 
+	if ((bad = sell_text(r, FIELD_CAMPAIGN_NAME)) != NULL ||
+	    (bad = sell_text(r, FIELD_CAMPAIGN_DESC)) != NULL) {
+		sell_form(r, 400, bad);
+		return;
+	}
 	if (sell_int(r, "width", 4096, &w) || sell_int(r, "height", 4096, &h)) {
 		sell_form(r, 400, "Width and height are whole pixels, 1 to 4096.");
 		return;
@@ -255,16 +276,43 @@ ads_field(struct json_object *req, const struct multipart *m,
 	    0));
 }
 
-/* Checks the image part and sends the ad to abc-worker. */
+/*
+ * Checks the typed fields of an ad; NULL, or the message naming the
+ * first one out of bounds (an absent part counts as empty).
+ */
+static const char *
+ads_check(const struct multipart *m)
+{
+	static const enum field_id	 fields[] = { FIELD_AD_NICKNAME,
+					    FIELD_AD_HOVER, FIELD_AD_URL };
+	const struct mp_part		*p;
+	const char			*bad;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		p = multipart_get(m, field_name(fields[i]));
+		if ((bad = field_check(fields[i], p != NULL ? p->data :
+		    (const uint8_t *)"", p != NULL ? p->len : 0)) != NULL)
+			return bad;
+	}
+	return NULL;
+}
+
+/* Checks the fields and the image, then sends the ad to abc-worker. */
 static void
 ads_post(struct http_req *r, const struct multipart *m)
 {
 	const struct mp_part	*img = multipart_get(m, "image");
 	struct json_object	*req, *rep = NULL;
 	struct image_info	 ii;
+	const char		*bad;
 	char			*b64;
 	int			 ok = 0;
 
+	if ((bad = ads_check(m)) != NULL) {
+		ads_page(r, 400, bad, NULL, m);
+		return;
+	}
 	if (img == NULL || img->len == 0) {
 		ads_page(r, 400, "Choose an image file.", NULL, m);
 		return;

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "field.h"
 #include "image.h"
 #include "limits.h"
 #include "log.h"
@@ -113,8 +114,10 @@ mkt_create(struct call *c, struct db_job *dj)
 	if (c->stage <= 1) {
 		if (req_session_user(c, dj) != 1)
 			return;
-		if (name == NULL || desc == NULL || strlen(name) < 1 ||
-		    strlen(name) > 80 || strlen(desc) > 2000 ||
+		if (name == NULL || desc == NULL ||
+		    field_check(FIELD_CAMPAIGN_NAME, (const uint8_t *)name,
+		    strlen(name)) != NULL || field_check(FIELD_CAMPAIGN_DESC,
+		    (const uint8_t *)desc, strlen(desc)) != NULL ||
 		    mkt_int(c, "width", &w) || mkt_int(c, "height", &h) ||
 		    mkt_int(c, "min_price", &min) ||
 		    mkt_int(c, "slot_ms", &slot) || w < 1 || w > 4096 ||
@@ -206,10 +209,29 @@ mkt_ad_insert(struct call *c, const uint8_t *img, size_t len,
 	ops_db(c, j);
 }
 
+/* Checks an ad's text fields as abc-web did; NULL or the message. */
+static const char *
+mkt_ad_fields(struct call *c)
+{
+	static const enum field_id	 fields[] = { FIELD_AD_NICKNAME,
+					    FIELD_AD_HOVER, FIELD_AD_URL };
+	const char			*s, *bad;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		s = msg_get_str(c->req, field_name(fields[i]));
+		if ((bad = field_check(fields[i], (const uint8_t *)s,
+		    strlen(s))) != NULL)
+			return bad;
+	}
+	return NULL;
+}
+
 /* ad_create: the user's new ad; the image's type and size from bytes. */
 static void
 mkt_ad(struct call *c, struct db_job *dj)
 {
+	const char		*bad;
 	struct image_info	 ii;
 	uint8_t			*img;
 	size_t			 len = 0;
@@ -225,6 +247,10 @@ mkt_ad(struct call *c, struct db_job *dj)
 	    msg_get_str(c->req, "url") == NULL) {
 		ops_fail(c, "invalid", "An ad needs a nickname, hover text, a "
 		    "link and an image.");
+		return;
+	}
+	if ((bad = mkt_ad_fields(c)) != NULL) {
+		ops_fail(c, "invalid", bad);
 		return;
 	}
 	if ((img = mkt_image(c, &len)) == NULL ||
