@@ -180,13 +180,19 @@ ads_page(struct http_req *r, int status, const char *error,
 	static const char *const keys[] = { "nickname", "hover", "url",
 	    "image", NULL };
 	static const char *const typed[] = { "nickname", "hover", "url", NULL };
-	struct json_object	*ads, *a;
+	struct market_ads_q	 q;
+	struct json_object	*rep = NULL, *ads = NULL, *a;
 	struct tpl_val		*v, *list, *row;
 	const struct mp_part	*p;
 	const char		*s;
 	int64_t			 n;
 	size_t			 i, k;
 
+	memset(&q, 0, sizeof(q));
+	if (http_page_cursor(r, &q.before, &q.after) != 0) {
+		(void)http_error(r, 400, "That is not a page of your ads.");
+		return;
+	}
 	v = http_page(r, "Your ads");
 	tpl_set_str(v, "error", error != NULL ? error : "");
 	tpl_set_str(v, "notice", notice != NULL ? notice : "");
@@ -196,7 +202,7 @@ ads_page(struct http_req *r, int status, const char *error,
 		    "", p != NULL ? p->len : 0);
 	}
 	list = tpl_set_list(v, "ads");
-	if (market_my_ads(r, &ads) == LOOKUP_UNKNOWN) {
+	if (market_my_ads(r, &q, &rep) == LOOKUP_UNKNOWN) {
 		/* Not "you have no ads": they could not be read. */
 		tpl_set_bool(v, "ads_unknown", 1);
 		if (error == NULL)
@@ -205,7 +211,7 @@ ads_page(struct http_req *r, int status, const char *error,
 		if (error == NULL && notice == NULL)
 			status = 503;
 	}
-	if (ads != NULL)
+	if (rep != NULL && json_object_object_get_ex(rep, "ads", &ads))
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			row = tpl_list_add(list);
@@ -219,7 +225,8 @@ ads_page(struct http_req *r, int status, const char *error,
 		}
 	tpl_set_bool(v, "has_ads", ads != NULL &&
 	    json_object_array_length(ads) > 0);
-	json_object_put(ads);
+	http_pager(v, "pager", "/ads", rep, "ads");
+	json_object_put(rep);
 	(void)http_render(r, status, "ads", v);
 	tpl_val_free(v);
 }

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "field.h"
 #include "image.h"
+#include "listpage.h"
 #include "limits.h"
 #include "log.h"
 #include "msg.h"
@@ -264,26 +265,56 @@ mkt_ad(struct call *c, struct db_job *dj)
 	free(img);
 }
 
-/* my_ads: the user's ads with their image sizes, newest first. */
+/* Adds the optional integer filter key of the request as a parameter. */
+static void
+mkt_filter_param(struct call *c, struct db_job *j, const char *key)
+{
+	int64_t	 v;
+
+	if (msg_get_int(c->req, key, &v) == 0)
+		db_job_paramf(j, "%" PRId64, v);
+	else
+		db_job_param(j, NULL);
+}
+
+/*
+ * my_ads: a page of the user's ads with their image sizes, newest first
+ * ("before"/"after" an id), optionally only those of a size ("width" and
+ * "height") or one ad ("id").
+ */
 static void
 mkt_my_ads(struct call *c, struct db_job *dj)
 {
-	struct db_job	*j;
+	struct listpage_cur	 cur;
+	struct json_object	*rep;
+	struct db_job		*j;
+	char			 cp[24];
 
+	if (listpage_cursor(c->req, &cur) != 0) {
+		ops_fail(c, "invalid", "No such page.");
+		return;
+	}
 	if (c->stage <= 1) {
 		if (req_session_user(c, dj) != 1)
 			return;
-		j = db_job_new("SELECT coalesce(jsonb_agg(jsonb_build_object("
-		    "'id', a.id, 'nickname', a.nickname, 'hover', a.hover, "
-		    "'url', a.url, 'image', a.image, 'width', i.width, "
-		    "'height', i.height) ORDER BY a.id DESC), '[]')::text "
-		    "FROM ads a JOIN images i ON i.sha256 = a.image "
-		    "WHERE a.user_id = $1", 0, NULL, 0);
+		listpage_cursor_param(&cur, cp, sizeof(cp));
+		j = db_job_new(listpage_sql(LISTPAGE_ADS, cur.after), 0, NULL,
+		    0);
 		db_job_paramf(j, "%" PRId64, c->user_id);
+		db_job_param(j, cp);
+		mkt_filter_param(c, j, "width");
+		mkt_filter_param(c, j, "height");
+		mkt_filter_param(c, j, "id");
 		ops_db(c, j);
 		return;
 	}
-	mkt_json_reply(c, dj, "ads");
+	rep = msg_reply_new();
+	if (listpage_fill(rep, "ads", db_job_value(dj, 0, 0), &cur) != 0)
+		ops_fail(c, "unavailable", "The database is unavailable; try "
+		    "again.");
+	else
+		ops_finish(c, rep);
+	json_object_put(rep);
 }
 
 /*
