@@ -89,5 +89,10 @@ python3 -c "import sys; sys.stdout.buffer.write(open('$IMG','rb').read() + b'\\0
 code=$(post_ad nick hover url "$IT_TMP/big.gif")
 check "an upload over the body limit is answered 413 (got $code)" test "$code" = 413
 check "...with a page that says it is too large" page_says "too large"
+# Over nginx's limit (512 KiB): nginx answers, with the same clear words.
+python3 -c "import sys; sys.stdout.buffer.write(open('$IMG','rb').read() + b'\\0' * 600 * 1024)" >"$IT_TMP/huge.gif"
+code=$(post_ad nick hover url "$IT_TMP/huge.gif")
+check "an upload over nginx's limit is answered 413 (got $code)" test "$code" = 413
+check "...with abc's page saying what the limits are" page_says "at most 512 KiB"
 
 it_done
