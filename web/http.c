@@ -667,27 +667,32 @@ http_post_user(struct http_req *r)
 	return http_post_session(r);
 }
 
-/* Reads a cursor id of the query: 1 to 18 digits; 0, or -1. */
+/*
+ * Reads cursor key of the query into *out (-1 when absent): 1 to 18
+ * digits, at least min.  0, or -1 when malformed.
+ */
 static int
-http_cursor_id(const struct form *q, const char *key, int64_t *out)
+http_cursor_id(const struct form *q, const char *key, int64_t min,
+    int64_t *out)
 {
 	const char	*s = form_get(q, key);
 	size_t		 n;
 
-	*out = 0;
+	*out = -1;
 	if (s == NULL)
 		return 0;
 	n = strlen(s);
 	if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
 		return -1;
 	*out = strtoll(s, NULL, 10);
-	return *out > 0 ? 0 : -1;
+	return *out >= min ? 0 : -1;
 }
 
 /*
- * Reads the page cursor of a list page's query: "before" (older rows) or
- * "after" (newer), ids; neither is the newest page.  0, or -1 (both, or
- * not a positive id): the caller answers 400.
+ * Reads the page cursor of a list page's query: "before" (older rows, an
+ * id of at least 1) or "after" (newer rows; 0 is the oldest page), not
+ * both; *before / *after are -1 when absent, so neither is the newest
+ * page.  0, or -1 when malformed: the caller answers 400.
  */
 int
 http_page_cursor(struct http_req *r, int64_t *before, int64_t *after)
@@ -696,11 +701,10 @@ http_page_cursor(struct http_req *r, int64_t *before, int64_t *after)
 	int		 rc = -1;
 
 	memset(&q, 0, sizeof(q));
-	*before = *after = 0;
 	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
-	    http_cursor_id(&q, "before", before) == 0 &&
-	    http_cursor_id(&q, "after", after) == 0 &&
-	    (*before == 0 || *after == 0))
+	    http_cursor_id(&q, "before", 1, before) == 0 &&
+	    http_cursor_id(&q, "after", 0, after) == 0 &&
+	    (*before == -1 || *after == -1))
 		rc = 0;
 	form_clear(&q);
 	return rc;

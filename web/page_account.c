@@ -712,10 +712,10 @@ acct_list_fetch(struct http_req *r, const struct acct_list *l)
 		return acct_to_login(r);
 	req = acct_request(r, MSG_OP_ACCOUNT);
 	json_object_object_add(req, "list", json_object_new_string(l->name));
-	if (before != 0)
+	if (before >= 0)
 		json_object_object_add(req, "before",
 		    json_object_new_int64(before));
-	if (after != 0)
+	if (after >= 0)
 		json_object_object_add(req, "after",
 		    json_object_new_int64(after));
 	if (http_call(r, req, &rep) != 0) {

@@ -99,8 +99,9 @@ listpage_name(enum listpage_list l)
 }
 
 /*
- * Reads the request's "before" or "after" (a positive id; not both) into
- * cur; neither means the newest page.  0, or -1 when malformed.
+ * Reads the request's "before" (an id, at least 1) or "after" (at least
+ * 0: after=0 is the oldest page) into cur, not both; neither means the
+ * newest page.  0, or -1 when malformed.
  */
 int
 listpage_cursor(struct json_object *req, struct listpage_cur *cur)
@@ -112,7 +113,7 @@ listpage_cursor(struct json_object *req, struct listpage_cur *cur)
 	ha = json_object_object_get_ex(req, "after", NULL);
 	if ((hb && (msg_get_int(req, "before", &before) != 0 ||
 	    before < 1)) || (ha && (msg_get_int(req, "after", &after) != 0 ||
-	    after < 1)) || (hb && ha))
+	    after < 0)) || (hb && ha))
 		return -1;
 	cur->after = ha;
 	cur->id = ha ? after : before;
@@ -193,18 +194,19 @@ listpage_fill(struct json_object *rep, const char *member,
 	 */
 	if (cur->after) {
 		older = n > 0 ? lp_id(arr, n - 1) : cur->id + 1;
-		newer = more ? lp_id(arr, 0) : 0;
+		newer = more ? lp_id(arr, 0) : -1;
 	} else {
-		older = more ? lp_id(arr, n - 1) : 0;
+		older = more ? lp_id(arr, n - 1) : -1;
 		newer = n > 0 ? lp_id(arr, 0) : cur->id - 1;
 		if (cur->id == 0)
-			newer = 0;
+			newer = -1;
 	}
 	if (older > 0) {
 		snprintf(key, sizeof(key), "%s_older", member);
 		json_object_object_add(rep, key, json_object_new_int64(older));
 	}
-	if (newer > 0) {
+	/* ?after=0 is the oldest page: the way back from before the first. */
+	if (newer >= 0) {
 		snprintf(key, sizeof(key), "%s_newer", member);
 		json_object_object_add(rep, key, json_object_new_int64(newer));
 	}

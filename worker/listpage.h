@@ -31,8 +31,8 @@ enum listpage_list {
 
 /* Where a page starts: before an id (older rows), or after one (newer). */
 struct listpage_cur {
-	int64_t		 id;	/* 0: the newest page */
-	int		 after;	/* rows newer than id, else older */
+	int64_t		 id;	/* before: 0 is the newest page */
+	int		 after;	/* rows newer than id (0: the oldest), else older */
 };
 
 int		 listpage_parse(const char *name, enum listpage_list *out);

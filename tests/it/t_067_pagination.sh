@@ -124,7 +124,8 @@ check "the page past the oldest ad links back to newer ones" grep -q 'href="/ads
 code() { web any "$1" -b "$(jar "$U")" -o /dev/null -w '%{http_code}'; }
 check "?before=abc is 400" test "$(code '/account/history?before=abc')" = 400
 check "?before=1&after=2 is 400" test "$(code '/account/history.json?before=1&after=2')" = 400
-check "/ads?after=0 is 400" test "$(code '/ads?after=0')" = 400
+check "/ads?before=0 is 400" test "$(code '/ads?before=0')" = 400
+check "/ads?after=-1 is 400" test "$(code '/ads?after=-1')" = 400
 check "ledger invariants hold" invariants
 
 it_done

@@ -126,6 +126,11 @@ test_listpage_empty_pages_link_back(void)
 	CU_ASSERT_EQUAL(older, -1);
 	CU_ASSERT_EQUAL(newer, 4);
 	json_object_put(rep);
+	/* Before the first id (?before=1): back through the oldest page. */
+	rep = page(0, 1, 1, 0, &n, &older, &newer);
+	CU_ASSERT_EQUAL(older, -1);
+	CU_ASSERT_EQUAL(newer, 0);
+	json_object_put(rep);
 	/* Past the newest (?after=100, nothing): back to 100 and down. */
 	rep = page(0, 1, 100, 1, &n, &older, &newer);
 	CU_ASSERT_EQUAL(older, 101);
@@ -162,6 +167,16 @@ test_listpage_cursor_and_bad_input(void)
 	json_object_put(req);
 	req = json_tokener_parse("{\"before\":0}");
 	CU_ASSERT_EQUAL(listpage_cursor(req, &cur), -1);
+	json_object_put(req);
+	req = json_tokener_parse("{\"after\":-1}");
+	CU_ASSERT_EQUAL(listpage_cursor(req, &cur), -1);
+	json_object_put(req);
+	/* after=0: the oldest page. */
+	req = json_tokener_parse("{\"after\":0}");
+	CU_ASSERT_EQUAL(listpage_cursor(req, &cur), 0);
+	CU_ASSERT(cur.id == 0 && cur.after);
+	listpage_cursor_param(&cur, p, sizeof(p));
+	CU_ASSERT_STRING_EQUAL(p, "0");
 	json_object_put(req);
 	req = json_tokener_parse("{\"before\":\"5\"}");
 	CU_ASSERT_EQUAL(listpage_cursor(req, &cur), -1);
