@@ -695,21 +695,23 @@ acct_list_of(struct http_req *r, int *json)
 
 /*
  * Asks abc-worker for one page of list l.  Returns the reply, or NULL
- * after answering (not logged in: the login page; a bad cursor: 400).
+ * after answering: not logged in (the worker says the session is gone):
+ * the login page; it could not tell: 503, never a logout; a bad cursor:
+ * 400.
  */
 static struct json_object *
 acct_list_fetch(struct http_req *r, const struct acct_list *l)
 {
 	struct json_object	*req, *rep = NULL;
 	int64_t			 before, after;
-	int			 ok = 0;
+	enum lookup		 lk;
 
 	if (http_page_cursor(r, &before, &after) != 0) {
 		(void)http_error(r, 400, "That is not a page of this list.");
 		return NULL;
 	}
-	if (!http_user(r))
-		return acct_to_login(r);
+	if (!http_need_user(r))
+		return NULL;
 	req = acct_request(r, MSG_OP_ACCOUNT);
 	json_object_object_add(req, "list", json_object_new_string(l->name));
 	if (before >= 0)
@@ -723,11 +725,13 @@ acct_list_fetch(struct http_req *r, const struct acct_list *l)
 		return NULL;
 	}
 	json_object_put(req);
-	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok) {
-		json_object_put(rep);
+	if ((lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION)) == LOOKUP_FOUND)
+		return rep;
+	json_object_put(rep);
+	if (lk == LOOKUP_ABSENT)
 		return acct_to_login(r);
-	}
-	return rep;
+	(void)http_unknown(r, APP_EDB);
+	return NULL;
 }
 
 /*
