@@ -824,8 +824,7 @@ acct_account(struct call *c, struct db_job *dj)
 		return;
 	}
 	if ((rep = acct_account_reply(c, dj)) == NULL) {
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+		ops_unavailable(c);
 		return;
 	}
 	json_object_object_add(rep, "ok", json_object_new_boolean(1));

@@ -310,8 +310,7 @@ mkt_my_ads(struct call *c, struct db_job *dj)
 	}
 	rep = msg_reply_new();
 	if (listpage_fill(rep, "ads", db_job_value(dj, 0, 0), &cur) != 0)
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+		ops_unavailable(c);
 	else
 		ops_finish(c, rep);
 	json_object_put(rep);
