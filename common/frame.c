@@ -37,6 +37,7 @@ static const char *const frame_status_names[FRAME_STATUS__MAX] = {
 	"unknown frame type",
 	"unknown frame flags",
 	"receive buffer full",
+	"stopped by the frame handler",
 };
 
 /* Returns a static name for type, "invalid" for values out of range. */
@@ -224,6 +225,54 @@ frame_decoder_feed(struct frame_decoder *d, const void *p, size_t n)
 {
 	frame_decoder_drop(d);
 	return buf_add(&d->in, p, n);
+}
+
+/*
+ * Returns how many bytes frame_decoder_feed() accepts now, counting the
+ * bytes of a frame already returned as gone.  After frame_decoder_next()
+ * returned FRAME_MORE this is at least 1: the partial frame held is
+ * shorter than the buffer, which fits the largest legal frame.
+ */
+size_t
+frame_decoder_room(const struct frame_decoder *d)
+{
+	return d->in.max - (d->in.len - d->consumed);
+}
+
+/*
+ * Feed n bytes from p (NULL if n == 0) and hand every complete frame, in
+ * order, to fn.  The bytes are copied only as far as they fit beside the
+ * partial frame held, and frames are taken out between copies; so a read
+ * of any size that ends in the middle of the next frame never overflows,
+ * and one frame's memory suffices for any split of any legal stream.
+ * Returns FRAME_MORE when all n bytes were taken and decoded as far as
+ * they go; FRAME_STOPPED when fn returned non-zero (later bytes and frames
+ * untouched); or the decoder's error, after which the stream is broken.
+ */
+enum frame_status
+frame_decoder_push(struct frame_decoder *d, const void *p, size_t n,
+    frame_fn fn, void *arg)
+{
+	const uint8_t		*src = p;
+	const uint8_t		*body;
+	struct frame_hdr	 h;
+	enum frame_status	 st;
+	size_t			 take;
+
+	for (;;) {
+		while ((st = frame_decoder_next(d, &h, &body)) == FRAME_OK)
+			if (fn(arg, &h, body) != 0)
+				return FRAME_STOPPED;
+		if (st != FRAME_MORE || n == 0)
+			return st;
+		if ((take = frame_decoder_room(d)) > n)
+			take = n;
+		/* take == 0 cannot happen after FRAME_MORE; never spin. */
+		if (take == 0 || frame_decoder_feed(d, src, take) != 0)
+			return FRAME_EBUFFER;
+		src += take;
+		n -= take;
+	}
 }
 
 /*

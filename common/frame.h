@@ -10,8 +10,10 @@
  *
  * Memory: the caller owns struct frame_decoder and releases it with
  * frame_decoder_clear().  The decoder buffers at most one frame; a body
- * returned by frame_decoder_next() is borrowed from the decoder and valid
- * until the next call to frame_decoder_next/feed/clear.
+ * returned by frame_decoder_next() or handed to a frame_fn is borrowed from
+ * the decoder and valid until the next call to frame_decoder_next/feed/
+ * push/clear.  Readers use frame_decoder_push(): it takes any split of any
+ * legal frame stream, however large each piece, in that one frame's memory.
  */
 #ifndef ABC_FRAME_H
 #define ABC_FRAME_H
@@ -58,6 +60,7 @@ enum frame_status {
 	FRAME_ETYPE,
 	FRAME_EFLAGS,
 	FRAME_EBUFFER,
+	FRAME_STOPPED,		/* a frame_fn asked frame_decoder_push to stop */
 	FRAME_STATUS__MAX
 };
 
@@ -66,6 +69,10 @@ struct frame_decoder {
 	size_t		max_body;	/* largest body accepted */
 	size_t		consumed;	/* bytes of the frame last returned */
 };
+
+/* Handles one decoded frame (body borrowed); non-zero stops the push. */
+typedef int	(*frame_fn)(void *arg, const struct frame_hdr *h,
+		    const uint8_t *body);
 
 const char	*frame_type_name(int type);
 const char	*frame_strerror(enum frame_status status);
@@ -80,6 +87,10 @@ int	frame_append(struct buf *out, const struct frame_hdr *h,
 void	frame_decoder_init(struct frame_decoder *d, size_t max_body);
 void	frame_decoder_clear(struct frame_decoder *d);
 int	frame_decoder_feed(struct frame_decoder *d, const void *p, size_t n);
+size_t	frame_decoder_room(const struct frame_decoder *d);
+enum frame_status
+	frame_decoder_push(struct frame_decoder *d, const void *p, size_t n,
+	    frame_fn fn, void *arg);
 enum frame_status
 	frame_decoder_next(struct frame_decoder *d, struct frame_hdr *h,
 	    const uint8_t **body);

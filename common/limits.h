@@ -8,6 +8,11 @@
 /* Link frames: fixed header plus at most this many body bytes. */
 #define LIMIT_FRAME_BODY	(1024u * 1024u)
 
+/* Link peers: a certificate CN, whole (RFC 5280 ub-common-name), and the
+ * front-end names abc-worker accepts (link_clients). */
+#define LIMIT_PEER_NAME		64u
+#define LIMIT_LINK_CLIENTS	32u
+
 /* Config files: bytes per line and lines per file. */
 #define LIMIT_CONF_LINE		4096u
 #define LIMIT_CONF_LINES	10000u
@@ -27,6 +32,16 @@
 #define LIMIT_FORM_FIELDS	32
 #define LIMIT_FORM_NAME		64
 #define LIMIT_FORM_VALUE	(8u * 1024u)
+
+/* Form fields of ads and campaigns (SPEC 4.3, 4.4), checked by abc-web
+ * before a request is built and again by abc-worker (common/field.c), and
+ * CHECKed by the database (sql/005_campaigns.sql).  Text is counted in
+ * characters (code points); a link in bytes of printable ASCII. */
+#define LIMIT_AD_NICKNAME	40u
+#define LIMIT_AD_HOVER		140u
+#define LIMIT_AD_URL		2000u
+#define LIMIT_CAMPAIGN_NAME	80u
+#define LIMIT_CAMPAIGN_DESC	2000u
 
 /* Cookie request header, and name + value of a cookie we set. */
 #define LIMIT_COOKIE_HEADER	(8u * 1024u)

@@ -181,6 +181,30 @@ msg_serialize(struct json_object *obj, struct buf *out)
 	return buf_add(out, s, n);
 }
 
+/*
+ * Serializes reply into out (empty, its max the frame limit).  A reply
+ * too big for out is replaced by the error reply "reply too large", so
+ * the caller always has something to send and a page never waits for an
+ * answer that was dropped.  Returns 0, 1 when the error replaced it, or
+ * -1 when even that did not fit (out is then empty).
+ */
+int
+msg_serialize_reply(struct json_object *reply, struct buf *out)
+{
+	struct json_object	*err;
+	int			 rc;
+
+	if (msg_serialize(reply, out) == 0)
+		return 0;
+	buf_reset(out);
+	err = msg_reply_error("reply too large");
+	rc = msg_serialize(err, out) == 0 ? 1 : -1;
+	json_object_put(err);
+	if (rc == -1)
+		buf_reset(out);
+	return rc;
+}
+
 /* A new request object for op. */
 struct json_object *
 msg_request_new(enum msg_op op)

@@ -88,6 +88,8 @@ struct json_object	*msg_parse_json(const uint8_t *body, size_t len,
 			    char *err, size_t errlen);
 int			 msg_serialize(struct json_object *obj,
 			    struct buf *out);
+int			 msg_serialize_reply(struct json_object *reply,
+			    struct buf *out);
 struct json_object	*msg_request_new(enum msg_op op);
 int			 msg_request_op(struct json_object *req,
 			    enum msg_op *op);

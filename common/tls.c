@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "limits.h"
 #include "tls.h"
 #include "xmalloc.h"
 
@@ -28,7 +29,7 @@ struct tls_ctx {
 struct tls_conn {
 	SSL		*ssl;		/* owned */
 	int		 fd;		/* owned */
-	char		 peer[256];	/* peer certificate CN after handshake */
+	char		 peer[LIMIT_PEER_NAME + 1];	/* whole CN, or "" */
 	char		 error[256];	/* last error, for the caller's log */
 };
 
@@ -186,17 +187,50 @@ tls_conn_result(struct tls_conn *conn, int rc, const char *what)
 	}
 }
 
-/* Records the peer certificate's common name. */
+/*
+ * Returns non-zero when the n bytes at p make a name a client id may be:
+ * printable ASCII without space, quote or backslash, so that it compares
+ * and logs as exactly what the certificate says.
+ */
+static int
+tls_name_ok(const unsigned char *p, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == '"' || p[i] == '\\')
+			return 0;
+	return n > 0;
+}
+
+/*
+ * Records the peer certificate's common name, whole.  A subject without
+ * a CN or with two, a CN longer than LIMIT_PEER_NAME or one with a byte
+ * tls_name_ok refuses leaves the name empty, which names no client: a
+ * long CN is never cut down to a prefix that might name one.
+ */
 static void
 tls_conn_read_peer(struct tls_conn *conn)
 {
-	X509	*cert;
+	X509		*cert;
+	X509_NAME	*name;
+	unsigned char	*utf8 = NULL;
+	int		 i, n;
 
-	cert = SSL_get0_peer_certificate(conn->ssl);
-	if (cert == NULL ||
-	    X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
-	    NID_commonName, conn->peer, sizeof(conn->peer)) < 0)
-		conn->peer[0] = '\0';
+	conn->peer[0] = '\0';
+	if ((cert = SSL_get0_peer_certificate(conn->ssl)) == NULL)
+		return;
+	name = X509_get_subject_name(cert);
+	if ((i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) < 0 ||
+	    X509_NAME_get_index_by_NID(name, NID_commonName, i) >= 0)
+		return;
+	n = ASN1_STRING_to_UTF8(&utf8,
+	    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+	if (n > 0 && (size_t)n <= LIMIT_PEER_NAME && tls_name_ok(utf8, n)) {
+		memcpy(conn->peer, utf8, (size_t)n);
+		conn->peer[n] = '\0';
+	}
+	OPENSSL_free(utf8);
 }
 
 /* Advances the handshake; TLS_IO_OK once it is complete and verified. */
@@ -248,7 +282,10 @@ tls_conn_pending(const struct tls_conn *conn)
 	return SSL_pending(conn->ssl) > 0;
 }
 
-/* The verified peer's certificate CN ("" before the handshake). */
+/*
+ * The verified peer's certificate CN, whole; "" before the handshake and
+ * when the CN cannot be a client id (see tls_conn_read_peer).
+ */
 const char *
 tls_conn_peer_name(const struct tls_conn *conn)
 {

@@ -141,6 +141,7 @@ listen = 127.0.0.1:$ABC_LINK_PORT
 tls_ca = $ABC_CERTS/ca.crt
 tls_cert = $ABC_CERTS/worker.crt
 tls_key = $ABC_CERTS/worker.key
+link_clients = web1, web2
 db = host=$ABC_PGDIR dbname=abc user=abc
 sql_dir = $ABC_ROOT/sql
 bitcoind_url = http://127.0.0.1:$ABC_SIM_PORT/wallet/abc

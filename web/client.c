@@ -314,17 +314,37 @@ client_frame(struct client *cl, const struct frame_hdr *h,
 	return 0;
 }
 
+/* Context of client_rx_frame, the frame_fn of the link's reader. */
+struct client_rx {
+	struct client	*cl;
+	int		*fresh;
+	const char	**why;
+};
+
+/* frame_fn: HELLO first, then every other frame; non-zero breaks the link. */
+static int
+client_rx_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
+{
+	struct client_rx	*rx = arg;
+
+	if (rx->cl->hello_done)
+		return client_frame(rx->cl, h, body, rx->why);
+	if (client_hello(rx->cl, h, body, rx->fresh) != 0) {
+		*rx->why = "bad HELLO from worker";
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * Reads and handles everything TLS has, one decoder drain per chunk so the
- * decoder never holds more than one frame.  Returns 0, or -1 when the
- * link broke (why set).  *fresh is set when a HELLO began a new session.
+ * Reads and handles everything TLS has.  Returns 0, or -1 when the link
+ * broke (why set).  *fresh is set when a HELLO began a new session.
  */
 static int
 client_read(struct client *cl, int *fresh, const char **why)
 {
 	uint8_t			 chunk[16384];
-	const uint8_t		*body;
-	struct frame_hdr	 h;
+	struct client_rx	 rx = { cl, fresh, why };
 	enum frame_status	 fs;
 	enum tls_io		 io;
 	size_t			 got;
@@ -340,20 +360,10 @@ client_read(struct client *cl, int *fresh, const char **why)
 			    tls_conn_error(cl->conn);
 			return -1;
 		}
-		if (frame_decoder_feed(&cl->dec, chunk, got) != 0) {
-			*why = "frame buffer full";
+		fs = frame_decoder_push(&cl->dec, chunk, got, client_rx_frame,
+		    &rx);
+		if (fs == FRAME_STOPPED)
 			return -1;
-		}
-		while ((fs = frame_decoder_next(&cl->dec, &h, &body)) ==
-		    FRAME_OK) {
-			if (!cl->hello_done) {
-				if (client_hello(cl, &h, body, fresh) != 0) {
-					*why = "bad HELLO from worker";
-					return -1;
-				}
-			} else if (client_frame(cl, &h, body, why) != 0)
-				return -1;
-		}
 		if (fs != FRAME_MORE) {
 			*why = frame_strerror(fs);
 			return -1;

@@ -545,6 +545,9 @@ http_call(struct http_req *r, struct json_object *req,
 	    r->app->request_timeout_ms, 0, reply);
 	if (e == APP_OK)
 		return 0;
+	/* Not an outage: the request itself is over the link's limit. */
+	if (e == APP_EINVAL)
+		return http_fail(r, 413, "The request is too large.");
 	return http_unknown(r, e);
 }
 
@@ -728,4 +731,73 @@ http_post_user(struct http_req *r)
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
 		return 0;
 	return http_post_session(r);
+}
+
+/*
+ * Reads cursor key of the query into *out (-1 when absent): 1 to 18
+ * digits, at least min.  0, or -1 when malformed.
+ */
+static int
+http_cursor_id(const struct form *q, const char *key, int64_t min,
+    int64_t *out)
+{
+	const char	*s = form_get(q, key);
+	size_t		 n;
+
+	*out = -1;
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
+		return -1;
+	*out = strtoll(s, NULL, 10);
+	return *out >= min ? 0 : -1;
+}
+
+/*
+ * Reads the page cursor of a list page's query: "before" (older rows, an
+ * id of at least 1) or "after" (newer rows; 0 is the oldest page), not
+ * both; *before / *after are -1 when absent, so neither is the newest
+ * page.  0, or -1 when malformed: the caller answers 400.
+ */
+int
+http_page_cursor(struct http_req *r, int64_t *before, int64_t *after)
+{
+	struct form	 q;
+	int		 rc = -1;
+
+	memset(&q, 0, sizeof(q));
+	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
+	    http_cursor_id(&q, "before", 1, before) == 0 &&
+	    http_cursor_id(&q, "after", 0, after) == 0 &&
+	    (*before == -1 || *after == -1))
+		rc = 0;
+	form_clear(&q);
+	return rc;
+}
+
+/*
+ * Sets v's object key for partials/pager.html from a list page's reply:
+ * links to path?after=<member_newer> and path?before=<member_older>, each
+ * only when abc-worker said that page exists.
+ */
+void
+http_pager(struct tpl_val *v, const char *key, const char *path,
+    struct json_object *rep, const char *member)
+{
+	struct tpl_val	*p = tpl_set_obj(v, key);
+	char		 k[64];
+	int64_t		 id;
+	int		 has;
+
+	snprintf(k, sizeof(k), "%s_newer", member);
+	has = rep != NULL && msg_get_int(rep, k, &id) == 0;
+	tpl_set_bool(p, "has_newer", has);
+	tpl_set_printf(p, "newer_href", "%s?after=%lld", path,
+	    has ? (long long)id : 0LL);
+	snprintf(k, sizeof(k), "%s_older", member);
+	has = rep != NULL && msg_get_int(rep, k, &id) == 0;
+	tpl_set_bool(p, "has_older", has);
+	tpl_set_printf(p, "older_href", "%s?before=%lld", path,
+	    has ? (long long)id : 0LL);
 }

@@ -136,5 +136,9 @@ int64_t	http_fresh_ms(struct http_req *r);
 void	http_account_key(int64_t user, char *key, size_t len);
 void	http_new_idem(char out[HTTP_IDEM_LEN + 1]);
 int	http_idem_ok(const char *s);
+void	http_pager(struct tpl_val *v, const char *key, const char *path,
+	    struct json_object *rep, const char *member);
+int	http_page_cursor(struct http_req *r, int64_t *before,
+	    int64_t *after);
 
 #endif /* ABC_HTTP_H */

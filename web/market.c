@@ -236,6 +236,14 @@ market_path_id(const char *path, const char *prefix, const char *suffix,
 	return 0;
 }
 
+/* Adds key = v to req when v is at least min. */
+static void
+market_arg(struct json_object *req, const char *key, int64_t v, int64_t min)
+{
+	if (v >= min)
+		json_object_object_add(req, key, json_object_new_int64(v));
+}
+
 /*
  * The array member of the reply to op for the viewer into *list, a new
  * reference, when FOUND; ABSENT when abc-worker says the session is gone;
@@ -267,15 +275,41 @@ market_mine(struct http_req *r, enum msg_op op, const char *member,
 }
 
 /*
- * The logged-in viewer's ads (an array of {id, nickname, hover, url,
- * image, width, height}) into *ads, a new reference, when FOUND; ABSENT
- * when abc-worker says the session is gone; UNKNOWN when it could not
- * tell (the page must not say "you have no ads").
+ * One page of the logged-in viewer's ads that q selects, newest first
+ * (never cached: it changes with every upload).  FOUND: *rep is the reply
+ * (a new reference), holding "ads" (an array of {id, nickname, hover, url,
+ * image, width, height}) and "ads_older" / "ads_newer" (cursor ids) when
+ * those pages exist; ABSENT when abc-worker says the session is gone;
+ * UNKNOWN when it could not tell (the page must not say "you have no
+ * ads").  *rep is NULL unless FOUND.
  */
 enum lookup
-market_my_ads(struct http_req *r, struct json_object **ads)
+market_my_ads(struct http_req *r, const struct market_ads_q *q,
+    struct json_object **rep)
 {
-	return market_mine(r, MSG_OP_MY_ADS, "ads", ads);
+	struct json_object	*req, *v;
+	enum lookup		 lk = LOOKUP_UNKNOWN;
+
+	*rep = NULL;
+	req = msg_request_new(MSG_OP_MY_ADS);
+	json_object_object_add(req, "token", json_object_new_string(r->token));
+	market_arg(req, "before", q->before, 0);
+	market_arg(req, "after", q->after, 0);
+	market_arg(req, "width", q->width, 1);
+	market_arg(req, "height", q->height, 1);
+	market_arg(req, "id", q->id, 1);
+	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
+	    rep) == APP_OK)
+		lk = msg_reply_lookup(*rep, MSG_CODE_NO_SESSION);
+	if (lk == LOOKUP_FOUND && (!json_object_object_get_ex(*rep, "ads",
+	    &v) || !json_object_is_type(v, json_type_array)))
+		lk = LOOKUP_UNKNOWN;
+	if (lk != LOOKUP_FOUND) {
+		json_object_put(*rep);
+		*rep = NULL;
+	}
+	json_object_put(req);
+	return lk;
 }
 
 /* The logged-in viewer's campaigns (as the list's), like market_my_ads. */

@@ -21,7 +21,15 @@ struct http_req;
 struct json_object *market_campaign(struct http_req *r, int64_t id);
 struct json_object *market_list(struct http_req *r);
 void		 market_forget(struct http_req *r, int64_t id);
-enum lookup	 market_my_ads(struct http_req *r, struct json_object **ads);
+/* Which of the viewer's ads: a page, and optionally a size or one ad. */
+struct market_ads_q {
+	int64_t		 before, after;	/* page cursor, -1: none (newest) */
+	int64_t		 width, height;	/* 0: any size */
+	int64_t		 id;		/* 0: any ad */
+};
+
+enum lookup	 market_my_ads(struct http_req *r,
+		    const struct market_ads_q *q, struct json_object **rep);
 enum lookup	 market_my_campaigns(struct http_req *r,
 		    struct json_object **campaigns);
 int64_t		 market_price(struct json_object *state, int64_t now_ms);

@@ -557,6 +557,11 @@ acct_page_code(struct http_req *r, int status, const char *code,
 	acct_deposit_rows(data, rep);
 	acct_withdrawal_rows(data, rep);
 	acct_history_rows(data, rep);
+	http_pager(data, "deposits_pager", "/account/deposits", rep,
+	    "deposits");
+	http_pager(data, "withdrawals_pager", "/account/withdrawals", rep,
+	    "withdrawals");
+	http_pager(data, "history_pager", "/account/history", rep, "history");
 	http_new_idem(idem);
 	tpl_set_str(data, "idem", idem);
 	acct_keep_field(r, data, "wd_address", "address");
@@ -796,5 +801,150 @@ page_logout_all(struct http_req *r)
 	} else
 		acct_page(r, acct_status(rep),
 		    msg_get_str(rep, "error"), NULL);
+	json_object_put(rep);
+}
+
+/* The lists with pages of their own, their paths and their titles. */
+static const struct acct_list {
+	const char	*name;		/* as abc-worker calls it */
+	const char	*path;		/* the HTML page; + ".json" the data */
+	const char	*title;
+} acct_lists[] = {
+	{ "deposits", "/account/deposits", "Your deposits" },
+	{ "withdrawals", "/account/withdrawals", "Your withdrawals" },
+	{ "history", "/account/history", "Your history" },
+};
+
+/* The list r->path names (HTML or, *json set, its .json); NULL if none. */
+static const struct acct_list *
+acct_list_of(struct http_req *r, int *json)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(acct_lists) / sizeof(acct_lists[0]); i++) {
+		n = strlen(acct_lists[i].path);
+		if (strncmp(r->path, acct_lists[i].path, n) != 0)
+			continue;
+		*json = strcmp(r->path + n, ".json") == 0;
+		if (*json || r->path[n] == '\0')
+			return &acct_lists[i];
+	}
+	return NULL;
+}
+
+/*
+ * Asks abc-worker for one page of list l.  Returns the reply, or NULL
+ * after answering: not logged in (the worker says the session is gone):
+ * the login page; it could not tell: 503, never a logout; a bad cursor:
+ * 400.
+ */
+static struct json_object *
+acct_list_fetch(struct http_req *r, const struct acct_list *l)
+{
+	struct json_object	*req, *rep = NULL;
+	int64_t			 before, after;
+	enum lookup		 lk;
+
+	if (http_page_cursor(r, &before, &after) != 0) {
+		(void)http_error(r, 400, "That is not a page of this list.");
+		return NULL;
+	}
+	if (!http_need_user(r))
+		return NULL;
+	req = acct_request(r, MSG_OP_ACCOUNT);
+	json_object_object_add(req, "list", json_object_new_string(l->name));
+	if (before >= 0)
+		json_object_object_add(req, "before",
+		    json_object_new_int64(before));
+	if (after >= 0)
+		json_object_object_add(req, "after",
+		    json_object_new_int64(after));
+	if (http_call(r, req, &rep) != 0) {
+		json_object_put(req);
+		return NULL;
+	}
+	json_object_put(req);
+	if ((lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION)) == LOOKUP_FOUND)
+		return rep;
+	json_object_put(rep);
+	if (lk == LOOKUP_ABSENT)
+		return acct_to_login(r);
+	(void)http_unknown(r, APP_EDB);
+	return NULL;
+}
+
+/*
+ * Sends a list page as JSON: {"<list>": [...], "older": ID, "newer": ID},
+ * amounts as BTC text like /account/state.json, the ids only when those
+ * pages exist (?before=older, ?after=newer).
+ */
+static void
+acct_list_json(struct http_req *r, const struct acct_list *l,
+    struct json_object *rep)
+{
+	struct json_object	*out, *list, *e;
+	char			 btc[32], key[64];
+	const char		*text;
+	int64_t			 id;
+	size_t			 i;
+
+	out = json_object_new_object();
+	list = json_object_object_get(rep, l->name);
+	for (i = 0; list != NULL && i < json_object_array_length(list); i++) {
+		e = json_object_array_get_idx(list, i);
+		if (json_object_object_get_ex(e, "amount", NULL)) {
+			acct_btc(e, "amount", btc, sizeof(btc));
+			json_object_object_add(e, "amount",
+			    json_object_new_string(btc));
+		}
+	}
+	json_object_object_add(out, l->name, json_object_get(list));
+	snprintf(key, sizeof(key), "%s_older", l->name);
+	if (msg_get_int(rep, key, &id) == 0)
+		json_object_object_add(out, "older", json_object_new_int64(id));
+	snprintf(key, sizeof(key), "%s_newer", l->name);
+	if (msg_get_int(rep, key, &id) == 0)
+		json_object_object_add(out, "newer", json_object_new_int64(id));
+	text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
+	(void)http_send(r, 200, "application/json", text, strlen(text));
+	json_object_put(out);
+}
+
+/*
+ * GET /account/deposits, /account/withdrawals, /account/history (and
+ * each + ".json"): one page of that list, newest first, ?before=ID for
+ * older rows and ?after=ID for newer ones, with links to both.
+ */
+void
+page_account_list(struct http_req *r)
+{
+	const struct acct_list	*l;
+	struct json_object	*rep;
+	struct tpl_val		*data;
+	int			 json = 0;
+
+	if ((l = acct_list_of(r, &json)) == NULL) {
+		(void)http_error(r, 404, "There is nothing at this address.");
+		return;
+	}
+	if ((rep = acct_list_fetch(r, l)) == NULL)
+		return;
+	if (json) {
+		acct_list_json(r, l, rep);
+		json_object_put(rep);
+		return;
+	}
+	data = http_page(r, l->title);
+	tpl_set_str(data, "heading", l->title);
+	tpl_set_bool(data, "is_deposits", strcmp(l->name, "deposits") == 0);
+	tpl_set_bool(data, "is_withdrawals", strcmp(l->name, "withdrawals") ==
+	    0);
+	tpl_set_bool(data, "is_history", strcmp(l->name, "history") == 0);
+	acct_deposit_rows(data, rep);
+	acct_withdrawal_rows(data, rep);
+	acct_history_rows(data, rep);
+	http_pager(data, "pager", l->path, rep, l->name);
+	(void)http_render(r, 200, "account_list", data);
+	tpl_val_free(data);
 	json_object_put(rep);
 }

@@ -191,17 +191,22 @@ camp_display(struct tpl_val *v, struct json_object *st, int64_t now)
 static void
 camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 {
-	struct json_object	*ads, *a;
+	struct market_ads_q	 q = { .before = -1, .after = -1, .width = w,
+				    .height = h };
+	struct json_object	*rep, *ads = NULL, *a;
 	struct tpl_val		*list, *row;
 	int64_t			 aw, ah, id;
 	size_t			 i;
 	int			 n = 0;
 
 	list = tpl_set_list(v, "ads");
-	/* Unknown is not "you have no ads": the page says to reload. */
-	tpl_set_bool(v, "ads_unknown", market_my_ads(r, &ads) ==
+	/*
+	 * The newest page of ads of this size: a bounded list to pick from.
+	 * Unknown is not "you have no ads": the page says to reload.
+	 */
+	tpl_set_bool(v, "ads_unknown", market_my_ads(r, &q, &rep) ==
 	    LOOKUP_UNKNOWN);
-	if (ads != NULL)
+	if (rep != NULL && json_object_object_get_ex(rep, "ads", &ads))
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			if (msg_get_int(a, "width", &aw) != 0 ||
@@ -213,7 +218,7 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 			tpl_set_str(row, "nickname", msg_get_str(a, "nickname"));
 			n++;
 		}
-	json_object_put(ads);
+	json_object_put(rep);
 	tpl_set_bool(v, "has_ads", n > 0);
 }
 
@@ -351,14 +356,16 @@ camp_page(struct http_req *r, int64_t id)
 static enum lookup
 camp_my_ad(struct http_req *r, int64_t ad_id, struct json_object **found)
 {
-	struct json_object	*ads, *a;
+	struct market_ads_q	 q = { .before = -1, .after = -1, .id = ad_id };
+	struct json_object	*rep, *ads, *a;
 	enum lookup		 lk;
 	int64_t			 id;
 	size_t			 i;
 
 	*found = NULL;
-	if ((lk = market_my_ads(r, &ads)) != LOOKUP_FOUND)
+	if ((lk = market_my_ads(r, &q, &rep)) != LOOKUP_FOUND)
 		return lk;
+	ads = json_object_object_get(rep, "ads");
 	for (i = 0; i < json_object_array_length(ads); i++) {
 		a = json_object_array_get_idx(ads, i);
 		if (msg_get_int(a, "id", &id) == 0 && id == ad_id) {
@@ -366,7 +373,7 @@ camp_my_ad(struct http_req *r, int64_t ad_id, struct json_object **found)
 			break;
 		}
 	}
-	json_object_put(ads);
+	json_object_put(rep);
 	return *found != NULL ? LOOKUP_FOUND : LOOKUP_ABSENT;
 }
 

@@ -76,7 +76,8 @@ page_my_ads(struct http_req *r)
 {
 	static const char *const keys[] = { "nickname", "hover", "url",
 	    "image", NULL };
-	struct json_object	*ads, *a;
+	struct market_ads_q	 q;
+	struct json_object	*rep = NULL, *ads = NULL, *a;
 	struct tpl_val		*v, *rows, *row;
 	const char		*s;
 	int64_t			 n;
@@ -85,7 +86,13 @@ page_my_ads(struct http_req *r)
 
 	if (!http_need_user(r))
 		return;
-	lk = market_my_ads(r, &ads);
+	memset(&q, 0, sizeof(q));
+	if (http_page_cursor(r, &q.before, &q.after) != 0) {
+		(void)http_error(r, 400, "That is not a page of your ads.");
+		return;
+	}
+	if ((lk = market_my_ads(r, &q, &rep)) == LOOKUP_FOUND)
+		(void)json_object_object_get_ex(rep, "ads", &ads);
 	v = http_page(r, "My ads");
 	rows = tpl_set_list(v, "ads");
 	for (i = 0; ads != NULL && i < json_object_array_length(ads); i++) {
@@ -104,9 +111,10 @@ page_my_ads(struct http_req *r)
 	tpl_set_bool(v, "has_ads", ads != NULL &&
 	    json_object_array_length(ads) > 0);
 	tpl_set_bool(v, "unavailable", lk != LOOKUP_FOUND);
+	http_pager(v, "pager", "/my/ads", rep, "ads");
 	(void)http_render(r, lk == LOOKUP_FOUND ? 200 : 503, "my_ads", v);
 	tpl_val_free(v);
-	json_object_put(ads);
+	json_object_put(rep);
 }
 
 /* GET /how: how the market works, for anyone. */

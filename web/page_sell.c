@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "client.h"
+#include "field.h"
 #include "http.h"
 #include "image.h"
 #include "market.h"
@@ -101,16 +102,36 @@ sell_slot_ms(struct http_req *r, int64_t *ms)
 	return 0;
 }
 
+/*
+ * Checks form field f (absent counts as empty); NULL, or the message
+ * that names it and its bound.
+ */
+static const char *
+sell_text(struct http_req *r, enum field_id f)
+{
+	const char	*s = form_get(&r->form, field_name(f));
+
+	if (s == NULL)
+		s = "";
+	return field_check(f, (const uint8_t *)s, strlen(s));
+}
+
 /* POST /sell. */
 static void
 sell_post(struct http_req *r)
 {
 	struct json_object	*req, *rep = NULL;
 	const char		*min = form_get(&r->form, "min_price");
+	const char		*bad;
 	char			 loc[48];
 	int64_t			 w, h, slot, sat, id;
 	enum money_err		 me;
 
+	if ((bad = sell_text(r, FIELD_CAMPAIGN_NAME)) != NULL ||
+	    (bad = sell_text(r, FIELD_CAMPAIGN_DESC)) != NULL) {
+		sell_form(r, 400, bad);
+		return;
+	}
 	if (sell_int(r, "width", 4096, &w) || sell_int(r, "height", 4096, &h)) {
 		sell_form_at(r, 400, sell_int(r, "width", 4096, &w) != 0 ?
 		    "width" : "height", "Width and height are whole pixels, "
@@ -182,13 +203,19 @@ ads_page(struct http_req *r, int status, const char *error,
 	static const char *const keys[] = { "nickname", "hover", "url",
 	    "image", NULL };
 	static const char *const typed[] = { "nickname", "hover", "url", NULL };
-	struct json_object	*ads, *a;
+	struct market_ads_q	 q;
+	struct json_object	*rep = NULL, *ads = NULL, *a;
 	struct tpl_val		*v, *list, *row;
 	const struct mp_part	*p;
 	const char		*s;
 	int64_t			 n;
 	size_t			 i, k;
 
+	memset(&q, 0, sizeof(q));
+	if (http_page_cursor(r, &q.before, &q.after) != 0) {
+		(void)http_error(r, 400, "That is not a page of your ads.");
+		return;
+	}
 	v = http_page(r, "Your ads");
 	tpl_set_str(v, "error", error != NULL ? error : "");
 	tpl_set_str(v, "notice", notice != NULL ? notice : "");
@@ -198,7 +225,7 @@ ads_page(struct http_req *r, int status, const char *error,
 		    "", p != NULL ? p->len : 0);
 	}
 	list = tpl_set_list(v, "ads");
-	if (market_my_ads(r, &ads) == LOOKUP_UNKNOWN) {
+	if (market_my_ads(r, &q, &rep) == LOOKUP_UNKNOWN) {
 		/* Not "you have no ads": they could not be read. */
 		tpl_set_bool(v, "ads_unknown", 1);
 		if (error == NULL)
@@ -207,7 +234,7 @@ ads_page(struct http_req *r, int status, const char *error,
 		if (error == NULL && notice == NULL)
 			status = 503;
 	}
-	if (ads != NULL)
+	if (rep != NULL && json_object_object_get_ex(rep, "ads", &ads))
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			row = tpl_list_add(list);
@@ -221,7 +248,8 @@ ads_page(struct http_req *r, int status, const char *error,
 		}
 	tpl_set_bool(v, "has_ads", ads != NULL &&
 	    json_object_array_length(ads) > 0);
-	json_object_put(ads);
+	http_pager(v, "pager", "/ads", rep, "ads");
+	json_object_put(rep);
 	(void)http_render(r, status, "ads", v);
 	tpl_val_free(v);
 }
@@ -278,16 +306,43 @@ ads_field(struct json_object *req, const struct multipart *m,
 	    0));
 }
 
-/* Checks the image part and sends the ad to abc-worker. */
+/*
+ * Checks the typed fields of an ad; NULL, or the message naming the
+ * first one out of bounds (an absent part counts as empty).
+ */
+static const char *
+ads_check(const struct multipart *m)
+{
+	static const enum field_id	 fields[] = { FIELD_AD_NICKNAME,
+					    FIELD_AD_HOVER, FIELD_AD_URL };
+	const struct mp_part		*p;
+	const char			*bad;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		p = multipart_get(m, field_name(fields[i]));
+		if ((bad = field_check(fields[i], p != NULL ? p->data :
+		    (const uint8_t *)"", p != NULL ? p->len : 0)) != NULL)
+			return bad;
+	}
+	return NULL;
+}
+
+/* Checks the fields and the image, then sends the ad to abc-worker. */
 static void
 ads_post(struct http_req *r, const struct multipart *m)
 {
 	const struct mp_part	*img = multipart_get(m, "image");
 	struct json_object	*req, *rep = NULL;
 	struct image_info	 ii;
+	const char		*bad;
 	char			*b64;
 	int			 ok = 0;
 
+	if ((bad = ads_check(m)) != NULL) {
+		ads_page(r, 400, bad, NULL, m);
+		return;
+	}
 	if (img == NULL || img->len == 0) {
 		ads_page(r, 400, "Choose an image file.", NULL, m);
 		return;

@@ -23,6 +23,7 @@ void	page_account(struct http_req *r);
 void	page_password(struct http_req *r);
 void	page_purge(struct http_req *r);
 void	page_account_state(struct http_req *r);
+void	page_account_list(struct http_req *r);
 void	page_new_address(struct http_req *r);
 void	page_withdraw(struct http_req *r);
 void	page_sell(struct http_req *r);

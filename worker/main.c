@@ -24,6 +24,7 @@
 #include "db.h"
 #include "link.h"
 #include "kdf.h"
+#include "limits.h"
 #include "log.h"
 #include "migrate.h"
 #include "money.h"
@@ -186,6 +187,76 @@ worker_conf_int(const struct conf *conf, const char *key, long long min,
 	return 0;
 }
 
+/* The front-end names of link_clients, storage for server_cfg.clients. */
+struct link_names {
+	char		 name[LIMIT_LINK_CLIENTS][LIMIT_PEER_NAME + 1];
+	const char	*ptr[LIMIT_LINK_CLIENTS];
+	size_t		 n;
+};
+
+/*
+ * Splits link_clients ("web1, web2") into ln.  Each name is what a
+ * certificate CN may be (tls.c): 1 to LIMIT_PEER_NAME printable ASCII
+ * bytes without space, quote, backslash or comma.  0, or -1 logged: the
+ * key is required, a worker that would let no front-end in is a mistake.
+ */
+static int
+worker_link_names(const char *s, struct link_names *ln)
+{
+	size_t	 len;
+
+	ln->n = 0;
+	for (;;) {
+		s += strspn(s, " \t");
+		len = strcspn(s, ", \t");
+		if (len == 0 || len > LIMIT_PEER_NAME ||
+		    ln->n == LIMIT_LINK_CLIENTS)
+			break;
+		for (size_t i = 0; i < len; i++)
+			if (s[i] < '!' || s[i] > '~' || s[i] == '"' ||
+			    s[i] == '\\')
+				goto bad;
+		memcpy(ln->name[ln->n], s, len);
+		ln->name[ln->n][len] = '\0';
+		ln->ptr[ln->n] = ln->name[ln->n];
+		ln->n++;
+		s += len;
+		s += strspn(s, " \t");
+		if (*s == '\0')
+			return 0;
+		if (*s++ != ',')
+			break;
+	}
+bad:
+	log_error("config", "error=\"link_clients must list 1 to %u front-end "
+	    "certificate names (CN), comma-separated, each 1 to %u printable "
+	    "bytes\"", LIMIT_LINK_CLIENTS, LIMIT_PEER_NAME);
+	return -1;
+}
+
+/*
+ * Fills the link listener's settings: who may connect, how many at once
+ * and how long a peer has for its handshake and HELLO.  0, or -1 logged.
+ */
+static int
+worker_link_conf(const struct conf *conf, struct link_names *ln,
+    struct server_cfg *cfg)
+{
+	long long	 max_conns, hello_ms;
+
+	if (worker_link_names(conf_str(conf, "link_clients", ""), ln) != 0 ||
+	    worker_conf_int(conf, "link_max_conns", 1, 10000, 64,
+	    &max_conns) != 0 ||
+	    worker_conf_int(conf, "link_hello_timeout_ms", 100, 600000, 5000,
+	    &hello_ms) != 0)
+		return -1;
+	cfg->clients = ln->ptr;
+	cfg->nclients = ln->n;
+	cfg->max_conns = (int)max_conns;
+	cfg->hello_ms = (int)hello_ms;
+	return 0;
+}
+
 /*
  * Fills the request engine's settings: scrypt cost (lower only for
  * tests), session lifetime and login rate limits.  0, or -1 logged.
@@ -329,6 +400,7 @@ static int
 worker_serve(const struct conf *conf)
 {
 	struct server_cfg	 cfg;
+	struct link_names	 names;
 	struct tls_ctx		*tls = NULL;
 	struct btc		*btc = NULL;
 	struct db		*db = NULL;
@@ -340,7 +412,8 @@ worker_serve(const struct conf *conf)
 	int			 efd = -1, kfd = -1, cfd = -1, afd = -1, rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (worker_check_schema(conf) != 0)
+	if (worker_link_conf(conf, &names, &cfg) != 0 ||
+	    worker_check_schema(conf) != 0)
 		goto out;
 	tls = tls_ctx_new(TLS_SERVER, conf_str(conf, "tls_ca", ""),
 	    conf_str(conf, "tls_cert", ""), conf_str(conf, "tls_key", ""),

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "kdf.h"
+#include "limits.h"
 #include "msg.h"
 
 struct db;
@@ -62,7 +63,7 @@ struct ops_cfg {
 /* One request on its way through its stages. */
 struct call {
 	struct ops		*ops;
-	char			 client[64];
+	char			 client[LIMIT_PEER_NAME + 1];
 	int64_t			 epoch;
 	uint64_t		 req_no;
 	enum msg_op		 op;

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "db.h"
 #include "kdf.h"
+#include "listpage.h"
 #include "msg.h"
 #include "ops.h"
 #include "ratelimit.h"
@@ -701,14 +702,98 @@ acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
 		acct_ok(c);
 }
 
-/* account: who, balances, deposit address, deposits, history. */
+/*
+ * What an account request asks for: one page of one list ("list" and a
+ * cursor), or (no "list") the overview with the newest page of each.
+ * Returns 0, or -1 when malformed.
+ */
+static int
+acct_list_args(struct call *c, int *one, enum listpage_list *l,
+    struct listpage_cur *cur)
+{
+	const char	*name = msg_get_str(c->req, "list");
+
+	*one = name != NULL;
+	if (listpage_cursor(c->req, cur) != 0)
+		return -1;
+	if (!*one)
+		return cur->id == 0 ? 0 : -1;
+	return listpage_parse(name, l) == 0 && *l != LISTPAGE_ADS ? 0 : -1;
+}
+
+/* The statement of an account request for c->user_id; NULL if malformed. */
+static struct db_job *
+acct_account_job(struct call *c)
+{
+	struct listpage_cur	 cur;
+	enum listpage_list	 l;
+	struct db_job		*j;
+	char			 cp[24];
+	int			 one;
+
+	if (acct_list_args(c, &one, &l, &cur) != 0)
+		return NULL;
+	listpage_cursor_param(&cur, cp, sizeof(cp));
+	j = db_job_new(one ? listpage_sql(l, cur.after) :
+	    listpage_overview_sql(), 0, NULL, 0);
+	db_job_paramf(j, "%" PRId64, c->user_id);
+	db_job_param(j, cp);
+	return j;
+}
+
+/*
+ * The reply of an account request from its statement's row: the overview
+ * with its lists a page each, or {list, <list>, <list>_older/_newer}.
+ * NULL when the database's answer is unreadable.
+ */
+static struct json_object *
+acct_account_reply(struct call *c, struct db_job *dj)
+{
+	static const enum listpage_list	 lists[] = { LISTPAGE_DEPOSITS,
+					    LISTPAGE_WITHDRAWALS,
+					    LISTPAGE_HISTORY };
+	struct listpage_cur		 cur, newest = { 0, 0 };
+	struct json_object		*rep;
+	enum listpage_list		 l;
+	const char			*text;
+	char				 err[128];
+	size_t				 i;
+	int				 one;
+
+	if (acct_list_args(c, &one, &l, &cur) != 0)
+		return NULL;
+	if (one) {
+		rep = json_object_new_object();
+		json_object_object_add(rep, "list",
+		    json_object_new_string(listpage_name(l)));
+		if (listpage_fill(rep, listpage_name(l), db_job_value(dj, 0, 0),
+		    &cur) == 0)
+			return rep;
+		json_object_put(rep);
+		return NULL;
+	}
+	text = db_job_value(dj, 0, 0);
+	if (text == NULL || (rep = msg_parse((const uint8_t *)text,
+	    strlen(text), err, sizeof(err))) == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (listpage_fill(rep, listpage_name(lists[i]),
+		    db_job_value(dj, 0, (int)i + 1), &newest) != 0) {
+			json_object_put(rep);
+			return NULL;
+		}
+	return rep;
+}
+
+/*
+ * account: who, balances, deposit address, and the newest page of
+ * deposits, withdrawals and history; or one page of one of those lists.
+ */
 static void
 acct_account(struct call *c, struct db_job *dj)
 {
 	struct json_object	*rep;
 	struct db_job		*j;
-	const char		*text;
-	char			 err[128];
 
 	if (c->stage == 0) {
 		if (acct_take_token(c) == 0)
@@ -731,16 +816,15 @@ acct_account(struct call *c, struct db_job *dj)
 		c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 		snprintf(c->username, sizeof(c->username), "%s",
 		    db_job_value(dj, 0, 1));
-		j = db_job_new("SELECT acct_overview($1)", 0, NULL, 0);
-		db_job_paramf(j, "%" PRId64, c->user_id);
+		if ((j = acct_account_job(c)) == NULL) {
+			ops_fail(c, "invalid", "No such list or page.");
+			return;
+		}
 		ops_db(c, j);
 		return;
 	}
-	text = db_job_value(dj, 0, 0);
-	if (text == NULL || (rep = msg_parse((const uint8_t *)text,
-	    strlen(text), err, sizeof(err))) == NULL) {
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+	if ((rep = acct_account_reply(c, dj)) == NULL) {
+		ops_unavailable(c);
 		return;
 	}
 	json_object_object_add(rep, "ok", json_object_new_boolean(1));

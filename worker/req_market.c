@@ -17,7 +17,9 @@
 
 #include "clock.h"
 #include "db.h"
+#include "field.h"
 #include "image.h"
+#include "listpage.h"
 #include "limits.h"
 #include "log.h"
 #include "msg.h"
@@ -114,8 +116,10 @@ mkt_create(struct call *c, struct db_job *dj)
 	if (c->stage <= 1) {
 		if (req_session_user(c, dj) != 1)
 			return;
-		if (name == NULL || desc == NULL || strlen(name) < 1 ||
-		    strlen(name) > 80 || strlen(desc) > 2000 ||
+		if (name == NULL || desc == NULL ||
+		    field_check(FIELD_CAMPAIGN_NAME, (const uint8_t *)name,
+		    strlen(name)) != NULL || field_check(FIELD_CAMPAIGN_DESC,
+		    (const uint8_t *)desc, strlen(desc)) != NULL ||
 		    mkt_int(c, "width", &w) || mkt_int(c, "height", &h) ||
 		    mkt_int(c, "min_price", &min) ||
 		    mkt_int(c, "slot_ms", &slot) || w < 1 || w > 4096 ||
@@ -207,10 +211,29 @@ mkt_ad_insert(struct call *c, const uint8_t *img, size_t len,
 	ops_db(c, j);
 }
 
+/* Checks an ad's text fields as abc-web did; NULL or the message. */
+static const char *
+mkt_ad_fields(struct call *c)
+{
+	static const enum field_id	 fields[] = { FIELD_AD_NICKNAME,
+					    FIELD_AD_HOVER, FIELD_AD_URL };
+	const char			*s, *bad;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		s = msg_get_str(c->req, field_name(fields[i]));
+		if ((bad = field_check(fields[i], (const uint8_t *)s,
+		    strlen(s))) != NULL)
+			return bad;
+	}
+	return NULL;
+}
+
 /* ad_create: the user's new ad; the image's type and size from bytes. */
 static void
 mkt_ad(struct call *c, struct db_job *dj)
 {
+	const char		*bad;
 	struct image_info	 ii;
 	uint8_t			*img;
 	size_t			 len = 0;
@@ -228,6 +251,10 @@ mkt_ad(struct call *c, struct db_job *dj)
 		    "link and an image.");
 		return;
 	}
+	if ((bad = mkt_ad_fields(c)) != NULL) {
+		ops_fail(c, "invalid", bad);
+		return;
+	}
 	if ((img = mkt_image(c, &len)) == NULL ||
 	    image_probe(img, len, &ii) != 0) {
 		free(img);
@@ -239,26 +266,55 @@ mkt_ad(struct call *c, struct db_job *dj)
 	free(img);
 }
 
-/* my_ads: the user's ads with their image sizes, newest first. */
+/* Adds the optional integer filter key of the request as a parameter. */
+static void
+mkt_filter_param(struct call *c, struct db_job *j, const char *key)
+{
+	int64_t	 v;
+
+	if (msg_get_int(c->req, key, &v) == 0)
+		db_job_paramf(j, "%" PRId64, v);
+	else
+		db_job_param(j, NULL);
+}
+
+/*
+ * my_ads: a page of the user's ads with their image sizes, newest first
+ * ("before"/"after" an id), optionally only those of a size ("width" and
+ * "height") or one ad ("id").
+ */
 static void
 mkt_my_ads(struct call *c, struct db_job *dj)
 {
-	struct db_job	*j;
+	struct listpage_cur	 cur;
+	struct json_object	*rep;
+	struct db_job		*j;
+	char			 cp[24];
 
+	if (listpage_cursor(c->req, &cur) != 0) {
+		ops_fail(c, "invalid", "No such page.");
+		return;
+	}
 	if (c->stage <= 1) {
 		if (req_session_user(c, dj) != 1)
 			return;
-		j = db_job_new("SELECT coalesce(jsonb_agg(jsonb_build_object("
-		    "'id', a.id, 'nickname', a.nickname, 'hover', a.hover, "
-		    "'url', a.url, 'image', a.image, 'width', i.width, "
-		    "'height', i.height) ORDER BY a.id DESC), '[]')::text "
-		    "FROM ads a JOIN images i ON i.sha256 = a.image "
-		    "WHERE a.user_id = $1", 0, NULL, 0);
+		listpage_cursor_param(&cur, cp, sizeof(cp));
+		j = db_job_new(listpage_sql(LISTPAGE_ADS, cur.after), 0, NULL,
+		    0);
 		db_job_paramf(j, "%" PRId64, c->user_id);
+		db_job_param(j, cp);
+		mkt_filter_param(c, j, "width");
+		mkt_filter_param(c, j, "height");
+		mkt_filter_param(c, j, "id");
 		ops_db(c, j);
 		return;
 	}
-	mkt_json_reply(c, dj, "ads");
+	rep = msg_reply_new();
+	if (listpage_fill(rep, "ads", db_job_value(dj, 0, 0), &cur) != 0)
+		ops_unavailable(c);
+	else
+		ops_finish(c, rep);
+	json_object_put(rep);
 }
 
 /*

@@ -48,7 +48,8 @@ struct conn {
 	struct frame_decoder	 dec;
 	struct buf		 wire;		/* frames not yet written */
 	struct session		*sess;		/* borrowed; NULL before HELLO */
-	char			 peer[64];	/* certificate CN */
+	int64_t			 hello_by;	/* close unless HELLO'd by then */
+	char			 peer[LIMIT_PEER_NAME + 1]; /* certificate CN */
 	int			 closed;	/* on the dead list */
 	struct conn		*next;
 };
@@ -60,6 +61,9 @@ struct server {
 	int			 sfd;
 	uint64_t		 next_conn_id;
 	struct conn		*conns;		/* owned list */
+	int			 nconns;	/* on that list */
+	uint64_t		 refused;	/* over max_conns, not yet logged */
+	int64_t			 refused_log_ms; /* last such log line */
 	struct conn		*dead;		/* closed, freed after the batch */
 	struct session_table	 sessions;
 	struct ops		*ops;		/* owned */
@@ -72,6 +76,7 @@ struct server {
 
 static void	server_conn_close(struct server *, struct conn *, const char *);
 static void	server_conn_event(struct server *, struct conn *, uint32_t);
+static int64_t	server_hello_deadlines(struct server *, int64_t, int64_t);
 
 /*
  * Splits "host:port" ("[v6]:port" too); 0, or -1 when malformed.
@@ -101,6 +106,23 @@ server_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
 	memcpy(host, s, n);
 	host[n] = '\0';
 	*port = (int)p;
+	return 0;
+}
+
+/*
+ * Returns non-zero when cn is exactly one of the configured front-end
+ * names.  An empty cn (tls.c: no usable CN) is never one.
+ */
+int
+server_client_known(const struct server_cfg *cfg, const char *cn)
+{
+	size_t	 i;
+
+	if (cn[0] == '\0')
+		return 0;
+	for (i = 0; i < cfg->nclients; i++)
+		if (strcmp(cfg->clients[i], cn) == 0)
+			return 1;
 	return 0;
 }
 
@@ -176,24 +198,28 @@ server_pump(struct server *s, struct session *sess)
 }
 
 /*
- * Queues a reply to request req_no on the session.  The log is sized so
- * that replies always fit (notices give way first); if it is full anyway
- * the reply is dropped and logged, and the client's request stays
- * unanswered until it reconnects to a new incarnation.
+ * Queues a reply to request req_no on the session.  A reply too big for a
+ * frame goes out as the error "reply too large" (logged) instead.  The
+ * log is sized so that replies always fit (notices give way first); if it
+ * is full anyway the reply is dropped and logged, and the client's
+ * request stays unanswered until it reconnects to a new incarnation.
  */
 static void
 server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
     struct json_object *reply)
 {
 	struct buf	 body;
+	int		 rc;
 
 	buf_init(&body, LIMIT_FRAME_BODY);
-	if (msg_serialize(reply, &body) != 0 ||
-	    link_out_push(&sess->ls.out, FRAME_REPLY, req_no, body.data,
-	    body.len, 0, NULL) != 0)
+	if ((rc = msg_serialize_reply(reply, &body)) == 1)
+		log_error("reply_too_large", "client=%s req=%" PRIu64
+		    " error=\"over %u bytes; answered with an error\"",
+		    sess->client, req_no, LIMIT_FRAME_BODY);
+	if (rc == -1 || link_out_push(&sess->ls.out, FRAME_REPLY, req_no,
+	    body.data, body.len, 0, NULL) != 0)
 		log_error("reply_dropped", "client=%s req=%" PRIu64
-		    " error=\"reply too large or log full\"", sess->client,
-		    req_no);
+		    " error=\"log full\"", sess->client, req_no);
 	buf_clear(&body);
 	server_pump(s, sess);
 }
@@ -366,13 +392,27 @@ server_frame(struct server *s, struct conn *c, const struct frame_hdr *h,
 	}
 }
 
+/* Context of server_conn_frame, the frame_fn of a connection. */
+struct conn_rx {
+	struct server	*s;
+	struct conn	*c;
+};
+
+/* frame_fn: handles one frame of a connection; non-zero closes it. */
+static int
+server_conn_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
+{
+	struct conn_rx	*rx = arg;
+
+	return server_frame(rx->s, rx->c, h, body) != 0 || rx->c->closed;
+}
+
 /* Reads and handles everything TLS has; -1 closes the connection. */
 static int
 server_conn_read(struct server *s, struct conn *c)
 {
 	uint8_t			 chunk[16384];
-	const uint8_t		*body;
-	struct frame_hdr	 h;
+	struct conn_rx		 rx = { s, c };
 	enum frame_status	 fs;
 	enum tls_io		 io;
 	size_t			 got;
@@ -385,15 +425,10 @@ server_conn_read(struct server *s, struct conn *c)
 		}
 		if (io != TLS_IO_OK)
 			return -1;
-		if (frame_decoder_feed(&c->dec, chunk, got) != 0) {
-			log_warn("frame_error", "peer=%s error=\"buffer full\"",
-			    c->peer);
+		fs = frame_decoder_push(&c->dec, chunk, got, server_conn_frame,
+		    &rx);
+		if (fs == FRAME_STOPPED)
 			return -1;
-		}
-		while ((fs = frame_decoder_next(&c->dec, &h, &body)) ==
-		    FRAME_OK)
-			if (server_frame(s, c, &h, body) != 0 || c->closed)
-				return -1;
 		if (fs != FRAME_MORE) {
 			log_warn("frame_error", "peer=%s error=\"%s\"", c->peer,
 			    frame_strerror(fs));
@@ -402,9 +437,9 @@ server_conn_read(struct server *s, struct conn *c)
 	}
 }
 
-/* Drives the handshake; -1 on failure (logged). */
+/* Drives the handshake, then checks the peer; -1 on failure (logged). */
 static int
-server_conn_handshake(struct conn *c)
+server_conn_handshake(struct server *s, struct conn *c)
 {
 	enum tls_io	 io;
 
@@ -418,8 +453,15 @@ server_conn_handshake(struct conn *c)
 		    c->id, tls_conn_error(c->tls));
 		return -1;
 	}
-	c->handshaken = 1;
 	snprintf(c->peer, sizeof(c->peer), "%s", tls_conn_peer_name(c->tls));
+	if (!server_client_known(s->cfg, c->peer)) {
+		/* The CN is printable and bounded (tls.c), or empty. */
+		log_warn("link_refused", "conn=%" PRIu64 " peer=\"%s\" "
+		    "reason=\"certificate CN is not in link_clients\"", c->id,
+		    c->peer);
+		return -1;
+	}
+	c->handshaken = 1;
 	log_info("link_up", "conn=%" PRIu64 " peer=%s", c->id, c->peer);
 	return 0;
 }
@@ -433,7 +475,7 @@ server_conn_event(struct server *s, struct conn *c, uint32_t events)
 	if (c->closed)
 		return;
 	if (!c->handshaken) {
-		if (server_conn_handshake(c) != 0)
+		if (server_conn_handshake(s, c) != 0)
 			why = "handshake";
 	} else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
 	    server_conn_read(s, c) != 0)
@@ -456,7 +498,27 @@ server_conn_event(struct server *s, struct conn *c, uint32_t events)
 	server_conn_watch(s, c);
 }
 
-/* Accepts every pending connection. */
+/*
+ * Closes fd, a connection over max_conns.  Refusals are logged at most
+ * once a second, with their count, so a flood cannot flood the log.
+ */
+static void
+server_refuse(struct server *s, int fd)
+{
+	int64_t	 now = clock_mono_ms();
+
+	close(fd);
+	s->refused++;
+	if (now - s->refused_log_ms < 1000)
+		return;
+	log_warn("link_refused", "reason=\"too many connections\" open=%d "
+	    "max=%d refused=%" PRIu64, s->nconns, s->cfg->max_conns,
+	    s->refused);
+	s->refused = 0;
+	s->refused_log_ms = now;
+}
+
+/* Accepts every pending connection, up to max_conns open. */
 static void
 server_accept(struct server *s)
 {
@@ -466,6 +528,10 @@ server_accept(struct server *s)
 
 	while ((fd = accept4(s->lfd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+		if (s->nconns >= s->cfg->max_conns) {
+			server_refuse(s, fd);
+			continue;
+		}
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 		c = xcalloc(1, sizeof(*c));
@@ -474,11 +540,13 @@ server_accept(struct server *s)
 			continue;
 		}
 		c->id = ++s->next_conn_id;
+		c->hello_by = clock_mono_ms() + s->cfg->hello_ms;
 		frame_decoder_init(&c->dec, LIMIT_FRAME_BODY);
 		buf_init(&c->wire, SERVER_WIRE_MAX + FRAME_HDR_LEN +
 		    LIMIT_FRAME_BODY);
 		c->next = s->conns;
 		s->conns = c;
+		s->nconns++;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = c->events = EPOLLIN;
 		ev.data.ptr = c;
@@ -504,6 +572,7 @@ server_conn_close(struct server *s, struct conn *c, const char *why)
 	for (pp = &s->conns; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
+			s->nconns--;
 			break;
 		}
 	if (c->handshaken)
@@ -557,6 +626,7 @@ server_timers(struct server *s)
 	struct session	*sess;
 	int64_t		 now = clock_mono_ms(), next, wait = 1000;
 
+	wait = server_hello_deadlines(s, now, wait);
 	for (sess = s->sessions.head; sess != NULL; sess = sess->next) {
 		if (sess->conn == NULL)
 			continue;
@@ -574,6 +644,32 @@ server_timers(struct server *s)
 	}
 	(void)session_expire(&s->sessions, now);
 	return (int)wait;
+}
+
+/*
+ * Closes every connection that has not finished its handshake and HELLO
+ * by its deadline: a silent or slow peer must not hold a slot for long.
+ * Returns wait, lowered to the next deadline still ahead.
+ */
+static int64_t
+server_hello_deadlines(struct server *s, int64_t now, int64_t wait)
+{
+	struct conn	*c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->sess != NULL)
+			continue;
+		if (now >= c->hello_by) {
+			log_warn("link_timeout", "conn=%" PRIu64 " peer=\"%s\" "
+			    "reason=\"no %s within %d ms\"", c->id, c->peer,
+			    c->handshaken ? "HELLO" : "TLS handshake",
+			    s->cfg->hello_ms);
+			server_conn_close(s, c, "hello timeout");
+		} else if (c->hello_by - now < wait)
+			wait = c->hello_by - now;
+	}
+	return wait;
 }
 
 /*

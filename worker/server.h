@@ -4,7 +4,10 @@
  * reconnects (worker/session.h), delivers requests exactly once to the
  * database thread or answers them at once, broadcasts notices, and drains
  * on SIGTERM: no new requests, in-flight ones finish and are delivered,
- * then every link gets a CLOSE and the loop returns.  One thread, epoll,
+ * then every link gets a CLOSE and the loop returns.  A peer is let in only
+ * while fewer than max_conns connections are open, only if its
+ * certificate's whole CN is one of clients[], and only for hello_ms to
+ * finish the TLS handshake and its HELLO.  One thread, epoll,
  * non-blocking sockets; signals arrive through a signalfd.
  *
  * Ownership: the server borrows everything in its config.
@@ -35,9 +38,14 @@ struct server_cfg {
 	struct ops_cfg		 ops;		/* db, kdf and settings */
 	struct link_fault	 fault;		/* off unless configured */
 	int			 drain_ms;	/* longest drain before giving up */
+	const char *const	*clients;	/* front-end CNs let in */
+	size_t			 nclients;
+	int			 max_conns;	/* open connections, at most */
+	int			 hello_ms;	/* handshake + HELLO deadline */
 };
 
 int	server_run(const struct server_cfg *cfg);
+int	server_client_known(const struct server_cfg *cfg, const char *cn);
 int	server_parse_hostport(const char *s, char *host, size_t hostlen,
 	    int *port);
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
 #include "link.h"
 
 #define SESSION_IDLE_MS		(10 * 60 * 1000)
@@ -25,7 +26,7 @@
 struct conn;
 
 struct session {
-	char			 client[64];	/* certificate CN */
+	char			 client[LIMIT_PEER_NAME + 1];	/* certificate CN */
 	int64_t			 epoch;		/* client's epoch */
 	struct link_session	 ls;
 	struct conn		*conn;		/* borrowed; NULL while away */

@@ -1,5 +1,6 @@
 /* CUnit tests for common/frame.c, the link's frame codec. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,88 @@ rng_next(uint32_t *s)
 	*s ^= *s >> 17;
 	*s ^= *s << 5;
 	return *s;
+}
+
+
+/* What a frame_fn sink expects: frames in order, bodies to compare with. */
+struct sink {
+	const struct frame_hdr	*want;		/* headers, body_len set */
+	const uint8_t *const	*bodies;
+	int			 nwant;
+	int			 ngot;
+	int			 bad;		/* frames that differed */
+};
+
+/* frame_fn: checks each frame against the next expected one, in place. */
+static int
+sink_fn(void *arg, const struct frame_hdr *h, const uint8_t *body)
+{
+	struct sink		*k = arg;
+	const struct frame_hdr	*w;
+
+	if (k->ngot >= k->nwant) {
+		k->bad++;
+		return -1;
+	}
+	w = &k->want[k->ngot++];
+	if (h->body_len != w->body_len || h->type != w->type ||
+	    h->id != w->id || h->ack != w->ack || h->sack != w->sack ||
+	    h->ref != w->ref || h->flags != w->flags ||
+	    memcmp(body, k->bodies[k->ngot - 1], h->body_len) != 0)
+		k->bad++;
+	return 0;
+}
+
+/*
+ * Builds n frames of the given body lengths into out; want[] gets their
+ * headers and bodies[] (allocated here) their bodies.
+ */
+static void
+frames_build(struct buf *out, const size_t *lens, int n,
+    struct frame_hdr *want, uint8_t **bodies)
+{
+	int	 i;
+
+	buf_init(out, 0);
+	for (i = 0; i < n; i++) {
+		bodies[i] = malloc(lens[i] + 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(bodies[i]);
+		body_fill(bodies[i], lens[i], (unsigned)i * 7 + 1);
+		want[i] = hdr_make((uint8_t)(FRAME_REQUEST + i % 3),
+		    (uint64_t)i + 1);
+		CU_ASSERT_EQUAL_FATAL(frame_append(out, &want[i], bodies[i],
+		    lens[i]), 0);
+		want[i].body_len = (uint32_t)lens[i];
+	}
+}
+
+/*
+ * Pushes s into a fresh decoder in two pieces cut at cut, then checks
+ * that every frame came out whole and in order and nothing is left.
+ */
+static void
+push_split(const struct buf *s, size_t cut, const struct frame_hdr *want,
+    uint8_t *const *bodies, int n)
+{
+	struct frame_decoder	 d;
+	struct sink		 k;
+
+	memset(&k, 0, sizeof(k));
+	k.want = want;
+	k.bodies = (const uint8_t *const *)bodies;
+	k.nwant = n;
+	frame_decoder_init(&d, 0);
+	CU_ASSERT_EQUAL(frame_decoder_push(&d, s->data, cut, sink_fn, &k),
+	    FRAME_MORE);
+	CU_ASSERT_EQUAL(frame_decoder_push(&d, s->data + cut, s->len - cut,
+	    sink_fn, &k), FRAME_MORE);
+	CU_ASSERT_EQUAL(k.ngot, n);
+	CU_ASSERT_EQUAL(k.bad, 0);
+	CU_ASSERT_EQUAL(d.in.len - d.consumed, 0);
+	if (k.ngot != n || k.bad != 0)
+		fprintf(stderr, "push_split: cut %zu: %d of %d frames, %d bad\n",
+		    cut, k.ngot, n, k.bad);
+	frame_decoder_clear(&d);
 }
 
 static void
@@ -557,6 +640,125 @@ test_frame_names(void)
 	    "frame body too large");
 }
 
+
+/*
+ * Two maximum frames back to back, cut in two reads at every point near
+ * each boundary (start, end of a header, end of a frame) exhaustively and
+ * at a stride elsewhere: each cut decodes both frames (issue 10: the
+ * decoder used to hold one frame and refused a read that ran past it).
+ */
+static void
+test_frame_two_max_frames_every_split(void)
+{
+	static const size_t	 lens[2] = { LIMIT_FRAME_BODY,
+				    LIMIT_FRAME_BODY };
+	const size_t		 F = FRAME_HDR_LEN + LIMIT_FRAME_BODY;
+	const size_t		 edges[] = { 0, FRAME_HDR_LEN, F,
+				    F + FRAME_HDR_LEN, 2 * F };
+	const size_t		 W = 160, STRIDE = 2039;
+	struct frame_hdr	 want[2];
+	struct buf		 s;
+	uint8_t			*bodies[2];
+	size_t			 cut, e, lo;
+
+	frames_build(&s, lens, 2, want, bodies);
+	CU_ASSERT_EQUAL_FATAL(s.len, 2 * F);
+	for (e = 0; e < sizeof(edges) / sizeof(edges[0]); e++) {
+		lo = edges[e] > W ? edges[e] - W : 0;
+		for (cut = lo; cut <= edges[e] + W && cut <= s.len; cut++)
+			push_split(&s, cut, want, bodies, 2);
+	}
+	for (cut = W + 1; cut < s.len; cut += STRIDE)
+		push_split(&s, cut, want, bodies, 2);
+	free(bodies[0]);
+	free(bodies[1]);
+	buf_clear(&s);
+}
+
+/*
+ * What the link's readers do: fixed 16 KiB reads of a stream holding a
+ * frame just under the limit, a small one and a maximum one, read from
+ * a stride of offsets for the first read, so a read always
+ * runs past the end of a near-limit frame into the next.
+ */
+static void
+test_frame_near_max_in_16k_reads(void)
+{
+	static const size_t	 lens[3] = { LIMIT_FRAME_BODY - 100, 7,
+				    LIMIT_FRAME_BODY };
+	const size_t		 R = 16384;
+	struct frame_decoder	 d;
+	struct frame_hdr	 want[3];
+	struct sink		 k;
+	struct buf		 s;
+	uint8_t			*bodies[3];
+	size_t			 first, off, n;
+	int			 i;
+
+	frames_build(&s, lens, 3, want, bodies);
+	for (first = 1; first <= R; first += 509) {
+		memset(&k, 0, sizeof(k));
+		k.want = want;
+		k.bodies = (const uint8_t *const *)bodies;
+		k.nwant = 3;
+		frame_decoder_init(&d, 0);
+		for (off = 0; off < s.len; off += n) {
+			n = off == 0 ? first : R;
+			if (n > s.len - off)
+				n = s.len - off;
+			if (frame_decoder_push(&d, s.data + off, n, sink_fn,
+			    &k) != FRAME_MORE)
+				break;
+		}
+		CU_ASSERT_EQUAL(off, s.len);
+		CU_ASSERT_EQUAL(k.ngot, 3);
+		CU_ASSERT_EQUAL(k.bad, 0);
+		frame_decoder_clear(&d);
+	}
+	for (i = 0; i < 3; i++)
+		free(bodies[i]);
+	buf_clear(&s);
+}
+
+/* A handler's stop ends the push at that frame; errors come through. */
+static void
+test_frame_push_stop_and_error(void)
+{
+	static const size_t	 lens[2] = { 3, 4 };
+	struct frame_decoder	 d;
+	struct frame_hdr	 want[2];
+	struct sink		 k;
+	struct buf		 s;
+	uint8_t			*bodies[2];
+	uint8_t			 raw[FRAME_HDR_LEN];
+
+	frames_build(&s, lens, 2, want, bodies);
+	memset(&k, 0, sizeof(k));
+	k.want = want;
+	k.bodies = (const uint8_t *const *)bodies;
+	k.nwant = 1;		/* the second frame makes sink_fn stop */
+	frame_decoder_init(&d, 0);
+	CU_ASSERT_EQUAL(frame_decoder_push(&d, s.data, s.len, sink_fn, &k),
+	    FRAME_STOPPED);
+	CU_ASSERT_EQUAL(k.ngot, 1);
+	frame_decoder_clear(&d);
+
+	/* A header over the limit is an error, not a wait for more. */
+	want[0].body_len = 11;
+	frame_hdr_encode(&want[0], raw);
+	memset(&k, 0, sizeof(k));
+	frame_decoder_init(&d, 10);
+	CU_ASSERT_EQUAL(frame_decoder_push(&d, raw, sizeof(raw), sink_fn, &k),
+	    FRAME_EOVERSIZE);
+	CU_ASSERT_EQUAL(frame_decoder_push(&d, NULL, 0, sink_fn, &k),
+	    FRAME_EOVERSIZE);
+	CU_ASSERT_EQUAL(k.ngot, 0);
+	frame_decoder_clear(&d);
+	free(bodies[0]);
+	free(bodies[1]);
+	buf_clear(&s);
+}
+
 static CU_TestInfo frame_tests[] = {
 	{ "test_frame_hdr_layout_big_endian",
 	    test_frame_hdr_layout_big_endian },
@@ -578,6 +780,11 @@ static CU_TestInfo frame_tests[] = {
 	    test_frame_feed_beyond_bound_refused },
 	{ "test_frame_append_limits", test_frame_append_limits },
 	{ "test_frame_names", test_frame_names },
+	{ "test_frame_two_max_frames_every_split",
+	    test_frame_two_max_frames_every_split },
+	{ "test_frame_near_max_in_16k_reads",
+	    test_frame_near_max_in_16k_reads },
+	{ "test_frame_push_stop_and_error", test_frame_push_stop_and_error },
 	CU_TEST_INFO_NULL,
 };
 

@@ -182,6 +182,59 @@ test_msg_reply_lookup(void)
 	CU_ASSERT_STRING_EQUAL(lookup_name(LOOKUP_UNKNOWN), "unknown");
 }
 
+/*
+ * A reply too big for a frame becomes the error "reply too large" (issue
+ * 10: it used to be dropped, leaving the page waiting); one that fits is
+ * sent as it is.  Control bytes grow six-fold when escaped, so a string of
+ * a sixth of the limit is enough.
+ */
+static void
+test_msg_reply_too_large_becomes_error(void)
+{
+	struct json_object	*rep, *back;
+	struct buf		 b;
+	char			*big;
+	size_t			 n = LIMIT_FRAME_BODY / 6 + 16;
+	int			 ok = 1;
+
+	big = malloc(n + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 0x01, n);
+	big[n] = '\0';
+	rep = msg_reply_new();
+	json_object_object_add(rep, "url", json_object_new_string(big));
+	buf_init(&b, LIMIT_FRAME_BODY);
+	CU_ASSERT_EQUAL(msg_serialize_reply(rep, &b), 1);
+	CU_ASSERT(b.len > 0 && b.len < 100);
+	back = msg_parse(b.data, b.len, (char[64]){0}, 64);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_EQUAL(msg_get_bool(back, "ok", &ok), 0);
+	CU_ASSERT_EQUAL(ok, 0);
+	CU_ASSERT_STRING_EQUAL(msg_get_str(back, "error"), "reply too large");
+	json_object_put(back);
+	json_object_put(rep);
+	buf_clear(&b);
+
+	/* Just under the limit: sent whole. */
+	big[n / 2] = '\0';
+	rep = msg_reply_new();
+	json_object_object_add(rep, "url", json_object_new_string(big));
+	buf_init(&b, LIMIT_FRAME_BODY);
+	CU_ASSERT_EQUAL(msg_serialize_reply(rep, &b), 0);
+	CU_ASSERT(b.len > 6 * (n / 2));
+	json_object_put(rep);
+	buf_clear(&b);
+
+	/* Not even the error fits: nothing, and says so. */
+	rep = msg_reply_new();
+	buf_init(&b, 4);
+	CU_ASSERT_EQUAL(msg_serialize_reply(rep, &b), -1);
+	CU_ASSERT_EQUAL(b.len, 0);
+	json_object_put(rep);
+	buf_clear(&b);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -193,6 +246,8 @@ main(void)
 		{ "test_msg_getters_check_types", test_msg_getters_check_types },
 		{ "test_msg_reply_round_trip", test_msg_reply_round_trip },
 		{ "test_msg_reply_lookup", test_msg_reply_lookup },
+		{ "test_msg_reply_too_large_becomes_error",
+		    test_msg_reply_too_large_becomes_error },
 		CU_TEST_INFO_NULL
 	};
 	static CU_SuiteInfo suites[] = {
