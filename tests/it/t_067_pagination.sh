@@ -48,12 +48,12 @@ count_of() { psql_abc -c "SELECT count(*) FROM $1 WHERE user_id = $UID_"; }
 
 # /account: the newest page of each list and a link to the older ones.
 web any /account -b "$(jar "$U")" -o "$IT_TMP/acct"
-rows_in() { # rows_in CLASS: <tr> rows of the table with that class
+rows_in() { # rows_in CLASS: <tr> rows of the table with that class (among others)
     python3 - "$IT_TMP/acct" "$1" <<'PY'
 import re, sys
 html = open(sys.argv[1], encoding="utf-8").read()
-m = re.search(r'<table class="%s"[^>]*>.*?<tbody>(.*?)</tbody>' % sys.argv[2], html, re.S)
-print(len(re.findall(r"<tr>", m.group(1))) if m else -1)
+m = re.search(r'<table class="%s(?: [^"]*)?"[^>]*>.*?<tbody>(.*?)</tbody>' % sys.argv[2], html, re.S)
+print(len(re.findall(r"<tr[\s>]", m.group(1))) if m else -1)
 PY
 }
 for l in history deposits withdrawals; do
