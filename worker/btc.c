@@ -27,6 +27,7 @@ struct btc {
 	char		*url;		/* owned */
 	char		*userpwd;	/* owned, "user:password" */
 	CURL		*curl;		/* owned; used by the monitor thread */
+	size_t		 body_max;	/* answers longer are refused */
 	pthread_t	 thread;
 	int		 running;
 	int		 interval_ms;
@@ -61,6 +62,7 @@ btc_new(const char *url, const char *user, const char *password)
 	snprintf(btc->userpwd, n, "%s:%s", user, password);
 	btc->status.state = BTC_UNKNOWN;
 	btc->status.height = -1;
+	btc->body_max = LIMIT_RPC_BODY;
 	pthread_mutex_init(&btc->lock, NULL);
 	pthread_cond_init(&btc->wake, NULL);
 	return btc;
@@ -173,6 +175,17 @@ out:
 	return rc;
 }
 
+/*
+ * Lowers the bound on an answer's size (fault injection: the tests make
+ * a small wallet's answers "too large" with it); 0 or a larger value
+ * keeps LIMIT_RPC_BODY.
+ */
+void
+btc_set_body_max(struct btc *btc, size_t max)
+{
+	btc->body_max = max > 0 && max < LIMIT_RPC_BODY ? max : LIMIT_RPC_BODY;
+}
+
 /* libcurl write callback: appends to a bounded buf. */
 static size_t
 btc_write_cb(char *p, size_t size, size_t nmemb, void *arg)
@@ -223,14 +236,18 @@ btc_call(struct btc *btc, const char *method, const char *params_json,
 	if (btc->curl == NULL && (btc->curl = curl_easy_init()) == NULL)
 		return btc_fail(out, 0, "curl_easy_init failed");
 	buf_init(&body, 64 * 1024);
-	buf_init(&resp, LIMIT_RPC_BODY);
+	buf_init(&resp, btc->body_max);
 	(void)buf_printf(&body, "{\"jsonrpc\":\"1.0\",\"id\":\"abc\","
 	    "\"method\":\"%s\",\"params\":%s}", method, params_json);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	btc_setup(btc, (const char *)body.data, &resp, hdrs);
 	cc = curl_easy_perform(btc->curl);
 	(void)curl_easy_getinfo(btc->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (cc != CURLE_OK)
+	if (cc == CURLE_WRITE_ERROR && resp.len + 65536 > btc->body_max) {
+		/* Our bound, not the node's fault: the caller asks for less. */
+		rc = btc_fail(out, 0, "answer larger than the response bound");
+		out->oversized = 1;
+	} else if (cc != CURLE_OK)
 		rc = btc_fail(out, 0, curl_easy_strerror(cc));
 	else
 		rc = btc_parse_response((const char *)resp.data, resp.len,
@@ -257,13 +274,42 @@ btc_call_retry(struct btc *btc, const char *method, const char *params_json,
 	for (i = 1;; i++) {
 		if (btc_call(btc, method, params_json, out) == 0)
 			return 0;
-		if (i >= attempts || (out->rpc_code != 0 &&
+		if (i >= attempts || out->oversized || (out->rpc_code != 0 &&
 		    out->rpc_code != BTC_RPC_IN_WARMUP))
 			return -1;
 		btc_result_clear(out);
 		usleep((useconds_t)delay_ms * 1000);
 		delay_ms *= 2;
 	}
+}
+
+/*
+ * btc_call_retry for callers that want the result only: returns it (one
+ * reference, the caller puts it) or NULL with "method: message" in err;
+ * *why (when not NULL) keeps the error's code and whether the answer was
+ * over the bound.  A JSON null result also comes back as NULL, with why's
+ * code 0 and not oversized: none of our callers expects one.
+ */
+struct json_object *
+btc_get(struct btc *btc, const char *method, const char *params,
+    int attempts, char *err, size_t errlen, struct btc_result *why)
+{
+	struct btc_result	 r;
+	struct json_object	*res = NULL;
+
+	if (btc_call_retry(btc, method, params, &r, attempts) != 0)
+		snprintf(err, errlen, "%s: %s%.200s", method,
+		    r.rpc_code == BTC_RPC_IN_WARMUP ? "warming up: " : "",
+		    r.message);
+	else if ((res = json_object_get(r.result)) == NULL)
+		snprintf(err, errlen, "%s: null answer", method);
+	if (why != NULL) {
+		memset(why, 0, sizeof(*why));
+		why->rpc_code = r.rpc_code;
+		why->oversized = r.oversized;
+	}
+	btc_result_clear(&r);
+	return res;
 }
 
 /* Records a new status, noting when the state changed. */

@@ -28,6 +28,7 @@ enum btc_state {
 
 struct btc_result {
 	int			 rpc_code;	/* 0, or the error's code */
+	int			 oversized;	/* the answer exceeded the bound */
 	char			 message[256];	/* error text */
 	struct json_object	*result;	/* owned, NULL on error */
 };
@@ -44,11 +45,15 @@ struct btc;
 struct btc	*btc_new(const char *url, const char *user,
 		    const char *password);
 void		 btc_free(struct btc *btc);
+void		 btc_set_body_max(struct btc *btc, size_t max);
 int		 btc_call(struct btc *btc, const char *method,
 		    const char *params_json, struct btc_result *out);
 int		 btc_call_retry(struct btc *btc, const char *method,
 		    const char *params_json, struct btc_result *out,
 		    int attempts);
+struct json_object *btc_get(struct btc *btc, const char *method,
+		    const char *params, int attempts, char *err,
+		    size_t errlen, struct btc_result *why);
 int		 btc_parse_response(const char *body, size_t len,
 		    long http_status, struct btc_result *out);
 void		 btc_result_clear(struct btc_result *r);
