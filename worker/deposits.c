@@ -33,8 +33,9 @@
 
 #define DEP_BACKOFF_MAX_MS	5000	/* a node back up is seen soon */
 #define DEP_WALK_MAX		50	/* blocks a round, then a scan */
-#define DEP_RECHECK		100	/* unconfirmed txids asked a round */
 #define DEP_ADDR_MAX		100	/* longest address (the table's) */
+#define DEP_FIRST_PAGE		16	/* entries: most scans find no news */
+#define DEP_BATCH		100	/* gettransaction calls a request */
 
 struct deposits {
 	struct deposits_cfg	 cfg;		/* strings owned (copied) */
@@ -42,6 +43,7 @@ struct deposits {
 	struct bgdb		 db;		/* this thread's */
 	char			 err[256];	/* thread only */
 	int			 page;		/* entries a page, adapts */
+	int			 batch;		/* txids a batch, adapts */
 	char			 after[65];	/* recheck resumes past it */
 	pthread_t		 thread;
 	int			 started;
@@ -322,39 +324,122 @@ dep_gone(struct deposits *d, const char *txid, struct dep_notes *nt)
 }
 
 /*
- * Asks bitcoind again about txid, which holds deposits we know, with the
- * walk at height walked.  Gone from the wallet or conflicted: gone.  Out
- * of its block and back to the mempool when undo is set (its block was
- * disconnected): gone too, which drops a pending deposit (seen again
- * below: pending anew) and records a credited one as reorged, as SPEC 4.2
- * asks.  In a block the walk has passed: seen there.  0 or -1.
+ * What bitcoind says now about txid, which holds deposits we know (t, or
+ * NULL with the RPC error code), with the walk at height walked.  Gone
+ * from the wallet or conflicted: gone.  Out of its block and back to the
+ * mempool when undo is set (its block was disconnected): gone too, which
+ * drops a pending deposit (seen again below: pending anew) and records a
+ * credited one as reorged, as SPEC 4.2 asks.  In a block the walk has
+ * passed: seen there.  0 or -1.
  */
 static int
-dep_recheck_tx(struct deposits *d, const char *txid, int64_t walked,
-    int undo, struct dep_notes *nt)
+dep_recheck_tx(struct deposits *d, const char *txid, struct json_object *t,
+    int code, int64_t walked, int undo, struct dep_notes *nt)
 {
-	struct json_object	*t;
-	struct btc_result	 why;
-	char			 params[80];
-	int64_t			 conf, bh;
+	int64_t		 conf, bh;
+
+	if (t == NULL)
+		return code == -5 ? dep_gone(d, txid, nt) : -1;
+	if (dep_int(t, "confirmations", &conf) != 0)
+		return dep_fail(d, "gettransaction %s: no confirmations", txid);
+	if ((conf < 0 || (undo && conf == 0)) && dep_gone(d, txid, nt) != 0)
+		return -1;
+	if (conf <= 0)
+		return dep_seen_tx(d, t, txid, conf, -1, nt);
+	if (dep_int(t, "blockheight", &bh) != 0 || bh < 0)
+		return dep_fail(d, "gettransaction %s: no blockheight", txid);
+	return bh <= walked ? dep_seen_tx(d, t, txid, walked - bh + 1, bh, nt) :
+	    0;
+}
+
+/* What a batch of gettransaction answers is handed to. */
+typedef int (*dep_tx_fn)(struct deposits *d, const char *txid,
+    struct json_object *t, int code, void *arg);
+
+/*
+ * gettransaction for each of txids[0 .. n-1], in JSON-RPC batches of up
+ * to d->batch: an answer over the response bound is asked again in half
+ * the batch (never skipped; one transaction alone over the bound stops
+ * here with an error).  Calls fn in order with each answer (NULL and the
+ * RPC error code when it failed); fn returns 0, 1 to stop early, or -1.
+ * Returns 0, 1 (fn stopped) or -1 (d->err set).
+ */
+static int
+dep_txs(struct deposits *d, char *const *txids, size_t n, dep_tx_fn fn,
+    void *arg)
+{
+	struct btc_result	 outs[DEP_BATCH];
+	const char		*pp[DEP_BATCH];
+	char			 params[DEP_BATCH][72];
+	size_t			 i = 0, k, m;
 	int			 rc = 0;
 
-	snprintf(params, sizeof(params), "[\"%s\"]", txid);
-	if ((t = dep_rpc(d, "gettransaction", params, &why)) == NULL)
-		return why.rpc_code == -5 ? dep_gone(d, txid, nt) : -1;
-	if (dep_int(t, "confirmations", &conf) != 0)
-		rc = dep_fail(d, "gettransaction %s: no confirmations", txid);
-	else if ((conf < 0 || (undo && conf == 0)) &&
-	    dep_gone(d, txid, nt) != 0)
-		rc = -1;
-	else if (conf <= 0)
-		rc = dep_seen_tx(d, t, txid, conf, -1, nt);
-	else if (dep_int(t, "blockheight", &bh) != 0 || bh < 0)
-		rc = dep_fail(d, "gettransaction %s: no blockheight", txid);
-	else if (bh <= walked)
-		rc = dep_seen_tx(d, t, txid, walked - bh + 1, bh, nt);
-	json_object_put(t);
+	while (i < n && rc == 0) {
+		m = n - i < (size_t)d->batch ? n - i : (size_t)d->batch;
+		for (k = 0; k < m; k++) {
+			snprintf(params[k], sizeof(params[k]), "[\"%s\"]",
+			    txids[i + k]);
+			pp[k] = params[k];
+		}
+		if (btc_call_batch(d->btc, "gettransaction", pp, m, outs) != 0) {
+			if (outs[0].oversized && m > 1) {
+				d->batch = (int)m / 2;
+				continue;
+			}
+			return dep_fail(d, "gettransaction of %s%s: %s",
+			    txids[i], m > 1 ? " and others" : "",
+			    outs[0].oversized ? "the answer of this one "
+			    "transaction is over the response bound; the "
+			    "follower waits here" : outs[0].message);
+		}
+		for (k = 0; k < m && rc == 0; k++) {
+			if (outs[k].result == NULL && outs[k].rpc_code != -5)
+				snprintf(d->err, sizeof(d->err), "gettransaction "
+				    "%s: %s", txids[i + k], outs[k].message);
+			rc = fn(d, txids[i + k], outs[k].result,
+			    outs[k].rpc_code, arg);
+		}
+		for (k = 0; k < m; k++)
+			btc_result_clear(&outs[k]);
+		i += m;
+		if (d->batch < DEP_BATCH)
+			d->batch = d->batch * 2 > DEP_BATCH ? DEP_BATCH :
+			    d->batch * 2;
+	}
 	return rc;
+}
+
+/* A recheck (of an undone block, or of unconfirmed deposits). */
+struct dep_recheck_arg {
+	int64_t			 walked;
+	int			 undo;
+	struct dep_notes	*nt;
+};
+
+static int
+dep_recheck_one(struct deposits *d, const char *txid, struct json_object *t,
+    int code, void *arg)
+{
+	struct dep_recheck_arg	*a = arg;
+
+	return dep_recheck_tx(d, txid, t, code, a->walked, a->undo, a->nt);
+}
+
+/* Rechecks the txids of column 0 of res; 0 or -1. */
+static int
+dep_recheck_rows(struct deposits *d, PGresult *res, int64_t walked, int undo,
+    struct dep_notes *nt)
+{
+	struct dep_recheck_arg	 a = { walked, undo, nt };
+	char			**txids;
+	int			 i, n = PQntuples(res), rc;
+
+	txids = xcalloc((size_t)n + 1, sizeof(*txids));
+	for (i = 0; i < n; i++)
+		txids[i] = PQgetvalue(res, i, 0);
+	rc = dep_txs(d, txids, (size_t)n, dep_recheck_one, &a);
+	free(txids);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Stores the cursor inside the step's transaction; 0 or -1. */
@@ -448,7 +533,7 @@ dep_undo(struct deposits *d, struct dep_cursor *cur, const char *prev)
 	const char		*p[1];
 	PGresult		*res;
 	char			 height[24];
-	int			 i, rc = 0;
+	int			 rc = 0;
 
 	snprintf(to.hash, sizeof(to.hash), "%s", prev);
 	to.height = cur->height - 1;
@@ -460,9 +545,7 @@ dep_undo(struct deposits *d, struct dep_cursor *cur, const char *prev)
 	    "WHERE block_height = $1 AND status IN ('pending', 'credited')",
 	    1, p)) == NULL)
 		return dep_end(d, -1, &nt);
-	for (i = 0; i < PQntuples(res) && rc == 0; i++)
-		rc = dep_recheck_tx(d, PQgetvalue(res, i, 0), to.height, 1,
-		    &nt);
+	rc = dep_recheck_rows(d, res, to.height, 1, &nt);
 	PQclear(res);
 	if (rc == 0)
 		rc = dep_cursor_save(d, &to);
@@ -492,6 +575,31 @@ dep_confirm(struct deposits *d, const char *const *p, struct dep_notes *nt)
 	return 0;
 }
 
+/* A block being applied. */
+struct dep_block_arg {
+	const char		*hash;
+	int64_t			 height;
+	int			 moved;		/* reorg meanwhile */
+	struct dep_notes	*nt;
+};
+
+/* One of the block's transactions: ours (t) or not (-5). */
+static int
+dep_block_tx(struct deposits *d, const char *txid, struct json_object *t,
+    int code, void *arg)
+{
+	struct dep_block_arg	*a = arg;
+	const char		*bh;
+
+	if (t == NULL)
+		return code == -5 ? 0 : -1;
+	if ((bh = dep_str(t, "blockhash")) == NULL || strcmp(bh, a->hash) != 0) {
+		a->moved = 1;	/* the next step looks again */
+		return 1;
+	}
+	return dep_seen_tx(d, t, txid, 1, a->height, a->nt);
+}
+
 /*
  * Applies block b (getblock answer) at cur->height + 1: every wallet
  * transaction's receive outputs at 1 confirmation, the deposits that
@@ -505,57 +613,49 @@ dep_apply_block(struct deposits *d, struct dep_cursor *cur,
 {
 	struct dep_notes	 nt = { 0 };
 	struct dep_cursor	 to = *cur;
-	struct json_object	*txs, *t;
-	struct btc_result	 why;
-	const char		*txid, *p[2];
-	char			 params[80], height[24], min[16];
-	size_t			 i;
-	int			 rc = 0, moved = 0;
+	struct dep_block_arg	 a;
+	struct json_object	*txs;
+	const char		*p[2];
+	char			**txids, height[24], min[16];
+	size_t			 i, n;
+	int			 rc = 0;
 
 	if (!json_object_object_get_ex(b, "tx", &txs) ||
 	    !json_object_is_type(txs, json_type_array))
 		return dep_fail(d, "getblock %s: no tx array", hash);
+	n = json_object_array_length(txs);
+	txids = xcalloc(n + 1, sizeof(*txids));
+	for (i = 0; i < n && rc == 0; i++)
+		if (!dep_is_hash(txids[i] = (char *)json_object_get_string(
+		    json_object_array_get_idx(txs, i))))
+			rc = dep_fail(d, "getblock %s: bad txid", hash);
 	snprintf(to.hash, sizeof(to.hash), "%s", hash);
 	to.height = cur->height + 1;
-	if (dep_begin(d) != 0)
-		return -1;
-	for (i = 0; i < json_object_array_length(txs) && rc == 0 && !moved;
-	    i++) {
-		txid = json_object_get_string(json_object_array_get_idx(txs, i));
-		if (!dep_is_hash(txid)) {
-			rc = dep_fail(d, "getblock %s: bad txid", hash);
-			break;
-		}
-		snprintf(params, sizeof(params), "[\"%s\"]", txid);
-		if ((t = dep_rpc(d, "gettransaction", params, &why)) == NULL) {
-			if (why.rpc_code != -5)
-				rc = why.oversized ? dep_fail(d, "gettransaction "
-				    "%s in block %" PRId64 ": answer over the "
-				    "response bound; the walk waits here",
-				    txid, to.height) : -1;
-			continue;
-		}
-		if (dep_str(t, "blockhash") == NULL ||
-		    strcmp(dep_str(t, "blockhash"), hash) != 0)
-			moved = 1;	/* reorg meanwhile: look again */
-		else
-			rc = dep_seen_tx(d, t, txid, 1, to.height, &nt);
-		json_object_put(t);
-	}
+	a.hash = hash;
+	a.height = to.height;
+	a.moved = 0;
+	a.nt = &nt;
+	if (rc == 0 && dep_begin(d) != 0)
+		rc = -1;
+	else if (rc == 0)
+		rc = dep_txs(d, txids, n, dep_block_tx, &a) < 0 ? -1 : 0;
+	free(txids);
 	snprintf(height, sizeof(height), "%" PRId64, to.height);
 	snprintf(min, sizeof(min), "%d", d->cfg.min_conf);
 	p[0] = height;
 	p[1] = min;
-	if (rc == 0 && !moved && d->cfg.min_conf > 1)
+	if (rc == 0 && !a.moved && d->cfg.min_conf > 1)
 		rc = dep_confirm(d, p, &nt);
-	if (rc == 0 && !moved)
+	if (rc == 0 && !a.moved)
 		rc = dep_cursor_save(d, &to);
-	if (moved) {
+	if (a.moved) {
 		dep_end(d, -1, &nt);
 		return 0;
 	}
 	if ((rc = dep_end(d, rc, &nt)) != 0)
 		return -1;
+	log_info("follower_block", "height=%" PRId64 " block=%s txs=%zu",
+	    to.height, hash, n);
 	*cur = to;
 	return 1;
 }
@@ -693,7 +793,9 @@ dep_scan_page(struct deposits *d, const struct dep_cursor *cur,
 
 /*
  * Scans the wallet for entries newer than the mark, a page (one
- * transaction) at a time; the last page also stores the new mark.  With
+ * transaction) at a time, pages growing from DEP_FIRST_PAGE to the
+ * configured size (or the size the bound allowed); the last page also
+ * stores the new mark.  With
  * no mark yet (a first start) one page is enough: older entries predate
  * abc-worker.  0 or -1.
  */
@@ -708,17 +810,19 @@ dep_scan(struct deposits *d, struct dep_cursor *cur)
 	int64_t			 skip = 0;
 	size_t			 len;
 	int			 found = 0, last, rc;
+	int			 want = d->page < DEP_FIRST_PAGE ? d->page :
+				    DEP_FIRST_PAGE;
 
 	for (;;) {
 		snprintf(params, sizeof(params), "[\"*\", %d, %" PRId64 "]",
-		    d->page, skip);
+		    want, skip);
 		if ((r = dep_rpc(d, "listtransactions", params, &why)) ==
 		    NULL) {
-			if (!why.oversized || d->page == 1)
+			if (!why.oversized || want == 1)
 				return -1;
-			d->page /= 2;
+			d->page = want = want / 2;
 			log_info("follower_page", "entries=%d detail=\"answer "
-			    "over the bound: asking for fewer\"", d->page);
+			    "over the bound: asking for fewer\"", want);
 			continue;
 		}
 		if (!json_object_is_type(r, json_type_array)) {
@@ -732,7 +836,7 @@ dep_scan(struct deposits *d, struct dep_cursor *cur)
 		rc = dep_begin(d) != 0 ? -1 :
 		    dep_scan_page(d, cur, r, &found, &nt);
 		json_object_put(r);
-		last = found || len < (size_t)d->page || cur->mark[0] == '\0';
+		last = found || len < (size_t)want || cur->mark[0] == '\0';
 		if (rc == 0 && last && first[0] != '\0') {
 			snprintf(cur->mark, sizeof(cur->mark), "%s", first);
 			rc = dep_cursor_save(d, cur);
@@ -742,6 +846,7 @@ dep_scan(struct deposits *d, struct dep_cursor *cur)
 		if (last)
 			break;
 		skip += (int64_t)len;
+		want = want * 4 > d->page ? d->page : want * 4;
 		if (dep_stopping(d))
 			return 0;
 	}
@@ -760,7 +865,7 @@ dep_recheck(struct deposits *d, const struct dep_cursor *cur)
 	struct dep_notes	 nt = { 0 };
 	const char		*p[1] = { d->after };
 	PGresult		*res;
-	int			 i, n, rc = 0;
+	int			 n, rc = 0;
 
 	if ((res = bgdb_sql(&d->db, "SELECT DISTINCT txid FROM deposits "
 	    "WHERE status = 'pending' AND block_height IS NULL AND txid > $1 "
@@ -775,9 +880,7 @@ dep_recheck(struct deposits *d, const struct dep_cursor *cur)
 		PQclear(res);
 		return -1;
 	}
-	for (i = 0; i < n && rc == 0; i++)
-		rc = dep_recheck_tx(d, PQgetvalue(res, i, 0), cur->height, 0,
-		    &nt);
+	rc = dep_recheck_rows(d, res, cur->height, 0, &nt);
 	if (rc == 0)
 		snprintf(d->after, sizeof(d->after), "%s",
 		    PQgetvalue(res, n - 1, 0));
@@ -793,11 +896,19 @@ static int
 dep_round(struct deposits *d)
 {
 	struct dep_cursor	 cur;
-	int			 i, r = 0;
+	struct json_object	*best;
+	int			 i, r = 0, same = 0;
 
 	if (dep_cursor_load(d, &cur) != 0)
 		return -1;
-	for (i = 0; i < DEP_WALK_MAX && !dep_stopping(d); i++)
+	if (cur.height >= 0) {
+		/* The cheap question first: is the cursor still the tip? */
+		if ((best = dep_rpc(d, "getbestblockhash", "[]", NULL)) == NULL)
+			return -1;
+		same = strcmp(json_object_get_string(best), cur.hash) == 0;
+		json_object_put(best);
+	}
+	for (i = 0; i < DEP_WALK_MAX && !same && !dep_stopping(d); i++)
 		if ((r = dep_walk_step(d, &cur)) <= 0)
 			break;
 	if (r < 0)
@@ -882,6 +993,7 @@ deposits_start(const struct deposits_cfg *cfg)
 	if (d->cfg.page < 1)
 		d->cfg.page = 1;
 	d->page = d->cfg.page;
+	d->batch = DEP_BATCH;
 	d->btc = btc_new(cfg->url, cfg->user, cfg->password);
 	btc_set_body_max(d->btc, cfg->body_max);
 	bgdb_init(&d->db, cfg->conninfo, d->err, sizeof(d->err));
