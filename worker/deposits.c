@@ -833,6 +833,10 @@ dep_scan(struct deposits *d, struct dep_cursor *cur)
 		if (skip == 0 && len > 0 && dep_is_hash(txid = dep_str(
 		    json_object_array_get_idx(r, len - 1), "txid")))
 			snprintf(first, sizeof(first), "%s", txid);
+		if (skip == 0 && strcmp(first, cur->mark) == 0) {
+			json_object_put(r);	/* nothing new: no writes */
+			break;
+		}
 		rc = dep_begin(d) != 0 ? -1 :
 		    dep_scan_page(d, cur, r, &found, &nt);
 		json_object_put(r);
