@@ -13,3 +13,21 @@ ALTER TABLE chain_cursor ADD COLUMN mempool_mark text
 -- Undoing a block asks again about the deposits it held.
 CREATE INDEX deposits_block ON deposits (block_height)
     WHERE status IN ('pending', 'credited');
+
+-- Withdrawal limits an operator can trust (issue 9, SPEC 4.5), written by
+-- abc-worker from its config at start (withdraw_day_limit_sat,
+-- deposit_hold_confs): above day_limit withdrawn by one user within 24 h
+-- (requests not rejected), a request waits for an admin's approval; and
+-- funds from deposits with fewer than hold_confs confirmations are not
+-- withdrawable (a reorg of a deposit already paid out would be a loss).
+-- sql/functions/wd_limits.sql computes both for a user.
+CREATE TABLE withdraw_limits (
+	id		integer PRIMARY KEY CHECK (id = 1),
+	day_limit	bigint NOT NULL DEFAULT 10000000 CHECK (day_limit >= 0),
+	hold_confs	integer NOT NULL DEFAULT 6 CHECK (hold_confs >= 0)
+);
+INSERT INTO withdraw_limits (id) VALUES (1);
+
+CREATE INDEX withdrawals_user_day ON withdrawals (user_id, created_at);
+CREATE INDEX deposits_user_block ON deposits (user_id, block_height)
+    WHERE status = 'credited';

@@ -487,6 +487,7 @@ dep_cursor_load(struct deposits *d, struct dep_cursor *cur)
 {
 	struct json_object	*r;
 	PGresult		*res;
+	char			 params[80];
 	int			 have;
 
 	memset(cur, 0, sizeof(*cur));
@@ -512,11 +513,24 @@ dep_cursor_load(struct deposits *d, struct dep_cursor *cur)
 		json_object_put(r);
 		return dep_fail(d, "getbestblockhash: not a hash");
 	}
-	snprintf(cur->hash, sizeof(cur->hash), "%s",
+	snprintf(params, sizeof(params), "[\"%s\", 1]",
 	    json_object_get_string(r));
 	json_object_put(r);
-	cur->height = -1;	/* getblock tells */
-	log_info("follower_start", "block=%s", cur->hash);
+	if ((r = dep_rpc(d, "getblock", params, NULL)) == NULL)
+		return -1;
+	if (!dep_is_hash(dep_str(r, "hash")) ||
+	    dep_int(r, "height", &cur->height) != 0 || cur->height < 0 ||
+	    cur->height > INT32_MAX) {
+		json_object_put(r);
+		return dep_fail(d, "getblock: malformed answer");
+	}
+	snprintf(cur->hash, sizeof(cur->hash), "%s", dep_str(r, "hash"));
+	json_object_put(r);
+	/* Stored at once: blocks mined from now on are walked. */
+	if (dep_cursor_save(d, cur) != 0)
+		return -1;
+	log_info("follower_start", "height=%" PRId64 " block=%s", cur->height,
+	    cur->hash);
 	return 0;
 }
 

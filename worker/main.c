@@ -99,6 +99,44 @@ worker_migrate(const struct conf *conf, int target)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * Writes the withdrawal limits of the config into withdraw_limits, where
+ * the SQL that judges a request and the account page read them:
+ * withdraw_day_limit_sat (one user's withdrawals in 24 h above which an
+ * admin approves) and deposit_hold_confs (confirmations before deposited
+ * funds are withdrawable).  0, or -1 logged.
+ */
+static int	worker_conf_int(const struct conf *, const char *, long long,
+		    long long, long long, long long *);
+
+static int
+worker_store_limits(const struct conf *conf, PGconn *pg)
+{
+	const char	*p[2];
+	char		 day[24], hold[16];
+	long long	 day_limit, hold_confs;
+	PGresult	*res;
+	int		 rc = 0;
+
+	if (worker_conf_int(conf, "withdraw_day_limit_sat", 0, MONEY_MAX_SAT,
+	    10000000, &day_limit) || worker_conf_int(conf,
+	    "deposit_hold_confs", 0, 1000, 6, &hold_confs))
+		return -1;
+	snprintf(day, sizeof(day), "%lld", day_limit);
+	snprintf(hold, sizeof(hold), "%lld", hold_confs);
+	p[0] = day;
+	p[1] = hold;
+	res = PQexecParams(pg, "UPDATE withdraw_limits SET day_limit = $1, "
+	    "hold_confs = $2 WHERE id = 1", 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_error("config", "error=\"cannot store the withdrawal "
+		    "limits: %s\"", PQresultErrorMessage(res));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
 /* Refuses to start on a schema this build does not know. */
 static int
 worker_check_schema(const struct conf *conf)
@@ -109,6 +147,8 @@ worker_check_schema(const struct conf *conf)
 	if ((pg = worker_db_connect(conf_str(conf, "db", ""))) == NULL)
 		return -1;
 	rc = migrate_check(pg, conf_str(conf, "sql_dir", "sql"));
+	if (rc == 0)
+		rc = worker_store_limits(conf, pg);
 	PQfinish(pg);
 	return rc;
 }
