@@ -17,7 +17,8 @@ CREATE INDEX deposits_block ON deposits (block_height)
 -- Withdrawal limits an operator can trust (issue 9, SPEC 4.5), written by
 -- abc-worker from its config at start (withdraw_day_limit_sat,
 -- deposit_hold_confs): above day_limit withdrawn by one user within 24 h
--- (requests not rejected), a request waits for an admin's approval; and
+-- without an admin (requests neither rejected nor approved by one), a
+-- request waits for an admin's approval; and
 -- funds from deposits with fewer than hold_confs confirmations are not
 -- withdrawable (a reorg of a deposit already paid out would be a loss).
 -- sql/functions/wd_limits.sql computes both for a user.
@@ -28,6 +29,12 @@ CREATE TABLE withdraw_limits (
 );
 INSERT INTO withdraw_limits (id) VALUES (1);
 
+-- Whether a request had to wait for an admin (above withdraw_approval_sat
+-- or the day limit): what an admin let through does not use up the
+-- user's automatic allowance.
+ALTER TABLE withdrawals ADD COLUMN approval_needed boolean NOT NULL
+    DEFAULT false;
+UPDATE withdrawals SET approval_needed = true WHERE status = 'approval';
 CREATE INDEX withdrawals_user_day ON withdrawals (user_id, created_at);
 CREATE INDEX deposits_user_block ON deposits (user_id, block_height)
     WHERE status = 'credited';

@@ -2,7 +2,8 @@
 -- the balance; held, the part of it from credited deposits with fewer
 -- than hold_confs confirmations (counted from the follower's tip,
 -- chain_cursor; never more than the balance); day_used, what the user's
--- withdrawals not rejected took in the last 24 h; and the limits.
+-- withdrawals in the last 24 h took without an admin's approval (neither
+-- rejected nor waiting for one); and the limits.
 CREATE OR REPLACE FUNCTION wd_limits(p_user bigint)
 RETURNS TABLE (balance bigint, held bigint, day_used bigint,
     day_limit bigint, hold_confs integer)
@@ -15,6 +16,7 @@ LANGUAGE sql STABLE AS $$
 		tip.height - d.block_height + 1 < l.hold_confs))),
 	    (SELECT coalesce(sum(w.amount), 0)::bigint FROM withdrawals w
 		WHERE w.user_id = p_user AND w.status <> 'rejected' AND
+		NOT w.approval_needed AND
 		w.created_at > now() - interval '24 hours'),
 	    l.day_limit, l.hold_confs
 	FROM ledger_accounts a CROSS JOIN withdraw_limits l

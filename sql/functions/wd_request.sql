@@ -41,8 +41,9 @@ BEGIN
 	    lim.day_used + p_amount > lim.day_limit THEN 'approval'
 	    ELSE 'queued' END;
 	BEGIN
-		INSERT INTO withdrawals (user_id, address, amount, status)
-		VALUES (p_user, p_address, p_amount, st)
+		INSERT INTO withdrawals (user_id, address, amount, status,
+		    approval_needed)
+		VALUES (p_user, p_address, p_amount, st, st = 'approval')
 		RETURNING id INTO wid;
 		SELECT id INTO src FROM ledger_accounts WHERE user_id = p_user;
 		SELECT id INTO dst FROM ledger_accounts
