@@ -249,14 +249,13 @@ btc_parse_batch(const char *body, size_t len, long http_status, size_t n,
 	}
 	free(seen);
 	json_object_put(root);
-	if (why == NULL)
-		return 0;
-	for (k = 0; k < n; k++) {
+	for (k = 0; why != NULL && k < n; k++) {
 		json_object_put(outs[k].result);
 		memset(&outs[k], 0, sizeof(outs[k]));
 		btc_copy_utf8(outs[k].message, sizeof(outs[k].message), why);
 	}
-	return -1;
+	btc_result_clear(&whole);	/* after why, which may point into it */
+	return why == NULL ? 0 : -1;
 }
 
 /*
