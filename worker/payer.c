@@ -27,8 +27,8 @@
 #include "xmalloc.h"
 
 #define PAYER_COMMENT	"abc-withdrawal-"
-#define PAYER_PAGE	200	/* listtransactions entries per page */
-#define PAYER_SKEW_S	300	/* wallet clock vs database clock */
+#define PAYER_PAGE	1000	/* listtransactions entries per page */
+#define PAYER_SKEW_S	60	/* wallet clock vs database clock */
 #define PAYER_BACKOFF_MAX_MS 5000
 
 struct payer {
@@ -111,10 +111,22 @@ payer_match(struct json_object *page, struct payer_open *open, size_t n)
 	return oldest;
 }
 
+/* Returns non-zero when every open withdrawal's payment was found. */
+static int
+payer_all_found(const struct payer_open *open, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (open[i].txid[0] == '\0')
+			return 0;
+	return 1;
+}
+
 /*
  * Pages listtransactions from the newest entry until a page reaches back
- * before since (unix time) or the wallet ends, noting the payments of the
- * open withdrawals.  An answer over the response bound is asked again for
+ * before since (unix time), the wallet ends or every open withdrawal's
+ * payment is found, noting those payments.  An answer over the response bound is asked again for
  * half as many entries.  Returns 0, or -1 (err set): then nothing is
  * decided.
  */
@@ -148,7 +160,8 @@ payer_scan(struct payer *p, struct payer_open *open, size_t n, int64_t since)
 		len = json_object_array_length(r);
 		oldest = payer_match(r, open, n);
 		json_object_put(r);
-		if (len < (size_t)page || oldest < since)
+		if (len < (size_t)page || oldest < since ||
+		    payer_all_found(open, n))
 			return 0;
 		skip += (int64_t)len;
 	}
