@@ -1,4 +1,4 @@
--- What a user may withdraw now (SPEC 4.5, sql/012_deposit_walk.sql):
+-- What a user may withdraw now (SPEC 4.5, sql/013_deposit_walk.sql):
 -- the balance; held, the part of it from credited deposits with fewer
 -- than hold_confs confirmations (counted from the follower's tip,
 -- chain_cursor; never more than the balance); day_used, what the user's
