@@ -82,7 +82,8 @@ acct_status(struct json_object *rep)
 		return 403;
 	if (strcmp(code, "busy") == 0 || strcmp(code, "unavailable") == 0)
 		return 503;
-	if (strcmp(code, "funds") == 0 || strcmp(code, "quota") == 0)
+	if (strcmp(code, "funds") == 0 || strcmp(code, "quota") == 0 ||
+	    strcmp(code, "held") == 0)
 		return 409;
 	return 400;
 }
@@ -272,6 +273,30 @@ acct_btc(struct json_object *o, const char *key, char *out, size_t len)
 	(void)msg_get_int(o, key, &sat);
 	if (money_format_btc(sat, out, len) != 0)
 		snprintf(out, len, "?");
+}
+
+/*
+ * The withdrawal limits (SPEC 4.5): withdrawable now, held until
+ * hold_confs confirmations, and the rolling 24 h use of the day limit.
+ */
+static void
+acct_limits(struct tpl_val *data, struct json_object *rep)
+{
+	char	 btc[32];
+	int64_t	 held = 0, confs = 0;
+
+	acct_btc(rep, "withdrawable", btc, sizeof(btc));
+	tpl_set_str(data, "withdrawable", btc);
+	acct_btc(rep, "held", btc, sizeof(btc));
+	tpl_set_str(data, "held", btc);
+	(void)msg_get_int(rep, "held", &held);
+	tpl_set_bool(data, "has_held", held > 0);
+	(void)msg_get_int(rep, "hold_confs", &confs);
+	tpl_set_int(data, "hold_confs", (long long)confs);
+	acct_btc(rep, "day_used", btc, sizeof(btc));
+	tpl_set_str(data, "day_used", btc);
+	acct_btc(rep, "day_limit", btc, sizeof(btc));
+	tpl_set_str(data, "day_limit", btc);
 }
 
 /* The deposit rows of the account page. */
@@ -551,6 +576,7 @@ acct_page_code(struct http_req *r, int status, const char *code,
 	tpl_set_str(data, "balance", btc);
 	acct_btc(rep, "pending", btc, sizeof(btc));
 	tpl_set_str(data, "pending", btc);
+	acct_limits(data, rep);
 	acct_set_error(r, data, code, error);
 	tpl_set_str(data, "notice", notice != NULL ? notice : "");
 	acct_address(data, rep);

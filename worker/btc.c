@@ -27,6 +27,7 @@ struct btc {
 	char		*url;		/* owned */
 	char		*userpwd;	/* owned, "user:password" */
 	CURL		*curl;		/* owned; used by the monitor thread */
+	size_t		 body_max;	/* answers longer are refused */
 	pthread_t	 thread;
 	int		 running;
 	int		 interval_ms;
@@ -61,6 +62,7 @@ btc_new(const char *url, const char *user, const char *password)
 	snprintf(btc->userpwd, n, "%s:%s", user, password);
 	btc->status.state = BTC_UNKNOWN;
 	btc->status.height = -1;
+	btc->body_max = LIMIT_RPC_BODY;
 	pthread_mutex_init(&btc->lock, NULL);
 	pthread_cond_init(&btc->wake, NULL);
 	return btc;
@@ -117,6 +119,73 @@ btc_fail(struct btc_result *out, int code, const char *message)
 }
 
 /*
+ * Reads one reply object (a whole answer, or one element of a batch's)
+ * into out: 0 with out->result set, or -1 with out->rpc_code and message.
+ */
+static int
+btc_parse_reply(struct json_object *root, struct btc_result *out)
+{
+	struct json_object	*err, *res, *v;
+
+	if (!json_object_is_type(root, json_type_object))
+		return btc_fail(out, 0, "response is not a JSON object");
+	if (json_object_object_get_ex(root, "error", &err) && err != NULL &&
+	    !json_object_is_type(err, json_type_null)) {
+		if (!json_object_is_type(err, json_type_object) ||
+		    !json_object_object_get_ex(err, "code", &v) ||
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < INT_MIN ||
+		    json_object_get_int64(v) > INT_MAX)
+			return btc_fail(out, 0, "malformed error object");
+		out->rpc_code = (int)json_object_get_int64(v);
+		if (out->rpc_code == 0)
+			out->rpc_code = -1;
+		btc_copy_utf8(out->message, sizeof(out->message),
+		    json_object_object_get_ex(err, "message", &v) &&
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : "(no message)");
+		return -1;
+	}
+	if (!json_object_object_get_ex(root, "result", &res))
+		return btc_fail(out, 0, "response has neither result nor error");
+	out->result = json_object_get(res);
+	return 0;
+}
+
+/*
+ * Parses a body strictly into a JSON tree (one reference, the caller
+ * puts it); NULL with out's error set when it is empty, oversized, holds
+ * a NUL or is not JSON.
+ */
+static struct json_object *
+btc_parse_body(const char *body, size_t len, long http_status,
+    struct btc_result *out)
+{
+	struct json_tokener	*tok;
+	struct json_object	*root;
+
+	if (len == 0 || len > LIMIT_RPC_BODY || memchr(body, '\0', len)) {
+		btc_fail(out, 0, http_status == 401 ? "authentication failed" :
+		    "empty or oversized body");
+		return NULL;
+	}
+	if ((tok = json_tokener_new_ex(LIMIT_JSON_DEPTH)) == NULL) {
+		btc_fail(out, 0, "out of memory");
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, body, (int)len);
+	if (root != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(root);
+		root = NULL;
+	}
+	json_tokener_free(tok);
+	if (root == NULL)
+		btc_fail(out, 0, "response is not a JSON object");
+	return root;
+}
+
+/*
  * Parses a legacy (1.x) JSON-RPC response body.  Returns 0 with out->result
  * set on success; -1 with out->rpc_code (the node's code, or 0 when the
  * body itself is unusable) and out->message otherwise.
@@ -125,52 +194,79 @@ int
 btc_parse_response(const char *body, size_t len, long http_status,
     struct btc_result *out)
 {
-	struct json_tokener	*tok;
-	struct json_object	*root, *err, *res, *v;
-	int			 rc = -1;
+	struct json_object	*root;
+	int			 rc;
 
 	memset(out, 0, sizeof(*out));
-	if (len == 0 || len > LIMIT_RPC_BODY || memchr(body, '\0', len))
-		return btc_fail(out, 0, http_status == 401 ?
-		    "authentication failed" : "empty or oversized body");
-	if ((tok = json_tokener_new_ex(LIMIT_JSON_DEPTH)) == NULL)
-		return btc_fail(out, 0, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	if (root == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(root, json_type_object)) {
-		btc_fail(out, 0, "response is not a JSON object");
-		goto out;
-	}
-	if (json_object_object_get_ex(root, "error", &err) && err != NULL &&
-	    !json_object_is_type(err, json_type_null)) {
-		if (!json_object_is_type(err, json_type_object) ||
-		    !json_object_object_get_ex(err, "code", &v) ||
-		    !json_object_is_type(v, json_type_int) ||
-		    json_object_get_int64(v) < INT_MIN ||
-		    json_object_get_int64(v) > INT_MAX) {
-			btc_fail(out, 0, "malformed error object");
-			goto out;
-		}
-		out->rpc_code = (int)json_object_get_int64(v);
-		if (out->rpc_code == 0)
-			out->rpc_code = -1;
-		btc_copy_utf8(out->message, sizeof(out->message),
-		    json_object_object_get_ex(err, "message", &v) &&
-		    json_object_is_type(v, json_type_string) ?
-		    json_object_get_string(v) : "(no message)");
-		goto out;
-	}
-	if (!json_object_object_get_ex(root, "result", &res)) {
-		btc_fail(out, 0, "response has neither result nor error");
-		goto out;
-	}
-	out->result = json_object_get(res);
-	rc = 0;
-out:
+	if ((root = btc_parse_body(body, len, http_status, out)) == NULL)
+		return -1;
+	rc = btc_parse_reply(root, out);
 	json_object_put(root);
-	json_tokener_free(tok);
 	return rc;
+}
+
+/*
+ * Parses the answer to a batch of n requests whose ids were 0 .. n-1:
+ * outs[i] gets the reply whose id is i, whatever the order of the array
+ * (Core answers in request order, but the id is what names a reply).
+ * Returns 0 when the body is an array holding exactly one reply per id
+ * (each outs[i] then a success or an RPC error of its own), or -1 with
+ * every outs[i] failed (code 0) and the reason in outs[0].message.
+ */
+int
+btc_parse_batch(const char *body, size_t len, long http_status, size_t n,
+    struct btc_result *outs)
+{
+	struct json_object	*root, *e, *id;
+	struct btc_result	 whole;
+	unsigned char		*seen;
+	const char		*why = NULL;
+	size_t			 i, k;
+	int64_t			 idv;
+
+	memset(outs, 0, n * sizeof(*outs));
+	memset(&whole, 0, sizeof(whole));
+	if ((root = btc_parse_body(body, len, http_status, &whole)) == NULL)
+		why = whole.message;
+	else if (!json_object_is_type(root, json_type_array) ||
+	    json_object_array_length(root) != n)
+		why = json_object_is_type(root, json_type_object) &&
+		    btc_parse_reply(root, &whole) == -1 ? whole.message :
+		    "batch answer is not an array of one reply per request";
+	seen = xcalloc(n + 1, 1);
+	for (i = 0; why == NULL && i < n; i++) {
+		e = json_object_array_get_idx(root, i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "id", &id) ||
+		    !json_object_is_type(id, json_type_int) ||
+		    (idv = json_object_get_int64(id)) < 0 ||
+		    (uint64_t)idv >= n || seen[idv]) {
+			why = "batch reply without a valid, distinct id";
+			break;
+		}
+		seen[idv] = 1;
+		(void)btc_parse_reply(e, &outs[idv]);
+	}
+	free(seen);
+	json_object_put(root);
+	for (k = 0; why != NULL && k < n; k++) {
+		json_object_put(outs[k].result);
+		memset(&outs[k], 0, sizeof(outs[k]));
+		btc_copy_utf8(outs[k].message, sizeof(outs[k].message), why);
+	}
+	btc_result_clear(&whole);	/* after why, which may point into it */
+	return why == NULL ? 0 : -1;
+}
+
+/*
+ * Lowers the bound on an answer's size (fault injection: the tests make
+ * a small wallet's answers "too large" with it); 0 or a larger value
+ * keeps LIMIT_RPC_BODY.
+ */
+void
+btc_set_body_max(struct btc *btc, size_t max)
+{
+	btc->body_max = max > 0 && max < LIMIT_RPC_BODY ? max : LIMIT_RPC_BODY;
 }
 
 /* libcurl write callback: appends to a bounded buf. */
@@ -223,18 +319,73 @@ btc_call(struct btc *btc, const char *method, const char *params_json,
 	if (btc->curl == NULL && (btc->curl = curl_easy_init()) == NULL)
 		return btc_fail(out, 0, "curl_easy_init failed");
 	buf_init(&body, 64 * 1024);
-	buf_init(&resp, LIMIT_RPC_BODY);
+	buf_init(&resp, btc->body_max);
 	(void)buf_printf(&body, "{\"jsonrpc\":\"1.0\",\"id\":\"abc\","
 	    "\"method\":\"%s\",\"params\":%s}", method, params_json);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	btc_setup(btc, (const char *)body.data, &resp, hdrs);
 	cc = curl_easy_perform(btc->curl);
 	(void)curl_easy_getinfo(btc->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (cc != CURLE_OK)
+	if (cc == CURLE_WRITE_ERROR && resp.len + 65536 > btc->body_max) {
+		/* Our bound, not the node's fault: the caller asks for less. */
+		rc = btc_fail(out, 0, "answer larger than the response bound");
+		out->oversized = 1;
+	} else if (cc != CURLE_OK)
 		rc = btc_fail(out, 0, curl_easy_strerror(cc));
 	else
 		rc = btc_parse_response((const char *)resp.data, resp.len,
 		    status, out);
+	curl_slist_free_all(hdrs);
+	buf_clear(&body);
+	buf_clear(&resp);
+	return rc;
+}
+
+/*
+ * Calls method once per params[i] in one HTTP request (a JSON-RPC batch,
+ * ids 0 .. n-1) and waits for the answer.  Returns 0 with each outs[i]
+ * holding its own result or RPC error, or -1 when the batch as a whole
+ * failed (transport, envelope, or the answer over the bound: then
+ * outs[0].oversized is set and the caller asks for fewer).  Only for
+ * reads: a batch is not retried here.
+ */
+int
+btc_call_batch(struct btc *btc, const char *method,
+    const char *const *params, size_t n, struct btc_result *outs)
+{
+	struct curl_slist	*hdrs = NULL;
+	struct buf		 body, resp;
+	CURLcode		 cc;
+	long			 status = 0;
+	size_t			 i;
+	int			 rc;
+
+	memset(outs, 0, n * sizeof(*outs));
+	if (n == 0)
+		return 0;
+	if (btc->curl == NULL && (btc->curl = curl_easy_init()) == NULL)
+		return btc_fail(&outs[0], 0, "curl_easy_init failed");
+	buf_init(&body, 0);
+	buf_init(&resp, btc->body_max);
+	(void)buf_addstr(&body, "[");
+	for (i = 0; i < n; i++)
+		(void)buf_printf(&body, "%s{\"jsonrpc\":\"1.0\",\"id\":%zu,"
+		    "\"method\":\"%s\",\"params\":%s}", i ? "," : "", i,
+		    method, params[i]);
+	(void)buf_addstr(&body, "]");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	btc_setup(btc, (const char *)body.data, &resp, hdrs);
+	cc = curl_easy_perform(btc->curl);
+	(void)curl_easy_getinfo(btc->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (cc == CURLE_WRITE_ERROR && resp.len + 65536 > btc->body_max) {
+		rc = btc_fail(&outs[0], 0, "answer larger than the response "
+		    "bound");
+		outs[0].oversized = 1;
+	} else if (cc != CURLE_OK)
+		rc = btc_fail(&outs[0], 0, curl_easy_strerror(cc));
+	else
+		rc = btc_parse_batch((const char *)resp.data, resp.len, status,
+		    n, outs);
 	curl_slist_free_all(hdrs);
 	buf_clear(&body);
 	buf_clear(&resp);
@@ -257,13 +408,42 @@ btc_call_retry(struct btc *btc, const char *method, const char *params_json,
 	for (i = 1;; i++) {
 		if (btc_call(btc, method, params_json, out) == 0)
 			return 0;
-		if (i >= attempts || (out->rpc_code != 0 &&
+		if (i >= attempts || out->oversized || (out->rpc_code != 0 &&
 		    out->rpc_code != BTC_RPC_IN_WARMUP))
 			return -1;
 		btc_result_clear(out);
 		usleep((useconds_t)delay_ms * 1000);
 		delay_ms *= 2;
 	}
+}
+
+/*
+ * btc_call_retry for callers that want the result only: returns it (one
+ * reference, the caller puts it) or NULL with "method: message" in err;
+ * *why (when not NULL) keeps the error's code and whether the answer was
+ * over the bound.  A JSON null result also comes back as NULL, with why's
+ * code 0 and not oversized: none of our callers expects one.
+ */
+struct json_object *
+btc_get(struct btc *btc, const char *method, const char *params,
+    int attempts, char *err, size_t errlen, struct btc_result *why)
+{
+	struct btc_result	 r;
+	struct json_object	*res = NULL;
+
+	if (btc_call_retry(btc, method, params, &r, attempts) != 0)
+		snprintf(err, errlen, "%s: %s%.200s", method,
+		    r.rpc_code == BTC_RPC_IN_WARMUP ? "warming up: " : "",
+		    r.message);
+	else if ((res = json_object_get(r.result)) == NULL)
+		snprintf(err, errlen, "%s: null answer", method);
+	if (why != NULL) {
+		memset(why, 0, sizeof(*why));
+		why->rpc_code = r.rpc_code;
+		why->oversized = r.oversized;
+	}
+	btc_result_clear(&r);
+	return res;
 }
 
 /* Records a new status, noting when the state changed. */

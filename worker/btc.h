@@ -1,6 +1,7 @@
 /*
  * bitcoind's JSON-RPC, as abc-worker sees it: a blocking call over libcurl
- * (for threads that may block), a strict parser for the response envelope,
+ * (for threads that may block) and a batch of calls in one request, strict
+ * parsers for the response envelope (single and batch),
  * and a monitor thread that keeps the node's state (reachable, warming up,
  * height) fresh for /status without ever blocking the event loop.
  *
@@ -28,6 +29,7 @@ enum btc_state {
 
 struct btc_result {
 	int			 rpc_code;	/* 0, or the error's code */
+	int			 oversized;	/* the answer exceeded the bound */
 	char			 message[256];	/* error text */
 	struct json_object	*result;	/* owned, NULL on error */
 };
@@ -44,13 +46,22 @@ struct btc;
 struct btc	*btc_new(const char *url, const char *user,
 		    const char *password);
 void		 btc_free(struct btc *btc);
+void		 btc_set_body_max(struct btc *btc, size_t max);
 int		 btc_call(struct btc *btc, const char *method,
 		    const char *params_json, struct btc_result *out);
 int		 btc_call_retry(struct btc *btc, const char *method,
 		    const char *params_json, struct btc_result *out,
 		    int attempts);
+struct json_object *btc_get(struct btc *btc, const char *method,
+		    const char *params, int attempts, char *err,
+		    size_t errlen, struct btc_result *why);
+int		 btc_call_batch(struct btc *btc, const char *method,
+		    const char *const *params, size_t n,
+		    struct btc_result *outs);
 int		 btc_parse_response(const char *body, size_t len,
 		    long http_status, struct btc_result *out);
+int		 btc_parse_batch(const char *body, size_t len,
+		    long http_status, size_t n, struct btc_result *outs);
 void		 btc_result_clear(struct btc_result *r);
 int		 btc_monitor_start(struct btc *btc, int interval_ms);
 void		 btc_monitor_stop(struct btc *btc);

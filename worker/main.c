@@ -19,15 +19,17 @@
 #include <libpq-fe.h>
 
 #include "btc.h"
-#include "chain.h"
+#include "btcq.h"
 #include "conf.h"
 #include "db.h"
+#include "deposits.h"
 #include "link.h"
 #include "kdf.h"
 #include "limits.h"
 #include "log.h"
 #include "migrate.h"
 #include "money.h"
+#include "payer.h"
 #include "pglisten.h"
 #include "server.h"
 #include "tls.h"
@@ -98,6 +100,44 @@ worker_migrate(const struct conf *conf, int target)
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * Writes the withdrawal limits of the config into withdraw_limits, where
+ * the SQL that judges a request and the account page read them:
+ * withdraw_day_limit_sat (one user's withdrawals in 24 h above which an
+ * admin approves) and deposit_hold_confs (confirmations before deposited
+ * funds are withdrawable).  0, or -1 logged.
+ */
+static int	worker_conf_int(const struct conf *, const char *, long long,
+		    long long, long long, long long *);
+
+static int
+worker_store_limits(const struct conf *conf, PGconn *pg)
+{
+	const char	*p[2];
+	char		 day[24], hold[16];
+	long long	 day_limit, hold_confs;
+	PGresult	*res;
+	int		 rc = 0;
+
+	if (worker_conf_int(conf, "withdraw_day_limit_sat", 0, MONEY_MAX_SAT,
+	    10000000, &day_limit) || worker_conf_int(conf,
+	    "deposit_hold_confs", 0, 1000, 6, &hold_confs))
+		return -1;
+	snprintf(day, sizeof(day), "%lld", day_limit);
+	snprintf(hold, sizeof(hold), "%lld", hold_confs);
+	p[0] = day;
+	p[1] = hold;
+	res = PQexecParams(pg, "UPDATE withdraw_limits SET day_limit = $1, "
+	    "hold_confs = $2 WHERE id = 1", 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_error("config", "error=\"cannot store the withdrawal "
+		    "limits: %s\"", PQresultErrorMessage(res));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
 /* Refuses to start on a schema this build does not know. */
 static int
 worker_check_schema(const struct conf *conf)
@@ -108,6 +148,8 @@ worker_check_schema(const struct conf *conf)
 	if ((pg = worker_db_connect(conf_str(conf, "db", ""))) == NULL)
 		return -1;
 	rc = migrate_check(pg, conf_str(conf, "sql_dir", "sql"));
+	if (rc == 0)
+		rc = worker_store_limits(conf, pg);
 	PQfinish(pg);
 	return rc;
 }
@@ -348,51 +390,95 @@ worker_kdf_start(const struct conf *conf, int *efd, struct kdf_pool **pool)
 	return 0;
 }
 
-/* Starts the deposit follower on its own eventfd; 0, or -1 logged. */
-static int
-worker_chain_start(const struct conf *conf, int *efd, struct chain **ch)
-{
-	struct chain_cfg	 cc;
-	long long		 poll_ms, min_conf, retry_s, grace_s, per_day;
-	char			*up, *pw;
+/* The threads that talk to bitcoind, each on its own connections. */
+struct worker_wallet {
+	struct btcq	*queue;		/* address jobs for requests */
+	struct deposits	*deposits;	/* the follower */
+	struct payer	*payer;		/* withdrawals */
+};
 
-	if (worker_conf_int(conf, "follow_ms", 100, 600000, 1000, &poll_ms) ||
-	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf) ||
-	    worker_conf_int(conf, "withdraw_retry_s", 1, 86400, 60, &retry_s) ||
-	    worker_conf_int(conf, "withdraw_grace_s", 10, 86400, 30, &grace_s) ||
-	    worker_conf_int(conf, "quota_addresses_per_day", 1, 100000, 20,
-	    &per_day))
+/* Reads the payer's keys into pc; 0, or -1 logged. */
+static int
+worker_payer_conf(const struct conf *conf, struct payer_cfg *pc)
+{
+	long long	 retry_s, grace_s;
+
+	if (worker_conf_int(conf, "withdraw_retry_s", 1, 86400, 60, &retry_s) ||
+	    worker_conf_int(conf, "withdraw_grace_s", 10, 86400, 30, &grace_s))
 		return -1;
-	memset(&cc, 0, sizeof(cc));
 	if (payer_crash_parse(conf_str(conf, "fault_withdraw_crash", ""),
-	    &cc.payer.crash) != 0) {
+	    &pc->crash) != 0) {
 		log_error("config", "error=\"fault_withdraw_crash is none, "
 		    "before_send or after_send\"");
 		return -1;
 	}
-	if (cc.payer.crash != PAYER_CRASH_NONE)
+	if (pc->crash != PAYER_CRASH_NONE)
 		log_warn("config", "fault_withdraw_crash set: for tests only");
-	cc.addresses_per_day = (int)per_day;
-	cc.payer.retry_s = (int)retry_s;
-	cc.payer.grace_s = (int)grace_s;
-	cc.payer.per_run = 20;
+	pc->retry_s = (int)retry_s;
+	pc->grace_s = (int)grace_s;
+	pc->per_run = 20;
+	return 0;
+}
+
+/*
+ * Starts the bitcoind job queue (on its own eventfd), the deposit
+ * follower and the payer; 0, or -1 logged.
+ */
+static int
+worker_wallet_start(const struct conf *conf, int *efd, struct worker_wallet *w)
+{
+	struct btcq_cfg		 qc;
+	struct deposits_cfg	 dc;
+	struct payer_cfg	 pc;
+	long long		 poll_ms, min_conf, page, body_max, per_day;
+	char			*up, *pw;
+	int			 rc = -1;
+
+	memset(&dc, 0, sizeof(dc));
+	memset(&pc, 0, sizeof(pc));
+	memset(&qc, 0, sizeof(qc));
+	if (worker_conf_int(conf, "follow_ms", 100, 600000, 1000, &poll_ms) ||
+	    worker_conf_int(conf, "min_confirmations", 1, 1000, 1, &min_conf) ||
+	    worker_conf_int(conf, "follow_page", 1, 100000, 1000, &page) ||
+	    worker_conf_int(conf, "quota_addresses_per_day", 1, 100000, 20,
+	    &per_day) ||
+	    worker_conf_int(conf, "fault_rpc_body_max", 0, 1 << 30, 0,
+	    &body_max) || worker_payer_conf(conf, &pc) != 0)
+		return -1;
+	if (body_max > 0)
+		log_warn("config", "fault_rpc_body_max set: for tests only");
 	if ((up = worker_btc_userpass(conf)) == NULL)
 		return -1;
 	pw = strchr(up, ':');
 	*pw++ = '\0';
-	cc.conninfo = conf_str(conf, "db", "");
-	cc.url = conf_str(conf, "bitcoind_url", "http://127.0.0.1:8332/");
-	cc.user = up;
-	cc.password = pw;
-	cc.poll_ms = (int)poll_ms;
-	cc.min_conf = (int)min_conf;
+	qc.conninfo = dc.conninfo = pc.conninfo = conf_str(conf, "db", "");
+	qc.url = dc.url = pc.url = conf_str(conf, "bitcoind_url",
+	    "http://127.0.0.1:8332/");
+	qc.user = dc.user = pc.user = up;
+	qc.password = dc.password = pc.password = pw;
+	dc.poll_ms = pc.poll_ms = (int)poll_ms;
+	dc.min_conf = (int)min_conf;
+	dc.page = (int)page;
+	qc.addresses_per_day = (int)per_day;
+	dc.body_max = pc.body_max = (size_t)body_max;
 	if ((*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) != -1) {
-		cc.done_fd = *efd;
-		*ch = chain_start(&cc);
+		qc.done_fd = *efd;
+		if ((w->queue = btcq_start(&qc)) != NULL &&
+		    (w->deposits = deposits_start(&dc)) != NULL &&
+		    (w->payer = payer_start(&pc)) != NULL)
+			rc = 0;
 	}
 	explicit_bzero(pw, strlen(pw));
 	free(up);
-	return *ch != NULL ? 0 : -1;
+	return rc;
+}
+
+static void
+worker_wallet_stop(struct worker_wallet *w)
+{
+	payer_stop(w->payer);
+	deposits_stop(w->deposits);
+	btcq_stop(w->queue);
 }
 
 /* Runs the server with its threads; returns the exit status. */
@@ -405,7 +491,7 @@ worker_serve(const struct conf *conf)
 	struct btc		*btc = NULL;
 	struct db		*db = NULL;
 	struct kdf_pool		*kdf = NULL;
-	struct chain		*chain = NULL;
+	struct worker_wallet	 wallet = { NULL, NULL, NULL };
 	struct pglisten		*accounts = NULL;
 	char			 err[512];
 	long long		 drain;
@@ -430,7 +516,7 @@ worker_serve(const struct conf *conf)
 		goto out;
 	if (worker_ops_conf(conf, &cfg.ops) != 0 ||
 	    worker_kdf_start(conf, &kfd, &kdf) != 0 ||
-	    worker_chain_start(conf, &cfd, &chain) != 0)
+	    worker_wallet_start(conf, &cfd, &wallet) != 0)
 		goto out;
 	if ((afd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (accounts = pglisten_start(conf_str(conf, "db", ""),
@@ -440,7 +526,7 @@ worker_serve(const struct conf *conf)
 	cfg.accounts_fd = afd;
 	cfg.ops.db = db;
 	cfg.ops.kdf = kdf;
-	cfg.ops.chain = chain;
+	cfg.ops.chain = wallet.queue;
 	cfg.kdf_done_fd = kfd;
 	cfg.chain_done_fd = cfd;
 	if (link_fault_from_env(&cfg.fault, conf_str(conf, "fault_drop_pct", ""),
@@ -466,7 +552,7 @@ out:
 	pglisten_stop(accounts);
 	if (afd != -1)
 		close(afd);
-	chain_stop(chain);
+	worker_wallet_stop(&wallet);
 	if (cfd != -1)
 		close(cfd);
 	kdf_pool_stop(kdf);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain.h"
+#include "btcq.h"
 #include "clock.h"
 #include "db.h"
 #include "kdf.h"
@@ -82,7 +82,7 @@ ops_pending(const struct ops *ops)
 /* Runs the call's next stage after a job (all NULL: the start). */
 static void
 ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
-    struct chain_job *cj)
+    struct btcq_job *cj)
 {
 	if (req_account_owns(c->op))
 		req_account_step(c, dj, kj, cj);
@@ -231,20 +231,20 @@ ops_kdf(struct call *c, struct kdf_job *job)
 
 /* Hands job to the bitcoind thread; its completion continues c. */
 void
-ops_chain(struct call *c, struct chain_job *job)
+ops_chain(struct call *c, struct btcq_job *job)
 {
 	job->arg = c;
 	c->stage++;
-	chain_submit(c->ops->cfg.chain, job);
+	btcq_submit(c->ops->cfg.chain, job);
 }
 
 /* Continues every call whose bitcoind job finished. */
 void
 ops_chain_done(struct ops *ops)
 {
-	struct chain_job	*j, *next;
+	struct btcq_job	*j, *next;
 
-	for (j = chain_take_done(ops->cfg.chain); j != NULL; j = next) {
+	for (j = btcq_take_done(ops->cfg.chain); j != NULL; j = next) {
 		next = j->next;
 		ops_step(j->arg, NULL, NULL, j);
 		free(j);

@@ -27,8 +27,8 @@ struct db_job;
 struct btc;
 struct kdf_pool;
 struct ratelimit;
-struct chain;
-struct chain_job;
+struct btcq;
+struct btcq_job;
 
 typedef void	(*ops_reply_fn)(void *arg, const char *client, int64_t epoch,
 		    uint64_t req_no, struct json_object *reply);
@@ -38,7 +38,7 @@ typedef void	(*ops_status_fn)(void *arg, struct json_object *reply);
 struct ops_cfg {
 	struct db		*db;		/* borrowed */
 	struct kdf_pool		*kdf;		/* borrowed */
-	struct chain		*chain;		/* borrowed */
+	struct btcq		*chain;		/* borrowed */
 	struct kdf_params	 kdf_params;	/* for new password hashes */
 	int			 session_ttl_s;
 	int			 allow_short_slots;	/* slots under 1 h */
@@ -109,13 +109,13 @@ void		 ops_unavailable(struct call *c);
 void		 ops_finish_stored(struct call *c, struct db_job *dj);
 void		 ops_db(struct call *c, struct db_job *job);
 void		 ops_kdf(struct call *c, struct kdf_job *job);
-void		 ops_chain(struct call *c, struct chain_job *job);
+void		 ops_chain(struct call *c, struct btcq_job *job);
 void		 ops_notice(struct call *c, struct json_object *notice);
 
 /* Request families: start (stage 0) and continue after a job. */
 void	req_basic_step(struct call *c, struct db_job *dj);
 void	req_account_step(struct call *c, struct db_job *dj,
-	    struct kdf_job *kj, struct chain_job *cj);
+	    struct kdf_job *kj, struct btcq_job *cj);
 int	req_account_owns(enum msg_op op);
 int	req_session_user(struct call *c, struct db_job *dj);
 int	req_session_token(struct call *c);
@@ -123,7 +123,7 @@ void	req_account_recheck(struct call *c, struct db_job *dj,
 	    const char *field);
 void	req_account_wrong_password(struct call *c);
 void	req_withdraw_step(struct call *c, struct db_job *dj,
-	    struct kdf_job *kj, struct chain_job *cj);
+	    struct kdf_job *kj, struct btcq_job *cj);
 void	req_market_step(struct call *c, struct db_job *dj);
 int	req_market_owns(enum msg_op op);
 

@@ -1,109 +1,170 @@
 /*
- * One payer run: first settle what an earlier run left 'sending' (look it
- * up in the wallet), then send up to per_run queued withdrawals, each as
- * BEGIN, wd_take (the intent), COMMIT, sendtoaddress, wd_sent / wd_retry.
- * A transport failure around sendtoaddress leaves the row 'sending': only
- * the wallet lookup, grace_s later, decides whether it was paid.
+ * The payer thread (see payer.h).  One run: first settle what an earlier
+ * run left 'sending' (look it up in the wallet), then send up to per_run
+ * queued withdrawals, each as BEGIN, wd_take (the intent), COMMIT,
+ * sendtoaddress, wd_sent / wd_retry.  A transport failure around
+ * sendtoaddress leaves the row 'sending': only the wallet lookup, grace_s
+ * later, decides whether it was paid.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
+#include <libpq-fe.h>
 
+#include "bgdb.h"
 #include "btc.h"
+#include "clock.h"
 #include "log.h"
 #include "money.h"
 #include "payer.h"
+#include "xmalloc.h"
 
 #define PAYER_COMMENT	"abc-withdrawal-"
+#define PAYER_PAGE	1000	/* listtransactions entries per page */
+#define PAYER_SKEW_S	60	/* wallet clock vs database clock */
+#define PAYER_BACKOFF_MAX_MS 5000
 
-/* Runs sql with params; returns the result (caller clears) or NULL. */
-static PGresult *
-payer_sql(PGconn *pg, const char *sql, int n, const char *const *params,
-    char *err, size_t errlen)
-{
-	PGresult	*res;
+struct payer {
+	struct payer_cfg	 cfg;		/* strings owned (copied) */
+	struct btc		*btc;		/* owned, this thread's */
+	struct bgdb		 db;		/* this thread's */
+	char			 err[256];	/* thread only */
+	pthread_t		 thread;
+	int			 started;
+	pthread_mutex_t		 lock;		/* guards stopping */
+	pthread_cond_t		 wake;
+	int			 stopping;
+};
 
-	res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
-	    PQresultStatus(res) != PGRES_COMMAND_OK) {
-		snprintf(err, errlen, "database: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
-/* Runs a statement whose result is not needed; 0 or -1 (err set). */
-static int
-payer_exec(PGconn *pg, const char *sql, int n, const char *const *params,
-    char *err, size_t errlen)
-{
-	PGresult	*res;
-
-	if ((res = payer_sql(pg, sql, n, params, err, errlen)) == NULL)
-		return -1;
-	PQclear(res);
-	return 0;
-}
+/* An unfinished payment being looked up. */
+struct payer_open {
+	char	 id[24];
+	char	 txid[65];	/* found in the wallet, or "" */
+};
 
 /* Records id as sent in txid; 0 or -1. */
 static int
-payer_sent(PGconn *pg, const char *id, const char *txid, char *err,
-    size_t errlen)
+payer_sent(struct payer *p, const char *id, const char *txid)
 {
-	const char	*p[2] = { id, txid };
+	const char	*params[2] = { id, txid };
 
 	log_info("withdrawal_sent", "id=%s txid=%s", id, txid);
-	return payer_exec(pg, "SELECT wd_sent($1, $2)", 2, p, err, errlen);
+	return bgdb_exec(&p->db, "SELECT wd_sent($1, $2)", 2, params);
 }
 
 /* Queues id again in retry_s seconds, with why; 0 or -1. */
 static int
-payer_retry(PGconn *pg, const char *id, const char *why, int retry_s,
-    char *err, size_t errlen)
+payer_retry(struct payer *p, const char *id, const char *why, int retry_s)
 {
-	const char	*p[3] = { id, why, NULL };
+	const char	*params[3] = { id, why, NULL };
 	char		 secs[16];
 
 	snprintf(secs, sizeof(secs), "%d", retry_s);
-	p[2] = secs;
-	return payer_exec(pg, "SELECT wd_retry($1, $2, $3)", 3, p, err,
-	    errlen);
+	params[2] = secs;
+	return bgdb_exec(&p->db, "SELECT wd_retry($1, $2, $3)", 3, params);
 }
 
 /*
- * The txid of the wallet's payment for withdrawal id (a "send" entry with
- * its comment) in the listsinceblock answer r, or NULL.
+ * Notes the txids of the wallet's payments among one page of entries
+ * (a "send" entry whose comment names an open withdrawal) and returns the
+ * oldest entry's time (INT64_MAX when none has one).
  */
-static const char *
-payer_find(struct json_object *r, const char *id)
+static int64_t
+payer_match(struct json_object *page, struct payer_open *open, size_t n)
 {
-	struct json_object	*list, *e, *v;
-	char			 want[64];
-	size_t			 i;
+	struct json_object	*e, *v;
+	const char		*cat, *comment, *txid;
+	int64_t			 oldest = INT64_MAX, t;
+	size_t			 i, k;
 
-	snprintf(want, sizeof(want), PAYER_COMMENT "%s", id);
-	if (!json_object_object_get_ex(r, "transactions", &list) ||
-	    !json_object_is_type(list, json_type_array))
-		return NULL;
-	for (i = 0; i < json_object_array_length(list); i++) {
-		e = json_object_array_get_idx(list, i);
-		if (!json_object_object_get_ex(e, "category", &v) ||
-		    strcmp(json_object_get_string(v), "send") != 0 ||
-		    !json_object_object_get_ex(e, "comment", &v) ||
-		    strcmp(json_object_get_string(v), want) != 0 ||
-		    !json_object_object_get_ex(e, "txid", &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    strlen(json_object_get_string(v)) != 64)
+	for (i = 0; i < json_object_array_length(page); i++) {
+		e = json_object_array_get_idx(page, i);
+		if (json_object_object_get_ex(e, "timereceived", &v) &&
+		    json_object_is_type(v, json_type_int) &&
+		    (t = json_object_get_int64(v)) < oldest)
+			oldest = t;
+		cat = json_object_object_get_ex(e, "category", &v) ?
+		    json_object_get_string(v) : NULL;
+		comment = json_object_object_get_ex(e, "comment", &v) ?
+		    json_object_get_string(v) : NULL;
+		txid = json_object_object_get_ex(e, "txid", &v) &&
+		    json_object_is_type(v, json_type_string) ?
+		    json_object_get_string(v) : NULL;
+		if (cat == NULL || strcmp(cat, "send") != 0 || comment ==
+		    NULL || strncmp(comment, PAYER_COMMENT,
+		    strlen(PAYER_COMMENT)) != 0 || txid == NULL ||
+		    strlen(txid) != 64 || strspn(txid, "0123456789abcdef") != 64)
 			continue;
-		return json_object_get_string(v);
+		for (k = 0; k < n; k++)
+			if (open[k].txid[0] == '\0' && strcmp(comment +
+			    strlen(PAYER_COMMENT), open[k].id) == 0)
+				snprintf(open[k].txid, sizeof(open[k].txid),
+				    "%s", txid);
 	}
-	return NULL;
+	return oldest;
+}
+
+/* Returns non-zero when every open withdrawal's payment was found. */
+static int
+payer_all_found(const struct payer_open *open, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (open[i].txid[0] == '\0')
+			return 0;
+	return 1;
+}
+
+/*
+ * Pages listtransactions from the newest entry until a page reaches back
+ * before since (unix time), the wallet ends or every open withdrawal's
+ * payment is found, noting those payments.  An answer over the response bound is asked again for
+ * half as many entries.  Returns 0, or -1 (err set): then nothing is
+ * decided.
+ */
+static int
+payer_scan(struct payer *p, struct payer_open *open, size_t n, int64_t since)
+{
+	struct json_object	*r;
+	struct btc_result	 why;
+	char			 params[64];
+	int64_t			 skip = 0, oldest;
+	int			 page = PAYER_PAGE;
+	size_t			 len;
+
+	for (;;) {
+		snprintf(params, sizeof(params), "[\"*\", %d, %" PRId64 "]",
+		    page, skip);
+		if ((r = btc_get(p->btc, "listtransactions", params, 3, p->err,
+		    sizeof(p->err), &why)) == NULL) {
+			if (why.oversized && page > 1) {
+				page /= 2;
+				continue;
+			}
+			return -1;
+		}
+		if (!json_object_is_type(r, json_type_array)) {
+			snprintf(p->err, sizeof(p->err), "listtransactions: "
+			    "not an array");
+			json_object_put(r);
+			return -1;
+		}
+		len = json_object_array_length(r);
+		oldest = payer_match(r, open, n);
+		json_object_put(r);
+		if (len < (size_t)page || oldest < since ||
+		    payer_all_found(open, n))
+			return 0;
+		skip += (int64_t)len;
+	}
 }
 
 /*
@@ -111,45 +172,49 @@ payer_find(struct json_object *r, const char *id)
  * (found in the wallet) or queued again (not found).  0 or -1.
  */
 static int
-payer_recover(PGconn *pg, struct btc *btc, const struct payer_cfg *cfg,
-    char *err, size_t errlen)
+payer_recover(struct payer *p)
 {
-	struct btc_result	 r;
+	struct payer_open	*open;
 	PGresult		*res;
-	const char		*p[1], *txid, *id;
+	const char		*params[1];
 	char			 grace[16];
-	int			 i, n, rc = 0;
+	int64_t			 since;
+	size_t			 i, n;
+	int			 rc = 0;
 
-	snprintf(grace, sizeof(grace), "%d", cfg->grace_s);
-	p[0] = grace;
-	if ((res = payer_sql(pg, "SELECT id FROM withdrawals WHERE status = "
-	    "'sending' AND attempt_at < now() - make_interval(secs => $1) "
-	    "ORDER BY id LIMIT 100", 1, p, err, errlen)) == NULL)
+	snprintf(grace, sizeof(grace), "%d", p->cfg.grace_s);
+	params[0] = grace;
+	if ((res = bgdb_sql(&p->db, "SELECT id, floor(extract(epoch FROM "
+	    "attempt_at))::bigint FROM withdrawals WHERE status = 'sending' "
+	    "AND attempt_at < now() - make_interval(secs => $1) ORDER BY id "
+	    "LIMIT 100", 1, params)) == NULL)
 		return -1;
-	if ((n = PQntuples(res)) == 0) {
+	if ((n = (size_t)PQntuples(res)) == 0) {
 		PQclear(res);
 		return 0;
 	}
-	if (btc_call_retry(btc, "listsinceblock", "[]", &r, 3) != 0) {
-		snprintf(err, errlen, "listsinceblock: %s", r.message);
-		btc_result_clear(&r);
-		PQclear(res);
-		return -1;
+	open = xcalloc(n, sizeof(*open));
+	since = INT64_MAX;
+	for (i = 0; i < n; i++) {
+		snprintf(open[i].id, sizeof(open[i].id), "%s",
+		    PQgetvalue(res, (int)i, 0));
+		if (strtoll(PQgetvalue(res, (int)i, 1), NULL, 10) < since)
+			since = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
 	}
-	for (i = 0; i < n && rc == 0; i++) {
-		id = PQgetvalue(res, i, 0);
-		if ((txid = payer_find(r.result, id)) != NULL)
-			rc = payer_sent(pg, id, txid, err, errlen);
-		else {
-			log_warn("withdrawal_unpaid", "id=%s detail=\"not in the "
-			    "wallet after an unfinished send: sending again\"",
-			    id);
-			rc = payer_retry(pg, id, "not in the wallet after an "
-			    "unfinished send", 0, err, errlen);
-		}
-	}
-	btc_result_clear(&r);
 	PQclear(res);
+	if (payer_scan(p, open, n, since - PAYER_SKEW_S) != 0)
+		rc = -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (open[i].txid[0] != '\0') {
+			rc = payer_sent(p, open[i].id, open[i].txid);
+			continue;
+		}
+		log_warn("withdrawal_unpaid", "id=%s detail=\"not in the wallet "
+		    "after an unfinished send: sending again\"", open[i].id);
+		rc = payer_retry(p, open[i].id, "not in the wallet after an "
+		    "unfinished send", 0);
+	}
+	free(open);
 	return rc;
 }
 
@@ -159,17 +224,17 @@ payer_recover(PGconn *pg, struct btc *btc, const struct payer_cfg *cfg,
  * -1 on error.
  */
 static int
-payer_take(PGconn *pg, char *id, size_t idlen, char *addr, size_t addrlen,
-    int64_t *amount, char *err, size_t errlen)
+payer_take(struct payer *p, char *id, size_t idlen, char *addr,
+    size_t addrlen, int64_t *amount)
 {
 	PGresult	*res;
 	int		 got;
 
-	if (payer_exec(pg, "BEGIN", 0, NULL, err, errlen) != 0)
+	if (bgdb_exec(&p->db, "BEGIN", 0, NULL) != 0)
 		return -1;
-	if ((res = payer_sql(pg, "SELECT id, address, amount FROM wd_take()",
-	    0, NULL, err, errlen)) == NULL) {
-		PQclear(PQexec(pg, "ROLLBACK"));
+	if ((res = bgdb_sql(&p->db, "SELECT id, address, amount FROM "
+	    "wd_take()", 0, NULL)) == NULL) {
+		bgdb_rollback(&p->db);
 		return -1;
 	}
 	if ((got = PQntuples(res) == 1)) {
@@ -178,8 +243,10 @@ payer_take(PGconn *pg, char *id, size_t idlen, char *addr, size_t addrlen,
 		*amount = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	}
 	PQclear(res);
-	if (payer_exec(pg, "COMMIT", 0, NULL, err, errlen) != 0)
+	if (bgdb_commit(&p->db) != 0) {
+		bgdb_rollback(&p->db);
 		return -1;
+	}
 	return got;
 }
 
@@ -189,9 +256,7 @@ payer_take(PGconn *pg, char *id, size_t idlen, char *addr, size_t addrlen,
  * not (a transport failure: the row stays 'sending' for payer_recover).
  */
 static int
-payer_send(PGconn *pg, struct btc *btc, const struct payer_cfg *cfg,
-    const char *id, const char *addr, int64_t amount, char *err,
-    size_t errlen)
+payer_send(struct payer *p, const char *id, const char *addr, int64_t amount)
 {
 	struct btc_result	 r;
 	char			 btc_amount[32], params[256];
@@ -199,28 +264,28 @@ payer_send(PGconn *pg, struct btc *btc, const struct payer_cfg *cfg,
 	int			 rc;
 
 	if (money_format_btc(amount, btc_amount, sizeof(btc_amount)) != 0) {
-		snprintf(err, errlen, "withdrawal %s: amount %" PRId64
-		    " out of range", id, amount);
+		snprintf(p->err, sizeof(p->err), "withdrawal %s: amount %"
+		    PRId64 " out of range", id, amount);
 		return -1;
 	}
 	snprintf(params, sizeof(params), "[\"%s\", %s, \"" PAYER_COMMENT
 	    "%s\", \"\", true]", addr, btc_amount, id);
-	if (cfg->crash == PAYER_CRASH_BEFORE_SEND)
+	if (p->cfg.crash == PAYER_CRASH_BEFORE_SEND)
 		raise(SIGKILL);
-	rc = btc_call(btc, "sendtoaddress", params, &r);
-	if (cfg->crash == PAYER_CRASH_AFTER_SEND)
+	rc = btc_call(p->btc, "sendtoaddress", params, &r);
+	if (p->cfg.crash == PAYER_CRASH_AFTER_SEND)
 		raise(SIGKILL);
 	if (rc == 0 && json_object_is_type(r.result, json_type_string) &&
 	    strlen(txid = json_object_get_string(r.result)) == 64)
-		rc = payer_sent(pg, id, txid, err, errlen);
+		rc = payer_sent(p, id, txid);
 	else if (rc != 0 && r.rpc_code != 0) {
 		log_warn("withdrawal_refused", "id=%s code=%d error=\"%s\"", id,
 		    r.rpc_code, r.message);
-		rc = payer_retry(pg, id, r.message, cfg->retry_s, err, errlen);
+		rc = payer_retry(p, id, r.message, p->cfg.retry_s);
 	} else {
-		snprintf(err, errlen, "sendtoaddress for withdrawal %s: %s; "
-		    "the wallet decides after %d s", id, rc != 0 ? r.message :
-		    "no txid in the answer", cfg->grace_s);
+		snprintf(p->err, sizeof(p->err), "sendtoaddress for withdrawal "
+		    "%s: %.150s; the wallet decides after %d s", id, rc != 0 ?
+		    r.message : "no txid in the answer", p->cfg.grace_s);
 		rc = -1;
 	}
 	btc_result_clear(&r);
@@ -228,28 +293,122 @@ payer_send(PGconn *pg, struct btc *btc, const struct payer_cfg *cfg,
 }
 
 /*
- * Settles unfinished payments, then sends up to cfg->per_run queued ones.
- * Returns 0, or -1 with err set (the caller logs it and tries again later).
+ * Settles unfinished payments, then sends up to per_run queued ones.
+ * Returns 0, or -1 with err set (logged by the thread; tried again later).
  */
-int
-payer_run(PGconn *pg, struct btc *btc, const struct payer_cfg *cfg,
-    char *err, size_t errlen)
+static int
+payer_run(struct payer *p)
 {
 	char		 id[24], addr[128];
 	int64_t		 amount;
 	int		 i, got;
 
-	if (payer_recover(pg, btc, cfg, err, errlen) != 0)
+	if (payer_recover(p) != 0)
 		return -1;
-	for (i = 0; i < cfg->per_run; i++) {
-		if ((got = payer_take(pg, id, sizeof(id), addr, sizeof(addr),
-		    &amount, err, errlen)) <= 0)
+	for (i = 0; i < p->cfg.per_run; i++) {
+		if ((got = payer_take(p, id, sizeof(id), addr, sizeof(addr),
+		    &amount)) <= 0)
 			return got;
-		if (payer_send(pg, btc, cfg, id, addr, amount, err,
-		    errlen) != 0)
+		if (payer_send(p, id, addr, amount) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Logs a change of health once, not once per run. */
+static void
+payer_health(struct payer *p, int ok, char *prev, size_t prevlen)
+{
+	const char	*now = ok ? "" : p->err;
+
+	if (strcmp(prev, now) == 0)
+		return;
+	if (ok)
+		log_info("payer_ok", "was=\"%s\"", prev);
+	else
+		log_warn("payer_failing", "error=\"%s\"", now);
+	snprintf(prev, prevlen, "%s", now);
+}
+
+static void *
+payer_thread(void *arg)
+{
+	struct payer	*p = arg;
+	struct timespec	 deadline;
+	char		 prev[256] = "";
+	int		 wait_ms, ok;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stopping) {
+		pthread_mutex_unlock(&p->lock);
+		ok = payer_run(p) == 0;
+		payer_health(p, ok, prev, sizeof(prev));
+		wait_ms = ok ? p->cfg.poll_ms : p->cfg.poll_ms * 2 >
+		    PAYER_BACKOFF_MAX_MS ? PAYER_BACKOFF_MAX_MS :
+		    p->cfg.poll_ms * 2;
+		clock_abs_deadline(&deadline, wait_ms);
+		pthread_mutex_lock(&p->lock);
+		while (!p->stopping && pthread_cond_timedwait(&p->wake,
+		    &p->lock, &deadline) != ETIMEDOUT)
+			continue;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Starts the thread; NULL (logged) when it cannot. */
+struct payer *
+payer_start(const struct payer_cfg *cfg)
+{
+	pthread_condattr_t	 attr;
+	struct payer		*p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->cfg = *cfg;
+	p->cfg.conninfo = xstrdup(cfg->conninfo);
+	p->cfg.url = xstrdup(cfg->url);
+	p->cfg.user = xstrdup(cfg->user);
+	p->cfg.password = xstrdup(cfg->password);
+	p->btc = btc_new(cfg->url, cfg->user, cfg->password);
+	btc_set_body_max(p->btc, cfg->body_max);
+	bgdb_init(&p->db, cfg->conninfo, p->err, sizeof(p->err));
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&p->thread, NULL, payer_thread, p) != 0) {
+		log_error("payer_start", "error=\"cannot start thread\"");
+		payer_stop(p);
+		return NULL;
+	}
+	p->started = 1;
+	return p;
+}
+
+/* Stops the thread (a running payment finishes) and frees everything. */
+void
+payer_stop(struct payer *p)
+{
+	if (p == NULL)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->lock);
+		p->stopping = 1;
+		pthread_cond_signal(&p->wake);
+		pthread_mutex_unlock(&p->lock);
+		pthread_join(p->thread, NULL);
+	}
+	btc_free(p->btc);
+	bgdb_close(&p->db);
+	explicit_bzero((char *)p->cfg.password, strlen(p->cfg.password));
+	free((char *)p->cfg.conninfo);
+	free((char *)p->cfg.url);
+	free((char *)p->cfg.user);
+	free((char *)p->cfg.password);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	free(p);
 }
 
 /* Reads a fault_withdraw_crash setting; 0, or -1 when unknown. */

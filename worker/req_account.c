@@ -20,7 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "chain.h"
+#include "btcq.h"
 #include "clock.h"
 #include "db.h"
 #include "kdf.h"
@@ -837,7 +837,7 @@ acct_account(struct call *c, struct db_job *dj)
 
 /* new_address: a fresh deposit address from bitcoind, labelled. */
 static void
-acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
+acct_new_address(struct call *c, struct db_job *dj, struct btcq_job *cj)
 {
 	struct json_object	*rep;
 	char			 text[200];
@@ -846,7 +846,7 @@ acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 		if (req_session_user(c, dj) != 1)
 			return;
 		cj = xcalloc(1, sizeof(*cj));
-		cj->kind = CHAIN_NEW_ADDRESS;
+		cj->kind = BTCQ_NEW_ADDRESS;
 		cj->user_id = c->user_id;
 		ops_chain(c, cj);
 		return;
@@ -874,7 +874,7 @@ acct_new_address(struct call *c, struct db_job *dj, struct chain_job *cj)
 /* Runs the next stage of an account request (dj, kj NULL: the start). */
 void
 req_account_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
-    struct chain_job *cj)
+    struct btcq_job *cj)
 {
 	const char	*addr;
 

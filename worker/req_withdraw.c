@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain.h"
+#include "btcq.h"
 #include "db.h"
 #include "kdf.h"
 #include "msg.h"
@@ -85,14 +85,14 @@ wd_check_fields(struct call *c)
 static void
 wd_password_checked(struct call *c, struct kdf_job *kj)
 {
-	struct chain_job	*cj;
+	struct btcq_job	*cj;
 
 	if (!kj->ok) {
 		req_account_wrong_password(c);
 		return;
 	}
 	cj = xcalloc(1, sizeof(*cj));
-	cj->kind = CHAIN_VALIDATE_ADDRESS;
+	cj->kind = BTCQ_VALIDATE_ADDRESS;
 	snprintf(cj->address, sizeof(cj->address), "%s",
 	    msg_get_str(c->req, "address"));
 	ops_chain(c, cj);
@@ -100,7 +100,7 @@ wd_password_checked(struct call *c, struct kdf_job *kj)
 
 /* Stage 3: bitcoind's verdict; then the durable request. */
 static void
-wd_address_checked(struct call *c, struct chain_job *cj)
+wd_address_checked(struct call *c, struct btcq_job *cj)
 {
 	struct db_job	*j;
 	int64_t		 amount = 0;
@@ -132,7 +132,7 @@ wd_address_checked(struct call *c, struct chain_job *cj)
 /* Runs the withdraw request's next stage. */
 void
 req_withdraw_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
-    struct chain_job *cj)
+    struct btcq_job *cj)
 {
 	const char	*addr;
 

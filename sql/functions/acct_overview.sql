@@ -1,13 +1,21 @@
+-- requires: wd_limits
 -- Everything the account page shows, as one JSON document.  A credited
 -- deposit in a known block at or below the follower's tip (chain_cursor)
 -- has tip - height + 1 confirmations (never fewer than stored); any other
 -- shows the confirmations stored when it was last seen.  Plus the user's
--- last 20 withdrawals and 100 history events.
+-- last 20 withdrawals and 100 history events, and the withdrawal limits
+-- (wd_limits): what is withdrawable now, what is held until hold_confs
+-- confirmations, and the rolling 24 h use against day_limit.
 CREATE OR REPLACE FUNCTION acct_overview(p_user bigint) RETURNS text
 LANGUAGE sql STABLE AS $$
 	SELECT jsonb_build_object(
 	    'balance', (SELECT balance FROM ledger_accounts
 		WHERE user_id = p_user),
+	    'held', lim.held,
+	    'withdrawable', lim.balance - lim.held,
+	    'hold_confs', lim.hold_confs,
+	    'day_used', lim.day_used,
+	    'day_limit', lim.day_limit,
 	    'pending', (SELECT coalesce(sum(amount), 0)::bigint FROM deposits
 		WHERE user_id = p_user AND status = 'pending'),
 	    'address', (SELECT address FROM deposit_addresses
@@ -35,5 +43,6 @@ LANGUAGE sql STABLE AS $$
 		'at', to_char(created_at AT TIME ZONE 'UTC',
 		    'YYYY-MM-DD HH24:MI:SS')) ORDER BY id DESC)
 		FROM (SELECT * FROM account_events WHERE user_id = p_user
-		ORDER BY id DESC LIMIT 100) e), '[]'::jsonb))::text;
+		ORDER BY id DESC LIMIT 100) e), '[]'::jsonb))::text
+	FROM (SELECT 1) one LEFT JOIN wd_limits(p_user) lim ON true;
 $$;

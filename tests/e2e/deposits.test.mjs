@@ -159,6 +159,10 @@ describe(`deposits in a browser (${BASE}, user ${NAME})`, () => {
     });
 
     step('withdraw 0.1 BTC with the password: debited at once, then sent', async () => {
+        // Deposited funds are withdrawable at 6 confirmations (deposit_hold_confs).
+        sim('mine', '5');
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        await b.goto('/account');
         await b.fillForm('form#withdraw', { address: EXTERNAL, amount: '0.1', password: PASS });
         await b.submit('form#withdraw');
         assert.equal(b.lastStatus, 200, 'the form leads back to /account');

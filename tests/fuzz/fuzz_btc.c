@@ -1,10 +1,12 @@
 /* fuzz-sources: worker/btc.c common/buf.c common/xmalloc.c common/log.c common/clock.c */
 /* fuzz-libs: -lcurl -ljson-c */
 /*
- * libFuzzer target for btc_parse_response, the reader of bitcoind's
- * JSON-RPC response envelope.  Input layout:
+ * libFuzzer target for btc_parse_response and btc_parse_batch, the
+ * readers of bitcoind's JSON-RPC response envelope (one answer, or a
+ * batch's array).  Input layout:
  *
- *	byte 0		HTTP status, chosen from fuzz_status[] (modulo)
+ *	byte 0		HTTP status, chosen from fuzz_status[] (modulo), and
+ *			(byte 0 / 10) % 5 the batch's request count
  *	bytes 1-	the response body
  *
  * An empty input is parsed as an empty body with status 200.  The result
@@ -24,6 +26,38 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const long fuzz_status[] = {
 	200, 401, 403, 404, 405, 400, 500, 503, 204, 0,
 };
+
+/*
+ * The batch contract: every message terminated; on failure no result
+ * and a reason in outs[0]; on success each reply a result or an error.
+ */
+static void
+fuzz_batch(const char *body, size_t len, long status, size_t n)
+{
+	struct btc_result	 outs[4];
+	size_t			 i;
+	int			 rc;
+
+	memset(outs, 0x5a, sizeof(outs));
+	rc = btc_parse_batch(body, len, status, n, outs);
+	if (rc == -1 && n > 0 && outs[0].message[0] == '\0')
+		abort();
+	for (i = 0; i < n; i++) {
+		if (memchr(outs[i].message, '\0', sizeof(outs[i].message)) ==
+		    NULL)
+			abort();
+		if (rc == -1 && outs[i].result != NULL)
+			abort();
+		if (rc == 0 && outs[i].result != NULL && outs[i].rpc_code != 0)
+			abort();
+		if (rc == 0 && outs[i].result != NULL)
+			(void)json_object_to_json_string_ext(outs[i].result,
+			    JSON_C_TO_STRING_PLAIN);
+		if (rc != 0 && rc != -1)
+			abort();
+		btc_result_clear(&outs[i]);
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,5 +102,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	btc_result_clear(&r);
 	if (r.result != NULL || r.rpc_code != 0)
 		abort();
+	fuzz_batch(body, len, status, size > 0 ? (data[0] / 10) % 5 : 1);
 	return 0;
 }

@@ -269,7 +269,7 @@ in_credit_sql="DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
     IF EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.relation = 'ledger_transfers'::regclass AND l.mode = 'RowExclusiveLock'
         AND a.state IN ('active', 'idle in transaction')
-        AND a.query LIKE 'SELECT deposit_seen(%') THEN RETURN; END IF;
+        AND a.query LIKE '%deposit_seen%') THEN RETURN; END IF;
     PERFORM pg_sleep(0.001); END LOOP; RAISE EXCEPTION 'no credit in progress seen'; END \$\$"
 crash_mid_credit() {
     local seen=0 watcher

@@ -72,6 +72,10 @@ check "...gets a deposit address" test -n "$ADDR"
 "$SIM" send "$ADDR" 1.0 >/dev/null
 "$SIM" mine 1 >/dev/null
 check "...and 1 BTC is credited" wait_until 10 balance_is 1 1.00000000
+# Deposited funds are withdrawable at 6 confirmations (deposit_hold_confs, t_091).
+"$SIM" mine 5 >/dev/null
+wd_ready() { psql_abc -c "SELECT balance - held FROM wd_limits((SELECT id FROM users WHERE username = '$U'))" | grep -qx 100000000; }
+wait_until 10 wd_ready || echo "  the deposit is still held"
 
 # --- 1. the journey -------------------------------------------------------------
 out=$(withdraw 1 "$EXT" 0.05 "$PW")

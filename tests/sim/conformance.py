@@ -87,6 +87,14 @@ SCHEMAS = {
     "listsinceblock": {"transactions": "arr", "removed?": "arr",
                        "lastblock": "hex64"},
     "sendtoaddress.verbose": {"txid": "hex64", "fee_reason": "str"},
+    "getblock": {
+        "hash": "hex64", "confirmations": "int", "height": "int",
+        "version": "int", "versionHex": "str", "merkleroot": "hex64",
+        "time": "int", "mediantime": "int", "nonce": "int", "bits": "str",
+        "difficulty": "num", "chainwork": "hex64", "nTx": "int",
+        "previousblockhash?": "hex64", "nextblockhash?": "hex64",
+        "strippedsize": "int", "size": "int", "weight": "int",
+        "tx": "arr:str"},
     "error": {"code": "int", "message": "str"},
     "reply.legacy": {"result": "any", "error": "any", "id?": "any"},
 }
@@ -343,6 +351,61 @@ def run(sim, h):
     if type(r) is dict and not r.get("removed"):
         p.append("listsinceblock: stale cursor gave no removed entries")
     yield "listsinceblock", p
+    p = []
+    tip = sim.ok("getblockcount")
+    for height in (0, tip):
+        r, q = top("getblockhash", height)
+        p += q
+        if not type_ok(r, "hex64"):
+            p.append("getblockhash %d: not a hash" % height)
+    if r != sim.ok("getbestblockhash"):
+        p.append("getblockhash(tip) is not getbestblockhash")
+    for bad in (-1, tip + 1):
+        d = sim.call("getblockhash", bad)
+        if (d.get("error") or {}).get("code") != -8:
+            p.append("getblockhash %d: not -8" % bad)
+    yield "getblockhash", p
+    p = []
+    for hsh, active in ((sim.ok("getblockhash", 1), True),
+                        (sim.ok("getbestblockhash"), True),
+                        (h["stale"], False)):
+        r, q = top("getblock", hsh, 1)
+        p += q
+        check_obj(r, SCHEMAS["getblock"], "getblock", p)
+        if type(r) is dict:
+            if (r.get("confirmations", 0) > 0) != active:
+                p.append("getblock %s: confirmations %s" % (
+                    hsh[:8], r.get("confirmations")))
+            if r.get("nTx") != len(r.get("tx", [])):
+                p.append("getblock: nTx is not len(tx)")
+    d = sim.call("getblock", "ab" * 32)
+    if (d.get("error") or {}).get("code") != -5:
+        p.append("getblock unknown: not -5")
+    yield "getblock", p
+    p = []
+    everything = []
+    for skip in range(0, 1000, 3):
+        r, q = top("listtransactions", "*", 3, skip)
+        p += q
+        if type(r) is not list:
+            break
+        check_entries(r, "listtransactions", True, p, chain)
+        everything = r + everything     # pages come oldest first
+        if len(r) < 3:
+            break
+    r, q = top("listtransactions", "*", 1000, 0)
+    p += q
+    if [(e["txid"], e["vout"], e["category"]) for e in everything] != \
+            [(e["txid"], e["vout"], e["category"]) for e in r or []]:
+        p.append("listtransactions: pages of 3 differ from one page")
+    if not r or r[-1]["txid"] != h["pending"]:
+        p.append("listtransactions: the newest entry is not the last")
+    for args, code in ((("*", -1), -8), (("*", 1, -1), -8)):
+        d = sim.call("listtransactions", *args)
+        if (d.get("error") or {}).get("code") != code:
+            p.append("listtransactions %s: not %d" % (args, code))
+    amounts_ok(sim.raw, p, "listtransactions")
+    yield "listtransactions", p
     r, p = top("sendtoaddress", h["a1"], 0.01)
     if not type_ok(r, "hex64"):
         p.append("sendtoaddress: result not a txid")

@@ -34,7 +34,7 @@
 #define SIM_CHAIN_MAX_STALE	10000
 /* Most inputs and outputs of one transaction. */
 #define SIM_CHAIN_MAX_TXIN	1000
-#define SIM_CHAIN_MAX_TXOUT	1000
+#define SIM_CHAIN_MAX_TXOUT	3000	/* ~100 kvB, Core's standard limit */
 /* Most wallet addresses. */
 #define SIM_CHAIN_MAX_ADDRS	1000000
 /* Longest address (bech32 maximum), label and comment, in bytes. */

@@ -125,6 +125,9 @@ struct rpc_method {
 HANDLER(h_getblockcount);
 HANDLER(h_getbestblockhash);
 HANDLER(h_getblockchaininfo);
+HANDLER(h_getblockhash);
+HANDLER(h_getblock);
+HANDLER(h_listtransactions);
 HANDLER(h_generatetoaddress);
 HANDLER(h_getnewaddress);
 HANDLER(h_getaddressinfo);
@@ -165,6 +168,23 @@ static const struct rpc_method methods[] = {
 	    "getblockchaininfo\nReturns an object containing various state "
 	    "info regarding blockchain processing.\n\nExamples:\n"
 	    "> bitcoin-cli getblockchaininfo \n" },
+	{ "getblockhash", h_getblockhash, 1, 1,
+	    { { "height", ARG_NUM, 0 } }, 0,
+	    "getblockhash height\n\nReturns hash of block in best-block-chain "
+	    "at height provided.\n" },
+	{ "getblock", h_getblock, 1, 2,
+	    { { "blockhash", ARG_STR, 0 }, { "verbosity", ARG_NUM, 1 } }, 0,
+	    "getblock \"blockhash\" ( verbosity )\n\nIf verbosity is 1, "
+	    "returns an Object with information about block <hash>.\n" },
+	{ "listtransactions", h_listtransactions, 0, 4,
+	    { { "label", ARG_STR, 1 }, { "count", ARG_NUM, 1 },
+	    { "skip", ARG_NUM, 1 }, { "include_watchonly", ARG_BOOL, 1 } },
+	    RPC_F_WALLET,
+	    "listtransactions ( \"label\" count skip include_watchonly )\n\n"
+	    "If a label name is provided, this will return only incoming "
+	    "transactions paying to addresses with the specified label.\n\n"
+	    "Returns up to 'count' most recent transactions skipping the first "
+	    "'from' transactions.\n" },
 	{ "generatetoaddress", h_generatetoaddress, 2, 3,
 	    { { "nblocks", ARG_NUM, 0 }, { "address", ARG_STR, 0 },
 	    { "maxtries", ARG_NUM, 1 } }, 0,
@@ -1182,6 +1202,134 @@ h_getblockcount(struct sim_rpc *rpc, const struct rpc_call *call,
 	*result = json_object_new_int64(sim_chain_height(rpc->chain));
 	return 0;
 }
+/* getblockhash: the active chain's block at height. */
+static int
+h_getblockhash(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	int64_t	 h;
+
+	(void)call;
+	if (arg_int(arg_get(args, 0), INT32_MIN, INT32_MAX, &h, err) == -1)
+		return -1;
+	if (h < 0 || h > sim_chain_height(rpc->chain)) {
+		err_set(err, RPC_INVALID_PARAMETER, "Block height out of range");
+		return -1;
+	}
+	*result = json_object_new_string(sim_chain_hash(rpc->chain, h));
+	return 0;
+}
+
+/*
+ * getblock with verbosity 1 (the default), in Core's key order; a block
+ * reorged out answers too, with confirmations -1 and no nextblockhash.
+ * Sizes are the serialized transactions' (hex / 2) plus a header.
+ */
+static int
+h_getblock(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	const struct sim_block	*b;
+	struct json_object	*o, *txs, *v;
+	char			 hash[65], work[65];
+	int64_t			 verbosity = 1, size = 80, tip;
+	size_t			 i;
+	int			 active;
+
+	(void)call;
+	if (arg_hash(arg_get(args, 0), "blockhash", hash, err) == -1)
+		return -1;
+	if ((v = arg_get(args, 1)) != NULL &&
+	    arg_int(v, INT32_MIN, INT32_MAX, &verbosity, err) == -1)
+		return -1;
+	if ((b = sim_chain_find_block(rpc->chain, hash, &active)) == NULL) {
+		err_set(err, RPC_INVALID_ADDRESS_OR_KEY, "Block not found");
+		return -1;
+	}
+	if (verbosity != 1) {
+		err_set(err, RPC_INVALID_PARAMETER, "abc-bitcoind-sim answers "
+		    "getblock with verbosity 1 only");
+		return -1;
+	}
+	tip = sim_chain_height(rpc->chain);
+	txs = json_object_new_array_ext((int)b->ntx);
+	for (i = 0; i < b->ntx; i++) {
+		json_object_array_add(txs, json_object_new_string(
+		    rpc->chain->txs[b->txs[i]].txid));
+		size += (int64_t)strlen(rpc->chain->txs[b->txs[i]].hex) / 2;
+	}
+	snprintf(work, sizeof(work), "%064llx", (unsigned long long)
+	    (2 * (b->height + 1)));
+	o = json_object_new_object();
+	json_object_object_add(o, "hash", json_object_new_string(b->hash));
+	json_object_object_add(o, "confirmations", json_object_new_int64(
+	    active ? tip - b->height + 1 : -1));
+	json_object_object_add(o, "height", json_object_new_int64(b->height));
+	json_object_object_add(o, "version", json_object_new_int64(0x20000000));
+	json_object_object_add(o, "versionHex",
+	    json_object_new_string("20000000"));
+	json_object_object_add(o, "merkleroot", json_object_new_string(
+	    b->ntx > 0 ? rpc->chain->txs[b->txs[0]].txid : b->hash));
+	json_object_object_add(o, "time", json_object_new_int64(b->time));
+	json_object_object_add(o, "mediantime", json_object_new_int64(
+	    active ? sim_chain_mediantime(rpc->chain, b->height) : b->time));
+	json_object_object_add(o, "nonce", json_object_new_int64(
+	    (int64_t)(b->nonce & 0xffffffffu)));
+	json_object_object_add(o, "bits", json_object_new_string("207fffff"));
+	json_object_object_add(o, "difficulty",
+	    json_object_new_double_s(4.656542373906925e-10,
+	    "4.656542373906925e-10"));
+	json_object_object_add(o, "chainwork", json_object_new_string(work));
+	json_object_object_add(o, "nTx", json_object_new_int64(
+	    (int64_t)b->ntx));
+	if (b->height > 0)
+		json_object_object_add(o, "previousblockhash",
+		    json_object_new_string(b->prev));
+	if (active && b->height < tip)
+		json_object_object_add(o, "nextblockhash",
+		    json_object_new_string(sim_chain_hash(rpc->chain,
+		    b->height + 1)));
+	json_object_object_add(o, "strippedsize", json_object_new_int64(size));
+	json_object_object_add(o, "size", json_object_new_int64(size));
+	json_object_object_add(o, "weight", json_object_new_int64(size * 4));
+	json_object_object_add(o, "tx", txs);
+	*result = o;
+	return 0;
+}
+
+/* listtransactions ( "label" count skip include_watchonly ). */
+static int
+h_listtransactions(struct sim_rpc *rpc, const struct rpc_call *call,
+    struct json_object *args, struct json_object **result,
+    struct rpc_err *err)
+{
+	struct json_object	*v;
+	const char		*label = NULL;
+	int64_t			 count = 10, skip = 0;
+
+	(void)call;
+	if ((v = arg_get(args, 0)) != NULL)
+		label = json_object_get_string(v);
+	if ((v = arg_get(args, 1)) != NULL &&
+	    arg_int(v, INT32_MIN, INT32_MAX, &count, err) == -1)
+		return -1;
+	if ((v = arg_get(args, 2)) != NULL &&
+	    arg_int(v, INT32_MIN, INT32_MAX, &skip, err) == -1)
+		return -1;
+	if (count < 0) {
+		err_set(err, RPC_INVALID_PARAMETER, "Negative count");
+		return -1;
+	}
+	if (skip < 0) {
+		err_set(err, RPC_INVALID_PARAMETER, "Negative from");
+		return -1;
+	}
+	*result = sim_wallet_list(rpc->chain, label, count, skip);
+	return 0;
+}
+
 
 /* getbestblockhash: hash of the tip. */
 static int

@@ -911,6 +911,42 @@ sim_wallet_since(const struct sim_chain *c, const char *blockhash,
 	return o;
 }
 
+/*
+ * listtransactions: Core walks the wallet's transactions newest first in
+ * insertion order (wtxOrdered; here the order of c->txs), gathering the
+ * entries of each (ListTransactions, min depth 0: conflicted receives are
+ * left out) until it holds skip + count, then returns entries skip ..
+ * skip + count - 1 of that newest-first list in reverse, oldest first.
+ * New transactions only ever add entries at the newest end, so a reader
+ * paging with growing skip may see an entry twice but never misses one.
+ */
+struct json_object *
+sim_wallet_list(const struct sim_chain *c, const char *label, int64_t count,
+    int64_t skip)
+{
+	struct json_object	*all, *res;
+	struct entry_opts	 eo;
+	size_t			 i, n, from, k;
+
+	memset(&eo, 0, sizeof(eo));
+	eo.long_fields = 1;
+	eo.label = label != NULL && strcmp(label, "*") != 0 ? label : NULL;
+	all = json_object_new_array();
+	for (i = c->ntxs; i > 0 &&
+	    (int64_t)json_object_array_length(all) < count + skip; i--)
+		if (sim_wallet_tx_relevant(c, i - 1))
+			list_tx(c, i - 1, &eo, all);
+	n = json_object_array_length(all);
+	from = (int64_t)n < skip ? n : (size_t)skip;
+	k = (int64_t)(n - from) < count ? n - from : (size_t)count;
+	res = json_object_new_array_ext((int)k);
+	for (i = from + k; i > from; i--)
+		json_object_array_add(res,
+		    json_object_get(json_object_array_get_idx(all, i - 1)));
+	json_object_put(all);
+	return res;
+}
+
 /* Core's GetBalance: trusted, untrusted_pending, immature. */
 struct json_object *
 sim_wallet_balances(const struct sim_chain *c)

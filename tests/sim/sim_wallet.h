@@ -3,7 +3,8 @@
  * layer: regtest bech32/bech32m addresses (BIP173/BIP350), exact amount
  * text (reference section 4), deterministic address derivation and the
  * wallet's views of the node state (what gettransaction, listsinceblock,
- * listunspent, getbalances and getreceivedbyaddress report, following
+ * listtransactions, listunspent, getbalances and getreceivedbyaddress
+ * report, following
  * Bitcoin Core v28's wallet code as restated in the wire reference), plus
  * the transaction builder behind sendtoaddress.
  *
@@ -72,6 +73,8 @@ struct json_object *sim_wallet_gettransaction(const struct sim_chain *c,
 struct json_object *sim_wallet_since(const struct sim_chain *c,
 	    const char *blockhash, int64_t target, int include_removed,
 	    int include_change, const char *label, struct sim_werr *err);
+struct json_object *sim_wallet_list(const struct sim_chain *c,
+	    const char *label, int64_t count, int64_t skip);
 struct json_object *sim_wallet_balances(const struct sim_chain *c);
 struct json_object *sim_wallet_unspent(const struct sim_chain *c,
 	    int64_t minconf, int64_t maxconf, const char *const *addrs,

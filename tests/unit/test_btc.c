@@ -666,6 +666,108 @@ test_btc_amount_json(void)
 	json_object_put(o);
 }
 
+/* Parses a batch answer s for n requests into outs (poisoned first). */
+static int
+parse_batch(const char *s, size_t n, struct btc_result *outs)
+{
+	memset(outs, 0x5a, n * sizeof(*outs));
+	return btc_parse_batch(s, strlen(s), 200, n, outs);
+}
+
+static void
+clear_all(struct btc_result *outs, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		btc_result_clear(&outs[i]);
+}
+
+/* Replies in any order land by id; each keeps its own success or error. */
+static void
+test_btc_batch_by_id(void)
+{
+	struct btc_result	 o[3];
+
+	CU_ASSERT_EQUAL(parse_batch("[{\"result\":null,\"error\":{\"code\":-5,"
+	    "\"message\":\"Invalid or non-wallet transaction id\"},\"id\":2},"
+	    "{\"result\":{\"confirmations\":3},\"error\":null,\"id\":0},"
+	    "{\"result\":7,\"error\":null,\"id\":1}]", 3, o), 0);
+	CU_ASSERT_EQUAL(o[0].rpc_code, 0);
+	CU_ASSERT(json_object_is_type(o[0].result, json_type_object));
+	CU_ASSERT_EQUAL(json_object_get_int(o[1].result), 7);
+	CU_ASSERT_EQUAL(o[2].rpc_code, -5);
+	CU_ASSERT_PTR_NULL(o[2].result);
+	CU_ASSERT_STRING_EQUAL(o[2].message,
+	    "Invalid or non-wallet transaction id");
+	clear_all(o, 3);
+	/* A 2.0-shaped element (no error member) and a warm-up error. */
+	CU_ASSERT_EQUAL(parse_batch("[{\"jsonrpc\":\"2.0\",\"result\":1,"
+	    "\"id\":0},{\"result\":null,\"error\":{\"code\":-28,\"message\":"
+	    "\"Loading\"},\"id\":1}]", 2, o), 0);
+	CU_ASSERT_EQUAL(json_object_get_int(o[0].result), 1);
+	CU_ASSERT_EQUAL(o[1].rpc_code, BTC_RPC_IN_WARMUP);
+	clear_all(o, 2);
+}
+
+/* Anything but one reply per id fails the whole batch, never half of it. */
+static void
+test_btc_batch_malformed(void)
+{
+	static const char *const bad[] = {
+		"", "[", "{}", "[]", "null", "7",
+		"[{\"result\":1,\"error\":null,\"id\":0}]",		/* too few */
+		"[{\"result\":1,\"id\":0},{\"result\":2,\"id\":0}]",	/* dup */
+		"[{\"result\":1,\"id\":0},{\"result\":2,\"id\":2}]",	/* range */
+		"[{\"result\":1,\"id\":0},{\"result\":2,\"id\":-1}]",
+		"[{\"result\":1,\"id\":0},{\"result\":2,\"id\":\"1\"}]",
+		"[{\"result\":1,\"id\":0},{\"result\":2}]",		/* no id */
+		"[{\"result\":1,\"id\":0},7]",
+		"[{\"result\":1,\"id\":0},{\"result\":2,\"id\":1},{\"id\":2}]",
+		"[{\"result\":1,\"id\":0},{\"result\":2,\"id\":1}] x",
+	};
+	struct btc_result	 o[2];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(parse_batch(bad[i], 2, o), -1);
+		CU_ASSERT_PTR_NULL(o[0].result);
+		CU_ASSERT_PTR_NULL(o[1].result);
+		CU_ASSERT_EQUAL(o[0].rpc_code, 0);
+		CU_ASSERT(o[0].message[0] != '\0');
+		CU_ASSERT(memchr(o[1].message, '\0', sizeof(o[1].message)) !=
+		    NULL);
+		clear_all(o, 2);
+	}
+	/* The node refusing the whole batch with one error object. */
+	CU_ASSERT_EQUAL(parse_batch("{\"result\":null,\"error\":{\"code\":"
+	    "-32700,\"message\":\"Parse error\"},\"id\":null}", 2, o), -1);
+	CU_ASSERT_STRING_EQUAL(o[0].message, "Parse error");
+	clear_all(o, 2);
+}
+
+/* A body over the bound or with a NUL fails before any parsing. */
+static void
+test_btc_batch_limits(void)
+{
+	static const char	 nul[] = "[{\"result\":1,\"id\":0}]\0x";
+	struct btc_result	 o[1];
+	char			*big;
+
+	CU_ASSERT_EQUAL(btc_parse_batch(nul, sizeof(nul) - 1, 200, 1, o), -1);
+	CU_ASSERT_PTR_NULL(o[0].result);
+	clear_all(o, 1);
+	big = calloc(1, LIMIT_RPC_BODY + 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, ' ', LIMIT_RPC_BODY + 1);
+	big[0] = '[';
+	CU_ASSERT_EQUAL(btc_parse_batch(big, LIMIT_RPC_BODY + 1, 200, 1, o),
+	    -1);
+	clear_all(o, 1);
+	free(big);
+	CU_ASSERT_EQUAL(btc_parse_batch("[]", 2, 200, 0, o), 0);
+}
+
 int
 main(void)
 {
@@ -689,6 +791,9 @@ main(void)
 		{ "test_btc_long_message_utf8", test_btc_long_message_utf8 },
 		{ "test_btc_amount_text", test_btc_amount_text },
 		{ "test_btc_amount_json", test_btc_amount_json },
+		{ "test_btc_batch_by_id", test_btc_batch_by_id },
+		{ "test_btc_batch_malformed", test_btc_batch_malformed },
+		{ "test_btc_batch_limits", test_btc_batch_limits },
 		CU_TEST_INFO_NULL
 	};
 	static CU_SuiteInfo suites[] = {
