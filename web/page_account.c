@@ -88,16 +88,55 @@ acct_status(struct json_object *rep)
 	return 400;
 }
 
-/* Renders template tpl with an error (and what the user typed). */
+/*
+ * The register form's field an error is about (SPEC 4.1: a name is 3-32
+ * of [A-Za-z0-9_.-], a password 10-1024 bytes), or NULL for the form.
+ */
+static const char *
+acct_register_field(struct http_req *r, const char *code)
+{
+	const char	*user = form_get(&r->form, "username");
+	size_t		 n = user != NULL ? strlen(user) : 0;
+
+	if (code == NULL)
+		return NULL;
+	if (strcmp(code, "differ") == 0)
+		return "password2";
+	if (strcmp(code, "name_taken") == 0)
+		return "username";
+	if (strcmp(code, "invalid") != 0)
+		return NULL;
+	if (n < 3 || n > 32 || strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+		return "username";
+	return "password";
+}
+
+/*
+ * Renders template tpl with an error (and what the user typed); on the
+ * register form an error about one field (code, see above) is shown at
+ * that field (err_username, err_password, err_password2).
+ */
 static void
 acct_form(struct http_req *r, int status, const char *tpl, const char *title,
-    const char *error)
+    const char *code, const char *error)
 {
+	static const char *const fields[] = { "username", "password",
+	    "password2", NULL };
 	struct tpl_val	*data;
-	const char	*user = form_get(&r->form, "username");
+	const char	*user = form_get(&r->form, "username"), *field = NULL;
+	char		 key[32];
+	size_t		 i;
 
+	if (error != NULL && strcmp(tpl, "register") == 0)
+		field = acct_register_field(r, code);
 	data = http_page(r, title);
-	tpl_set_str(data, "error", error != NULL ? error : "");
+	tpl_set_str(data, "error", error != NULL && field == NULL ? error : "");
+	for (i = 0; fields[i] != NULL; i++) {
+		snprintf(key, sizeof(key), "err_%s", fields[i]);
+		tpl_set_str(data, key, field != NULL &&
+		    strcmp(field, fields[i]) == 0 ? error : "");
+	}
 	tpl_set_str(data, "username", user != NULL ? user : "");
 	(void)http_render(r, status, tpl, data);
 	tpl_val_free(data);
@@ -145,7 +184,8 @@ acct_send(struct http_req *r, struct json_object *req, const char *tpl,
 	json_object_put(req);
 	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok) {
 		acct_form(r, acct_status(rep), tpl, title,
-		    msg_get_str(rep, "error") ? msg_get_str(rep, "error") :
+		    msg_get_str(rep, "code"), msg_get_str(rep, "error") ?
+		    msg_get_str(rep, "error") :
 		    "That did not work.");
 		json_object_put(rep);
 		return NULL;
@@ -196,7 +236,7 @@ page_register(struct http_req *r)
 
 	if (strcmp(r->method, "POST") != 0) {
 		(void)http_user(r);
-		acct_form(r, 200, "register", "Register", NULL);
+		acct_form(r, 200, "register", "Register", NULL, NULL);
 		return;
 	}
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
@@ -204,8 +244,8 @@ page_register(struct http_req *r)
 	pw = form_get(&r->form, "password");
 	pw2 = form_get(&r->form, "password2");
 	if (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0) {
-		acct_form(r, 400, "register", "Register",
-		    "The two passwords differ.");
+		acct_form(r, 400, "register", "Register", "differ",
+		    "The two passwords differ: type the same one twice.");
 		return;
 	}
 	req = acct_request(r, MSG_OP_REGISTER);
@@ -224,7 +264,7 @@ page_login(struct http_req *r)
 {
 	if (strcmp(r->method, "POST") != 0) {
 		(void)http_user(r);
-		acct_form(r, 200, "login", "Log in", NULL);
+		acct_form(r, 200, "login", "Log in", NULL, NULL);
 		return;
 	}
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
