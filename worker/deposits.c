@@ -79,6 +79,10 @@ struct dep_batch {
 };
 
 static int	dep_stopping(struct deposits *d);
+static int	dep_fail(struct deposits *d, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	dep_note(struct dep_notes *nt, int warn, const char *event,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Fails the step with a message in d->err; returns -1. */
 static int
