@@ -81,6 +81,20 @@ t0=$(now_ms)
 touch "$IT_TMP/go"
 for p in "${pids[@]}"; do wait "$p" || true; done
 echo "  50 confirmations answered in $(($(now_ms) - t0)) ms"
+# A confirmation answered 202 "still working" (SPEC 5: accepted, not answered in time) is
+# sent again, the same form, the way a person reloads: its outcome is then the stored one.
+resent=0
+for i in $(seq 1 $N); do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        read -r code loc <"$IT_TMP/race_code_$i" || true
+        [[ "$code" == 202 ]] || break
+        resent=$((resent + 1))
+        sleep 1
+        buy "r${RUN}_$i" $(((i % 2) + 1)) "$CID" "$(cat "$IT_TMP/form_$i")" "$IT_TMP/race_body_$i" \
+            >"$IT_TMP/race_code_$i"
+    done
+done
+((resent == 0)) || echo "  $resent answer(s) were 202 'still working'; those forms were sent again"
 won=0 lost=0 lost_msg=0 other=""
 winner=""
 for i in $(seq 1 $N); do
