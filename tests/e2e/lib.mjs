@@ -133,8 +133,13 @@ export class Browser {
         });
         page.on('pageerror', (e) => this.problems.push(
             `${this.tag}page error at ${page.url()}: ${e.message}`));
-        page.on('requestfailed', (r) => this.problems.push(
-            `${this.tag}request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+        page.on('requestfailed', (r) => {
+            // A live poll in flight when the page navigates away (a form posted) is
+            // aborted by the browser itself: not a failure of the site.
+            if (r.failure()?.errorText === 'net::ERR_ABORTED' && r.resourceType() === 'fetch') return;
+            this.problems.push(
+                `${this.tag}request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
+        });
         page.on('response', (r) => {
             if (r.status() >= 400 && !r.request().isNavigationRequest() &&
                 new URL(r.url()).pathname !== '/favicon.ico') {

