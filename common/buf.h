@@ -3,7 +3,7 @@
  * embedded in another struct) and releases it with buf_clear(); the buffer
  * owns data.  Whenever data != NULL the byte at data[len] is a NUL, so the
  * contents may be used as a C string when they hold no NUL themselves.
- * Growth never lets len exceed max, which callers set from common/limits.h.
+ * Growth never lets len exceed max, which callers set from common/abc_limits.h.
  */
 #ifndef ABC_BUF_H
 #define ABC_BUF_H

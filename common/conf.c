@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "xmalloc.h"
 
 /* Room for "ABC_" + key + NUL, and for a key plus "_file". */

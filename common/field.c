@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "field.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "utf8.h"
 
 /* How each field is bounded and what a person is told when it is not. */

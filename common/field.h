@@ -1,6 +1,6 @@
 /*
  * Bounds of the text fields people type into the ad and campaign forms
- * (SPEC 4.3, 4.4; the numbers are in common/limits.h).  abc-web checks
+ * (SPEC 4.3, 4.4; the numbers are in common/abc_limits.h).  abc-web checks
  * them before it builds a request, so an oversized field is answered with
  * a 4xx naming the field and its limit, never sent on; abc-worker checks
  * the same again.  Pure functions on caller-owned bytes: nothing is

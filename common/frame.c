@@ -5,7 +5,7 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "limits.h"
+#include "abc_limits.h"
 
 static void	 frame_put16(uint8_t *p, uint16_t v);
 static void	 frame_put32(uint8_t *p, uint32_t v);

@@ -5,7 +5,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "msg.h"
 
 /* Sorted by enum value; sized by MSG_OP__MAX. */

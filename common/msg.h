@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
-#include "err.h"
+#include "abc_err.h"
 #include "price.h"
 
 enum msg_op {

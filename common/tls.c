@@ -17,7 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "tls.h"
 #include "xmalloc.h"
 

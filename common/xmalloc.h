@@ -1,6 +1,6 @@
 /*
  * Allocation that aborts on failure.  Acceptable only because every size
- * derived from input is bounded first (common/limits.h).  Callers own what
+ * derived from input is bounded first (common/abc_limits.h).  Callers own what
  * these return and release it with free().
  */
 #ifndef ABC_XMALLOC_H

@@ -22,8 +22,8 @@
 
 #include <json-c/json.h>
 
-#include "err.h"
-#include "link.h"
+#include "abc_err.h"
+#include "abc_link.h"
 
 struct tls_ctx;
 struct client;

@@ -17,7 +17,7 @@
 
 struct buf;
 
-#include "limits.h"
+#include "abc_limits.h"
 
 #define COOKIE_MAX_HEADER	LIMIT_COOKIE_HEADER	/* Cookie header bytes */
 #define COOKIE_MAX_PAIR		LIMIT_COOKIE_PAIR	/* name + value we set */

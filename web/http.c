@@ -14,9 +14,9 @@
 #include "clock.h"
 #include "cookie.h"
 #include "csrf.h"
-#include "form.h"
+#include "abc_form.h"
 #include "http.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "log.h"
 #include "msg.h"
 #include "template.h"
@@ -207,8 +207,8 @@ http_error(struct http_req *r, int status, const char *message)
 	int		 rc;
 
 	data = http_page(r, http_status_text(status));
-	tpl_set_int(data, "status", status);
-	tpl_set_str(data, "message", message);
+	tpl_put_int(data, "status", status);
+	tpl_put_str(data, "message", message);
 	rc = http_render(r, status, "error", data);
 	tpl_val_free(data);
 	return rc;
@@ -631,25 +631,25 @@ http_page(struct http_req *r, const char *title)
 	if (!r->edge_cache)	/* a shared page has no form to protect */
 		http_csrf_ensure(r);
 	data = tpl_obj_new();
-	tpl_set_str(data, "title", title);
-	tpl_set_str(data, "csrf", r->csrf);
-	tpl_set_bool(data, "logged_in", r->user.id != 0);
+	tpl_put_str(data, "title", title);
+	tpl_put_str(data, "csrf", r->csrf);
+	tpl_put_bool(data, "logged_in", r->user.id != 0);
 	/*
 	 * Whether one is logged in could not be told, or was not asked (an
 	 * error page for a request with a session cookie): the page must not
 	 * say "not".
 	 */
-	tpl_set_bool(data, "session_unknown", r->session_looked ?
+	tpl_put_bool(data, "session_unknown", r->session_looked ?
 	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
-	tpl_set_str(data, "me", r->user.name);
-	tpl_set_str(data, "error", "");
+	tpl_put_str(data, "me", r->user.name);
+	tpl_put_str(data, "error", "");
 	http_next(r, next, sizeof(next));
-	tpl_set_str(data, "next", next);
+	tpl_put_str(data, "next", next);
 	if (form_encode(next, enc, sizeof(enc)) != 0)
 		enc[0] = '\0';
-	tpl_set_str(data, "login_next", enc);
+	tpl_put_str(data, "login_next", enc);
 	for (i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
-		tpl_set_bool(data, nav[i].key, strcmp(r->path, nav[i].path) ==
+		tpl_put_bool(data, nav[i].key, strcmp(r->path, nav[i].path) ==
 		    0);
 	return data;
 }
@@ -785,19 +785,19 @@ void
 http_pager(struct tpl_val *v, const char *key, const char *path,
     struct json_object *rep, const char *member)
 {
-	struct tpl_val	*p = tpl_set_obj(v, key);
+	struct tpl_val	*p = tpl_put_obj(v, key);
 	char		 k[64];
 	int64_t		 id;
 	int		 has;
 
 	snprintf(k, sizeof(k), "%s_newer", member);
 	has = rep != NULL && msg_get_int(rep, k, &id) == 0;
-	tpl_set_bool(p, "has_newer", has);
-	tpl_set_printf(p, "newer_href", "%s?after=%lld", path,
+	tpl_put_bool(p, "has_newer", has);
+	tpl_put_printf(p, "newer_href", "%s?after=%lld", path,
 	    has ? (long long)id : 0LL);
 	snprintf(k, sizeof(k), "%s_older", member);
 	has = rep != NULL && msg_get_int(rep, k, &id) == 0;
-	tpl_set_bool(p, "has_older", has);
-	tpl_set_printf(p, "older_href", "%s?before=%lld", path,
+	tpl_put_bool(p, "has_older", has);
+	tpl_put_printf(p, "older_href", "%s?before=%lld", path,
 	    has ? (long long)id : 0LL);
 }

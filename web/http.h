@@ -19,8 +19,8 @@
 #include "buf.h"
 #include "clientaddr.h"
 #include "csrf.h"
-#include "err.h"
-#include "form.h"
+#include "abc_err.h"
+#include "abc_form.h"
 #include "usercache.h"
 
 struct tpl_set;

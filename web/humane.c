@@ -255,19 +255,19 @@ humane_set_time(struct tpl_val *v, const char *key, int64_t ms,
 	char	 k[80], s[64];
 
 	if (ms < 0 && (text == NULL || humane_utc_parse(text, &ms) != 0)) {
-		tpl_set_str(v, key, text != NULL ? text : "");
+		tpl_put_str(v, key, text != NULL ? text : "");
 		snprintf(k, sizeof(k), "%s_iso", key);
-		tpl_set_str(v, k, "");
+		tpl_put_str(v, k, "");
 		snprintf(k, sizeof(k), "%s_rel", key);
-		tpl_set_str(v, k, text != NULL ? text : "");
+		tpl_put_str(v, k, text != NULL ? text : "");
 		return;
 	}
 	humane_abs(ms, s, sizeof(s));
-	tpl_set_str(v, key, s);
+	tpl_put_str(v, key, s);
 	snprintf(k, sizeof(k), "%s_iso", key);
 	humane_iso(ms, s, sizeof(s));
-	tpl_set_str(v, k, s);
+	tpl_put_str(v, k, s);
 	snprintf(k, sizeof(k), "%s_rel", key);
 	humane_rel(ms, now_ms, s, sizeof(s));
-	tpl_set_str(v, k, s);
+	tpl_put_str(v, k, s);
 }

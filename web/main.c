@@ -24,7 +24,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "http.h"
-#include "link.h"
+#include "abc_link.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"

@@ -14,7 +14,7 @@
 #include "cache.h"
 #include "client.h"
 #include "clock.h"
-#include "err.h"
+#include "abc_err.h"
 #include "http.h"
 #include "log.h"
 #include "market.h"

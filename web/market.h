@@ -14,7 +14,7 @@
 
 #include <json-c/json.h>
 
-#include "err.h"
+#include "abc_err.h"
 
 struct http_req;
 

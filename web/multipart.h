@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "abc_limits.h"
 
 #define MP_MAX_PARTS	LIMIT_MP_PARTS		/* parts per body */
 #define MP_MAX_HEADER	LIMIT_MP_HEADER		/* header bytes per part */

@@ -131,13 +131,13 @@ acct_form(struct http_req *r, int status, const char *tpl, const char *title,
 	if (error != NULL && strcmp(tpl, "register") == 0)
 		field = acct_register_field(r, code);
 	data = http_page(r, title);
-	tpl_set_str(data, "error", error != NULL && field == NULL ? error : "");
+	tpl_put_str(data, "error", error != NULL && field == NULL ? error : "");
 	for (i = 0; fields[i] != NULL; i++) {
 		snprintf(key, sizeof(key), "err_%s", fields[i]);
-		tpl_set_str(data, key, field != NULL &&
+		tpl_put_str(data, key, field != NULL &&
 		    strcmp(field, fields[i]) == 0 ? error : "");
 	}
-	tpl_set_str(data, "username", user != NULL ? user : "");
+	tpl_put_str(data, "username", user != NULL ? user : "");
 	(void)http_render(r, status, tpl, data);
 	tpl_val_free(data);
 }
@@ -326,17 +326,17 @@ acct_limits(struct tpl_val *data, struct json_object *rep)
 	int64_t	 held = 0, confs = 0;
 
 	acct_btc(rep, "withdrawable", btc, sizeof(btc));
-	tpl_set_str(data, "withdrawable", btc);
+	tpl_put_str(data, "withdrawable", btc);
 	acct_btc(rep, "held", btc, sizeof(btc));
-	tpl_set_str(data, "held", btc);
+	tpl_put_str(data, "held", btc);
 	(void)msg_get_int(rep, "held", &held);
-	tpl_set_bool(data, "has_held", held > 0);
+	tpl_put_bool(data, "has_held", held > 0);
 	(void)msg_get_int(rep, "hold_confs", &confs);
-	tpl_set_int(data, "hold_confs", (long long)confs);
+	tpl_put_int(data, "hold_confs", (long long)confs);
 	acct_btc(rep, "day_used", btc, sizeof(btc));
-	tpl_set_str(data, "day_used", btc);
+	tpl_put_str(data, "day_used", btc);
 	acct_btc(rep, "day_limit", btc, sizeof(btc));
-	tpl_set_str(data, "day_limit", btc);
+	tpl_put_str(data, "day_limit", btc);
 }
 
 /* The deposit rows of the account page. */
@@ -349,24 +349,24 @@ acct_deposit_rows(struct tpl_val *data, struct json_object *rep)
 	int64_t			 n = 0;
 	size_t			 i, len;
 
-	rows = tpl_set_list(data, "deposits");
+	rows = tpl_put_list(data, "deposits");
 	list = json_object_object_get(rep, "deposits");
 	len = list != NULL ? json_object_array_length(list) : 0;
 	for (i = 0; i < len; i++) {
 		e = json_object_array_get_idx(list, i);
 		row = tpl_list_add(rows);
 		acct_btc(e, "amount", btc, sizeof(btc));
-		tpl_set_str(row, "amount", btc);
-		tpl_set_str(row, "txid", msg_get_str(e, "txid"));
+		tpl_put_str(row, "amount", btc);
+		tpl_put_str(row, "txid", msg_get_str(e, "txid"));
 		(void)msg_get_int(e, "vout", &n);
-		tpl_set_int(row, "vout", n);
-		tpl_set_str(row, "status", msg_get_str(e, "status"));
+		tpl_put_int(row, "vout", n);
+		tpl_put_str(row, "status", msg_get_str(e, "status"));
 		(void)msg_get_int(e, "confirmations", &n);
-		tpl_set_int(row, "confirmations", n);
+		tpl_put_int(row, "confirmations", n);
 		humane_set_time(row, "at", -1, msg_get_str(e, "at"),
 		    clock_real_ms());
 	}
-	tpl_set_bool(data, "has_deposits", len > 0);
+	tpl_put_bool(data, "has_deposits", len > 0);
 }
 
 /* Sets key to what the user typed in form field name ("" if nothing). */
@@ -376,7 +376,7 @@ acct_keep_field(struct http_req *r, struct tpl_val *data, const char *key,
 {
 	const char	*v = form_get(&r->form, name);
 
-	tpl_set_str(data, key, v != NULL ? v : "");
+	tpl_put_str(data, key, v != NULL ? v : "");
 }
 
 /* The withdrawal rows of the account page. */
@@ -390,24 +390,24 @@ acct_withdrawal_rows(struct tpl_val *data, struct json_object *rep)
 	size_t			 i, len;
 	const char		*txid;
 
-	rows = tpl_set_list(data, "withdrawals");
+	rows = tpl_put_list(data, "withdrawals");
 	list = json_object_object_get(rep, "withdrawals");
 	len = list != NULL ? json_object_array_length(list) : 0;
 	for (i = 0; i < len; i++) {
 		e = json_object_array_get_idx(list, i);
 		row = tpl_list_add(rows);
 		(void)msg_get_int(e, "id", &id);
-		tpl_set_int(row, "id", id);
+		tpl_put_int(row, "id", id);
 		acct_btc(e, "amount", btc, sizeof(btc));
-		tpl_set_str(row, "amount", btc);
-		tpl_set_str(row, "address", msg_get_str(e, "address"));
-		tpl_set_str(row, "status", msg_get_str(e, "status"));
+		tpl_put_str(row, "amount", btc);
+		tpl_put_str(row, "address", msg_get_str(e, "address"));
+		tpl_put_str(row, "status", msg_get_str(e, "status"));
 		txid = msg_get_str(e, "txid");
-		tpl_set_str(row, "txid", txid != NULL ? txid : "");
+		tpl_put_str(row, "txid", txid != NULL ? txid : "");
 		humane_set_time(row, "at", -1, msg_get_str(e, "at"),
 		    clock_real_ms());
 	}
-	tpl_set_bool(data, "has_withdrawals", len > 0);
+	tpl_put_bool(data, "has_withdrawals", len > 0);
 }
 
 /* Ends a dead session's cookie and sends the browser to log in; NULL. */
@@ -428,7 +428,7 @@ acct_history_rows(struct tpl_val *data, struct json_object *rep)
 	char			 detail[1024];
 	size_t			 i, len;
 
-	list = tpl_set_list(data, "history");
+	list = tpl_put_list(data, "history");
 	hist = json_object_object_get(rep, "history");
 	len = hist != NULL ? json_object_array_length(hist) : 0;
 	for (i = 0; i < len; i++) {
@@ -436,12 +436,12 @@ acct_history_rows(struct tpl_val *data, struct json_object *rep)
 		row = tpl_list_add(list);
 		humane_set_time(row, "at", -1, msg_get_str(e, "at"),
 		    clock_real_ms());
-		tpl_set_str(row, "kind", humane_kind(msg_get_str(e, "kind")));
+		tpl_put_str(row, "kind", humane_kind(msg_get_str(e, "kind")));
 		humane_detail(msg_get_str(e, "kind"), msg_get_str(e, "detail"),
 		    detail, sizeof(detail));
-		tpl_set_str(row, "detail", detail);
+		tpl_put_str(row, "detail", detail);
 	}
-	tpl_set_bool(data, "has_history", len > 0);
+	tpl_put_bool(data, "has_history", len > 0);
 }
 
 /*
@@ -455,15 +455,15 @@ acct_address(struct tpl_val *data, struct json_object *rep)
 	struct buf	 svg;
 	char		 uri[160];
 
-	tpl_set_bool(data, "has_address", addr != NULL);
-	tpl_set_str(data, "address", addr != NULL ? addr : "");
+	tpl_put_bool(data, "has_address", addr != NULL);
+	tpl_put_str(data, "address", addr != NULL ? addr : "");
 	snprintf(uri, sizeof(uri), "bitcoin:%s", addr != NULL ? addr : "");
-	tpl_set_str(data, "uri", uri);
+	tpl_put_str(data, "uri", uri);
 	buf_init(&svg, 256 * 1024);
 	if (addr != NULL && qr_svg(&svg, uri, 4) == 0)
-		tpl_set_strn(data, "qr", (const char *)svg.data, svg.len);
+		tpl_put_strn(data, "qr", (const char *)svg.data, svg.len);
 	else
-		tpl_set_str(data, "qr", "");
+		tpl_put_str(data, "qr", "");
 	buf_clear(&svg);
 }
 
@@ -568,10 +568,10 @@ acct_set_error(struct http_req *r, struct tpl_val *data, const char *code,
 	char		 key[32], id[32];
 	size_t		 i;
 
-	tpl_set_str(data, "error", error != NULL ? error : "");
+	tpl_put_str(data, "error", error != NULL ? error : "");
 	for (i = 0; fields[i] != NULL; i++) {
 		snprintf(key, sizeof(key), "err_%s", fields[i]);
-		tpl_set_str(data, key, field != NULL &&
+		tpl_put_str(data, key, field != NULL &&
 		    strcmp(field, fields[i]) == 0 ? error : "");
 	}
 	/* The input's id: wd_address -> wd-address. */
@@ -581,7 +581,7 @@ acct_set_error(struct http_req *r, struct tpl_val *data, const char *code,
 			id[i] = '-';
 	if (strcmp(id, "purge") == 0)
 		snprintf(id, sizeof(id), "purge-password");
-	tpl_set_str(data, "error_for", id);
+	tpl_put_str(data, "error_for", id);
 }
 
 static void	acct_page_code(struct http_req *, int, const char *,
@@ -610,15 +610,15 @@ acct_page_code(struct http_req *r, int status, const char *code,
 	if ((rep = acct_overview(r)) == NULL)
 		return;
 	data = http_page(r, "Account");
-	tpl_set_str(data, "me", msg_get_str(rep, "username"));
-	tpl_set_bool(data, "logged_in", 1);
+	tpl_put_str(data, "me", msg_get_str(rep, "username"));
+	tpl_put_bool(data, "logged_in", 1);
 	acct_btc(rep, "balance", btc, sizeof(btc));
-	tpl_set_str(data, "balance", btc);
+	tpl_put_str(data, "balance", btc);
 	acct_btc(rep, "pending", btc, sizeof(btc));
-	tpl_set_str(data, "pending", btc);
+	tpl_put_str(data, "pending", btc);
 	acct_limits(data, rep);
 	acct_set_error(r, data, code, error);
-	tpl_set_str(data, "notice", notice != NULL ? notice : "");
+	tpl_put_str(data, "notice", notice != NULL ? notice : "");
 	acct_address(data, rep);
 	acct_deposit_rows(data, rep);
 	acct_withdrawal_rows(data, rep);
@@ -629,7 +629,7 @@ acct_page_code(struct http_req *r, int status, const char *code,
 	    "withdrawals");
 	http_pager(data, "history_pager", "/account/history", rep, "history");
 	http_new_idem(idem);
-	tpl_set_str(data, "idem", idem);
+	tpl_put_str(data, "idem", idem);
 	acct_keep_field(r, data, "wd_address", "address");
 	acct_keep_field(r, data, "wd_amount", "amount");
 	(void)http_render(r, status, "account", data);
@@ -1001,11 +1001,11 @@ page_account_list(struct http_req *r)
 		return;
 	}
 	data = http_page(r, l->title);
-	tpl_set_str(data, "heading", l->title);
-	tpl_set_bool(data, "is_deposits", strcmp(l->name, "deposits") == 0);
-	tpl_set_bool(data, "is_withdrawals", strcmp(l->name, "withdrawals") ==
+	tpl_put_str(data, "heading", l->title);
+	tpl_put_bool(data, "is_deposits", strcmp(l->name, "deposits") == 0);
+	tpl_put_bool(data, "is_withdrawals", strcmp(l->name, "withdrawals") ==
 	    0);
-	tpl_set_bool(data, "is_history", strcmp(l->name, "history") == 0);
+	tpl_put_bool(data, "is_history", strcmp(l->name, "history") == 0);
 	acct_deposit_rows(data, rep);
 	acct_withdrawal_rows(data, rep);
 	acct_history_rows(data, rep);

@@ -16,7 +16,7 @@
 #include "chart.h"
 #include "client.h"
 #include "clock.h"
-#include "form.h"
+#include "abc_form.h"
 #include "http.h"
 #include "humane.h"
 #include "market.h"
@@ -54,7 +54,7 @@ camp_set_btc(struct tpl_val *v, const char *key, struct json_object *o,
 
 	(void)msg_get_int(o, mkey, &sat);
 	market_btc(sat, btc, sizeof(btc));
-	tpl_set_str(v, key, btc);
+	tpl_put_str(v, key, btc);
 }
 
 /* Copies string members of o into v. */
@@ -65,7 +65,7 @@ camp_copy(struct tpl_val *v, struct json_object *o, const char *const *keys)
 
 	for (; *keys != NULL; keys++) {
 		s = msg_get_str(o, *keys);
-		tpl_set_str(v, *keys, s != NULL ? s : "");
+		tpl_put_str(v, *keys, s != NULL ? s : "");
 	}
 }
 
@@ -114,16 +114,16 @@ camp_chart(struct tpl_val *v, struct json_object *st, int64_t now)
 	pc.slots = camp_slots(st, &pc.nslots);
 	buf_init(&svg, 64 * 1024);
 	if (chart_svg(&svg, &pc, now, CAMP_CHART_W, CAMP_CHART_H) == 0)
-		tpl_set_strn(v, "chart", (const char *)svg.data, svg.len);
+		tpl_put_strn(v, "chart", (const char *)svg.data, svg.len);
 	else
-		tpl_set_str(v, "chart", "");
+		tpl_put_str(v, "chart", "");
 	buf_reset(&svg);
 	if (chart_svg(&svg, &pc, now, CAMP_CHART_NARROW_W,
 	    CAMP_CHART_NARROW_H) == 0)
-		tpl_set_strn(v, "chart_narrow", (const char *)svg.data,
+		tpl_put_strn(v, "chart_narrow", (const char *)svg.data,
 		    svg.len);
 	else
-		tpl_set_str(v, "chart_narrow", "");
+		tpl_put_str(v, "chart_narrow", "");
 	buf_clear(&svg);
 	free((void *)pc.slots);
 }
@@ -137,7 +137,7 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 	int64_t			 start = 0, end = 0, idx = 0;
 	size_t			 i, len = 0;
 
-	list = tpl_set_list(v, "queue");
+	list = tpl_put_list(v, "queue");
 	if (json_object_object_get_ex(st, "slots", &slots))
 		len = json_object_array_length(slots);
 	for (i = len; i-- > 0; ) {
@@ -147,15 +147,15 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 		(void)msg_get_int(s, "start_ms", &start);
 		(void)msg_get_int(s, "end_ms", &end);
 		/* People count slots from 1; the API keeps its index. */
-		tpl_set_int(row, "idx", idx + 1);
-		tpl_set_str(row, "nickname", msg_get_str(s, "nickname"));
+		tpl_put_int(row, "idx", idx + 1);
+		tpl_put_str(row, "nickname", msg_get_str(s, "nickname"));
 		humane_set_time(row, "start", start, NULL, now);
 		humane_set_time(row, "end", end, NULL, now);
 		camp_set_btc(row, "price", s, "price");
-		tpl_set_str(row, "state", now >= end ? "done" : now >= start ?
+		tpl_put_str(row, "state", now >= end ? "done" : now >= start ?
 		    "on display" : "queued");
 	}
-	tpl_set_bool(v, "has_queue", len > 0);
+	tpl_put_bool(v, "has_queue", len > 0);
 }
 
 /* The formula's inputs for the ticker (static/campaign.js). */
@@ -167,11 +167,11 @@ camp_ticker(struct tpl_val *v, struct json_object *st, int64_t now)
 	int			 have;
 
 	have = msg_campaign_price(st, &pc, &last) == 0 && pc.nslots == 1;
-	tpl_set_int(v, "t_min", pc.min_price_sat);
-	tpl_set_int(v, "t_plast", have ? last.price_sat : 0);
-	tpl_set_int(v, "t_t0", have ? last.bought_ms : 0);
-	tpl_set_int(v, "t_t1", have ? last.end_ms : 0);
-	tpl_set_int(v, "t_now", now);
+	tpl_put_int(v, "t_min", pc.min_price_sat);
+	tpl_put_int(v, "t_plast", have ? last.price_sat : 0);
+	tpl_put_int(v, "t_t0", have ? last.bought_ms : 0);
+	tpl_put_int(v, "t_t1", have ? last.end_ms : 0);
+	tpl_put_int(v, "t_now", now);
 }
 
 /* The slot on display, as v's "display" (has_display says if any). */
@@ -182,9 +182,9 @@ camp_display(struct tpl_val *v, struct json_object *st, int64_t now)
 	    "image", NULL };
 	struct json_object	*d = market_on_display(st, now);
 
-	tpl_set_bool(v, "has_display", d != NULL);
+	tpl_put_bool(v, "has_display", d != NULL);
 	if (d != NULL)
-		camp_copy(tpl_set_obj(v, "display"), d, keys);
+		camp_copy(tpl_put_obj(v, "display"), d, keys);
 }
 
 /* The viewer's ads that fit the campaign's size (logged in only). */
@@ -199,12 +199,12 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 	size_t			 i;
 	int			 n = 0;
 
-	list = tpl_set_list(v, "ads");
+	list = tpl_put_list(v, "ads");
 	/*
 	 * The newest page of ads of this size: a bounded list to pick from.
 	 * Unknown is not "you have no ads": the page says to reload.
 	 */
-	tpl_set_bool(v, "ads_unknown", market_my_ads(r, &q, &rep) ==
+	tpl_put_bool(v, "ads_unknown", market_my_ads(r, &q, &rep) ==
 	    LOOKUP_UNKNOWN);
 	if (rep != NULL && json_object_object_get_ex(rep, "ads", &ads))
 		for (i = 0; i < json_object_array_length(ads); i++) {
@@ -214,12 +214,12 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 			    ah != h || msg_get_int(a, "id", &id) != 0)
 				continue;
 			row = tpl_list_add(list);
-			tpl_set_int(row, "id", id);
-			tpl_set_str(row, "nickname", msg_get_str(a, "nickname"));
+			tpl_put_int(row, "id", id);
+			tpl_put_str(row, "nickname", msg_get_str(a, "nickname"));
 			n++;
 		}
 	json_object_put(rep);
-	tpl_set_bool(v, "has_ads", n > 0);
+	tpl_put_bool(v, "has_ads", n > 0);
 }
 
 /*
@@ -249,7 +249,7 @@ camp_embed_snippet(struct http_req *r, struct tpl_val *v, int64_t id,
 	    "height=\"%lld\" style=\"border:0\" title=\"Ad space\"></iframe>",
 	    r->https ? "https" : "http", hp, (long long)id, (long long)w,
 	    (long long)h);
-	tpl_set_str(v, "embed", s);
+	tpl_put_str(v, "embed", s);
 }
 
 /*
@@ -311,31 +311,31 @@ camp_page(struct http_req *r, int64_t id)
 	(void)http_user(r);
 	http_edge_cacheable(r);
 	v = http_page(r, msg_get_str(st, "name"));
-	tpl_set_int(v, "id", id);
+	tpl_put_int(v, "id", id);
 	camp_copy(v, st, keys);
 	(void)msg_get_int(st, "width", &w);
 	(void)msg_get_int(st, "height", &h);
-	tpl_set_int(v, "width", w);
-	tpl_set_int(v, "height", h);
+	tpl_put_int(v, "width", w);
+	tpl_put_int(v, "height", h);
 	camp_set_btc(v, "min_price", st, "min_price");
 	(void)msg_get_int(st, "slot_ms", &n);
 	camp_slot_len(n, text, sizeof(text));
-	tpl_set_str(v, "slot_len", text);
+	tpl_put_str(v, "slot_len", text);
 	market_btc(market_price(st, now), text, sizeof(text));
-	tpl_set_str(v, "price", text);
+	tpl_put_str(v, "price", text);
 	(void)msg_get_int(st, "slots_sold", &n);
-	tpl_set_int(v, "next_idx", n);
+	tpl_put_int(v, "next_idx", n);
 	camp_ticker(v, st, now);
 	camp_chart(v, st, now);
 	camp_display(v, st, now);
 	camp_queue(v, st, now);
 	(void)msg_get_int(st, "seller", &seller);
-	tpl_set_bool(v, "is_seller", r->user.id != 0 && r->user.id == seller);
+	tpl_put_bool(v, "is_seller", r->user.id != 0 && r->user.id == seller);
 	camp_embed_snippet(r, v, id, w, h);
 	if (r->user.id != 0)
 		camp_fitting_ads(r, v, w, h);
 	else
-		tpl_set_bool(v, "has_ads", 0);
+		tpl_put_bool(v, "has_ads", 0);
 	memset(&q, 0, sizeof(q));
 	notice[0] = '\0';
 	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
@@ -343,7 +343,7 @@ camp_page(struct http_req *r, int64_t id)
 	    (bought = strtoll(form_get(&q, "bought"), NULL, 10)) >= 0)
 		camp_bought(st, bought, now, notice, sizeof(notice));
 	form_clear(&q);
-	tpl_set_str(v, "notice", notice);
+	tpl_put_str(v, "notice", notice);
 	(void)http_render(r, 200, "campaign", v);
 	tpl_val_free(v);
 	json_object_put(st);
@@ -390,23 +390,23 @@ camp_confirm_facts(struct http_req *r, struct tpl_val *v,
 	char	 text[64];
 	int64_t	 now = clock_real_ms(), start, len = 0, bal;
 
-	tpl_set_int(v, "slot_no", slot + 1);
+	tpl_put_int(v, "slot_no", slot + 1);
 	start = market_next_start(st, now);
 	(void)msg_get_int(st, "slot_ms", &len);
 	humane_set_time(v, "start", start, NULL, now);
 	humane_set_time(v, "end", start + len, NULL, now);
-	tpl_set_bool(v, "starts_now", start <= now);
+	tpl_put_bool(v, "starts_now", start <= now);
 	humane_span(len, text, sizeof(text));
-	tpl_set_str(v, "slot_len", text);
+	tpl_put_str(v, "slot_len", text);
 	camp_ticker(v, st, now);
 	bal = market_my_balance(r);
-	tpl_set_bool(v, "has_balance", bal >= 0);
+	tpl_put_bool(v, "has_balance", bal >= 0);
 	market_btc(bal >= 0 ? bal : 0, text, sizeof(text));
-	tpl_set_str(v, "balance", text);
-	tpl_set_bool(v, "low", bal >= 0 && price > 0 && bal < price);
+	tpl_put_str(v, "balance", text);
+	tpl_put_bool(v, "low", bal >= 0 && price > 0 && bal < price);
 	market_btc(bal >= 0 && price > bal ? price - bal : 0, text,
 	    sizeof(text));
-	tpl_set_str(v, "missing", text);
+	tpl_put_str(v, "missing", text);
 }
 
 /*
@@ -425,8 +425,8 @@ camp_confirm(struct http_req *r, int status, int64_t id,
 	int64_t			 n;
 
 	v = http_page(r, "Buy a slot");
-	tpl_set_int(v, "id", id);
-	tpl_set_str(v, "name", msg_get_str(st, "name"));
+	tpl_put_int(v, "id", id);
+	tpl_put_str(v, "name", msg_get_str(st, "name"));
 	if (price > 0 && camp_my_ad(r, ad_id, &ad) == LOOKUP_UNKNOWN &&
 	    error == NULL) {
 		/* No form without the ad; and no "not yours" either. */
@@ -434,23 +434,23 @@ camp_confirm(struct http_req *r, int status, int64_t id,
 		error = "Your ads could not be read just now; try again in a "
 		    "moment.";
 	}
-	tpl_set_str(v, "error", error != NULL ? error : "");
+	tpl_put_str(v, "error", error != NULL ? error : "");
 	if (ad != NULL) {
-		av = tpl_set_obj(v, "ad");
-		tpl_set_int(av, "id", ad_id);
+		av = tpl_put_obj(v, "ad");
+		tpl_put_int(av, "id", ad_id);
 		camp_copy(av, ad, keys);
 		(void)msg_get_int(ad, "width", &n);
-		tpl_set_int(av, "width", n);
+		tpl_put_int(av, "width", n);
 		(void)msg_get_int(ad, "height", &n);
-		tpl_set_int(av, "height", n);
+		tpl_put_int(av, "height", n);
 	}
-	tpl_set_bool(v, "can_buy", ad != NULL);
-	tpl_set_int(v, "slot", slot);
+	tpl_put_bool(v, "can_buy", ad != NULL);
+	tpl_put_int(v, "slot", slot);
 	market_btc(price, btc, sizeof(btc));
-	tpl_set_str(v, "price", btc);
+	tpl_put_str(v, "price", btc);
 	camp_confirm_facts(r, v, st, slot, price);
 	http_new_idem(idem);
-	tpl_set_str(v, "idem", idem);
+	tpl_put_str(v, "idem", idem);
 	(void)http_render(r, status, "buy", v);
 	tpl_val_free(v);
 	json_object_put(ad);

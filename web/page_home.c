@@ -32,10 +32,10 @@ home_ticker(struct tpl_val *row, struct json_object *st)
 
 	memset(&pc, 0, sizeof(pc));
 	have = msg_campaign_price(st, &pc, &last) == 0 && pc.nslots == 1;
-	tpl_set_int(row, "t_min", pc.min_price_sat);
-	tpl_set_int(row, "t_plast", have ? last.price_sat : 0);
-	tpl_set_int(row, "t_t0", have ? last.bought_ms : 0);
-	tpl_set_int(row, "t_t1", have ? last.end_ms : 0);
+	tpl_put_int(row, "t_min", pc.min_price_sat);
+	tpl_put_int(row, "t_plast", have ? last.price_sat : 0);
+	tpl_put_int(row, "t_t0", have ? last.bought_ms : 0);
+	tpl_put_int(row, "t_t1", have ? last.end_ms : 0);
 }
 
 /* One campaign of the list: name, ad on display, size, slot, price. */
@@ -47,26 +47,26 @@ home_row(struct tpl_val *row, struct json_object *st, int64_t now)
 	int64_t			 n = 0;
 
 	(void)msg_get_int(st, "id", &n);
-	tpl_set_int(row, "id", n);
-	tpl_set_str(row, "name", msg_get_str(st, "name"));
+	tpl_put_int(row, "id", n);
+	tpl_put_str(row, "name", msg_get_str(st, "name"));
 	d = market_on_display(st, now);
-	tpl_set_bool(row, "has_ad", d != NULL && msg_get_str(d, "image"));
-	tpl_set_str(row, "ad", d != NULL && msg_get_str(d, "nickname") ?
+	tpl_put_bool(row, "has_ad", d != NULL && msg_get_str(d, "image"));
+	tpl_put_str(row, "ad", d != NULL && msg_get_str(d, "nickname") ?
 	    msg_get_str(d, "nickname") : "none");
-	tpl_set_str(row, "image", d != NULL && msg_get_str(d, "image") ?
+	tpl_put_str(row, "image", d != NULL && msg_get_str(d, "image") ?
 	    msg_get_str(d, "image") : "");
 	n = 0;
 	(void)msg_get_int(st, "width", &n);
-	tpl_set_int(row, "width", n);
+	tpl_put_int(row, "width", n);
 	n = 0;
 	(void)msg_get_int(st, "height", &n);
-	tpl_set_int(row, "height", n);
+	tpl_put_int(row, "height", n);
 	n = 0;
 	(void)msg_get_int(st, "slot_ms", &n);
 	humane_span(n, text, sizeof(text));
-	tpl_set_str(row, "slot_len", text);
+	tpl_put_str(row, "slot_len", text);
 	market_btc(market_price(st, now), text, sizeof(text));
-	tpl_set_str(row, "price", text);
+	tpl_put_str(row, "price", text);
 	home_ticker(row, st);
 }
 
@@ -78,13 +78,13 @@ home_data(struct http_req *r, struct json_object *list, int64_t now)
 	size_t			 i, n;
 
 	data = http_page(r, "Campaigns");
-	rows = tpl_set_list(data, "campaigns");
+	rows = tpl_put_list(data, "campaigns");
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++)
 		home_row(tpl_list_add(rows), json_object_array_get_idx(list,
 		    i), now);
-	tpl_set_bool(data, "has_campaigns", n > 0);
-	tpl_set_int(data, "t_now", now);
+	tpl_put_bool(data, "has_campaigns", n > 0);
+	tpl_put_int(data, "t_now", now);
 	return data;
 }
 

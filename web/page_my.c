@@ -25,23 +25,23 @@ my_campaign_row(struct tpl_val *row, struct json_object *st, int64_t now)
 	int64_t	 n = 0, w = 0, h = 0;
 
 	(void)msg_get_int(st, "id", &n);
-	tpl_set_int(row, "id", n);
-	tpl_set_str(row, "name", msg_get_str(st, "name") ?
+	tpl_put_int(row, "id", n);
+	tpl_put_str(row, "name", msg_get_str(st, "name") ?
 	    msg_get_str(st, "name") : "");
 	(void)msg_get_int(st, "width", &w);
 	(void)msg_get_int(st, "height", &h);
 	snprintf(text, sizeof(text), "%lld × %lld", (long long)w,
 	    (long long)h);
-	tpl_set_str(row, "size", text);
+	tpl_put_str(row, "size", text);
 	n = 0;
 	(void)msg_get_int(st, "slot_ms", &n);
 	humane_span(n, text, sizeof(text));
-	tpl_set_str(row, "slot_len", text);
+	tpl_put_str(row, "slot_len", text);
 	n = 0;
 	(void)msg_get_int(st, "slots_sold", &n);
-	tpl_set_int(row, "sold", n);
+	tpl_put_int(row, "sold", n);
 	market_btc(market_price(st, now), text, sizeof(text));
-	tpl_set_str(row, "price", text);
+	tpl_put_str(row, "price", text);
 }
 
 /* GET /my/campaigns. */
@@ -58,13 +58,13 @@ page_my_campaigns(struct http_req *r)
 		return;
 	lk = market_my_campaigns(r, &list);
 	v = http_page(r, "My campaigns");
-	rows = tpl_set_list(v, "campaigns");
+	rows = tpl_put_list(v, "campaigns");
 	for (i = 0; list != NULL && i < json_object_array_length(list); i++)
 		my_campaign_row(tpl_list_add(rows),
 		    json_object_array_get_idx(list, i), now);
 	n = list != NULL ? json_object_array_length(list) : 0;
-	tpl_set_bool(v, "has_campaigns", n > 0);
-	tpl_set_bool(v, "unavailable", lk != LOOKUP_FOUND);
+	tpl_put_bool(v, "has_campaigns", n > 0);
+	tpl_put_bool(v, "unavailable", lk != LOOKUP_FOUND);
 	(void)http_render(r, lk == LOOKUP_FOUND ? 200 : 503, "my_campaigns", v);
 	tpl_val_free(v);
 	json_object_put(list);
@@ -94,23 +94,23 @@ page_my_ads(struct http_req *r)
 	if ((lk = market_my_ads(r, &q, &rep)) == LOOKUP_FOUND)
 		(void)json_object_object_get_ex(rep, "ads", &ads);
 	v = http_page(r, "My ads");
-	rows = tpl_set_list(v, "ads");
+	rows = tpl_put_list(v, "ads");
 	for (i = 0; ads != NULL && i < json_object_array_length(ads); i++) {
 		a = json_object_array_get_idx(ads, i);
 		row = tpl_list_add(rows);
 		for (k = 0; keys[k] != NULL; k++)
-			tpl_set_str(row, keys[k], (s = msg_get_str(a,
+			tpl_put_str(row, keys[k], (s = msg_get_str(a,
 			    keys[k])) != NULL ? s : "");
 		n = 0;
 		(void)msg_get_int(a, "width", &n);
-		tpl_set_int(row, "width", n);
+		tpl_put_int(row, "width", n);
 		n = 0;
 		(void)msg_get_int(a, "height", &n);
-		tpl_set_int(row, "height", n);
+		tpl_put_int(row, "height", n);
 	}
-	tpl_set_bool(v, "has_ads", ads != NULL &&
+	tpl_put_bool(v, "has_ads", ads != NULL &&
 	    json_object_array_length(ads) > 0);
-	tpl_set_bool(v, "unavailable", lk != LOOKUP_FOUND);
+	tpl_put_bool(v, "unavailable", lk != LOOKUP_FOUND);
 	http_pager(v, "pager", "/my/ads", rep, "ads");
 	(void)http_render(r, lk == LOOKUP_FOUND ? 200 : 503, "my_ads", v);
 	tpl_val_free(v);

@@ -44,23 +44,23 @@ page_embed(struct http_req *r)
 	if ((st = market_campaign(r, id)) == NULL)
 		return;
 	v = tpl_obj_new();
-	tpl_set_int(v, "id", id);
+	tpl_put_int(v, "id", id);
 	(void)msg_get_int(st, "width", &n);
-	tpl_set_int(v, "width", n);
+	tpl_put_int(v, "width", n);
 	(void)msg_get_int(st, "height", &n);
-	tpl_set_int(v, "height", n);
+	tpl_put_int(v, "height", n);
 	d = market_on_display(st, now);
-	tpl_set_bool(v, "has_display", d != NULL);
+	tpl_put_bool(v, "has_display", d != NULL);
 	if (d != NULL) {
-		dv = tpl_set_obj(v, "display");
+		dv = tpl_put_obj(v, "display");
 		for (i = 0; keys[i] != NULL; i++)
-			tpl_set_str(dv, keys[i], (s = msg_get_str(d,
+			tpl_put_str(dv, keys[i], (s = msg_get_str(d,
 			    keys[i])) != NULL ? s : "");
 	}
 	/* Reload at the next boundary; with nothing queued, now and then. */
 	next = market_next_boundary(st, now);
 	n = next == -1 ? 60 : (next - now + 999) / 1000;
-	tpl_set_int(v, "refresh", n < 1 ? 1 : n > 3600 ? 3600 : n);
+	tpl_put_int(v, "refresh", n < 1 ? 1 : n > 3600 ? 3600 : n);
 	(void)http_render(r, 200, "embed", v);
 	tpl_val_free(v);
 	json_object_put(st);

@@ -51,21 +51,21 @@ sell_form_at(struct http_req *r, int status, const char *field,
 	size_t		 i;
 
 	v = http_page(r, "Sell ad space");
-	tpl_set_str(v, "error", error != NULL ? error : "");
+	tpl_put_str(v, "error", error != NULL ? error : "");
 	for (i = 0; keys[i] != NULL; i++) {
 		snprintf(key, sizeof(key), "err_%s", keys[i]);
-		tpl_set_str(v, key, field != NULL && error != NULL &&
+		tpl_put_str(v, key, field != NULL && error != NULL &&
 		    strcmp(field, keys[i]) == 0 ? error : "");
 	}
 	for (i = 0; keys[i] != NULL; i++)
-		tpl_set_str(v, keys[i], (s = form_get(&r->form, keys[i])) !=
+		tpl_put_str(v, keys[i], (s = form_get(&r->form, keys[i])) !=
 		    NULL ? s : "");
 	if (http_idem_ok(s = form_get(&r->form, "idem")))
 		snprintf(idem, sizeof(idem), "%s", s);
 	else
 		http_new_idem(idem);
-	tpl_set_str(v, "idem", idem);
-	tpl_set_bool(v, "allow_short", r->app->allow_short_slots);
+	tpl_put_str(v, "idem", idem);
+	tpl_put_bool(v, "allow_short", r->app->allow_short_slots);
 	(void)http_render(r, status, "sell", v);
 	tpl_val_free(v);
 }
@@ -217,19 +217,19 @@ ads_page(struct http_req *r, int status, const char *error,
 		return;
 	}
 	v = http_page(r, "Your ads");
-	tpl_set_str(v, "error", error != NULL ? error : "");
-	tpl_set_str(v, "notice", notice != NULL ? notice : "");
+	tpl_put_str(v, "error", error != NULL ? error : "");
+	tpl_put_str(v, "notice", notice != NULL ? notice : "");
 	for (k = 0; typed[k] != NULL; k++) {
 		p = m != NULL ? multipart_get(m, typed[k]) : NULL;
-		tpl_set_strn(v, typed[k], p != NULL ? (const char *)p->data :
+		tpl_put_strn(v, typed[k], p != NULL ? (const char *)p->data :
 		    "", p != NULL ? p->len : 0);
 	}
-	list = tpl_set_list(v, "ads");
+	list = tpl_put_list(v, "ads");
 	if (market_my_ads(r, &q, &rep) == LOOKUP_UNKNOWN) {
 		/* Not "you have no ads": they could not be read. */
-		tpl_set_bool(v, "ads_unknown", 1);
+		tpl_put_bool(v, "ads_unknown", 1);
 		if (error == NULL)
-			tpl_set_str(v, "error", "Your ads could not be read "
+			tpl_put_str(v, "error", "Your ads could not be read "
 			    "just now; reload in a moment.");
 		if (error == NULL && notice == NULL)
 			status = 503;
@@ -239,14 +239,14 @@ ads_page(struct http_req *r, int status, const char *error,
 			a = json_object_array_get_idx(ads, i);
 			row = tpl_list_add(list);
 			for (k = 0; keys[k] != NULL; k++)
-				tpl_set_str(row, keys[k], (s = msg_get_str(a,
+				tpl_put_str(row, keys[k], (s = msg_get_str(a,
 				    keys[k])) != NULL ? s : "");
 			(void)msg_get_int(a, "width", &n);
-			tpl_set_int(row, "width", n);
+			tpl_put_int(row, "width", n);
 			(void)msg_get_int(a, "height", &n);
-			tpl_set_int(row, "height", n);
+			tpl_put_int(row, "height", n);
 		}
-	tpl_set_bool(v, "has_ads", ads != NULL &&
+	tpl_put_bool(v, "has_ads", ads != NULL &&
 	    json_object_array_length(ads) > 0);
 	http_pager(v, "pager", "/ads", rep, "ads");
 	json_object_put(rep);

@@ -46,10 +46,10 @@ status_row_as(struct status_page *p, const char *name, int ok, int degraded,
 	struct tpl_val	*row;
 
 	row = tpl_list_add(p->checks);
-	tpl_set_str(row, "name", name);
-	tpl_set_str(row, "state", !ok ? "down" : degraded ? "degraded" : "up");
-	tpl_set_bool(row, "ok", ok && !degraded);
-	tpl_set_str(row, "detail", p->full ? detail : public != NULL ? public :
+	tpl_put_str(row, "name", name);
+	tpl_put_str(row, "state", !ok ? "down" : degraded ? "degraded" : "up");
+	tpl_put_bool(row, "ok", ok && !degraded);
+	tpl_put_str(row, "detail", p->full ? detail : public != NULL ? public :
 	    "");
 }
 
@@ -247,8 +247,8 @@ status_render(struct http_req *r, int full)
 	char			 text[256];
 
 	data = tpl_obj_new();
-	tpl_set_str(data, "title", full ? "Status (detail)" : "Status");
-	p.checks = tpl_set_list(data, "checks");
+	tpl_put_str(data, "title", full ? "Status (detail)" : "Status");
+	p.checks = tpl_put_list(data, "checks");
 	p.full = full;
 	snprintf(text, sizeof(text), "pid %d, %d threads", (int)getpid(),
 	    r->app->threads);
@@ -260,7 +260,7 @@ status_render(struct http_req *r, int full)
 	status_web_numbers(r, &p);
 	if (clock_format_utc(clock_real_ms(), text, sizeof(text)) != 0)
 		text[0] = '\0';
-	tpl_set_str(data, "generated_at", text);
+	tpl_put_str(data, "generated_at", text);
 	(void)http_render(r, 200, "status", data);
 	tpl_val_free(data);
 }

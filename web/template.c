@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,17 +24,14 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "xmalloc.h"
 #include "template.h"
 
 #define TPL_NAME_MAX	64
 
-/*
- * Bound on template file paths.  Not PATH_MAX: with -Icommon, <limits.h>
- * resolves to common/limits.h, which shadows the system header.
- */
-#define TPL_PATH_MAX	4096
+/* Bound on template file paths. */
+#define TPL_PATH_MAX	PATH_MAX
 
 enum tpl_type {
 	TPL_OBJ,
@@ -254,14 +252,14 @@ tpl_put(struct tpl_val *obj, const char *key, enum tpl_type type)
 
 /* Sets key to a copy of the NUL-terminated string s. */
 void
-tpl_set_str(struct tpl_val *obj, const char *key, const char *s)
+tpl_put_str(struct tpl_val *obj, const char *key, const char *s)
 {
-	tpl_set_strn(obj, key, s, strlen(s));
+	tpl_put_strn(obj, key, s, strlen(s));
 }
 
 /* Sets key to a copy of the n bytes at s. */
 void
-tpl_set_strn(struct tpl_val *obj, const char *key, const char *s, size_t n)
+tpl_put_strn(struct tpl_val *obj, const char *key, const char *s, size_t n)
 {
 	struct tpl_val	*v;
 
@@ -272,21 +270,21 @@ tpl_set_strn(struct tpl_val *obj, const char *key, const char *s, size_t n)
 
 /* Sets key to the integer n, rendered in decimal. */
 void
-tpl_set_int(struct tpl_val *obj, const char *key, long long n)
+tpl_put_int(struct tpl_val *obj, const char *key, long long n)
 {
 	tpl_put(obj, key, TPL_INT)->num = n;
 }
 
 /* Sets key to a boolean; any nonzero b is true. */
 void
-tpl_set_bool(struct tpl_val *obj, const char *key, int b)
+tpl_put_bool(struct tpl_val *obj, const char *key, int b)
 {
 	tpl_put(obj, key, TPL_BOOL)->num = b != 0;
 }
 
 /* Sets key to a formatted string.  A failing format stores "". */
 void
-tpl_set_printf(struct tpl_val *obj, const char *key, const char *fmt, ...)
+tpl_put_printf(struct tpl_val *obj, const char *key, const char *fmt, ...)
 {
 	va_list	 ap, ap2;
 	char	*s;
@@ -296,12 +294,12 @@ tpl_set_printf(struct tpl_val *obj, const char *key, const char *fmt, ...)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	if (n < 0) {
-		tpl_set_strn(obj, key, "", 0);
+		tpl_put_strn(obj, key, "", 0);
 		goto out;
 	}
 	s = xmalloc((size_t)n + 1);
 	(void)vsnprintf(s, (size_t)n + 1, fmt, ap2);
-	tpl_set_strn(obj, key, s, (size_t)n);
+	tpl_put_strn(obj, key, s, (size_t)n);
 	free(s);
 out:
 	va_end(ap2);
@@ -310,14 +308,14 @@ out:
 
 /* Sets key to a new empty list and returns it (owned by obj). */
 struct tpl_val *
-tpl_set_list(struct tpl_val *obj, const char *key)
+tpl_put_list(struct tpl_val *obj, const char *key)
 {
 	return tpl_put(obj, key, TPL_LIST);
 }
 
 /* Sets key to a new empty object and returns it (owned by obj). */
 struct tpl_val *
-tpl_set_obj(struct tpl_val *obj, const char *key)
+tpl_put_obj(struct tpl_val *obj, const char *key)
 {
 	return tpl_put(obj, key, TPL_OBJ);
 }

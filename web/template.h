@@ -10,8 +10,8 @@
  * Data: a struct tpl_val tree built by page code.  An object owns its keys
  * and values; a list owns its items; every setter copies the strings it is
  * given.  The caller owns the root returned by tpl_obj_new() and releases
- * the whole tree with tpl_val_free().  Pointers returned by tpl_set_list(),
- * tpl_set_obj() and tpl_list_add() are borrowed: they stay valid until the
+ * the whole tree with tpl_val_free().  Pointers returned by tpl_put_list(),
+ * tpl_put_obj() and tpl_list_add() are borrowed: they stay valid until the
  * key is set again or the root is freed.
  *
  * Templates: a struct tpl_set holds compiled templates.  The caller owns it
@@ -32,18 +32,18 @@ struct tpl_set;
 
 struct tpl_val	*tpl_obj_new(void);
 void		 tpl_val_free(struct tpl_val *v);
-void		 tpl_set_str(struct tpl_val *obj, const char *key,
+void		 tpl_put_str(struct tpl_val *obj, const char *key,
 		    const char *s);
-void		 tpl_set_strn(struct tpl_val *obj, const char *key,
+void		 tpl_put_strn(struct tpl_val *obj, const char *key,
 		    const char *s, size_t n);
-void		 tpl_set_int(struct tpl_val *obj, const char *key, long long n);
-void		 tpl_set_bool(struct tpl_val *obj, const char *key, int b);
-void		 tpl_set_printf(struct tpl_val *obj, const char *key,
+void		 tpl_put_int(struct tpl_val *obj, const char *key, long long n);
+void		 tpl_put_bool(struct tpl_val *obj, const char *key, int b);
+void		 tpl_put_printf(struct tpl_val *obj, const char *key,
 		    const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
-struct tpl_val	*tpl_set_list(struct tpl_val *obj, const char *key);
+struct tpl_val	*tpl_put_list(struct tpl_val *obj, const char *key);
 struct tpl_val	*tpl_list_add(struct tpl_val *list);
-struct tpl_val	*tpl_set_obj(struct tpl_val *obj, const char *key);
+struct tpl_val	*tpl_put_obj(struct tpl_val *obj, const char *key);
 
 struct tpl_set	*tpl_set_new(void);
 void		 tpl_set_free(struct tpl_set *s);

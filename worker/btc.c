@@ -18,7 +18,7 @@
 #include "btc.h"
 #include "buf.h"
 #include "clock.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "log.h"
 #include "money.h"
 #include "xmalloc.h"

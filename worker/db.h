@@ -20,7 +20,7 @@
 
 #include <libpq-fe.h>
 
-#include "err.h"
+#include "abc_err.h"
 
 /* Most requests one transaction carries. */
 #define DB_BATCH_MAX	256

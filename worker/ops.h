@@ -19,7 +19,7 @@
 #include <json-c/json.h>
 
 #include "kdf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "msg.h"
 
 struct db;

@@ -20,7 +20,7 @@
 #include "field.h"
 #include "image.h"
 #include "listpage.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "log.h"
 #include "msg.h"
 #include "ops.h"

@@ -25,7 +25,7 @@
 #include "clock.h"
 #include "db.h"
 #include "frame.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "log.h"
 #include "msg.h"
 #include "pglisten.h"

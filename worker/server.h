@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "link.h"
+#include "abc_link.h"
 #include "ops.h"
 
 struct tls_ctx;

@@ -1,7 +1,7 @@
 /*
  * abc-worker's memory of each abc-web process it serves: one session per
  * (client id, client epoch), outliving connections, holding the delivery
- * state of both directions (common/link.h) and the requests in flight.
+ * state of both directions (common/abc_link.h) and the requests in flight.
  * A session whose client stays away longer than SESSION_IDLE_MS is
  * forgotten; its client then starts afresh, and request_log still answers
  * its durable requests exactly once.
@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
-#include "link.h"
+#include "abc_limits.h"
+#include "abc_link.h"
 
 #define SESSION_IDLE_MS		(10 * 60 * 1000)
 #define SESSION_OUT_COUNT	8192		/* replies + notices queued */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "field.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "utf8.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

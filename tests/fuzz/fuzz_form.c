@@ -1,4 +1,4 @@
-/* fuzz-sources: web/form.c common/buf.c common/xmalloc.c common/utf8.c */
+/* fuzz-sources: web/abc_form.c common/buf.c common/xmalloc.c common/utf8.c */
 /*
  * libFuzzer target for the x-www-form-urlencoded parser.  The whole input
  * is one form body.  Rejections are expected outcomes; on success every
@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
+#include "abc_form.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void	fuzz_check(const struct form *f);
 static void	fuzz_local(const char *v);
 
-/* Aborts unless f keeps every promise form.h makes. */
+/* Aborts unless f keeps every promise abc_form.h makes. */
 static void
 fuzz_check(const struct form *f)
 {

@@ -23,7 +23,7 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "limits.h"
+#include "abc_limits.h"
 
 #define FUZZ_PREFIX	5
 #define FUZZ_TWO_MAX	255

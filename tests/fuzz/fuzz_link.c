@@ -1,4 +1,4 @@
-/* fuzz-sources: common/link.c common/frame.c common/buf.c common/xmalloc.c common/msg.c */
+/* fuzz-sources: common/abc_link.c common/frame.c common/buf.c common/xmalloc.c common/msg.c */
 /* fuzz-libs: -ljson-c */
 /*
  * libFuzzer target for the link's inbound frame handling as a whole.
@@ -30,7 +30,7 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "link.h"
+#include "abc_link.h"
 #include "msg.h"
 
 #define FUZZ_PREFIX	2

@@ -48,22 +48,22 @@ fuzz_data(void)
 	int		 i;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "title", "<script>alert('x&y')</script>");
-	tpl_set_str(d, "name", "\"quoted\" & 'single' `tick` a=b");
-	tpl_set_str(d, "empty", "");
-	tpl_set_int(d, "n", -12345);
-	tpl_set_int(d, "zero", 0);
-	tpl_set_bool(d, "ok", 1);
-	tpl_set_bool(d, "no", 0);
-	(void)tpl_set_list(d, "none");
-	o = tpl_set_obj(d, "o");
-	tpl_set_str(o, "name", "<inner>");
-	l = tpl_set_list(d, "items");
+	tpl_put_str(d, "title", "<script>alert('x&y')</script>");
+	tpl_put_str(d, "name", "\"quoted\" & 'single' `tick` a=b");
+	tpl_put_str(d, "empty", "");
+	tpl_put_int(d, "n", -12345);
+	tpl_put_int(d, "zero", 0);
+	tpl_put_bool(d, "ok", 1);
+	tpl_put_bool(d, "no", 0);
+	(void)tpl_put_list(d, "none");
+	o = tpl_put_obj(d, "o");
+	tpl_put_str(o, "name", "<inner>");
+	l = tpl_put_list(d, "items");
 	for (i = 0; i < 3; i++) {
 		it = tpl_list_add(l);
-		tpl_set_printf(it, "name", "<item %d>&", i);
-		tpl_set_int(it, "i", i);
-		tpl_set_bool(it, "first", i == 0);
+		tpl_put_printf(it, "name", "<item %d>&", i);
+		tpl_put_int(it, "i", i);
+		tpl_put_bool(it, "first", i == 0);
 	}
 	return d;
 }

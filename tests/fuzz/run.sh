@@ -52,7 +52,7 @@ directive() {
 
 # Build target $1 (name) from $2 (source file).  Returns non-zero on failure.
 # Project headers are found with -iquote, as in Makefile.am: with -I,
-# common/limits.h would shadow the system <limits.h>.
+# common/abc_limits.h would shadow the system <limits.h>.
 build_target() {
 	srcs=$(directive fuzz-sources "$2")
 	cflags=$(directive fuzz-cflags "$2")

@@ -35,7 +35,7 @@
 #include "client.h"
 #include "clock.h"
 #include "conf.h"
-#include "link.h"
+#include "abc_link.h"
 #include "log.h"
 #include "msg.h"
 #include "tls.h"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Form bounds (issue 10): every text field of the ad and campaign forms has
-# a bound (common/limits.h) that abc-web checks before it builds a request,
+# a bound (common/abc_limits.h) that abc-web checks before it builds a request,
 # answering 400 with a message naming the field and its limit; an upload
 # over the body limit is 413 with a page saying so.  The case that used to
 # be "service unavailable": a 175 KB link of control bytes grows six-fold

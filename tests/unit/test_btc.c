@@ -10,7 +10,7 @@
 
 #include "btc.h"
 #include "buf.h"
-#include "limits.h"
+#include "abc_limits.h"
 
 /* A real getblockchaininfo answer (v28, regtest), with bitcoind's '\n'. */
 static const char gbci[] =

@@ -7,7 +7,7 @@
 #include <CUnit/Basic.h>
 
 #include "conf.h"
-#include "limits.h"
+#include "abc_limits.h"
 
 static struct conf *parse(const char *text);
 static void	 expect_error(const char *text, size_t len, const char *want);

@@ -6,7 +6,7 @@
 #include <CUnit/Basic.h>
 
 #include "field.h"
-#include "limits.h"
+#include "abc_limits.h"
 
 /* field_check on a NUL-terminated string. */
 static const char *

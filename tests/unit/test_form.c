@@ -1,11 +1,11 @@
-/* CUnit suite for web/form.c: the x-www-form-urlencoded parser. */
+/* CUnit suite for web/abc_form.c: the x-www-form-urlencoded parser. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
 
 #include "buf.h"
-#include "form.h"
+#include "abc_form.h"
 
 /* Parses the C string s into f. */
 static enum form_err

@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "limits.h"
+#include "abc_limits.h"
 
 #define NFRAMES	3
 

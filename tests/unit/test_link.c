@@ -1,5 +1,5 @@
 /*
- * CUnit suite for common/link.c: receive windows, the outbound log, the
+ * CUnit suite for common/abc_link.c: receive windows, the outbound log, the
  * session pump (window, retransmission, acks, fault injection), a lossy
  * two-party simulation and the fault settings parser.  Frames written by
  * the pump are read back with the real frame decoder.
@@ -13,8 +13,8 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "limits.h"
-#include "link.h"
+#include "abc_limits.h"
+#include "abc_link.h"
 
 #define T0		1000	/* simulated clock start (0 means "unsent") */
 #define MAX_FRAMES	512

@@ -5,7 +5,7 @@
 #include <CUnit/Basic.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "msg.h"
 
 static struct json_object *

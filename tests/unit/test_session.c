@@ -10,7 +10,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "link.h"
+#include "abc_link.h"
 #include "log.h"
 #include "session.h"
 

@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,12 @@
 #include <CUnit/CUnit.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "abc_limits.h"
 #include "xmalloc.h"
 #include "template.h"
 
 #define ERRLEN		256
-#define TEST_PATH_MAX	4096	/* <limits.h> is shadowed by common/ */
+#define TEST_PATH_MAX	PATH_MAX
 
 /* Shared by the concurrency test's threads, read-only while they run. */
 struct conc_arg {
@@ -125,13 +126,13 @@ test_template_escape(void)
 	struct buf	 b;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "v", "a&b<c>d\"e'f`g=h");
+	tpl_put_str(d, "v", "a&b<c>d\"e'f`g=h");
 	expect("[{{v}}]", d,
 	    "[a&amp;b&lt;c&gt;d&quot;e&#39;f&#96;g&#61;h]");
 	expect("{{ v }}", d, "a&amp;b&lt;c&gt;d&quot;e&#39;f&#96;g&#61;h");
-	tpl_set_str(d, "v", "plain text");
+	tpl_put_str(d, "v", "plain text");
 	expect("{{v}}", d, "plain text");
-	tpl_set_str(d, "v", "");
+	tpl_put_str(d, "v", "");
 	expect("<{{v}}>", d, "<>");
 	tpl_val_free(d);
 
@@ -152,7 +153,7 @@ test_template_raw(void)
 	struct tpl_val	*d;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "svg", "<svg width=\"1\">&amp;</svg>");
+	tpl_put_str(d, "svg", "<svg width=\"1\">&amp;</svg>");
 	expect("{{{svg}}}", d, "<svg width=\"1\">&amp;</svg>");
 	expect("{{{ svg }}}}", d, "<svg width=\"1\">&amp;</svg>}");
 	expect("{{svg}}", d,
@@ -166,11 +167,11 @@ test_template_scalars(void)
 	struct tpl_val	*d;
 
 	d = tpl_obj_new();
-	tpl_set_int(d, "n", -42);
-	tpl_set_int(d, "big", 9007199254740993LL);
-	tpl_set_bool(d, "yes", 7);
-	tpl_set_strn(d, "s", "abcdef", 3);
-	tpl_set_printf(d, "p", "%s=%d", "x", 5);
+	tpl_put_int(d, "n", -42);
+	tpl_put_int(d, "big", 9007199254740993LL);
+	tpl_put_bool(d, "yes", 7);
+	tpl_put_strn(d, "s", "abcdef", 3);
+	tpl_put_printf(d, "p", "%s=%d", "x", 5);
 	expect("{{n}} {{big}} {{yes}} {{s}} {{p}}", d,
 	    "-42 9007199254740993 true abc x&#61;5");
 	tpl_val_free(d);
@@ -184,22 +185,22 @@ test_template_nested_sections(void)
 	int		 i, j, k;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "top", "T");
-	tpl_set_str(d, "name", "outer");
-	l1 = tpl_set_list(d, "a");
+	tpl_put_str(d, "top", "T");
+	tpl_put_str(d, "name", "outer");
+	l1 = tpl_put_list(d, "a");
 	for (i = 0; i < 2; i++) {
 		a = tpl_list_add(l1);
-		tpl_set_int(a, "i", i);
-		l2 = tpl_set_list(a, "b");
+		tpl_put_int(a, "i", i);
+		l2 = tpl_put_list(a, "b");
 		for (j = 0; j < 2; j++) {
 			b = tpl_list_add(l2);
-			tpl_set_int(b, "j", j);
-			l3 = tpl_set_list(b, "c");
+			tpl_put_int(b, "j", j);
+			l3 = tpl_put_list(b, "c");
 			for (k = 0; k < 2; k++) {
 				c = tpl_list_add(l3);
-				tpl_set_int(c, "k", k);
+				tpl_put_int(c, "k", k);
 				if (k == 1)
-					tpl_set_str(c, "name", "inner");
+					tpl_put_str(c, "name", "inner");
 			}
 		}
 	}
@@ -216,8 +217,8 @@ test_template_inverted(void)
 	struct tpl_val	*d;
 
 	d = tpl_obj_new();
-	tpl_set_bool(d, "f", 0);
-	tpl_set_bool(d, "t", 1);
+	tpl_put_bool(d, "f", 0);
+	tpl_put_bool(d, "t", 1);
 	expect("{{^f}}F{{/f}}{{^t}}T{{/t}}{{^missing}}M{{/missing}}", d,
 	    "FM");
 	expect("{{#t}}yes{{/t}}{{^t}}no{{/t}}", d, "yes");
@@ -230,10 +231,10 @@ test_template_empty_list(void)
 	struct tpl_val	*d;
 
 	d = tpl_obj_new();
-	(void)tpl_set_list(d, "l");
+	(void)tpl_put_list(d, "l");
 	expect("[{{#l}}item{{nokey}}{{/l}}][{{^l}}none{{/l}}]", d,
 	    "[][none]");
-	(void)tpl_list_add(tpl_set_list(d, "l"));
+	(void)tpl_list_add(tpl_put_list(d, "l"));
 	expect("[{{#l}}item{{/l}}][{{^l}}none{{/l}}]", d, "[item][]");
 	tpl_val_free(d);
 }
@@ -244,15 +245,15 @@ test_template_truthiness(void)
 	struct tpl_val	*d, *o;
 
 	d = tpl_obj_new();
-	tpl_set_bool(d, "bt", 1);
-	tpl_set_bool(d, "bf", 0);
-	tpl_set_int(d, "i0", 0);
-	tpl_set_int(d, "i1", -1);
-	tpl_set_str(d, "s0", "");
-	tpl_set_str(d, "s1", "x");
-	tpl_set_str(d, "v", "outer");
-	o = tpl_set_obj(d, "o");
-	tpl_set_str(o, "v", "inner");
+	tpl_put_bool(d, "bt", 1);
+	tpl_put_bool(d, "bf", 0);
+	tpl_put_int(d, "i0", 0);
+	tpl_put_int(d, "i1", -1);
+	tpl_put_str(d, "s0", "");
+	tpl_put_str(d, "s1", "x");
+	tpl_put_str(d, "v", "outer");
+	o = tpl_put_obj(d, "o");
+	tpl_put_str(o, "v", "inner");
 	expect("{{#bt}}a{{/bt}}{{#bf}}b{{/bf}}{{#i0}}c{{/i0}}"
 	    "{{#i1}}d{{/i1}}{{#s0}}e{{/s0}}{{#s1}}f{{/s1}}", d, "adf");
 	expect("{{^bt}}a{{/bt}}{{^bf}}b{{/bf}}{{^i0}}c{{/i0}}"
@@ -277,10 +278,10 @@ test_template_partials(void)
 	char		*got;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "title", "T&");
-	l = tpl_set_list(d, "items");
-	tpl_set_str(tpl_list_add(l), "name", "a");
-	tpl_set_str(tpl_list_add(l), "name", "<b>");
+	tpl_put_str(d, "title", "T&");
+	l = tpl_put_list(d, "items");
+	tpl_put_str(tpl_list_add(l), "name", "a");
+	tpl_put_str(tpl_list_add(l), "name", "<b>");
 	got = render_set(pairs, d, err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got, "<ul><li>a/T&amp;</li>"
@@ -302,11 +303,11 @@ test_template_missing_key(void)
 	char		*got;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "name", "x");
+	tpl_put_str(d, "name", "x");
 	expect_err("line1\n{{nmae}}", d, "t:2: no value for {{nmae}}");
 	expect_err("{{{raw_missing}}}", d, "no value for {{raw_missing}}");
 	expect_err("{{#name}}{{nope}}{{/name}}", d, "{{nope}}");
-	(void)tpl_list_add(tpl_set_list(d, "l"));
+	(void)tpl_list_add(tpl_put_list(d, "l"));
 	/* The message names the partial where the tag is. */
 	got = render_set(pairs, d, err);
 	CU_ASSERT_PTR_NULL(got);
@@ -389,7 +390,7 @@ test_template_limits(void)
 	char		*src;
 
 	d = tpl_obj_new();
-	tpl_set_bool(d, "s", 1);
+	tpl_put_bool(d, "s", 1);
 	src = nest(LIMIT_TPL_DEPTH);
 	expect(src, d, "x");
 	free(src);
@@ -465,7 +466,7 @@ test_template_render_errors(void)
 	char		*got;
 
 	d = tpl_obj_new();
-	(void)tpl_list_add(tpl_set_list(d, "l"));
+	(void)tpl_list_add(tpl_put_list(d, "l"));
 	got = render_set(rec, d, err);
 	CU_ASSERT_PTR_NULL(got);
 	free(got);
@@ -499,16 +500,16 @@ test_template_replace_key(void)
 	struct tpl_val	*d, *l;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "a", "1");
-	tpl_set_str(d, "b", "2");
-	tpl_set_str(d, "a", "one");
+	tpl_put_str(d, "a", "1");
+	tpl_put_str(d, "b", "2");
+	tpl_put_str(d, "a", "one");
 	expect("{{a}}{{b}}", d, "one2");
-	tpl_set_int(d, "a", 3);
+	tpl_put_int(d, "a", 3);
 	expect("{{a}}", d, "3");
-	l = tpl_set_list(d, "a");
-	tpl_set_str(tpl_list_add(l), "x", "i");
+	l = tpl_put_list(d, "a");
+	tpl_put_str(tpl_list_add(l), "x", "i");
 	expect("{{#a}}{{x}}{{/a}}", d, "i");
-	tpl_set_bool(d, "a", 0);
+	tpl_put_bool(d, "a", 0);
 	expect("[{{#a}}{{x}}{{/a}}]", d, "[]");
 	tpl_val_free(d);
 	tpl_val_free(NULL);
@@ -559,7 +560,7 @@ test_template_load_dir(void)
 	s = tpl_set_load_dir(dir, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL(s);
 	d = tpl_obj_new();
-	tpl_set_str(d, "title", "<T>");
+	tpl_put_str(d, "title", "<T>");
 	buf_init(&b, 0);
 	CU_ASSERT_EQUAL(tpl_render(s, "home", d, &b, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(b.len, strlen("<h1>&lt;T&gt;</h1>body"));
@@ -632,15 +633,15 @@ check_status_page(const struct tpl_set *s)
 	size_t		 i;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "title", "Status");
-	tpl_set_str(d, "generated_at", "2024-01-01T00:00:00Z");
-	l = tpl_set_list(d, "checks");
+	tpl_put_str(d, "title", "Status");
+	tpl_put_str(d, "generated_at", "2024-01-01T00:00:00Z");
+	l = tpl_put_list(d, "checks");
 	for (i = 0; i < 4; i++) {
 		c = tpl_list_add(l);
-		tpl_set_str(c, "name", names[i]);
-		tpl_set_bool(c, "ok", i != 3);
-		tpl_set_str(c, "state", i != 3 ? "up" : "down");
-		tpl_set_str(c, "detail", i != 3 ? "ok" : "connection refused");
+		tpl_put_str(c, "name", names[i]);
+		tpl_put_bool(c, "ok", i != 3);
+		tpl_put_str(c, "state", i != 3 ? "up" : "down");
+		tpl_put_str(c, "detail", i != 3 ? "ok" : "connection refused");
 	}
 	check_page(s, "status", d, "<tr class=\"down\"><td>bitcoind</td>");
 	check_page(s, "status", d,
@@ -670,25 +671,25 @@ test_template_shipped(void)
 		fprintf(stderr, "\n  %s\n", err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	d = tpl_obj_new();
-	tpl_set_str(d, "title", "Campaigns");
+	tpl_put_str(d, "title", "Campaigns");
 	check_page(s, "home", d, "<p class=\"empty\">No campaigns yet.");
 	/* Issue 16: campaigns as cards, under a short explanation. */
-	tpl_set_bool(d, "has_campaigns", 1);
-	tpl_set_int(d, "t_now", 1700000000000);
-	c = tpl_list_add(tpl_set_list(d, "campaigns"));
-	tpl_set_int(c, "id", 7);
-	tpl_set_str(c, "name", "<Blog>");
-	tpl_set_bool(c, "has_ad", 0);
-	tpl_set_str(c, "ad", "none");
-	tpl_set_str(c, "image", "");
-	tpl_set_int(c, "width", 300);
-	tpl_set_int(c, "height", 250);
-	tpl_set_str(c, "slot_len", "1 h");
-	tpl_set_str(c, "price", "0.0001");
-	tpl_set_int(c, "t_min", 10000);
-	tpl_set_int(c, "t_plast", 0);
-	tpl_set_int(c, "t_t0", 0);
-	tpl_set_int(c, "t_t1", 0);
+	tpl_put_bool(d, "has_campaigns", 1);
+	tpl_put_int(d, "t_now", 1700000000000);
+	c = tpl_list_add(tpl_put_list(d, "campaigns"));
+	tpl_put_int(c, "id", 7);
+	tpl_put_str(c, "name", "<Blog>");
+	tpl_put_bool(c, "has_ad", 0);
+	tpl_put_str(c, "ad", "none");
+	tpl_put_str(c, "image", "");
+	tpl_put_int(c, "width", 300);
+	tpl_put_int(c, "height", 250);
+	tpl_put_str(c, "slot_len", "1 h");
+	tpl_put_str(c, "price", "0.0001");
+	tpl_put_int(c, "t_min", 10000);
+	tpl_put_int(c, "t_plast", 0);
+	tpl_put_int(c, "t_t0", 0);
+	tpl_put_int(c, "t_t1", 0);
 	check_page(s, "home", d, "<h3 class=\"card-name\"><a href=\"/c/7\">"
 	    "&lt;Blog&gt;</a></h3>");
 	check_page(s, "home", d, "<dt>Slot</dt><dd>1 h</dd>");
@@ -696,9 +697,9 @@ test_template_shipped(void)
 	tpl_val_free(d);
 	check_status_page(s);
 	d = tpl_obj_new();
-	tpl_set_str(d, "title", "Not found");
-	tpl_set_str(d, "status", "404 Not Found");
-	tpl_set_str(d, "message", "No such campaign.");
+	tpl_put_str(d, "title", "Not found");
+	tpl_put_str(d, "status", "404 Not Found");
+	tpl_put_str(d, "message", "No such campaign.");
 	check_page(s, "error", d, "<h1>404 Not Found</h1>");
 	tpl_val_free(d);
 	tpl_set_free(s);
@@ -742,10 +743,10 @@ test_template_concurrent(void)
 	int		 i;
 
 	d = tpl_obj_new();
-	tpl_set_str(d, "s", "&");
-	l = tpl_set_list(d, "l");
+	tpl_put_str(d, "s", "&");
+	l = tpl_put_list(d, "l");
 	for (i = 0; i < 50; i++)
-		tpl_set_int(tpl_list_add(l), "n", i);
+		tpl_put_int(tpl_list_add(l), "n", i);
 	want = render_set(pairs, d, err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
 	CU_ASSERT_PTR_NOT_NULL(strstr(want, "<49|&amp;>."));

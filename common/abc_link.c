@@ -9,8 +9,8 @@
 
 #include "buf.h"
 #include "frame.h"
-#include "limits.h"
-#include "link.h"
+#include "abc_limits.h"
+#include "abc_link.h"
 #include "xmalloc.h"
 
 void

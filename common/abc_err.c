@@ -1,5 +1,5 @@
 /* Names for enum app_err and enum lookup. */
-#include "err.h"
+#include "abc_err.h"
 
 static const char *const app_err_text[APP__MAX] = {
 #define APP_ERR_TEXT(name, text) text,

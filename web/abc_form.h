@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "abc_limits.h"
 
 #define FORM_MAX_FIELDS	LIMIT_FORM_FIELDS	/* fields per form */
 #define FORM_MAX_NAME	LIMIT_FORM_NAME		/* bytes per decoded name */

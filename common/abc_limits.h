@@ -28,7 +28,7 @@
 /* HTTP request bodies accepted by abc-web (nginx caps the same). */
 #define LIMIT_HTTP_BODY		(512u * 1024u)
 
-/* HTML forms: fields, bytes per decoded name and value (web/form.c). */
+/* HTML forms: fields, bytes per decoded name and value (web/abc_form.c). */
 #define LIMIT_FORM_FIELDS	32
 #define LIMIT_FORM_NAME		64
 #define LIMIT_FORM_VALUE	(8u * 1024u)

@@ -1,10 +1,10 @@
-/* application/x-www-form-urlencoded parsing; see form.h for the rules. */
+/* application/x-www-form-urlencoded parsing; see abc_form.h for the rules. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "form.h"
+#include "abc_form.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -239,7 +239,7 @@ form_clear(struct form *f)
 	f->n = 0;
 }
 
-/* See form.h: a same-site path a login may return to. */
+/* See abc_form.h: a same-site path a login may return to. */
 int
 form_local_path(const char *s)
 {
@@ -256,7 +256,7 @@ form_local_path(const char *s)
 	return q == NULL || strchr(q + 1, '?') == NULL;
 }
 
-/* See form.h: s percent-encoded as a query value. */
+/* See abc_form.h: s percent-encoded as a query value. */
 int
 form_encode(const char *s, char *out, size_t len)
 {
