@@ -46,7 +46,5 @@ struct server_cfg {
 
 int	server_run(const struct server_cfg *cfg);
 int	server_client_known(const struct server_cfg *cfg, const char *cn);
-int	server_parse_hostport(const char *s, char *host, size_t hostlen,
-	    int *port);
 
 #endif /* ABC_SERVER_H */
