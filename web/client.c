@@ -690,6 +690,20 @@ client_stats(struct client *cl, struct client_stats *out)
 	pthread_mutex_unlock(&cl->lock);
 }
 
+/*
+ * Applies new fault settings (runtime faults, common/faultfile.h) to the
+ * link session, at once and across reconnects; the session keeps its own
+ * random stream.  Any thread.
+ */
+void
+client_set_fault(struct client *cl, const struct link_fault *fault)
+{
+	pthread_mutex_lock(&cl->lock);
+	link_session_set_fault(&cl->ls, fault, clock_mono_ms());
+	pthread_mutex_unlock(&cl->lock);
+	client_wake(cl);
+}
+
 int64_t
 client_epoch(const struct client *cl)
 {

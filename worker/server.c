@@ -20,17 +20,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "btc.h"
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
+#include "faultfile.h"
 #include "frame.h"
 #include "hostport.h"
 #include "abc_limits.h"
 #include "linkconn.h"
 #include "log.h"
 #include "msg.h"
-#include "pglisten.h"
 #include "server.h"
 #include "ops.h"
 #include "session.h"
@@ -68,7 +67,6 @@ struct server {
 	struct ops		*ops;		/* owned */
 	int64_t			 epoch;		/* this incarnation, random */
 	int64_t			 notice_seq;	/* last broadcast number */
-	int64_t			 started_ms;
 	int64_t			 drain_until;	/* 0 unless draining */
 	int			 stop;
 };
@@ -189,27 +187,14 @@ server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
 	server_pump(s, sess);
 }
 
-/* Adds what the event loop knows (bitcoind, uptime) to a status reply. */
+/* ops_status_fn: the facts come from their owner (cfg->status). */
 static void
 server_status_fill(void *arg, struct json_object *rep)
 {
-	struct server		*s = arg;
-	struct btc_status	 st;
-	struct json_object	*b;
+	struct server	*s = arg;
 
-	btc_status_get(s->cfg->btc, &st);
-	b = json_object_new_object();
-	json_object_object_add(b, "state",
-	    json_object_new_string(btc_state_name(st.state)));
-	json_object_object_add(b, "up",
-	    json_object_new_boolean(st.state == BTC_UP));
-	json_object_object_add(b, "height", json_object_new_int64(st.height));
-	json_object_object_add(b, "since_ms",
-	    json_object_new_int64(st.since_ms));
-	json_object_object_add(b, "detail", json_object_new_string(st.detail));
-	json_object_object_add(rep, "btc", b);
-	json_object_object_add(rep, "worker_uptime_ms",
-	    json_object_new_int64(clock_real_ms() - s->started_ms));
+	if (s->cfg->status != NULL)
+		s->cfg->status(s->cfg->status_arg, rep);
 }
 
 /*
@@ -218,10 +203,9 @@ server_status_fill(void *arg, struct json_object *rep)
  * log is too full to take it is marked: its client sees the gap in the
  * numbers and revalidates its cache.
  */
-static void
-server_broadcast(void *arg, struct json_object *notice)
+void
+server_broadcast(struct server *s, struct json_object *notice)
 {
-	struct server	*s = arg;
 	struct session	*sess;
 	struct buf	 body;
 
@@ -243,6 +227,13 @@ server_broadcast(void *arg, struct json_object *notice)
 		server_pump(s, sess);
 	}
 	buf_clear(&body);
+}
+
+/* ops_notice_fn: a request's notice goes to every abc-web. */
+static void
+server_notice(void *arg, struct json_object *notice)
+{
+	server_broadcast(arg, notice);
 }
 
 /* Delivers a finished call's reply to its session, if it still exists. */
@@ -678,17 +669,19 @@ server_watch_fd(struct server *s, int fd, uint64_t tag)
 #define TAG_DB		3
 #define TAG_KDF		4
 #define TAG_CHAIN	5
-#define TAG_ACCOUNTS	6
+#define TAG_WAKE	16	/* + index into cfg->wakes */
 
 /* Sets up epoll, the listener and the signalfd; 0, or -1 logged. */
 static int
 server_open(struct server *s)
 {
 	sigset_t	 mask;
+	size_t		 i;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR2);
 	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0 ||
 	    (s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    (s->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
@@ -701,11 +694,22 @@ server_open(struct server *s)
 	    server_watch_fd(s, s->sfd, TAG_SIGNAL) == -1 ||
 	    server_watch_fd(s, s->cfg->db_done_fd, TAG_DB) == -1 ||
 	    server_watch_fd(s, s->cfg->kdf_done_fd, TAG_KDF) == -1 ||
-	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1 ||
-	    server_watch_fd(s, s->cfg->accounts_fd, TAG_ACCOUNTS) == -1) {
+	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1) {
 		log_error("server_open", "error=\"%s\"", strerror(errno));
 		return -1;
 	}
+	if (s->cfg->nwakes > SERVER_WAKES_MAX) {
+		log_error("server_open", "error=\"over %d wake fds\"",
+		    SERVER_WAKES_MAX);
+		return -1;
+	}
+	for (i = 0; i < s->cfg->nwakes; i++)
+		if (server_watch_fd(s, s->cfg->wakes[i].fd, TAG_WAKE + i) ==
+		    -1) {
+			log_error("server_open", "error=\"%s\"",
+			    strerror(errno));
+			return -1;
+		}
 	return 0;
 }
 
@@ -733,43 +737,27 @@ server_ops_new(struct server *s)
 	struct ops_cfg	 oc = s->cfg->ops;
 
 	oc.reply = server_call_reply;
-	oc.notice = server_broadcast;
+	oc.notice = server_notice;
 	oc.status = server_status_fill;
 	oc.arg = s;
 	return ops_new(&oc);
 }
 
 /*
- * Relays the database's account notifications to every abc-web: a user id
- * becomes "account_changed" for that user, PGLISTEN_ALL (or anything that
- * is not an id) "accounts_changed" for all of them.
+ * SIGUSR2: new runtime faults for every session, now and to come; any
+ * other signal (SIGTERM, SIGINT) starts the drain.
  */
 static void
-server_accounts_changed(struct server *s)
+server_signal(struct server *s, uint32_t signo)
 {
-	struct pglisten_note	*list, *n;
-	struct json_object	*notice;
-	char			*end;
-	long long		 user;
+	struct link_fault	 f;
 
-	list = pglisten_take(s->cfg->accounts);
-	for (n = list; n != NULL; n = n->next) {
-		notice = json_object_new_object();
-		errno = 0;
-		user = strtoll(n->payload, &end, 10);
-		if (n->payload[0] >= '1' && n->payload[0] <= '9' &&
-		    *end == '\0' && errno == 0) {
-			json_object_object_add(notice, "kind",
-			    json_object_new_string("account_changed"));
-			json_object_object_add(notice, "user",
-			    json_object_new_int64(user));
-		} else
-			json_object_object_add(notice, "kind",
-			    json_object_new_string("accounts_changed"));
-		server_broadcast(s, notice);
-		json_object_put(notice);
+	if (signo != SIGUSR2) {
+		server_drain_begin(s);
+		return;
 	}
-	pglisten_free_notes(list);
+	if (faultfile_reload(s->cfg->fault_file, &f) == 0)
+		session_table_set_fault(&s->sessions, &f, clock_mono_ms());
 }
 
 /* Handles one batch of epoll events. */
@@ -777,6 +765,7 @@ static void
 server_events(struct server *s, struct epoll_event *evs, int n)
 {
 	struct signalfd_siginfo	 si;
+	const struct server_wake *w;
 	int			 i;
 
 	for (i = 0; i < n; i++) {
@@ -784,8 +773,7 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 			server_accept(s);
 		else if (evs[i].data.u64 == TAG_SIGNAL) {
 			while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
-				continue;
-			server_drain_begin(s);
+				server_signal(s, si.ssi_signo);
 		} else if (evs[i].data.u64 == TAG_DB) {
 			server_eventfd_read(s->cfg->db_done_fd);
 			ops_db_done(s->ops);
@@ -795,9 +783,11 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 		} else if (evs[i].data.u64 == TAG_CHAIN) {
 			server_eventfd_read(s->cfg->chain_done_fd);
 			ops_chain_done(s->ops);
-		} else if (evs[i].data.u64 == TAG_ACCOUNTS) {
-			server_eventfd_read(s->cfg->accounts_fd);
-			server_accounts_changed(s);
+		} else if (evs[i].data.u64 >= TAG_WAKE &&
+		    evs[i].data.u64 < TAG_WAKE + SERVER_WAKES_MAX) {
+			w = &s->cfg->wakes[evs[i].data.u64 - TAG_WAKE];
+			server_eventfd_read(w->fd);
+			w->fn(s, w->arg);
 		} else
 			server_conn_event(s, evs[i].data.ptr, evs[i].events);
 	}
@@ -817,7 +807,6 @@ server_run(const struct server_cfg *cfg)
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.ep = s.lfd = s.sfd = -1;
-	s.started_ms = clock_real_ms();
 	s.epoch = link_new_epoch();
 	session_table_init(&s.sessions, &cfg->fault);
 	s.ops = server_ops_new(&s);
