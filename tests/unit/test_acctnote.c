@@ -4,8 +4,10 @@
  */
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
 #include <json-c/json.h>
+
+#include "cunit_main.h"
 
 #include "acctnote.h"
 
@@ -49,26 +51,13 @@ test_acctnote_all(void)
 	expect("9223372036854775808", "accounts_changed", 0);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_acctnote_user", test_acctnote_user },
-		{ "test_acctnote_all", test_acctnote_all },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "acctnote", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_acctnote_user", test_acctnote_user },
+	{ "test_acctnote_all", test_acctnote_all },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "acctnote", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

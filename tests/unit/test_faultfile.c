@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+#include "cunit_main.h"
 
 #include "abc_link.h"
 #include "faultfile.h"
@@ -208,30 +210,24 @@ test_faults_apply(void)
 	link_session_clear(&s);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_faults_parse_good", test_faults_parse_good },
-		{ "test_faults_parse_bad", test_faults_parse_bad },
-		{ "test_faults_format", test_faults_format },
-		{ "test_faults_load", test_faults_load },
-		{ "test_faults_apply", test_faults_apply },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "faultfile", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_faults_parse_good", test_faults_parse_good },
+	{ "test_faults_parse_bad", test_faults_parse_bad },
+	{ "test_faults_format", test_faults_format },
+	{ "test_faults_load", test_faults_load },
+	{ "test_faults_apply", test_faults_apply },
+	CU_TEST_INFO_NULL
+};
 
+/* Reload logs its outcome; keep the test output clean. */
+static int
+suite_init(void)
+{
 	log_init("test_faultfile", LOG_LVL__MAX);
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
+	return 0;
 }
+
+CU_SuiteInfo unit_suites[] = {
+	{ "faultfile", suite_init, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
+#include <CUnit/CUnit.h>
+
+#include "cunit_main.h"
 
 #include "hostport.h"
 
@@ -150,29 +152,16 @@ test_hostport_sockaddr(void)
 	CU_ASSERT_EQUAL(hostport_sockaddr(&hp, &ss, &len), -1);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_hostport_good", test_hostport_good },
-		{ "test_hostport_bad_port", test_hostport_bad_port },
-		{ "test_hostport_bad_host", test_hostport_bad_host },
-		{ "test_hostport_limits", test_hostport_limits },
-		{ "test_hostport_sockaddr", test_hostport_sockaddr },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "hostport", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_hostport_good", test_hostport_good },
+	{ "test_hostport_bad_port", test_hostport_bad_port },
+	{ "test_hostport_bad_host", test_hostport_bad_host },
+	{ "test_hostport_limits", test_hostport_limits },
+	{ "test_hostport_sockaddr", test_hostport_sockaddr },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "hostport", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};
