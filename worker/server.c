@@ -22,7 +22,6 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "db.h"
 #include "faultfile.h"
 #include "frame.h"
 #include "hostport.h"

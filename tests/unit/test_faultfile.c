@@ -223,7 +223,7 @@ static CU_TestInfo tests[] = {
 static int
 suite_init(void)
 {
-	log_init("test_faultfile", LOG_LVL__MAX);
+	log_init("test_faultfile", LOG_LVL_ERROR);
 	return 0;
 }
 

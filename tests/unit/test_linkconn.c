@@ -82,7 +82,7 @@ ctx_for(enum tls_role role, const char *name)
 static int
 suite_init(void)
 {
-	log_init("test_linkconn", LOG_LVL__MAX);
+	log_init("test_linkconn", LOG_LVL_ERROR);
 	if (testcerts_make(certdir, sizeof(certdir)) != 0)
 		return -1;
 	srv_ctx = ctx_for(TLS_SERVER, "worker");
