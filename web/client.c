@@ -347,18 +347,22 @@ client_send_hello(struct client *cl)
 	return linkconn_append_hello(&cl->lc, &out);
 }
 
-/* Drops the connection; requests stay queued for the next one. */
+/*
+ * Drops the connection; requests stay queued for the next one.  why may
+ * be the connection's own error text (tls_conn_error), so it is used
+ * before the connection is freed.
+ */
 static void
 client_disconnect(struct client *cl, const char *why)
 {
-	linkconn_close(&cl->lc);
-	cl->hello_done = 0;
 	pthread_mutex_lock(&cl->lock);
 	if (cl->stats.up)
 		log_warn("link_down", "worker=%s:%d reason=\"%s\"",
 		    cl->worker.host, cl->worker.port, why);
 	client_set_state(cl, 0, why);
 	pthread_mutex_unlock(&cl->lock);
+	linkconn_close(&cl->lc);
+	cl->hello_done = 0;
 }
 
 /*

@@ -99,7 +99,7 @@ test_hostport_bad_host(void)
 	bad("h\xc3\xa9:7000", "cannot have");
 	bad("]:7000", "cannot have");
 	memset(longname, 'a', HOSTPORT_HOST_MAX + 1);
-	snprintf(longname + HOSTPORT_HOST_MAX + 1, 16, ":1");
+	snprintf(longname + HOSTPORT_HOST_MAX + 1, 8, ":1");
 	bad(longname, "too long");
 }
 
