@@ -188,7 +188,7 @@ server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
 
 /* ops_status_fn: the facts come from their owner (cfg->status). */
 static void
-server_status_fill(void *arg, struct json_object *rep)
+server_status(void *arg, struct json_object *rep)
 {
 	struct server	*s = arg;
 
@@ -737,7 +737,7 @@ server_ops_new(struct server *s)
 
 	oc.reply = server_call_reply;
 	oc.notice = server_notice;
-	oc.status = server_status_fill;
+	oc.status = server_status;
 	oc.arg = s;
 	return ops_new(&oc);
 }

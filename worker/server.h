@@ -6,11 +6,11 @@
  * on SIGTERM: no new requests, in-flight ones finish and are delivered,
  * then every link gets a CLOSE and the loop returns.  SIGUSR2 re-reads
  * the runtime fault file (common/faultfile.h) and applies it to every
- * session.  A peer is let in only
- * while fewer than max_conns connections are open, only if its
- * certificate's whole CN is one of clients[], and only for hello_ms to
- * finish the TLS handshake and its HELLO.  One thread, epoll,
- * non-blocking sockets; signals arrive through a signalfd.
+ * session.  A peer is let in only while fewer than max_conns connections
+ * are open, only if its certificate's whole CN is one of clients[], and
+ * only for hello_ms to finish the TLS handshake and its HELLO.  One
+ * thread, epoll, non-blocking sockets (each a common/linkconn.h); signals
+ * arrive through a signalfd.
  *
  * What the server does not own reaches it through its config: the facts a
  * status reply carries (status, e.g. worker/facts.h), and eventfds other

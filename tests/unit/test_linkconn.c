@@ -67,26 +67,14 @@ on_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
 	return g->stop_at != 0 && g->n == g->stop_at;
 }
 
-/* Loads a TLS context for name (worker or web1); NULL on failure. */
-static struct tls_ctx *
-ctx_for(enum tls_role role, const char *name)
-{
-	char	 ca[256], crt[256], key[256], err[256];
-
-	testcerts_path(certdir, "ca", "crt", ca, sizeof(ca));
-	testcerts_path(certdir, name, "crt", crt, sizeof(crt));
-	testcerts_path(certdir, name, "key", key, sizeof(key));
-	return tls_ctx_new(role, ca, crt, key, err, sizeof(err));
-}
-
 static int
 suite_init(void)
 {
 	log_init("test_linkconn", LOG_LVL_ERROR);
 	if (testcerts_make(certdir, sizeof(certdir)) != 0)
 		return -1;
-	srv_ctx = ctx_for(TLS_SERVER, "worker");
-	cli_ctx = ctx_for(TLS_CLIENT, "web1");
+	srv_ctx = testcerts_ctx(certdir, TLS_SERVER, "worker");
+	cli_ctx = testcerts_ctx(certdir, TLS_CLIENT, "web1");
 	return srv_ctx != NULL && cli_ctx != NULL ? 0 : -1;
 }
 

@@ -160,17 +160,6 @@ server_thread(void *arg)
 	return NULL;
 }
 
-static struct tls_ctx *
-ctx_for(enum tls_role role, const char *name)
-{
-	char	 ca[256], crt[256], key[256], err[256];
-
-	testcerts_path(certdir, "ca", "crt", ca, sizeof(ca));
-	testcerts_path(certdir, name, "crt", crt, sizeof(crt));
-	testcerts_path(certdir, name, "key", key, sizeof(key));
-	return tls_ctx_new(role, ca, crt, key, err, sizeof(err));
-}
-
 /*
  * Picks a free port on [::1] (or 127.0.0.1) and writes the listen
  * address; 0 or -1.
@@ -227,9 +216,9 @@ suite_init(void)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
 	if (testcerts_make(certdir, sizeof(certdir)) != 0 ||
-	    (srv_ctx = ctx_for(TLS_SERVER, "worker")) == NULL ||
-	    (cli_ctx = ctx_for(TLS_CLIENT, "web1")) == NULL ||
-	    (bad_ctx = ctx_for(TLS_CLIENT, "web9")) == NULL ||
+	    (srv_ctx = testcerts_ctx(certdir, TLS_SERVER, "worker")) == NULL ||
+	    (cli_ctx = testcerts_ctx(certdir, TLS_CLIENT, "web1")) == NULL ||
+	    (bad_ctx = testcerts_ctx(certdir, TLS_CLIENT, "web9")) == NULL ||
 	    pick_listen() != 0)
 		return -1;
 	for (i = 0; i < 4; i++)

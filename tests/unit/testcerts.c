@@ -18,6 +18,21 @@ testcerts_path(const char *dir, const char *name, const char *ext,
 	snprintf(out, outlen, "%s/%s.%s", dir, name, ext);
 }
 
+/*
+ * A TLS context of role with name's certificate and key (worker, web1 or
+ * web9), trusting the test CA; NULL on failure.
+ */
+struct tls_ctx *
+testcerts_ctx(const char *dir, enum tls_role role, const char *name)
+{
+	char	 ca[256], crt[256], key[256], err[256];
+
+	testcerts_path(dir, "ca", "crt", ca, sizeof(ca));
+	testcerts_path(dir, name, "crt", crt, sizeof(crt));
+	testcerts_path(dir, name, "key", key, sizeof(key));
+	return tls_ctx_new(role, ca, crt, key, err, sizeof(err));
+}
+
 /* Adds extension nid=value to cert, issued by issuer; 0 or -1. */
 static int
 testcerts_ext(X509 *cert, X509 *issuer, int nid, const char *value)

@@ -6,12 +6,15 @@
  * deploy/certs.sh makes them.  Files: DIR/{ca,worker,web1,web9}.{crt,key}.
  *
  * Memory: testcerts_make fills the caller's dir; testcerts_remove deletes
- * the files and the folder.
+ * the files and the folder; testcerts_ctx returns a context the caller
+ * frees with tls_ctx_free.
  */
 #ifndef ABC_TESTCERTS_H
 #define ABC_TESTCERTS_H
 
 #include <stddef.h>
+
+#include "tls.h"
 
 #define TESTCERTS_DIR_MAX	64
 
@@ -19,5 +22,7 @@ int	testcerts_make(char *dir, size_t dirlen);
 void	testcerts_remove(const char *dir);
 void	testcerts_path(const char *dir, const char *name, const char *ext,
 	    char *out, size_t outlen);
+struct tls_ctx *testcerts_ctx(const char *dir, enum tls_role role,
+	    const char *name);
 
 #endif /* ABC_TESTCERTS_H */
