@@ -3,6 +3,7 @@
  * the pump that turns a session's state into frames.  No I/O here; callers
  * own sockets and clocks and pass the time in.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -314,6 +315,131 @@ link_fault_from_env(struct link_fault *f, const char *drop_pct,
 	    link_parse_ms(cut_ms, &f->cut_ms) != 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * Parses one setting "key=value" of a fault line into f; 0, or -1 with the
+ * reason in err.  seen collects the keys met so far (bit per key).
+ */
+static int
+link_fault_setting(const char *tok, size_t n, struct link_fault *f,
+    unsigned *seen, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "drop_pct", "delay_ms", "cut_ms" };
+	char		 val[16];
+	const char	*eq;
+	size_t		 k, klen;
+	int		 rc;
+
+	if ((eq = memchr(tok, '=', n)) == NULL) {
+		snprintf(err, errlen, "want key=value, got \"%.*s\"",
+		    (int)(n > 32 ? 32 : n), tok);
+		return -1;
+	}
+	klen = (size_t)(eq - tok);
+	for (k = 0; k < 3; k++)
+		if (strlen(keys[k]) == klen && memcmp(keys[k], tok, klen) == 0)
+			break;
+	if (k == 3) {
+		snprintf(err, errlen, "unknown key \"%.*s\" (drop_pct, "
+		    "delay_ms, cut_ms)", (int)(klen > 32 ? 32 : klen), tok);
+		return -1;
+	}
+	if (*seen & (1u << k)) {
+		snprintf(err, errlen, "%s given twice", keys[k]);
+		return -1;
+	}
+	*seen |= 1u << k;
+	if (n - klen - 1 >= sizeof(val)) {
+		snprintf(err, errlen, "%s: value too long", keys[k]);
+		return -1;
+	}
+	memcpy(val, eq + 1, n - klen - 1);
+	val[n - klen - 1] = '\0';
+	rc = k == 0 ? link_parse_pct(val, &f->drop_ppm) :
+	    link_parse_ms(val, k == 1 ? &f->delay_ms : &f->cut_ms);
+	if (rc != 0)
+		snprintf(err, errlen, "%s: bad value \"%s\" (%s)", keys[k],
+		    val, k == 0 ? "0 to 100, up to 4 decimals" :
+		    "0 to 3600000 ms");
+	return rc;
+}
+
+/*
+ * Parses the fault settings of a runtime fault file: one line of
+ * "drop_pct=P delay_ms=D cut_ms=C", any subset, in any order, separated
+ * by spaces or tabs, with an optional final newline; a missing key (or
+ * empty text) is off.  Returns 0 with *f filled (rng 0: see
+ * link_session_set_fault), or -1 with the reason in err and *f untouched.
+ */
+int
+link_fault_parse(const char *text, size_t len, struct link_fault *f,
+    char *err, size_t errlen)
+{
+	struct link_fault	 nf;
+	unsigned		 seen = 0;
+	size_t			 i = 0, start;
+
+	memset(&nf, 0, sizeof(nf));
+	if (len > 0 && text[len - 1] == '\n')
+		len--;
+	if (len > 0 && text[len - 1] == '\r')
+		len--;
+	while (i < len) {
+		if (text[i] == ' ' || text[i] == '\t') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && text[i] > ' ' && text[i] < 0x7f)
+			i++;
+		if (i < len && text[i] != ' ' && text[i] != '\t') {
+			snprintf(err, errlen, "byte 0x%02x at %zu: one line of "
+			    "key=value settings expected",
+			    (unsigned char)text[i], i);
+			return -1;
+		}
+		if (link_fault_setting(text + start, i - start, &nf, &seen,
+		    err, errlen) != 0)
+			return -1;
+	}
+	*f = nf;
+	return 0;
+}
+
+/* Writes f as "drop_pct=P delay_ms=D cut_ms=C" into out (for logs). */
+void
+link_fault_format(const struct link_fault *f, char *out, size_t outlen)
+{
+	char	 pct[24];
+	size_t	 n;
+
+	snprintf(pct, sizeof(pct), "%u.%04u", f->drop_ppm / 10000,
+	    f->drop_ppm % 10000);
+	/* "2.5000" -> "2.5", "30.0000" -> "30" */
+	n = strlen(pct);
+	while (pct[n - 1] == '0')
+		pct[--n] = '\0';
+	if (pct[n - 1] == '.')
+		pct[n - 1] = '\0';
+	snprintf(out, outlen, "drop_pct=%s delay_ms=%u cut_ms=%u", pct,
+	    f->delay_ms, f->cut_ms);
+}
+
+/*
+ * Applies new fault settings to a live session: drop, delay and cut from
+ * f, the session's own random stream kept, and the next cut re-armed from
+ * now (or disarmed when cuts are off).
+ */
+void
+link_session_set_fault(struct link_session *s, const struct link_fault *f,
+    int64_t now_ms)
+{
+	s->fault.drop_ppm = f->drop_ppm;
+	s->fault.delay_ms = f->delay_ms;
+	s->fault.cut_ms = f->cut_ms;
+	s->cut_at_ms = f->cut_ms == 0 ? 0 : now_ms + f->cut_ms / 2 +
+	    (int64_t)(link_fault_rand(&s->fault) % (f->cut_ms + 1));
 }
 
 void

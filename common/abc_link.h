@@ -120,5 +120,11 @@ void	link_session_resume(struct link_session *s, int fresh,
 int64_t	link_new_epoch(void);
 int	link_fault_from_env(struct link_fault *f, const char *drop_pct,
 	    const char *delay_ms, const char *cut_ms, uint64_t seed);
+int	link_fault_parse(const char *text, size_t len, struct link_fault *f,
+	    char *err, size_t errlen);
+void	link_fault_format(const struct link_fault *f, char *out,
+	    size_t outlen);
+void	link_session_set_fault(struct link_session *s,
+	    const struct link_fault *f, int64_t now_ms);
 
 #endif /* ABC_LINK_H */

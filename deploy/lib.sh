@@ -147,6 +147,7 @@ sql_dir = $ABC_ROOT/sql
 bitcoind_url = http://127.0.0.1:$ABC_SIM_PORT/wallet/abc
 bitcoind_user = abc
 bitcoind_password_file = $ABC_SECRET
+fault_file = $ABC_STATE/worker.faults
 EOF
     local n
     for n in 1 2; do
@@ -162,6 +163,7 @@ templates_dir = $ABC_ROOT/templates
 threads = 8
 request_timeout_ms = 3000
 csrf_secret_file = $ABC_STATE/secrets/csrf_secret
+fault_file = $ABC_STATE/web$n.faults
 EOF
     done
     abc_sticky_settings

@@ -11,7 +11,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -26,8 +25,10 @@
 #include "client.h"
 #include "clock.h"
 #include "frame.h"
+#include "hostport.h"
 #include "abc_limits.h"
 #include "abc_link.h"
+#include "linkconn.h"
 #include "log.h"
 #include "msg.h"
 #include "tls.h"
@@ -55,8 +56,7 @@ struct subscriber {
 };
 
 struct client {
-	char			 host[256];
-	int			 port;
+	struct hostport		 worker;	/* where abc-worker listens */
 	struct tls_ctx		*tls;		/* borrowed */
 	pthread_t		 thread;
 	int			 efd;		/* wakes the link thread */
@@ -73,10 +73,7 @@ struct client {
 	int			 stopping;
 	struct client_stats	 stats;
 	/* Owned by the link thread alone. */
-	struct tls_conn		*conn;
-	struct frame_decoder	 dec;
-	struct buf		 wire;
-	int			 want_write;
+	struct linkconn		 lc;		/* TLS, decoder, wire */
 	int			 hello_done;	/* the worker's HELLO arrived */
 };
 
@@ -119,31 +116,29 @@ client_notify(struct client *cl, const char *kind, int64_t seq,
 }
 
 /*
- * Opens a TCP connection to host:port within CLIENT_CONNECT_MS.  Returns a
- * connected non-blocking socket, or -1 with the reason in err.
+ * Opens a TCP connection to the worker within CLIENT_CONNECT_MS.  Returns
+ * a connected non-blocking socket, or -1 with the reason in err.
  */
 static int
 client_dial(struct client *cl, char *err, size_t errlen)
 {
-	struct sockaddr_in	 sin;
+	struct sockaddr_storage	 ss;
 	struct pollfd		 pfd;
-	socklen_t		 len = sizeof(int);
+	socklen_t		 sslen, len = sizeof(int);
 	int			 fd, soerr = 0, one = 1;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)cl->port);
-	if (inet_pton(AF_INET, cl->host, &sin.sin_addr) != 1) {
-		snprintf(err, errlen, "worker address is not IPv4");
+	if (hostport_sockaddr(&cl->worker, &ss, &sslen) != 0) {
+		snprintf(err, errlen, "worker address is not an IP address");
 		return -1;
 	}
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+	if (connect(fd, (struct sockaddr *)&ss, sslen) == -1 &&
 	    errno != EINPROGRESS) {
 		snprintf(err, errlen, "connect: %s", strerror(errno));
 		close(fd);
@@ -162,49 +157,29 @@ client_dial(struct client *cl, char *err, size_t errlen)
 	return fd;
 }
 
-/* Waits until fd is ready for io or the deadline; -1 past the deadline. */
-static int
-client_wait_io(int fd, enum tls_io io, int64_t deadline)
-{
-	struct pollfd	 pfd;
-	int64_t		 left = deadline - clock_mono_ms();
-
-	if (left <= 0)
-		return -1;
-	pfd.fd = fd;
-	pfd.events = io == TLS_IO_WANT_WRITE ? POLLOUT : POLLIN;
-	(void)poll(&pfd, 1, (int)left);
-	return 0;
-}
-
 /* Completes the TLS handshake on fd (owned); 0, or -1 with err. */
 static int
 client_handshake(struct client *cl, int fd, int64_t deadline, char *err,
     size_t errlen)
 {
+	struct tls_conn	*tls;
 	enum tls_io	 io;
 
-	if ((cl->conn = tls_conn_new(cl->tls, fd, cl->host)) == NULL) {
+	if ((tls = tls_conn_new(cl->tls, fd, cl->worker.host)) == NULL) {
 		snprintf(err, errlen, "TLS session allocation failed");
 		return -1;
 	}
-	while ((io = tls_conn_handshake(cl->conn)) != TLS_IO_OK) {
+	linkconn_open(&cl->lc, tls);
+	while ((io = linkconn_handshake(&cl->lc)) != TLS_IO_OK) {
 		if ((io != TLS_IO_WANT_READ && io != TLS_IO_WANT_WRITE) ||
-		    client_wait_io(fd, io, deadline) != 0) {
+		    linkconn_wait(&cl->lc, deadline) != 0) {
 			snprintf(err, errlen, "TLS: %s",
 			    io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE ?
-			    "handshake timed out" : tls_conn_error(cl->conn));
+			    "handshake timed out" : tls_conn_error(tls));
 			return -1;
 		}
 	}
 	return 0;
-}
-
-/* Writes queued output; -1 when the link broke. */
-static int
-client_flush(struct client *cl)
-{
-	return tls_conn_flush(cl->conn, &cl->wire, &cl->want_write);
 }
 
 /*
@@ -343,31 +318,16 @@ client_rx_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
 static int
 client_read(struct client *cl, int *fresh, const char **why)
 {
-	uint8_t			 chunk[16384];
 	struct client_rx	 rx = { cl, fresh, why };
-	enum frame_status	 fs;
-	enum tls_io		 io;
-	size_t			 got;
 
-	for (;;) {
-		io = tls_conn_read(cl->conn, chunk, sizeof(chunk), &got);
-		if (io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE) {
-			cl->want_write = io == TLS_IO_WANT_WRITE;
-			return 0;
-		}
-		if (io != TLS_IO_OK) {
-			*why = io == TLS_IO_EOF ? "worker closed the link" :
-			    tls_conn_error(cl->conn);
-			return -1;
-		}
-		fs = frame_decoder_push(&cl->dec, chunk, got, client_rx_frame,
-		    &rx);
-		if (fs == FRAME_STOPPED)
-			return -1;
-		if (fs != FRAME_MORE) {
-			*why = frame_strerror(fs);
-			return -1;
-		}
+	switch (linkconn_read(&cl->lc, client_rx_frame, &rx, why)) {
+	case LINKCONN_OK:
+		return 0;
+	case LINKCONN_EOF:
+		*why = "worker closed the link";
+		return -1;
+	default:
+		return -1;
 	}
 }
 
@@ -376,9 +336,6 @@ static int
 client_send_hello(struct client *cl)
 {
 	struct msg_hello	 out;
-	struct frame_hdr	 h;
-	struct buf		 body;
-	int			 rc;
 
 	memset(&out, 0, sizeof(out));
 	pthread_mutex_lock(&cl->lock);
@@ -387,31 +344,25 @@ client_send_hello(struct client *cl)
 	out.rx = (int64_t)cl->ls.rx.cum;
 	out.notice_seq = cl->notice_seq;
 	pthread_mutex_unlock(&cl->lock);
-	memset(&h, 0, sizeof(h));
-	h.version = FRAME_VERSION;
-	h.type = FRAME_HELLO;
-	buf_init(&body, 256);
-	rc = msg_hello_encode(&out, &body) == 0 &&
-	    frame_append(&cl->wire, &h, body.data, body.len) == 0 ? 0 : -1;
-	buf_clear(&body);
-	return rc;
+	return linkconn_append_hello(&cl->lc, &out);
 }
 
-/* Drops the connection; requests stay queued for the next one. */
+/*
+ * Drops the connection; requests stay queued for the next one.  why may
+ * be the connection's own error text (tls_conn_error), so it is used
+ * before the connection is freed.
+ */
 static void
 client_disconnect(struct client *cl, const char *why)
 {
-	tls_conn_free(cl->conn);
-	cl->conn = NULL;
-	frame_decoder_clear(&cl->dec);
-	buf_reset(&cl->wire);
-	cl->hello_done = 0;
 	pthread_mutex_lock(&cl->lock);
 	if (cl->stats.up)
-		log_warn("link_down", "worker=%s:%d reason=\"%s\"", cl->host,
-		    cl->port, why);
+		log_warn("link_down", "worker=%s:%d reason=\"%s\"",
+		    cl->worker.host, cl->worker.port, why);
 	client_set_state(cl, 0, why);
 	pthread_mutex_unlock(&cl->lock);
+	linkconn_close(&cl->lc);
+	cl->hello_done = 0;
 }
 
 /*
@@ -426,29 +377,30 @@ client_connect(struct client *cl)
 	int64_t		 deadline = clock_mono_ms() + CLIENT_CONNECT_MS;
 	int		 fd, fresh = 0;
 
-	frame_decoder_init(&cl->dec, LIMIT_FRAME_BODY);
 	if ((fd = client_dial(cl, err, sizeof(err))) == -1 ||
 	    client_handshake(cl, fd, deadline, err, sizeof(err)) == -1)
 		goto fail;
-	if (client_send_hello(cl) != 0 || client_flush(cl) != 0) {
+	if (client_send_hello(cl) != 0 || linkconn_flush(&cl->lc) != 0) {
 		snprintf(err, sizeof(err), "cannot send HELLO");
 		goto fail;
 	}
 	while (!cl->hello_done) {
 		if (client_read(cl, &fresh, &why) != 0 ||
-		    (!cl->hello_done && client_wait_io(tls_conn_fd(cl->conn),
-		    TLS_IO_WANT_READ, deadline) != 0)) {
+		    linkconn_flush(&cl->lc) != 0 ||
+		    (!cl->hello_done && linkconn_wait(&cl->lc,
+		    deadline) != 0)) {
 			snprintf(err, sizeof(err), "HELLO: %s",
 			    why != NULL ? why : "timed out");
 			goto fail;
 		}
 	}
 	pthread_mutex_lock(&cl->lock);
-	snprintf(err, sizeof(err), "connected to %.64s:%d%s", cl->host,
-	    cl->port, fresh ? "" : " (session resumed)");
+	snprintf(err, sizeof(err), "connected to %.64s:%d%s",
+	    cl->worker.host, cl->worker.port, fresh ? "" : " (session resumed)");
 	client_set_state(cl, 1, err);
 	pthread_mutex_unlock(&cl->lock);
-	log_info("link_up", "worker=%s:%d fresh=%d", cl->host, cl->port, fresh);
+	log_info("link_up", "worker=%s:%d fresh=%d", cl->worker.host,
+	    cl->worker.port, fresh);
 	if (fresh)
 		client_notify(cl, "revalidate", 0, NULL);
 	return 0;
@@ -489,7 +441,7 @@ client_pump(struct client *cl)
 		pthread_mutex_unlock(&cl->lock);
 		return -1;
 	}
-	(void)link_session_pump(&cl->ls, &cl->wire, now);
+	(void)link_session_pump(&cl->ls, &cl->lc.wire, now);
 	next = link_session_next_ms(&cl->ls, now);
 	pthread_mutex_unlock(&cl->lock);
 	if (next == -1 || next - now > 1000)
@@ -509,16 +461,15 @@ client_step(struct client *cl, const char **why)
 		*why = "fault injection cut";
 		return -1;
 	}
-	if (client_flush(cl) != 0) {
-		*why = tls_conn_error(cl->conn);
+	if (linkconn_flush(&cl->lc) != 0) {
+		*why = tls_conn_error(cl->lc.tls);
 		return -1;
 	}
-	pfd[0].fd = tls_conn_fd(cl->conn);
-	pfd[0].events = POLLIN | (cl->wire.len > 0 || cl->want_write ?
-	    POLLOUT : 0);
+	pfd[0].fd = linkconn_fd(&cl->lc);
+	pfd[0].events = POLLIN | (linkconn_wants_write(&cl->lc) ? POLLOUT : 0);
 	pfd[1].fd = cl->efd;
 	pfd[1].events = POLLIN;
-	if (poll(pfd, 2, tls_conn_pending(cl->conn) ? 0 : wait) == -1 &&
+	if (poll(pfd, 2, tls_conn_pending(cl->lc.tls) ? 0 : wait) == -1 &&
 	    errno != EINTR) {
 		*why = "poll failed";
 		return -1;
@@ -561,27 +512,6 @@ client_thread(void *arg)
 	return NULL;
 }
 
-/* Splits cfg->worker into cl's host and port; 0, or -1 (logged). */
-static int
-client_parse_worker(struct client *cl, const char *worker)
-{
-	const char	*colon;
-	char		*end;
-	long		 port;
-
-	colon = strrchr(worker, ':');
-	if (colon == NULL || colon == worker ||
-	    (size_t)(colon - worker) >= sizeof(cl->host) ||
-	    (port = strtol(colon + 1, &end, 10)) < 1 || port > 65535 ||
-	    *end != '\0') {
-		log_error("config", "key=worker error=\"want host:port\"");
-		return -1;
-	}
-	memcpy(cl->host, worker, (size_t)(colon - worker));
-	cl->port = (int)port;
-	return 0;
-}
-
 /*
  * Starts the link thread for cfg.  Returns NULL (logged) on a bad address
  * or when the thread cannot start.
@@ -590,16 +520,19 @@ struct client *
 client_start(const struct client_cfg *cfg)
 {
 	struct client	*cl;
+	char		 err[128];
 
 	cl = xcalloc(1, sizeof(*cl));
+	linkconn_init(&cl->lc, CLIENT_WIRE_MAX);
 	cl->efd = -1;
-	if (client_parse_worker(cl, cfg->worker) != 0)
+	if (hostport_parse(cfg->worker, &cl->worker, err, sizeof(err)) != 0) {
+		log_error("config", "key=worker error=\"%s\"", err);
 		goto fail;
+	}
 	cl->tls = cfg->tls;
 	cl->epoch = link_new_epoch();
 	link_session_init(&cl->ls, cfg->max_queued ? cfg->max_queued : 4096,
 	    CLIENT_QUEUE_BYTES, &cfg->fault);
-	buf_init(&cl->wire, CLIENT_WIRE_MAX);
 	pthread_mutex_init(&cl->lock, NULL);
 	pthread_cond_init(&cl->space, NULL);
 	snprintf(cl->stats.detail, sizeof(cl->stats.detail),
@@ -614,7 +547,7 @@ fail:
 	if (cl->efd != -1)
 		close(cl->efd);
 	link_session_clear(&cl->ls);
-	buf_clear(&cl->wire);
+	linkconn_clear(&cl->lc);
 	free(cl);
 	return NULL;
 }
@@ -642,7 +575,7 @@ client_stop(struct client *cl)
 	pthread_mutex_unlock(&cl->lock);
 	close(cl->efd);
 	link_session_clear(&cl->ls);
-	buf_clear(&cl->wire);
+	linkconn_clear(&cl->lc);
 	pthread_cond_destroy(&cl->space);
 	pthread_mutex_destroy(&cl->lock);
 	free(cl);
@@ -759,6 +692,20 @@ client_stats(struct client *cl, struct client_stats *out)
 	cl->stats.queued = cl->ls.out.count;
 	*out = cl->stats;
 	pthread_mutex_unlock(&cl->lock);
+}
+
+/*
+ * Applies new fault settings (runtime faults, common/faultfile.h) to the
+ * link session, at once and across reconnects; the session keeps its own
+ * random stream.  Any thread.
+ */
+void
+client_set_fault(struct client *cl, const struct link_fault *fault)
+{
+	pthread_mutex_lock(&cl->lock);
+	link_session_set_fault(&cl->ls, fault, clock_mono_ms());
+	pthread_mutex_unlock(&cl->lock);
+	client_wake(cl);
 }
 
 int64_t

@@ -62,6 +62,8 @@ enum app_err	 client_call(struct client *cl, struct json_object *req,
 int		 client_subscribe(struct client *cl, client_notice_fn fn,
 		    void *arg);
 void		 client_stats(struct client *cl, struct client_stats *out);
+void		 client_set_fault(struct client *cl,
+		    const struct link_fault *fault);
 int64_t		 client_epoch(const struct client *cl);
 
 #endif /* ABC_CLIENT_H */

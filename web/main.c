@@ -23,6 +23,7 @@
 #include "client.h"
 #include "clock.h"
 #include "conf.h"
+#include "faultfile.h"
 #include "http.h"
 #include "abc_link.h"
 #include "log.h"
@@ -183,20 +184,32 @@ web_open_socket(const char *path)
 	return sock;
 }
 
-/* Waits for SIGTERM or SIGINT (blocked in every thread). */
+/*
+ * Waits for SIGTERM or SIGINT (blocked in every thread).  SIGUSR2 on the
+ * way re-reads the runtime fault file into the link (common/faultfile.h).
+ */
 static void
-web_wait_signal(const sigset_t *mask)
+web_wait_signal(const sigset_t *mask, struct client *cl,
+    const char *fault_file)
 {
-	int	 sig;
+	struct link_fault	 f;
+	int			 sig;
 
-	while (sigwait(mask, &sig) != 0)
-		continue;
+	for (;;) {
+		if (sigwait(mask, &sig) != 0)
+			continue;
+		if (sig != SIGUSR2)
+			break;
+		if (faultfile_reload(fault_file, &f) == 0)
+			client_set_fault(cl, &f);
+	}
 	log_info("draining", "signal=%d", sig);
 }
 
 /* Starts the thread pool, waits for a signal, then drains it. */
 static int
-web_serve(struct app *app, int sock, const sigset_t *mask)
+web_serve(struct app *app, int sock, const sigset_t *mask,
+    const char *fault_file)
 {
 	struct web_thread	*pool;
 	int			 i, n = 0;
@@ -211,7 +224,7 @@ web_serve(struct app *app, int sock, const sigset_t *mask)
 		n++;
 	}
 	if (n == app->threads)
-		web_wait_signal(mask);
+		web_wait_signal(mask, app->client, fault_file);
 	else
 		log_error("threads", "started=%d wanted=%d", n, app->threads);
 	/* Wake threads blocked in accept(); in-flight requests finish. */
@@ -318,7 +331,7 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
 	if ((sock = web_open_socket(sockpath)) == -1)
 		goto out;
-	rc = web_serve(&app, sock, mask);
+	rc = web_serve(&app, sock, mask, conf_str(conf, "fault_file", ""));
 	close(sock);
 	if (sockpath[0] == '/')
 		(void)unlink(sockpath);
@@ -359,10 +372,12 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_init("abc-web", lvl);
-	/* Block the stop signals in every thread; main takes them. */
+	/* Block the stop signals and SIGUSR2 (runtime faults) in every
+	 * thread; main takes them. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0) {

@@ -18,11 +18,13 @@
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
+#include "acctnote.h"
 #include "btc.h"
 #include "btcq.h"
 #include "conf.h"
 #include "db.h"
 #include "deposits.h"
+#include "facts.h"
 #include "abc_link.h"
 #include "kdf.h"
 #include "abc_limits.h"
@@ -35,7 +37,10 @@
 #include "tls.h"
 #include "xmalloc.h"
 
-/* Blocks SIGTERM and SIGINT in this thread and those it creates. */
+/*
+ * Blocks SIGTERM, SIGINT and SIGUSR2 (runtime faults) in this thread and
+ * those it creates: the event loop takes them through a signalfd.
+ */
 static void
 block_stop_signals(void)
 {
@@ -44,6 +49,7 @@ block_stop_signals(void)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 }
 
@@ -481,11 +487,32 @@ worker_wallet_stop(struct worker_wallet *w)
 	btcq_stop(w->queue);
 }
 
+/*
+ * server_wake_fn: relays PostgreSQL's account notifications (arg is their
+ * pglisten) to every abc-web as notices.
+ */
+static void
+worker_accounts_changed(struct server *s, void *arg)
+{
+	struct pglisten_note	*list, *n;
+	struct json_object	*notice;
+
+	list = pglisten_take(arg);
+	for (n = list; n != NULL; n = n->next) {
+		notice = acctnote_notice(n->payload);
+		server_broadcast(s, notice);
+		json_object_put(notice);
+	}
+	pglisten_free_notes(list);
+}
+
 /* Runs the server with its threads; returns the exit status. */
 static int
 worker_serve(const struct conf *conf)
 {
 	struct server_cfg	 cfg;
+	struct server_wake	 wake;
+	struct facts		 facts;
 	struct link_names	 names;
 	struct tls_ctx		*tls = NULL;
 	struct btc		*btc = NULL;
@@ -522,8 +549,11 @@ worker_serve(const struct conf *conf)
 	    (accounts = pglisten_start(conf_str(conf, "db", ""),
 	    "abc_account", afd)) == NULL)
 		goto out;
-	cfg.accounts = accounts;
-	cfg.accounts_fd = afd;
+	wake.fd = afd;
+	wake.fn = worker_accounts_changed;
+	wake.arg = accounts;
+	cfg.wakes = &wake;
+	cfg.nwakes = 1;
 	cfg.ops.db = db;
 	cfg.ops.kdf = kdf;
 	cfg.ops.chain = wallet.queue;
@@ -542,10 +572,13 @@ worker_serve(const struct conf *conf)
 		goto out;
 	}
 	cfg.drain_ms = (int)drain;
+	cfg.fault_file = conf_str(conf, "fault_file", "");
 	cfg.listen = conf_str(conf, "listen", "127.0.0.1:7000");
 	cfg.tls = tls;
 	cfg.db = db;
-	cfg.btc = btc;
+	facts_init(&facts, btc);
+	cfg.status = facts_fill;
+	cfg.status_arg = &facts;
 	cfg.db_done_fd = efd;
 	rc = server_run(&cfg) == 0 ? 0 : 1;
 out:

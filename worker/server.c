@@ -1,7 +1,8 @@
 /*
- * The link server.  Each connection owns a TLS session, a frame decoder and
- * an output buffer; level-triggered epoll watches for input always and for
- * output only while the buffer holds bytes (or TLS asks for it).
+ * The link server.  Each connection is a common/linkconn.h (TLS, frame
+ * decoder, output buffer) plus what the server knows of it (peer, session,
+ * HELLO deadline); level-triggered epoll watches for input always and for
+ * output only while the connection wants to write.
  */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -9,7 +10,6 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -20,15 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "btc.h"
 #include "buf.h"
 #include "clock.h"
-#include "db.h"
+#include "faultfile.h"
 #include "frame.h"
+#include "hostport.h"
 #include "abc_limits.h"
+#include "linkconn.h"
 #include "log.h"
 #include "msg.h"
-#include "pglisten.h"
 #include "server.h"
 #include "ops.h"
 #include "session.h"
@@ -41,12 +41,9 @@
 
 struct conn {
 	uint64_t		 id;		/* never reused */
-	struct tls_conn		*tls;		/* owned */
+	struct linkconn		 lc;		/* TLS, decoder, wire */
 	int			 handshaken;
-	int			 want_write;	/* TLS needs EPOLLOUT */
 	uint32_t		 events;	/* registered with epoll */
-	struct frame_decoder	 dec;
-	struct buf		 wire;		/* frames not yet written */
 	struct session		*sess;		/* borrowed; NULL before HELLO */
 	int64_t			 hello_by;	/* close unless HELLO'd by then */
 	char			 peer[LIMIT_PEER_NAME + 1]; /* certificate CN */
@@ -69,7 +66,6 @@ struct server {
 	struct ops		*ops;		/* owned */
 	int64_t			 epoch;		/* this incarnation, random */
 	int64_t			 notice_seq;	/* last broadcast number */
-	int64_t			 started_ms;
 	int64_t			 drain_until;	/* 0 unless draining */
 	int			 stop;
 };
@@ -77,37 +73,6 @@ struct server {
 static void	server_conn_close(struct server *, struct conn *, const char *);
 static void	server_conn_event(struct server *, struct conn *, uint32_t);
 static int64_t	server_hello_deadlines(struct server *, int64_t, int64_t);
-
-/*
- * Splits "host:port" ("[v6]:port" too); 0, or -1 when malformed.
- */
-int
-server_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
-{
-	const char	*colon;
-	char		*end;
-	long		 p;
-	size_t		 n;
-
-	if ((colon = strrchr(s, ':')) == NULL)
-		return -1;
-	n = (size_t)(colon - s);
-	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
-	if (n == 0 || n >= hostlen)
-		return -1;
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == colon + 1 || p < 1 ||
-	    p > 65535)
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	*port = (int)p;
-	return 0;
-}
 
 /*
  * Returns non-zero when cn is exactly one of the configured front-end
@@ -130,22 +95,26 @@ server_client_known(const struct server_cfg *cfg, const char *cn)
 static int
 server_listen(const char *addr)
 {
-	struct sockaddr_in	 sin;
-	char			 host[256];
-	int			 port, fd, one = 1;
+	struct sockaddr_storage	 ss;
+	struct hostport		 hp;
+	socklen_t		 sslen;
+	char			 err[128];
+	int			 fd, one = 1;
 
-	memset(&sin, 0, sizeof(sin));
-	if (server_parse_hostport(addr, host, sizeof(host), &port) != 0 ||
-	    inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-		log_error("listen", "addr=\"%s\" error=\"want IPv4:port\"", addr);
+	if (hostport_parse(addr, &hp, err, sizeof(err)) != 0) {
+		log_error("listen", "addr=\"%s\" error=\"%s\"", addr, err);
 		return -1;
 	}
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (hostport_sockaddr(&hp, &ss, &sslen) != 0) {
+		log_error("listen", "addr=\"%s\" error=\"want an IP "
+		    "address\"", addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
 	    listen(fd, 128) == -1) {
 		log_error("listen", "addr=%s error=\"%s\"", addr,
 		    strerror(errno));
@@ -164,22 +133,15 @@ server_conn_watch(struct server *s, struct conn *c)
 	struct epoll_event	 ev;
 	uint32_t		 want = EPOLLIN;
 
-	if (c->wire.len > 0 || c->want_write)
+	if (linkconn_wants_write(&c->lc))
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = want;
 	ev.data.ptr = c;
-	if (epoll_ctl(s->ep, EPOLL_CTL_MOD, tls_conn_fd(c->tls), &ev) == 0)
+	if (epoll_ctl(s->ep, EPOLL_CTL_MOD, linkconn_fd(&c->lc), &ev) == 0)
 		c->events = want;
-}
-
-/* Writes as much queued output as TLS takes; -1 on a broken link. */
-static int
-server_conn_flush(struct conn *c)
-{
-	return tls_conn_flush(c->tls, &c->wire, &c->want_write);
 }
 
 /*
@@ -193,7 +155,7 @@ server_pump(struct server *s, struct session *sess)
 
 	if (c == NULL || c->closed)
 		return;
-	(void)link_session_pump(&sess->ls, &c->wire, clock_mono_ms());
+	(void)link_session_pump(&sess->ls, &c->lc.wire, clock_mono_ms());
 	server_conn_event(s, c, 0);
 }
 
@@ -224,27 +186,14 @@ server_push_reply(struct server *s, struct session *sess, uint64_t req_no,
 	server_pump(s, sess);
 }
 
-/* Adds what the event loop knows (bitcoind, uptime) to a status reply. */
+/* ops_status_fn: the facts come from their owner (cfg->status). */
 static void
-server_status_fill(void *arg, struct json_object *rep)
+server_status(void *arg, struct json_object *rep)
 {
-	struct server		*s = arg;
-	struct btc_status	 st;
-	struct json_object	*b;
+	struct server	*s = arg;
 
-	btc_status_get(s->cfg->btc, &st);
-	b = json_object_new_object();
-	json_object_object_add(b, "state",
-	    json_object_new_string(btc_state_name(st.state)));
-	json_object_object_add(b, "up",
-	    json_object_new_boolean(st.state == BTC_UP));
-	json_object_object_add(b, "height", json_object_new_int64(st.height));
-	json_object_object_add(b, "since_ms",
-	    json_object_new_int64(st.since_ms));
-	json_object_object_add(b, "detail", json_object_new_string(st.detail));
-	json_object_object_add(rep, "btc", b);
-	json_object_object_add(rep, "worker_uptime_ms",
-	    json_object_new_int64(clock_real_ms() - s->started_ms));
+	if (s->cfg->status != NULL)
+		s->cfg->status(s->cfg->status_arg, rep);
 }
 
 /*
@@ -253,10 +202,9 @@ server_status_fill(void *arg, struct json_object *rep)
  * log is too full to take it is marked: its client sees the gap in the
  * numbers and revalidates its cache.
  */
-static void
-server_broadcast(void *arg, struct json_object *notice)
+void
+server_broadcast(struct server *s, struct json_object *notice)
 {
-	struct server	*s = arg;
 	struct session	*sess;
 	struct buf	 body;
 
@@ -278,6 +226,13 @@ server_broadcast(void *arg, struct json_object *notice)
 		server_pump(s, sess);
 	}
 	buf_clear(&body);
+}
+
+/* ops_notice_fn: a request's notice goes to every abc-web. */
+static void
+server_notice(void *arg, struct json_object *notice)
+{
+	server_broadcast(arg, notice);
 }
 
 /* Delivers a finished call's reply to its session, if it still exists. */
@@ -333,8 +288,6 @@ server_hello(struct server *s, struct conn *c, const struct frame_hdr *h,
 {
 	struct msg_hello	 in, out;
 	struct session		*sess;
-	struct frame_hdr	 rh;
-	struct buf		 rb;
 	int			 rc;
 
 	if (h->type != FRAME_HELLO ||
@@ -357,13 +310,7 @@ server_hello(struct server *s, struct conn *c, const struct frame_hdr *h,
 	out.peer_epoch = in.epoch;
 	out.rx = (int64_t)sess->ls.rx.cum;
 	out.notice_seq = s->notice_seq;
-	memset(&rh, 0, sizeof(rh));
-	rh.version = FRAME_VERSION;
-	rh.type = FRAME_HELLO;
-	buf_init(&rb, 256);
-	rc = msg_hello_encode(&out, &rb) == 0 &&
-	    frame_append(&c->wire, &rh, rb.data, rb.len) == 0 ? 0 : -1;
-	buf_clear(&rb);
+	rc = linkconn_append_hello(&c->lc, &out);
 	log_info("session", "client=%s epoch=%" PRId64 " resumed=%d", c->peer,
 	    in.epoch, out.resumed);
 	return rc;
@@ -407,33 +354,26 @@ server_conn_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
 	return server_frame(rx->s, rx->c, h, body) != 0 || rx->c->closed;
 }
 
-/* Reads and handles everything TLS has; -1 closes the connection. */
+/*
+ * Reads and handles everything TLS has.  Returns 0, or -1 with the reason
+ * in *why when the connection must close.
+ */
 static int
-server_conn_read(struct server *s, struct conn *c)
+server_conn_read(struct server *s, struct conn *c, const char **why)
 {
-	uint8_t			 chunk[16384];
 	struct conn_rx		 rx = { s, c };
-	enum frame_status	 fs;
-	enum tls_io		 io;
-	size_t			 got;
 
-	for (;;) {
-		io = tls_conn_read(c->tls, chunk, sizeof(chunk), &got);
-		if (io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE) {
-			c->want_write = io == TLS_IO_WANT_WRITE;
-			return 0;
-		}
-		if (io != TLS_IO_OK)
-			return -1;
-		fs = frame_decoder_push(&c->dec, chunk, got, server_conn_frame,
-		    &rx);
-		if (fs == FRAME_STOPPED)
-			return -1;
-		if (fs != FRAME_MORE) {
-			log_warn("frame_error", "peer=%s error=\"%s\"", c->peer,
-			    frame_strerror(fs));
-			return -1;
-		}
+	switch (linkconn_read(&c->lc, server_conn_frame, &rx, why)) {
+	case LINKCONN_OK:
+		return 0;
+	case LINKCONN_EFRAME:
+		log_warn("frame_error", "peer=%s error=\"%s\"", c->peer, *why);
+		return -1;
+	case LINKCONN_STOPPED:
+		*why = "protocol error";
+		return -1;
+	default:
+		return -1;
 	}
 }
 
@@ -443,17 +383,16 @@ server_conn_handshake(struct server *s, struct conn *c)
 {
 	enum tls_io	 io;
 
-	io = tls_conn_handshake(c->tls);
-	if (io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE) {
-		c->want_write = io == TLS_IO_WANT_WRITE;
+	io = linkconn_handshake(&c->lc);
+	if (io == TLS_IO_WANT_READ || io == TLS_IO_WANT_WRITE)
 		return 0;
-	}
 	if (io != TLS_IO_OK) {
 		log_warn("handshake_failed", "conn=%" PRIu64 " error=\"%s\"",
-		    c->id, tls_conn_error(c->tls));
+		    c->id, tls_conn_error(c->lc.tls));
 		return -1;
 	}
-	snprintf(c->peer, sizeof(c->peer), "%s", tls_conn_peer_name(c->tls));
+	snprintf(c->peer, sizeof(c->peer), "%s",
+	    tls_conn_peer_name(c->lc.tls));
 	if (!server_client_known(s->cfg, c->peer)) {
 		/* The CN is printable and bounded (tls.c), or empty. */
 		log_warn("link_refused", "conn=%" PRIu64 " peer=\"%s\" "
@@ -478,18 +417,17 @@ server_conn_event(struct server *s, struct conn *c, uint32_t events)
 		if (server_conn_handshake(s, c) != 0)
 			why = "handshake";
 	} else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
-	    server_conn_read(s, c) != 0)
-		why = tls_conn_error(c->tls)[0] ? tls_conn_error(c->tls) :
-		    "closed by peer";
+	    server_conn_read(s, c, &why) != 0 && why == NULL)
+		why = "closed by peer";
 	if (c->closed)
 		return;
 	if (why == NULL && c->handshaken && c->sess != NULL &&
 	    (events & EPOLLIN))
-		(void)link_session_pump(&c->sess->ls, &c->wire,
+		(void)link_session_pump(&c->sess->ls, &c->lc.wire,
 		    clock_mono_ms());
-	if (why == NULL && c->handshaken && server_conn_flush(c) != 0)
-		why = tls_conn_error(c->tls);
-	if (why == NULL && c->wire.len > SERVER_WIRE_MAX)
+	if (why == NULL && c->handshaken && linkconn_flush(&c->lc) != 0)
+		why = tls_conn_error(c->lc.tls);
+	if (why == NULL && c->lc.wire.len > SERVER_WIRE_MAX)
 		why = "output backlog over limit";
 	if (why != NULL) {
 		server_conn_close(s, c, why);
@@ -523,6 +461,7 @@ static void
 server_accept(struct server *s)
 {
 	struct epoll_event	 ev;
+	struct tls_conn		*tls;
 	struct conn		*c;
 	int			 fd, one = 1;
 
@@ -534,16 +473,14 @@ server_accept(struct server *s)
 		}
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
-		c = xcalloc(1, sizeof(*c));
-		if ((c->tls = tls_conn_new(s->cfg->tls, fd, NULL)) == NULL) {
-			free(c);
+		if ((tls = tls_conn_new(s->cfg->tls, fd, NULL)) == NULL)
 			continue;
-		}
+		c = xcalloc(1, sizeof(*c));
+		linkconn_init(&c->lc, SERVER_WIRE_MAX + FRAME_HDR_LEN +
+		    LIMIT_FRAME_BODY);
+		linkconn_open(&c->lc, tls);
 		c->id = ++s->next_conn_id;
 		c->hello_by = clock_mono_ms() + s->cfg->hello_ms;
-		frame_decoder_init(&c->dec, LIMIT_FRAME_BODY);
-		buf_init(&c->wire, SERVER_WIRE_MAX + FRAME_HDR_LEN +
-		    LIMIT_FRAME_BODY);
 		c->next = s->conns;
 		s->conns = c;
 		s->nconns++;
@@ -583,11 +520,8 @@ server_conn_close(struct server *s, struct conn *c, const char *why)
 		c->sess->away_ms = clock_mono_ms();
 		c->sess = NULL;
 	}
-	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, tls_conn_fd(c->tls), NULL);
-	tls_conn_free(c->tls);
-	c->tls = NULL;
-	frame_decoder_clear(&c->dec);
-	buf_clear(&c->wire);
+	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, linkconn_fd(&c->lc), NULL);
+	linkconn_clear(&c->lc);
 	c->closed = 1;
 	c->next = s->dead;
 	s->dead = c;
@@ -707,17 +641,12 @@ server_drain_begin(struct server *s)
 static void
 server_drain_end(struct server *s)
 {
-	struct frame_hdr	 h;
 	struct conn		*c;
 
-	memset(&h, 0, sizeof(h));
-	h.version = FRAME_VERSION;
-	h.type = FRAME_CLOSE;
-	h.flags = FRAME_F_DRAIN;
 	for (c = s->conns; c != NULL; c = c->next)
-		if (c->sess != NULL &&
-		    frame_append(&c->wire, &h, NULL, 0) == 0)
-			(void)server_conn_flush(c);
+		if (c->sess != NULL && linkconn_append(&c->lc, FRAME_CLOSE,
+		    FRAME_F_DRAIN, NULL, 0) == 0)
+			(void)linkconn_flush(&c->lc);
 	s->stop = 1;
 }
 
@@ -739,17 +668,19 @@ server_watch_fd(struct server *s, int fd, uint64_t tag)
 #define TAG_DB		3
 #define TAG_KDF		4
 #define TAG_CHAIN	5
-#define TAG_ACCOUNTS	6
+#define TAG_WAKE	16	/* + index into cfg->wakes */
 
 /* Sets up epoll, the listener and the signalfd; 0, or -1 logged. */
 static int
 server_open(struct server *s)
 {
 	sigset_t	 mask;
+	size_t		 i;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR2);
 	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0 ||
 	    (s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    (s->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
@@ -762,11 +693,22 @@ server_open(struct server *s)
 	    server_watch_fd(s, s->sfd, TAG_SIGNAL) == -1 ||
 	    server_watch_fd(s, s->cfg->db_done_fd, TAG_DB) == -1 ||
 	    server_watch_fd(s, s->cfg->kdf_done_fd, TAG_KDF) == -1 ||
-	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1 ||
-	    server_watch_fd(s, s->cfg->accounts_fd, TAG_ACCOUNTS) == -1) {
+	    server_watch_fd(s, s->cfg->chain_done_fd, TAG_CHAIN) == -1) {
 		log_error("server_open", "error=\"%s\"", strerror(errno));
 		return -1;
 	}
+	if (s->cfg->nwakes > SERVER_WAKES_MAX) {
+		log_error("server_open", "error=\"over %d wake fds\"",
+		    SERVER_WAKES_MAX);
+		return -1;
+	}
+	for (i = 0; i < s->cfg->nwakes; i++)
+		if (server_watch_fd(s, s->cfg->wakes[i].fd, TAG_WAKE + i) ==
+		    -1) {
+			log_error("server_open", "error=\"%s\"",
+			    strerror(errno));
+			return -1;
+		}
 	return 0;
 }
 
@@ -794,43 +736,27 @@ server_ops_new(struct server *s)
 	struct ops_cfg	 oc = s->cfg->ops;
 
 	oc.reply = server_call_reply;
-	oc.notice = server_broadcast;
-	oc.status = server_status_fill;
+	oc.notice = server_notice;
+	oc.status = server_status;
 	oc.arg = s;
 	return ops_new(&oc);
 }
 
 /*
- * Relays the database's account notifications to every abc-web: a user id
- * becomes "account_changed" for that user, PGLISTEN_ALL (or anything that
- * is not an id) "accounts_changed" for all of them.
+ * SIGUSR2: new runtime faults for every session, now and to come; any
+ * other signal (SIGTERM, SIGINT) starts the drain.
  */
 static void
-server_accounts_changed(struct server *s)
+server_signal(struct server *s, uint32_t signo)
 {
-	struct pglisten_note	*list, *n;
-	struct json_object	*notice;
-	char			*end;
-	long long		 user;
+	struct link_fault	 f;
 
-	list = pglisten_take(s->cfg->accounts);
-	for (n = list; n != NULL; n = n->next) {
-		notice = json_object_new_object();
-		errno = 0;
-		user = strtoll(n->payload, &end, 10);
-		if (n->payload[0] >= '1' && n->payload[0] <= '9' &&
-		    *end == '\0' && errno == 0) {
-			json_object_object_add(notice, "kind",
-			    json_object_new_string("account_changed"));
-			json_object_object_add(notice, "user",
-			    json_object_new_int64(user));
-		} else
-			json_object_object_add(notice, "kind",
-			    json_object_new_string("accounts_changed"));
-		server_broadcast(s, notice);
-		json_object_put(notice);
+	if (signo != SIGUSR2) {
+		server_drain_begin(s);
+		return;
 	}
-	pglisten_free_notes(list);
+	if (faultfile_reload(s->cfg->fault_file, &f) == 0)
+		session_table_set_fault(&s->sessions, &f, clock_mono_ms());
 }
 
 /* Handles one batch of epoll events. */
@@ -838,6 +764,7 @@ static void
 server_events(struct server *s, struct epoll_event *evs, int n)
 {
 	struct signalfd_siginfo	 si;
+	const struct server_wake *w;
 	int			 i;
 
 	for (i = 0; i < n; i++) {
@@ -845,8 +772,7 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 			server_accept(s);
 		else if (evs[i].data.u64 == TAG_SIGNAL) {
 			while (read(s->sfd, &si, sizeof(si)) == sizeof(si))
-				continue;
-			server_drain_begin(s);
+				server_signal(s, si.ssi_signo);
 		} else if (evs[i].data.u64 == TAG_DB) {
 			server_eventfd_read(s->cfg->db_done_fd);
 			ops_db_done(s->ops);
@@ -856,9 +782,11 @@ server_events(struct server *s, struct epoll_event *evs, int n)
 		} else if (evs[i].data.u64 == TAG_CHAIN) {
 			server_eventfd_read(s->cfg->chain_done_fd);
 			ops_chain_done(s->ops);
-		} else if (evs[i].data.u64 == TAG_ACCOUNTS) {
-			server_eventfd_read(s->cfg->accounts_fd);
-			server_accounts_changed(s);
+		} else if (evs[i].data.u64 >= TAG_WAKE &&
+		    evs[i].data.u64 < TAG_WAKE + SERVER_WAKES_MAX) {
+			w = &s->cfg->wakes[evs[i].data.u64 - TAG_WAKE];
+			server_eventfd_read(w->fd);
+			w->fn(s, w->arg);
 		} else
 			server_conn_event(s, evs[i].data.ptr, evs[i].events);
 	}
@@ -878,7 +806,6 @@ server_run(const struct server_cfg *cfg)
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.ep = s.lfd = s.sfd = -1;
-	s.started_ms = clock_real_ms();
 	s.epoch = link_new_epoch();
 	session_table_init(&s.sessions, &cfg->fault);
 	s.ops = server_ops_new(&s);

@@ -66,6 +66,24 @@ session_create(struct session_table *t, const char *client, int64_t epoch)
 	return s;
 }
 
+/*
+ * Applies new fault settings (runtime faults, common/faultfile.h) to every
+ * session and to those created from now on; each keeps its own random
+ * stream.
+ */
+void
+session_table_set_fault(struct session_table *t,
+    const struct link_fault *fault, int64_t now_ms)
+{
+	struct session	*s;
+
+	t->fault.drop_ppm = fault->drop_ppm;
+	t->fault.delay_ms = fault->delay_ms;
+	t->fault.cut_ms = fault->cut_ms;
+	for (s = t->head; s != NULL; s = s->next)
+		link_session_set_fault(&s->ls, fault, now_ms);
+}
+
 /* Forgets sessions away for longer than SESSION_IDLE_MS; returns how many. */
 size_t
 session_expire(struct session_table *t, int64_t now_ms)

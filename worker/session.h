@@ -51,6 +51,8 @@ struct session	*session_find(struct session_table *t, const char *client,
 struct session	*session_create(struct session_table *t, const char *client,
 		    int64_t epoch);
 size_t		 session_expire(struct session_table *t, int64_t now_ms);
+void		 session_table_set_fault(struct session_table *t,
+		    const struct link_fault *fault, int64_t now_ms);
 int		 session_inflight_add(struct session *s, uint64_t req_no);
 int		 session_inflight_del(struct session *s, uint64_t req_no);
 int		 session_inflight_has(const struct session *s, uint64_t req_no);
