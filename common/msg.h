@@ -19,45 +19,117 @@
 #include "abc_err.h"
 #include "price.h"
 
+/*
+ * The protocol's vocabulary, each word defined once here (like APP_ERR_MAP
+ * in abc_err.h): operations, reply codes and notice kinds.  The enums and
+ * the wire names come from the same table, so a name cannot drift from
+ * its constant; tests/unit/test_vocab.c checks that every code the SQL
+ * functions (sql/functions/NAME.sql) can answer is in MSG_CODE_MAP.
+ *
+ * Operations: X(constant suffix, wire name).  Which request module serves
+ * an op, and how, is abc-worker's request table (worker/ops_req.h).
+ */
+#define MSG_OP_MAP(X)							\
+	X(STATUS,		"status")	/* worker health */	\
+	X(ECHO,			"echo")		/* "data" back */	\
+	X(COUNTER_ADD,		"counter_add")	/* durable test op */	\
+	X(BROADCAST,		"broadcast")	/* test notice */	\
+	X(REGISTER,		"register")	/* name, password */	\
+	X(LOGIN,		"login")	/* -> token */		\
+	X(SESSION,		"session")	/* token -> user */	\
+	X(LOGOUT,		"logout")				\
+	X(LOGOUT_ALL,		"logout_all")				\
+	X(PASSWORD,		"password")	/* old, new */		\
+	X(ACCOUNT,		"account")	/* overview, lists */	\
+	X(PURGE,		"history_purge")			\
+	X(NEW_ADDRESS,		"new_address")	/* deposit address */	\
+	X(CAMPAIGN_CREATE,	"campaign_create")			\
+	X(CAMPAIGN_GET,		"campaign_get")	/* id -> state */	\
+	X(CAMPAIGN_LIST,	"campaign_list")			\
+	X(AD_CREATE,		"ad_create")				\
+	X(MY_ADS,		"my_ads")				\
+	X(BUY,			"buy")		/* one durable call */	\
+	X(IMAGE_GET,		"image_get")	/* sha256 -> image */	\
+	X(WITHDRAW,		"withdraw")				\
+	X(MY_CAMPAIGNS,		"my_campaigns")
+
 enum msg_op {
-	MSG_OP_STATUS,		/* worker health: database and bitcoind */
-	MSG_OP_ECHO,		/* returns its "data" field; benchmarks */
-	MSG_OP_COUNTER_ADD,	/* durable test op: "key" += "n", once */
-	MSG_OP_BROADCAST,	/* test op: broadcast notice "kind" */
-	MSG_OP_REGISTER,	/* username, password, addr */
-	MSG_OP_LOGIN,		/* username, password, addr -> token */
-	MSG_OP_SESSION,		/* token -> user, username */
-	MSG_OP_LOGOUT,		/* token */
-	MSG_OP_LOGOUT_ALL,	/* token */
-	MSG_OP_PASSWORD,	/* token, old, new */
-	MSG_OP_ACCOUNT,		/* token -> balance, history */
-	MSG_OP_PURGE,		/* token, password */
-	MSG_OP_NEW_ADDRESS,	/* token -> a new deposit address */
-	MSG_OP_CAMPAIGN_CREATE,	/* token, name, ..., idem -> id */
-	MSG_OP_CAMPAIGN_GET,	/* id -> campaign state */
-	MSG_OP_CAMPAIGN_LIST,	/* -> newest campaigns */
-	MSG_OP_AD_CREATE,	/* token, nickname, hover, url, image (base64) */
-	MSG_OP_MY_ADS,		/* token -> the user's ads */
-	MSG_OP_BUY,		/* token, campaign, slot, ad, max_price, idem */
-	MSG_OP_IMAGE_GET,	/* sha256 -> mime, data (base64) */
-	MSG_OP_WITHDRAW,	/* token, address, amount (sat), password, idem */
-	MSG_OP_MY_CAMPAIGNS,	/* token -> the user's campaigns */
+#define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
+	MSG_OP_MAP(MSG_OP_ENUM)
+#undef MSG_OP_ENUM
 	MSG_OP__MAX
 };
 
 /*
- * Reply codes abc-web acts on.  A failed reply ("ok": false) carries a
- * "code": the ABSENT codes say a successful read found nothing (only
- * these may log a user out or answer 404); the retryable ones say abc-worker
- * could not tell (the database failed, the hashing pool is full), and are
- * answered "try again"; every other code is a definite refusal.
+ * What a failed reply's code tells abc-web.  ABSENT: a successful read
+ * found nothing (only these may log a user out or answer 404).  RETRY:
+ * abc-worker could not tell (the database failed, the hashing pool is
+ * full), answered "try again".  REFUSAL: a definite no.
  */
-#define MSG_CODE_NO_SESSION	"no_session"	/* absent: not logged in */
-#define MSG_CODE_NO_CAMPAIGN	"no_campaign"	/* absent: no such campaign */
-#define MSG_CODE_NO_IMAGE	"no_image"	/* absent: no such image */
-#define MSG_CODE_UNAVAILABLE	"unavailable"	/* retryable: database */
-#define MSG_CODE_BUSY		"busy"		/* retryable: overloaded */
-#define MSG_CODE_INTERNAL	"internal"	/* retryable: could not tell */
+enum msg_class {
+	MSG_REFUSAL,
+	MSG_ABSENT,
+	MSG_RETRY
+};
+
+/*
+ * Reply codes: X(constant suffix, wire name, class).  A failed reply
+ * ("ok": false) carries one as "code"; abc-worker's requests and the SQL
+ * functions answer only these.
+ */
+#define MSG_CODE_MAP(X)							\
+	X(NO_SESSION,	"no_session",	MSG_ABSENT)	/* not logged in */ \
+	X(NO_CAMPAIGN,	"no_campaign",	MSG_ABSENT)			\
+	X(NO_IMAGE,	"no_image",	MSG_ABSENT)			\
+	X(UNAVAILABLE,	"unavailable",	MSG_RETRY)	/* database */	\
+	X(BUSY,		"busy",		MSG_RETRY)	/* overloaded */ \
+	X(INTERNAL,	"internal",	MSG_RETRY)	/* could not tell */ \
+	X(BAD_REQUEST,	"bad_request",	MSG_REFUSAL)	/* unknown op */ \
+	X(INVALID,	"invalid",	MSG_REFUSAL)	/* a bad field */ \
+	X(NAME_TAKEN,	"name_taken",	MSG_REFUSAL)			\
+	X(RATE_LIMITED,	"rate_limited",	MSG_REFUSAL)			\
+	X(BAD_LOGIN,	"bad_login",	MSG_REFUSAL)			\
+	X(BAD_PASSWORD,	"bad_password",	MSG_REFUSAL)	/* re-entered */ \
+	X(QUOTA,	"quota",	MSG_REFUSAL)			\
+	X(BAD_IMAGE,	"bad_image",	MSG_REFUSAL)			\
+	X(BAD_AD,	"bad_ad",	MSG_REFUSAL)	/* not the buyer's */ \
+	X(BAD_SIZE,	"bad_size",	MSG_REFUSAL)	/* ad != space */ \
+	X(OWN_CAMPAIGN,	"own_campaign",	MSG_REFUSAL)			\
+	X(NOT_YET,	"not_yet",	MSG_REFUSAL)	/* a later slot */ \
+	X(SOLD,		"sold",		MSG_REFUSAL)	/* a lost race */ \
+	X(PRICE_UP,	"price_up",	MSG_REFUSAL)	/* over max_price */ \
+	X(FUNDS,	"funds",	MSG_REFUSAL)	/* balance too low */ \
+	X(HELD,		"held",		MSG_REFUSAL)	/* not withdrawable */ \
+	X(TOO_SMALL,	"too_small",	MSG_REFUSAL)	/* under the minimum */ \
+	X(BAD_ADDRESS,	"bad_address",	MSG_REFUSAL)			\
+	X(DIFFER,	"differ",	MSG_REFUSAL)	/* abc-web's own */
+
+enum msg_code {
+#define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,
+	MSG_CODE_MAP(MSG_CODE_ENUM)
+#undef MSG_CODE_ENUM
+	MSG_CODE__MAX
+};
+/* "No code": a reply without one, or a read that cannot be absent. */
+#define MSG_CODE_NONE	MSG_CODE__MAX
+
+/*
+ * Notice kinds: X(constant suffix, wire name).  REVALIDATE is abc-web's
+ * own (web/client.c: a gap in the notices or a new worker), never sent.
+ */
+#define MSG_NOTICE_MAP(X)						\
+	X(CAMPAIGN_CHANGED,	"campaign_changed")	/* "campaign" */ \
+	X(ACCOUNT_CHANGED,	"account_changed")	/* "user" */	\
+	X(ACCOUNTS_CHANGED,	"accounts_changed")	/* everyone's */ \
+	X(SESSION_REVOKED,	"session_revoked")	/* token/user/keep */ \
+	X(REVALIDATE,		"revalidate")
+
+enum msg_notice {
+#define MSG_NOTICE_ENUM(id, wire)	MSG_NOTICE_##id,
+	MSG_NOTICE_MAP(MSG_NOTICE_ENUM)
+#undef MSG_NOTICE_ENUM
+	MSG_NOTICE__MAX
+};
 
 /*
  * HELLO bodies.  abc-web sends its epoch (random per process), the worker
@@ -75,7 +147,13 @@ struct msg_hello {
 };
 
 const char		*msg_op_name(enum msg_op op);
-int			 msg_op_changes_account(enum msg_op op);
+const char		*msg_code_name(enum msg_code code);
+int			 msg_code_parse(const char *name, enum msg_code *code);
+enum msg_class		 msg_code_class(enum msg_code code);
+const char		*msg_notice_name(enum msg_notice kind);
+int			 msg_notice_parse(const char *name,
+			    enum msg_notice *kind);
+struct json_object	*msg_notice_new(enum msg_notice kind);
 int			 msg_hello_encode(const struct msg_hello *h,
 			    struct buf *out);
 int			 msg_hello_decode(const uint8_t *body, size_t len,
@@ -95,8 +173,11 @@ int			 msg_request_op(struct json_object *req,
 			    enum msg_op *op);
 struct json_object	*msg_reply_new(void);
 struct json_object	*msg_reply_error(const char *message);
+struct json_object	*msg_reply_fail(enum msg_code code,
+			    const char *message);
+enum msg_code		 msg_reply_code(struct json_object *rep);
 enum lookup		 msg_reply_lookup(struct json_object *rep,
-			    const char *absent_code);
+			    enum msg_code absent);
 int			 msg_reply_retryable(struct json_object *rep);
 
 const char		*msg_get_str(struct json_object *obj,
