@@ -25,7 +25,7 @@ struct ops {
 };
 
 /* Every request module's rows; the table is built from these. */
-static const struct req_row *const ops_modules[] = {
+const struct req_row *const ops_req_modules[] = {
 	req_basic_rows,
 	req_account_rows,
 	req_market_rows,
@@ -77,7 +77,7 @@ ops_table_check(void)
 {
 	const struct req_row	*index[MSG_OP__MAX];
 
-	return ops_table_build(ops_modules, index);
+	return ops_table_build(ops_req_modules, index);
 }
 
 /*
@@ -91,7 +91,7 @@ ops_new(const struct ops_cfg *cfg)
 
 	ops = xcalloc(1, sizeof(*ops));
 	ops->cfg = *cfg;
-	if (ops_table_build(ops_modules, ops->table) != 0)
+	if (ops_table_build(ops_req_modules, ops->table) != 0)
 		abort();
 	/*
 	 * No table per address alone (issue 10): behind Tor, a carrier NAT

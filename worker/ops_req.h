@@ -98,6 +98,8 @@ extern const struct req_row	 req_basic_rows[];
 extern const struct req_row	 req_account_rows[];
 extern const struct req_row	 req_market_rows[];
 extern const struct req_row	 req_withdraw_rows[];
+/* Those four, NULL-terminated: what ops_table_build indexes. */
+extern const struct req_row *const ops_req_modules[];
 
 /* The rate-limit tables of the engine (worker/ratelimit.h). */
 enum ops_rl {
