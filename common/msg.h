@@ -27,30 +27,41 @@
  * functions (sql/functions/NAME.sql) can answer is in MSG_CODE_MAP.
  *
  * Operations: X(constant suffix, wire name).  Which request module serves
- * an op, and how, is abc-worker's request table (worker/ops_req.h).
+ * an op, and how, is abc-worker's request table (worker/ops_req.h).  The
+ * fields: status (worker health: database and bitcoind), echo ("data"
+ * back; benchmarks), counter_add ("key" += "n", once: the durable test
+ * op), broadcast (a test notice "kind"); register and login (username,
+ * password, addr; login -> token), session (token -> user, username),
+ * logout and logout_all (token), password (token, old, new), account
+ * (token -> balance, lists), history_purge (token, password), new_address
+ * (token -> address); campaign_create (token, name, ..., idem -> id),
+ * campaign_get (id -> state), campaign_list, ad_create (token, nickname,
+ * hover, url, image in base64), my_ads and my_campaigns (token), buy
+ * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
+ * mime, data), withdraw (token, address, amount in sat, password, idem).
  */
-#define MSG_OP_MAP(X)							\
-	X(STATUS,		"status")	/* worker health */	\
-	X(ECHO,			"echo")		/* "data" back */	\
-	X(COUNTER_ADD,		"counter_add")	/* durable test op */	\
-	X(BROADCAST,		"broadcast")	/* test notice */	\
-	X(REGISTER,		"register")	/* name, password */	\
-	X(LOGIN,		"login")	/* -> token */		\
-	X(SESSION,		"session")	/* token -> user */	\
-	X(LOGOUT,		"logout")				\
-	X(LOGOUT_ALL,		"logout_all")				\
-	X(PASSWORD,		"password")	/* old, new */		\
-	X(ACCOUNT,		"account")	/* overview, lists */	\
-	X(PURGE,		"history_purge")			\
-	X(NEW_ADDRESS,		"new_address")	/* deposit address */	\
-	X(CAMPAIGN_CREATE,	"campaign_create")			\
-	X(CAMPAIGN_GET,		"campaign_get")	/* id -> state */	\
-	X(CAMPAIGN_LIST,	"campaign_list")			\
-	X(AD_CREATE,		"ad_create")				\
-	X(MY_ADS,		"my_ads")				\
-	X(BUY,			"buy")		/* one durable call */	\
-	X(IMAGE_GET,		"image_get")	/* sha256 -> image */	\
-	X(WITHDRAW,		"withdraw")				\
+#define MSG_OP_MAP(X)					\
+	X(STATUS,		"status")		\
+	X(ECHO,			"echo")			\
+	X(COUNTER_ADD,		"counter_add")		\
+	X(BROADCAST,		"broadcast")		\
+	X(REGISTER,		"register")		\
+	X(LOGIN,		"login")		\
+	X(SESSION,		"session")		\
+	X(LOGOUT,		"logout")		\
+	X(LOGOUT_ALL,		"logout_all")		\
+	X(PASSWORD,		"password")		\
+	X(ACCOUNT,		"account")		\
+	X(PURGE,		"history_purge")	\
+	X(NEW_ADDRESS,		"new_address")		\
+	X(CAMPAIGN_CREATE,	"campaign_create")	\
+	X(CAMPAIGN_GET,		"campaign_get")		\
+	X(CAMPAIGN_LIST,	"campaign_list")	\
+	X(AD_CREATE,		"ad_create")		\
+	X(MY_ADS,		"my_ads")		\
+	X(BUY,			"buy")			\
+	X(IMAGE_GET,		"image_get")		\
+	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")
 
 enum msg_op {
@@ -75,34 +86,40 @@ enum msg_class {
 /*
  * Reply codes: X(constant suffix, wire name, class).  A failed reply
  * ("ok": false) carries one as "code"; abc-worker's requests and the SQL
- * functions answer only these.
+ * functions answer only these.  bad_request: an unknown op; invalid: a
+ * malformed field; bad_password: a re-entered password; bad_ad: not the
+ * buyer's ad; bad_size: the ad does not fit the space; not_yet: a later
+ * slot than the one for sale; sold: a lost race; price_up: over the
+ * buyer's max_price; funds: the balance is too low; held: not yet
+ * withdrawable; too_small: under withdraw_min_sat.  differ is abc-web's
+ * own (the two passwords of a form differ), never on the link.
  */
 #define MSG_CODE_MAP(X)							\
-	X(NO_SESSION,	"no_session",	MSG_ABSENT)	/* not logged in */ \
-	X(NO_CAMPAIGN,	"no_campaign",	MSG_ABSENT)			\
-	X(NO_IMAGE,	"no_image",	MSG_ABSENT)			\
-	X(UNAVAILABLE,	"unavailable",	MSG_RETRY)	/* database */	\
-	X(BUSY,		"busy",		MSG_RETRY)	/* overloaded */ \
-	X(INTERNAL,	"internal",	MSG_RETRY)	/* could not tell */ \
-	X(BAD_REQUEST,	"bad_request",	MSG_REFUSAL)	/* unknown op */ \
-	X(INVALID,	"invalid",	MSG_REFUSAL)	/* a bad field */ \
-	X(NAME_TAKEN,	"name_taken",	MSG_REFUSAL)			\
-	X(RATE_LIMITED,	"rate_limited",	MSG_REFUSAL)			\
-	X(BAD_LOGIN,	"bad_login",	MSG_REFUSAL)			\
-	X(BAD_PASSWORD,	"bad_password",	MSG_REFUSAL)	/* re-entered */ \
-	X(QUOTA,	"quota",	MSG_REFUSAL)			\
-	X(BAD_IMAGE,	"bad_image",	MSG_REFUSAL)			\
-	X(BAD_AD,	"bad_ad",	MSG_REFUSAL)	/* not the buyer's */ \
-	X(BAD_SIZE,	"bad_size",	MSG_REFUSAL)	/* ad != space */ \
-	X(OWN_CAMPAIGN,	"own_campaign",	MSG_REFUSAL)			\
-	X(NOT_YET,	"not_yet",	MSG_REFUSAL)	/* a later slot */ \
-	X(SOLD,		"sold",		MSG_REFUSAL)	/* a lost race */ \
-	X(PRICE_UP,	"price_up",	MSG_REFUSAL)	/* over max_price */ \
-	X(FUNDS,	"funds",	MSG_REFUSAL)	/* balance too low */ \
-	X(HELD,		"held",		MSG_REFUSAL)	/* not withdrawable */ \
-	X(TOO_SMALL,	"too_small",	MSG_REFUSAL)	/* under the minimum */ \
-	X(BAD_ADDRESS,	"bad_address",	MSG_REFUSAL)			\
-	X(DIFFER,	"differ",	MSG_REFUSAL)	/* abc-web's own */
+	X(NO_SESSION, "no_session", MSG_ABSENT)			\
+	X(NO_CAMPAIGN, "no_campaign", MSG_ABSENT)		\
+	X(NO_IMAGE, "no_image", MSG_ABSENT)			\
+	X(UNAVAILABLE, "unavailable", MSG_RETRY)		\
+	X(BUSY, "busy", MSG_RETRY)				\
+	X(INTERNAL, "internal", MSG_RETRY)			\
+	X(BAD_REQUEST, "bad_request", MSG_REFUSAL)		\
+	X(INVALID, "invalid", MSG_REFUSAL)			\
+	X(NAME_TAKEN, "name_taken", MSG_REFUSAL)		\
+	X(RATE_LIMITED, "rate_limited", MSG_REFUSAL)		\
+	X(BAD_LOGIN, "bad_login", MSG_REFUSAL)			\
+	X(BAD_PASSWORD, "bad_password", MSG_REFUSAL)		\
+	X(QUOTA, "quota", MSG_REFUSAL)				\
+	X(BAD_IMAGE, "bad_image", MSG_REFUSAL)			\
+	X(BAD_AD, "bad_ad", MSG_REFUSAL)			\
+	X(BAD_SIZE, "bad_size", MSG_REFUSAL)			\
+	X(OWN_CAMPAIGN, "own_campaign", MSG_REFUSAL)		\
+	X(NOT_YET, "not_yet", MSG_REFUSAL)			\
+	X(SOLD, "sold", MSG_REFUSAL)				\
+	X(PRICE_UP, "price_up", MSG_REFUSAL)			\
+	X(FUNDS, "funds", MSG_REFUSAL)				\
+	X(HELD, "held", MSG_REFUSAL)				\
+	X(TOO_SMALL, "too_small", MSG_REFUSAL)			\
+	X(BAD_ADDRESS, "bad_address", MSG_REFUSAL)		\
+	X(DIFFER, "differ", MSG_REFUSAL)
 
 enum msg_code {
 #define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,
@@ -114,14 +131,16 @@ enum msg_code {
 #define MSG_CODE_NONE	MSG_CODE__MAX
 
 /*
- * Notice kinds: X(constant suffix, wire name).  REVALIDATE is abc-web's
+ * Notice kinds: X(constant suffix, wire name).  campaign_changed carries
+ * "campaign", account_changed "user", session_revoked "token", "user"
+ * and "keep"; accounts_changed is everyone's.  revalidate is abc-web's
  * own (web/client.c: a gap in the notices or a new worker), never sent.
  */
-#define MSG_NOTICE_MAP(X)						\
-	X(CAMPAIGN_CHANGED,	"campaign_changed")	/* "campaign" */ \
-	X(ACCOUNT_CHANGED,	"account_changed")	/* "user" */	\
-	X(ACCOUNTS_CHANGED,	"accounts_changed")	/* everyone's */ \
-	X(SESSION_REVOKED,	"session_revoked")	/* token/user/keep */ \
+#define MSG_NOTICE_MAP(X)					\
+	X(CAMPAIGN_CHANGED,	"campaign_changed")		\
+	X(ACCOUNT_CHANGED,	"account_changed")		\
+	X(ACCOUNTS_CHANGED,	"accounts_changed")		\
+	X(SESSION_REVOKED,	"session_revoked")		\
 	X(REVALIDATE,		"revalidate")
 
 enum msg_notice {
@@ -148,7 +167,8 @@ struct msg_hello {
 
 const char		*msg_op_name(enum msg_op op);
 const char		*msg_code_name(enum msg_code code);
-int			 msg_code_parse(const char *name, enum msg_code *code);
+int			 msg_code_parse(const char *name,
+			    enum msg_code *code);
 enum msg_class		 msg_code_class(enum msg_code code);
 const char		*msg_notice_name(enum msg_notice kind);
 int			 msg_notice_parse(const char *name,

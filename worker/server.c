@@ -815,18 +815,15 @@ server_accounts_changed(struct server *s)
 
 	list = pglisten_take(s->cfg->accounts);
 	for (n = list; n != NULL; n = n->next) {
-		notice = json_object_new_object();
 		errno = 0;
 		user = strtoll(n->payload, &end, 10);
 		if (n->payload[0] >= '1' && n->payload[0] <= '9' &&
 		    *end == '\0' && errno == 0) {
-			json_object_object_add(notice, "kind",
-			    json_object_new_string("account_changed"));
+			notice = msg_notice_new(MSG_NOTICE_ACCOUNT_CHANGED);
 			json_object_object_add(notice, "user",
 			    json_object_new_int64(user));
 		} else
-			json_object_object_add(notice, "kind",
-			    json_object_new_string("accounts_changed"));
+			notice = msg_notice_new(MSG_NOTICE_ACCOUNTS_CHANGED);
 		server_broadcast(s, notice);
 		json_object_put(notice);
 	}
