@@ -8,6 +8,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "msg.h"
 #include "ops.h"
 #include "ops_req.h"
@@ -174,31 +176,18 @@ test_ops_broadcast(void)
 	rh_teardown();
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_ops_table_every_op_once",
-		    test_ops_table_every_op_once },
-		{ "test_ops_table_refused", test_ops_table_refused },
-		{ "test_ops_table_flags", test_ops_table_flags },
-		{ "test_ops_unknown_op", test_ops_unknown_op },
-		{ "test_ops_one_reply", test_ops_one_reply },
-		{ "test_ops_broadcast", test_ops_broadcast },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "ops", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_ops_table_every_op_once",
+	    test_ops_table_every_op_once },
+	{ "test_ops_table_refused", test_ops_table_refused },
+	{ "test_ops_table_flags", test_ops_table_flags },
+	{ "test_ops_unknown_op", test_ops_unknown_op },
+	{ "test_ops_one_reply", test_ops_one_reply },
+	{ "test_ops_broadcast", test_ops_broadcast },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "ops", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -8,6 +8,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "btcq.h"
 #include "db.h"
 #include "kdf.h"
@@ -367,32 +369,19 @@ test_req_register(void)
 	rh_teardown();
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_req_no_session", test_req_no_session },
-		{ "test_req_session_unknown", test_req_session_unknown },
-		{ "test_req_buy", test_req_buy },
-		{ "test_req_login_rate_limited", test_req_login_rate_limited },
-		{ "test_req_login_busy", test_req_login_busy },
-		{ "test_req_withdraw_fields", test_req_withdraw_fields },
-		{ "test_req_withdraw_flow", test_req_withdraw_flow },
-		{ "test_req_register", test_req_register },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "requests", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_req_no_session", test_req_no_session },
+	{ "test_req_session_unknown", test_req_session_unknown },
+	{ "test_req_buy", test_req_buy },
+	{ "test_req_login_rate_limited", test_req_login_rate_limited },
+	{ "test_req_login_busy", test_req_login_busy },
+	{ "test_req_withdraw_fields", test_req_withdraw_fields },
+	{ "test_req_withdraw_flow", test_req_withdraw_flow },
+	{ "test_req_register", test_req_register },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "requests", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

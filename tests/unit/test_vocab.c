@@ -13,6 +13,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "msg.h"
 
 #define VOCAB_CODE_MAX	64
@@ -201,28 +203,15 @@ test_vocab_reply_fail(void)
 	CU_ASSERT_EQUAL(msg_reply_code(NULL), MSG_CODE_NONE);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_vocab_scanner", test_vocab_scanner },
-		{ "test_vocab_sql_codes_known", test_vocab_sql_codes_known },
-		{ "test_vocab_tables", test_vocab_tables },
-		{ "test_vocab_reply_fail", test_vocab_reply_fail },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "vocab", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_vocab_scanner", test_vocab_scanner },
+	{ "test_vocab_sql_codes_known", test_vocab_sql_codes_known },
+	{ "test_vocab_tables", test_vocab_tables },
+	{ "test_vocab_reply_fail", test_vocab_reply_fail },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "vocab", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};
