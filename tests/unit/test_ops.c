@@ -45,7 +45,7 @@ test_ops_table_every_op_once(void)
 	for (op = 0; op < MSG_OP__MAX; op++) {
 		CU_ASSERT_EQUAL(seen[op], 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(index[op]);
-		CU_ASSERT_EQUAL(index[op]->op, op);
+		CU_ASSERT_EQUAL((int)index[op]->op, op);
 		CU_ASSERT_STRING_EQUAL(index[op]->name,
 		    msg_op_name((enum msg_op)op));
 	}
