@@ -42,9 +42,9 @@ market_cached(struct http_req *r, const char *key, int64_t max_age_ms)
 /*
  * The JSON member of a reply to req, through the cache under key, into
  * *out (a new reference) when FOUND.  ABSENT only when abc-worker's read
- * succeeded and answered the code absent (MSG_CODE_NONE: never).  When the read fails
- * (UNKNOWN, *why set) a copy cached up to HTTP_STALE_MS ago is served
- * instead, marked stale: stale is better than wrong.
+ * succeeded and answered the code absent (MSG_CODE_NONE: never).  When
+ * the read fails (UNKNOWN, *why set) a copy cached up to HTTP_STALE_MS ago
+ * is served instead, marked stale: stale is better than wrong.
  */
 static enum lookup
 market_fetch(struct http_req *r, const char *key, struct json_object *req,
@@ -128,8 +128,8 @@ market_list(struct http_req *r)
 	enum app_err		 why;
 
 	req = msg_request_new(MSG_OP_CAMPAIGN_LIST);
-	if (market_fetch(r, "list", req, "campaigns", MSG_CODE_NONE, &list, &why) !=
-	    LOOKUP_FOUND)
+	if (market_fetch(r, "list", req, "campaigns", MSG_CODE_NONE, &list,
+	    &why) != LOOKUP_FOUND)
 		(void)http_unknown(r, why);
 	json_object_put(req);
 	return list;

@@ -235,7 +235,8 @@ acct_read_user(struct request *rq, struct db_job *dj)
 	if (acct_unhex(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
 	    acct_unhex(db_job_value(dj, 0, 3), rq->salt, KDF_SALT_LEN) != 0 ||
 	    !kdf_params_valid(&rq->params)) {
-		ops_fail(rq, MSG_CODE_INTERNAL, "stored password hash is unreadable");
+		ops_fail(rq, MSG_CODE_INTERNAL,
+		    "stored password hash is unreadable");
 		return -1;
 	}
 	return 1;
@@ -475,7 +476,8 @@ acct_login_blocked(struct request *rq, const char *ukey, const char *pkey)
 
 	if (!ratelimit_backoff(ops_ratelimit(rq, OPS_RL_PAIR), pkey, now,
 	    &retry) &&
-	    !ratelimit_backoff(ops_ratelimit(rq, OPS_RL_NAME), ukey, now, &retry))
+	    !ratelimit_backoff(ops_ratelimit(rq, OPS_RL_NAME), ukey, now,
+	    &retry))
 		return 0;
 	if (retry < 120000)
 		snprintf(text, sizeof(text), "Too many failed logins for this "
@@ -534,7 +536,8 @@ acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
 	/* This address knew the password; others guessing keep their count. */
 	ratelimit_clear(ops_ratelimit(rq, OPS_RL_PAIR), pkey);
 	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL, "no randomness for a session token");
+		ops_fail(rq, MSG_CODE_INTERNAL,
+		    "no randomness for a session token");
 		return;
 	}
 	acct_token_hash(rq->token, rq->token_hash);
@@ -638,8 +641,8 @@ acct_logout(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	if (rq->stage == LOGOUT_START) {
 		if (acct_take_token(rq) != 0)
 			return;
-		j = db_job_new("DELETE FROM user_sessions WHERE token_hash = $1",
-		    0, NULL, 0);
+		j = db_job_new("DELETE FROM user_sessions WHERE "
+		    "token_hash = $1", 0, NULL, 0);
 		db_job_param_hex(j, rq->token_hash, 32);
 		ops_db(rq, j, LOGOUT_DELETED);
 		return;
@@ -984,7 +987,8 @@ acct_new_address(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		return;
 	}
 	if (!cj->ok) {
-		ops_fail(rq, MSG_CODE_UNAVAILABLE, "bitcoind did not give an address; "
+		ops_fail(rq, MSG_CODE_UNAVAILABLE,
+		    "bitcoind did not give an address; "
 		    "try again in a moment.");
 		return;
 	}

@@ -82,7 +82,8 @@ req_broadcast(struct request *rq)
 
 	if (kind == NULL || strlen(kind) < 1 || strlen(kind) > 32 ||
 	    strspn(kind, "abcdefghijklmnopqrstuvwxyz_") != strlen(kind)) {
-		ops_fail(rq, MSG_CODE_INVALID, "broadcast needs a kind [a-z_]{1,32}");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "broadcast needs a kind [a-z_]{1,32}");
 		return;
 	}
 	/* Any kind, known or not: the tests' own notices. */

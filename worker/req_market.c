@@ -88,7 +88,8 @@ mkt_absent(struct request *rq)
 	if (rq->op == MSG_OP_IMAGE_GET)
 		ops_fail(rq, MSG_CODE_NO_IMAGE, "There is no such image.");
 	else
-		ops_fail(rq, MSG_CODE_NO_CAMPAIGN, "There is no such campaign.");
+		ops_fail(rq, MSG_CODE_NO_CAMPAIGN,
+		    "There is no such campaign.");
 }
 
 /*
@@ -152,7 +153,8 @@ mkt_create(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		    mkt_int(rq, "slot_ms", &slot) || w < 1 || w > 4096 ||
 		    h < 1 || h > 4096 || !price_valid_campaign(min, slot,
 		    ops_cfg(rq)->allow_short_slots)) {
-			ops_fail(rq, MSG_CODE_INVALID, "A campaign needs a name (at most "
+			ops_fail(rq, MSG_CODE_INVALID,
+			    "A campaign needs a name (at most "
 			    "80 characters), a size of 1-4096 pixels each way, "
 			    "a minimum price of at least 1 satoshi and a slot "
 			    "length of 1 hour to 30 days.");
@@ -277,7 +279,8 @@ mkt_ad(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	if (msg_get_str(rq->body, "nickname") == NULL ||
 	    msg_get_str(rq->body, "hover") == NULL ||
 	    msg_get_str(rq->body, "url") == NULL) {
-		ops_fail(rq, MSG_CODE_INVALID, "An ad needs a nickname, hover text, a "
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "An ad needs a nickname, hover text, a "
 		    "link and an image.");
 		return;
 	}
@@ -288,7 +291,8 @@ mkt_ad(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	if ((img = mkt_image(rq, &len)) == NULL ||
 	    image_probe(img, len, &ii) != 0) {
 		free(img);
-		ops_fail(rq, MSG_CODE_BAD_IMAGE, "The image must be a PNG, JPEG or GIF "
+		ops_fail(rq, MSG_CODE_BAD_IMAGE,
+		    "The image must be a PNG, JPEG or GIF "
 		    "file of at most 256 KiB.");
 		return;
 	}
@@ -400,7 +404,8 @@ mkt_buy_submit(struct request *rq)
 	if (mkt_int(rq, "campaign", &camp) || mkt_int(rq, "slot", &idx) ||
 	    mkt_int(rq, "ad", &ad) || mkt_int(rq, "max_price", &max) ||
 	    camp < 1 || ad < 1 || idx < 0 || idx > INT32_MAX || max < 1) {
-		ops_fail(rq, MSG_CODE_INVALID, "The purchase form is incomplete.");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "The purchase form is incomplete.");
 		return;
 	}
 	j = db_job_new("SELECT camp_purchase($1, $2, $3, $4, $5, $6, $7, $8, "
@@ -473,14 +478,15 @@ mkt_read(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	if (rq->op == MSG_OP_CAMPAIGN_LIST) {
 		j = db_job_new("SELECT camp_list(50)", 0, NULL, 0);
 	} else if (rq->op == MSG_OP_IMAGE_GET) {
-		j = db_job_new("SELECT jsonb_build_object('mime', mime, 'data', "
-		    "translate(encode(data, 'base64'), E'\\n', ''))::text FROM "
-		    "images WHERE sha256 = $1", 0, NULL, 0);
+		j = db_job_new("SELECT jsonb_build_object('mime', mime, "
+		    "'data', translate(encode(data, 'base64'), E'\\n', ''))"
+		    "::text FROM images WHERE sha256 = $1", 0, NULL, 0);
 		db_job_param(j, msg_get_str(rq->body, "sha256") != NULL ?
 		    msg_get_str(rq->body, "sha256") : "");
 	} else {
 		if (mkt_int(rq, "id", &id) != 0) {
-			ops_fail(rq, MSG_CODE_INVALID, "The request names no campaign.");
+			ops_fail(rq, MSG_CODE_INVALID,
+			    "The request names no campaign.");
 			return;
 		}
 		j = db_job_new("SELECT camp_state($1)", 0, NULL, 0);

@@ -79,7 +79,8 @@ wd_check_fields(struct request *rq)
 	}
 	if (msg_get_int(rq->body, "amount", &amount) != 0 || amount < 1 ||
 	    amount > MONEY_MAX_SAT) {
-		ops_fail(rq, MSG_CODE_INVALID, "The amount must be more than 0 BTC.");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "The amount must be more than 0 BTC.");
 		return -1;
 	}
 	if (amount < ops_cfg(rq)->withdraw_min_sat) {
@@ -87,7 +88,8 @@ wd_check_fields(struct request *rq)
 		return -1;
 	}
 	if (msg_get_str(rq->body, "idem") == NULL) {
-		ops_fail(rq, MSG_CODE_INVALID, "The form is incomplete; reload it.");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "The form is incomplete; reload it.");
 		return -1;
 	}
 	return 0;
@@ -118,12 +120,14 @@ wd_address_checked(struct request *rq, struct btcq_job *cj)
 	int64_t		 amount = 0;
 
 	if (!cj->ok) {
-		ops_fail(rq, MSG_CODE_UNAVAILABLE, "The address cannot be checked "
+		ops_fail(rq, MSG_CODE_UNAVAILABLE,
+		    "The address cannot be checked "
 		    "right now; nothing was taken. Try again in a minute.");
 		return;
 	}
 	if (!cj->valid) {
-		ops_fail(rq, MSG_CODE_BAD_ADDRESS, "This is not a valid bitcoin "
+		ops_fail(rq, MSG_CODE_BAD_ADDRESS,
+		    "This is not a valid bitcoin "
 		    "address for this network; check it and try again.");
 		return;
 	}
