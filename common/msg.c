@@ -8,56 +8,26 @@
 #include "abc_limits.h"
 #include "msg.h"
 
-/* Sorted by enum value; sized by MSG_OP__MAX. */
 static const char *const msg_op_names[MSG_OP__MAX] = {
-	"status",
-	"echo",
-	"counter_add",
-	"broadcast",
-	"register",
-	"login",
-	"session",
-	"logout",
-	"logout_all",
-	"password",
-	"account",
-	"history_purge",
-	"new_address",
-	"campaign_create",
-	"campaign_get",
-	"campaign_list",
-	"ad_create",
-	"my_ads",
-	"buy",
-	"image_get",
-	"withdraw",
-	"my_campaigns",
+#define MSG_OP_WIRE(id, wire)	wire,
+	MSG_OP_MAP(MSG_OP_WIRE)
+#undef MSG_OP_WIRE
 };
 
-/*
- * 1 for the operations that may change what the calling user's account
- * overview shows (balance, addresses, deposits, history), 0 otherwise.
- */
-int
-msg_op_changes_account(enum msg_op op)
-{
-	switch (op) {
-	case MSG_OP_REGISTER:
-	case MSG_OP_LOGIN:
-	case MSG_OP_LOGOUT:
-	case MSG_OP_LOGOUT_ALL:
-	case MSG_OP_PASSWORD:
-	case MSG_OP_PURGE:
-	case MSG_OP_NEW_ADDRESS:
-	case MSG_OP_CAMPAIGN_CREATE:
-	case MSG_OP_AD_CREATE:
-	case MSG_OP_BUY:
-	case MSG_OP_WITHDRAW:
-		return 1;
-	default:
-		return 0;
-	}
-}
+static const struct {
+	const char	*wire;
+	enum msg_class	 cls;
+} msg_codes[MSG_CODE__MAX] = {
+#define MSG_CODE_WIRE(id, wire, cls)	{ wire, cls },
+	MSG_CODE_MAP(MSG_CODE_WIRE)
+#undef MSG_CODE_WIRE
+};
+
+static const char *const msg_notice_names[MSG_NOTICE__MAX] = {
+#define MSG_NOTICE_WIRE(id, wire)	wire,
+	MSG_NOTICE_MAP(MSG_NOTICE_WIRE)
+#undef MSG_NOTICE_WIRE
+};
 
 /* Appends the JSON text of h to out; 0, or -1 if out is full. */
 int
@@ -100,6 +70,73 @@ msg_op_name(enum msg_op op)
 	if ((unsigned)op >= MSG_OP__MAX)
 		return "unknown";
 	return msg_op_names[op];
+}
+
+/* The wire name of code; "" for MSG_CODE_NONE or out of range. */
+const char *
+msg_code_name(enum msg_code code)
+{
+	if ((unsigned)code >= MSG_CODE__MAX)
+		return "";
+	return msg_codes[code].wire;
+}
+
+/* Sets *code from its wire name; 0, or -1 for a name not in the table. */
+int
+msg_code_parse(const char *name, enum msg_code *code)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < MSG_CODE__MAX; i++)
+		if (strcmp(name, msg_codes[i].wire) == 0) {
+			*code = (enum msg_code)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* What code tells abc-web; a code out of range is a refusal. */
+enum msg_class
+msg_code_class(enum msg_code code)
+{
+	if ((unsigned)code >= MSG_CODE__MAX)
+		return MSG_REFUSAL;
+	return msg_codes[code].cls;
+}
+
+/* The wire name of a notice kind; "" out of range. */
+const char *
+msg_notice_name(enum msg_notice kind)
+{
+	if ((unsigned)kind >= MSG_NOTICE__MAX)
+		return "";
+	return msg_notice_names[kind];
+}
+
+/* Sets *kind from a notice's wire name; 0, or -1 when not in the table. */
+int
+msg_notice_parse(const char *name, enum msg_notice *kind)
+{
+	int	 i;
+
+	for (i = 0; name != NULL && i < MSG_NOTICE__MAX; i++)
+		if (strcmp(name, msg_notice_names[i]) == 0) {
+			*kind = (enum msg_notice)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* A new notice object {"kind": kind}; the caller adds its fields. */
+struct json_object *
+msg_notice_new(enum msg_notice kind)
+{
+	struct json_object	*n;
+
+	n = json_object_new_object();
+	json_object_object_add(n, "kind",
+	    json_object_new_string(msg_notice_name(kind)));
+	return n;
 }
 
 /* Sets *op from its wire name; 0, or -1 for an unknown name. */
@@ -254,24 +291,52 @@ msg_reply_error(const char *message)
 }
 
 /*
+ * A new failed reply with a code: {"ok":false,"error":message,"code":code}
+ * (this order: what abc-worker has always sent).
+ */
+struct json_object *
+msg_reply_fail(enum msg_code code, const char *message)
+{
+	struct json_object	*rep;
+
+	rep = msg_reply_error(message);
+	json_object_object_add(rep, "code",
+	    json_object_new_string(msg_code_name(code)));
+	return rep;
+}
+
+/*
+ * The code of a failed reply (rep may be NULL); MSG_CODE_NONE when it has
+ * none or one not in the table (a newer worker's: never taken for a known
+ * one).
+ */
+enum msg_code
+msg_reply_code(struct json_object *rep)
+{
+	enum msg_code	 code;
+
+	if (rep == NULL || msg_code_parse(msg_get_str(rep, "code"),
+	    &code) != 0)
+		return MSG_CODE_NONE;
+	return code;
+}
+
+/*
  * What a reply to a read says (rep may be NULL: no reply).  FOUND when it
- * succeeded; ABSENT only when it failed with absent_code (NULL: this read
- * cannot find nothing); UNKNOWN for anything else, so a new or garbled
+ * succeeded; ABSENT only when it failed with the code absent
+ * (MSG_CODE_NONE: this read cannot find nothing); UNKNOWN for anything else, so a new or garbled
  * failure is never taken for absence.
  */
 enum lookup
-msg_reply_lookup(struct json_object *rep, const char *absent_code)
+msg_reply_lookup(struct json_object *rep, enum msg_code absent)
 {
-	const char	*code;
-	int		 ok = 0;
+	int	 ok = 0;
 
 	if (rep == NULL || msg_get_bool(rep, "ok", &ok) != 0)
 		return LOOKUP_UNKNOWN;
 	if (ok)
 		return LOOKUP_FOUND;
-	code = msg_get_str(rep, "code");
-	if (absent_code != NULL && code != NULL &&
-	    strcmp(code, absent_code) == 0)
+	if (absent != MSG_CODE_NONE && msg_reply_code(rep) == absent)
 		return LOOKUP_ABSENT;
 	return LOOKUP_UNKNOWN;
 }
@@ -284,17 +349,15 @@ msg_reply_lookup(struct json_object *rep, const char *absent_code)
 int
 msg_reply_retryable(struct json_object *rep)
 {
-	const char	*code;
-	int		 ok = 0;
+	int	 ok = 0;
 
 	if (rep == NULL || msg_get_bool(rep, "ok", &ok) != 0)
 		return 1;
 	if (ok)
 		return 0;
-	code = msg_get_str(rep, "code");
-	return code == NULL || strcmp(code, MSG_CODE_UNAVAILABLE) == 0 ||
-	    strcmp(code, MSG_CODE_BUSY) == 0 ||
-	    strcmp(code, MSG_CODE_INTERNAL) == 0;
+	if (msg_get_str(rep, "code") == NULL)
+		return 1;
+	return msg_code_class(msg_reply_code(rep)) == MSG_RETRY;
 }
 
 /* The string member key, or NULL when absent or not a string. */

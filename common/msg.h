@@ -19,45 +19,136 @@
 #include "abc_err.h"
 #include "price.h"
 
+/*
+ * The protocol's vocabulary, each word defined once here (like APP_ERR_MAP
+ * in abc_err.h): operations, reply codes and notice kinds.  The enums and
+ * the wire names come from the same table, so a name cannot drift from
+ * its constant; tests/unit/test_vocab.c checks that every code the SQL
+ * functions (sql/functions/NAME.sql) can answer is in MSG_CODE_MAP.
+ *
+ * Operations: X(constant suffix, wire name).  Which request module serves
+ * an op, and how, is abc-worker's request table (worker/ops_req.h).  The
+ * fields: status (worker health: database and bitcoind), echo ("data"
+ * back; benchmarks), counter_add ("key" += "n", once: the durable test
+ * op), broadcast (a test notice "kind"); register and login (username,
+ * password, addr; login -> token), session (token -> user, username),
+ * logout and logout_all (token), password (token, old, new), account
+ * (token -> balance, lists), history_purge (token, password), new_address
+ * (token -> address); campaign_create (token, name, ..., idem -> id),
+ * campaign_get (id -> state), campaign_list, ad_create (token, nickname,
+ * hover, url, image in base64), my_ads and my_campaigns (token), buy
+ * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
+ * mime, data), withdraw (token, address, amount in sat, password, idem).
+ */
+#define MSG_OP_MAP(X)					\
+	X(STATUS,		"status")		\
+	X(ECHO,			"echo")			\
+	X(COUNTER_ADD,		"counter_add")		\
+	X(BROADCAST,		"broadcast")		\
+	X(REGISTER,		"register")		\
+	X(LOGIN,		"login")		\
+	X(SESSION,		"session")		\
+	X(LOGOUT,		"logout")		\
+	X(LOGOUT_ALL,		"logout_all")		\
+	X(PASSWORD,		"password")		\
+	X(ACCOUNT,		"account")		\
+	X(PURGE,		"history_purge")	\
+	X(NEW_ADDRESS,		"new_address")		\
+	X(CAMPAIGN_CREATE,	"campaign_create")	\
+	X(CAMPAIGN_GET,		"campaign_get")		\
+	X(CAMPAIGN_LIST,	"campaign_list")	\
+	X(AD_CREATE,		"ad_create")		\
+	X(MY_ADS,		"my_ads")		\
+	X(BUY,			"buy")			\
+	X(IMAGE_GET,		"image_get")		\
+	X(WITHDRAW,		"withdraw")		\
+	X(MY_CAMPAIGNS,		"my_campaigns")
+
 enum msg_op {
-	MSG_OP_STATUS,		/* worker health: database and bitcoind */
-	MSG_OP_ECHO,		/* returns its "data" field; benchmarks */
-	MSG_OP_COUNTER_ADD,	/* durable test op: "key" += "n", once */
-	MSG_OP_BROADCAST,	/* test op: broadcast notice "kind" */
-	MSG_OP_REGISTER,	/* username, password, addr */
-	MSG_OP_LOGIN,		/* username, password, addr -> token */
-	MSG_OP_SESSION,		/* token -> user, username */
-	MSG_OP_LOGOUT,		/* token */
-	MSG_OP_LOGOUT_ALL,	/* token */
-	MSG_OP_PASSWORD,	/* token, old, new */
-	MSG_OP_ACCOUNT,		/* token -> balance, history */
-	MSG_OP_PURGE,		/* token, password */
-	MSG_OP_NEW_ADDRESS,	/* token -> a new deposit address */
-	MSG_OP_CAMPAIGN_CREATE,	/* token, name, ..., idem -> id */
-	MSG_OP_CAMPAIGN_GET,	/* id -> campaign state */
-	MSG_OP_CAMPAIGN_LIST,	/* -> newest campaigns */
-	MSG_OP_AD_CREATE,	/* token, nickname, hover, url, image (base64) */
-	MSG_OP_MY_ADS,		/* token -> the user's ads */
-	MSG_OP_BUY,		/* token, campaign, slot, ad, max_price, idem */
-	MSG_OP_IMAGE_GET,	/* sha256 -> mime, data (base64) */
-	MSG_OP_WITHDRAW,	/* token, address, amount (sat), password, idem */
-	MSG_OP_MY_CAMPAIGNS,	/* token -> the user's campaigns */
+#define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
+	MSG_OP_MAP(MSG_OP_ENUM)
+#undef MSG_OP_ENUM
 	MSG_OP__MAX
 };
 
 /*
- * Reply codes abc-web acts on.  A failed reply ("ok": false) carries a
- * "code": the ABSENT codes say a successful read found nothing (only
- * these may log a user out or answer 404); the retryable ones say abc-worker
- * could not tell (the database failed, the hashing pool is full), and are
- * answered "try again"; every other code is a definite refusal.
+ * What a failed reply's code tells abc-web.  ABSENT: a successful read
+ * found nothing (only these may log a user out or answer 404).  RETRY:
+ * abc-worker could not tell (the database failed, the hashing pool is
+ * full), answered "try again".  REFUSAL: a definite no.
  */
-#define MSG_CODE_NO_SESSION	"no_session"	/* absent: not logged in */
-#define MSG_CODE_NO_CAMPAIGN	"no_campaign"	/* absent: no such campaign */
-#define MSG_CODE_NO_IMAGE	"no_image"	/* absent: no such image */
-#define MSG_CODE_UNAVAILABLE	"unavailable"	/* retryable: database */
-#define MSG_CODE_BUSY		"busy"		/* retryable: overloaded */
-#define MSG_CODE_INTERNAL	"internal"	/* retryable: could not tell */
+enum msg_class {
+	MSG_REFUSAL,
+	MSG_ABSENT,
+	MSG_RETRY
+};
+
+/*
+ * Reply codes: X(constant suffix, wire name, class).  A failed reply
+ * ("ok": false) carries one as "code"; abc-worker's requests and the SQL
+ * functions answer only these.  bad_request: an unknown op; invalid: a
+ * malformed field; bad_password: a re-entered password; bad_ad: not the
+ * buyer's ad; bad_size: the ad does not fit the space; not_yet: a later
+ * slot than the one for sale; sold: a lost race; price_up: over the
+ * buyer's max_price; funds: the balance is too low; held: not yet
+ * withdrawable; too_small: under withdraw_min_sat.  differ is abc-web's
+ * own (the two passwords of a form differ), never on the link.
+ */
+#define MSG_CODE_MAP(X)							\
+	X(NO_SESSION, "no_session", MSG_ABSENT)			\
+	X(NO_CAMPAIGN, "no_campaign", MSG_ABSENT)		\
+	X(NO_IMAGE, "no_image", MSG_ABSENT)			\
+	X(UNAVAILABLE, "unavailable", MSG_RETRY)		\
+	X(BUSY, "busy", MSG_RETRY)				\
+	X(INTERNAL, "internal", MSG_RETRY)			\
+	X(BAD_REQUEST, "bad_request", MSG_REFUSAL)		\
+	X(INVALID, "invalid", MSG_REFUSAL)			\
+	X(NAME_TAKEN, "name_taken", MSG_REFUSAL)		\
+	X(RATE_LIMITED, "rate_limited", MSG_REFUSAL)		\
+	X(BAD_LOGIN, "bad_login", MSG_REFUSAL)			\
+	X(BAD_PASSWORD, "bad_password", MSG_REFUSAL)		\
+	X(QUOTA, "quota", MSG_REFUSAL)				\
+	X(BAD_IMAGE, "bad_image", MSG_REFUSAL)			\
+	X(BAD_AD, "bad_ad", MSG_REFUSAL)			\
+	X(BAD_SIZE, "bad_size", MSG_REFUSAL)			\
+	X(OWN_CAMPAIGN, "own_campaign", MSG_REFUSAL)		\
+	X(NOT_YET, "not_yet", MSG_REFUSAL)			\
+	X(SOLD, "sold", MSG_REFUSAL)				\
+	X(PRICE_UP, "price_up", MSG_REFUSAL)			\
+	X(FUNDS, "funds", MSG_REFUSAL)				\
+	X(HELD, "held", MSG_REFUSAL)				\
+	X(TOO_SMALL, "too_small", MSG_REFUSAL)			\
+	X(BAD_ADDRESS, "bad_address", MSG_REFUSAL)		\
+	X(DIFFER, "differ", MSG_REFUSAL)
+
+enum msg_code {
+#define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,
+	MSG_CODE_MAP(MSG_CODE_ENUM)
+#undef MSG_CODE_ENUM
+	MSG_CODE__MAX
+};
+/* "No code": a reply without one, or a read that cannot be absent. */
+#define MSG_CODE_NONE	MSG_CODE__MAX
+
+/*
+ * Notice kinds: X(constant suffix, wire name).  campaign_changed carries
+ * "campaign", account_changed "user", session_revoked "token", "user"
+ * and "keep"; accounts_changed is everyone's.  revalidate is abc-web's
+ * own (web/client.c: a gap in the notices or a new worker), never sent.
+ */
+#define MSG_NOTICE_MAP(X)					\
+	X(CAMPAIGN_CHANGED,	"campaign_changed")		\
+	X(ACCOUNT_CHANGED,	"account_changed")		\
+	X(ACCOUNTS_CHANGED,	"accounts_changed")		\
+	X(SESSION_REVOKED,	"session_revoked")		\
+	X(REVALIDATE,		"revalidate")
+
+enum msg_notice {
+#define MSG_NOTICE_ENUM(id, wire)	MSG_NOTICE_##id,
+	MSG_NOTICE_MAP(MSG_NOTICE_ENUM)
+#undef MSG_NOTICE_ENUM
+	MSG_NOTICE__MAX
+};
 
 /*
  * HELLO bodies.  abc-web sends its epoch (random per process), the worker
@@ -75,7 +166,14 @@ struct msg_hello {
 };
 
 const char		*msg_op_name(enum msg_op op);
-int			 msg_op_changes_account(enum msg_op op);
+const char		*msg_code_name(enum msg_code code);
+int			 msg_code_parse(const char *name,
+			    enum msg_code *code);
+enum msg_class		 msg_code_class(enum msg_code code);
+const char		*msg_notice_name(enum msg_notice kind);
+int			 msg_notice_parse(const char *name,
+			    enum msg_notice *kind);
+struct json_object	*msg_notice_new(enum msg_notice kind);
 int			 msg_hello_encode(const struct msg_hello *h,
 			    struct buf *out);
 int			 msg_hello_decode(const uint8_t *body, size_t len,
@@ -95,8 +193,11 @@ int			 msg_request_op(struct json_object *req,
 			    enum msg_op *op);
 struct json_object	*msg_reply_new(void);
 struct json_object	*msg_reply_error(const char *message);
+struct json_object	*msg_reply_fail(enum msg_code code,
+			    const char *message);
+enum msg_code		 msg_reply_code(struct json_object *rep);
 enum lookup		 msg_reply_lookup(struct json_object *rep,
-			    const char *absent_code);
+			    enum msg_code absent);
 int			 msg_reply_retryable(struct json_object *rep);
 
 const char		*msg_get_str(struct json_object *obj,

@@ -247,16 +247,19 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 	struct app		*app = arg;
 	struct usercache	*uc = app->users;
 	const char		*token, *keep;
+	enum msg_notice		 k;
 	int64_t			 user = 0, id = 0;
 	char			 key[32];
 
 	(void)seq;
-	if (strcmp(kind, "revalidate") == 0) {
+	if (msg_notice_parse(kind, &k) != 0)
+		return;		/* a newer worker's: nothing of ours */
+	if (k == MSG_NOTICE_REVALIDATE) {
 		usercache_clear(uc);
 		cache_clear(app->cache);
 		return;
 	}
-	if (strcmp(kind, "campaign_changed") == 0 && n != NULL) {
+	if (k == MSG_NOTICE_CAMPAIGN_CHANGED && n != NULL) {
 		if (msg_get_int(n, "campaign", &id) == 0) {
 			snprintf(key, sizeof(key), "c:%lld", (long long)id);
 			cache_drop(app->cache, key);
@@ -265,18 +268,18 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 		cache_drop(app->cache, "page:/");
 		return;
 	}
-	if (strcmp(kind, "account_changed") == 0 && n != NULL) {
+	if (k == MSG_NOTICE_ACCOUNT_CHANGED && n != NULL) {
 		if (msg_get_int(n, "user", &user) == 0) {
 			http_account_key(user, key, sizeof(key));
 			cache_drop(app->cache, key);
 		}
 		return;
 	}
-	if (strcmp(kind, "accounts_changed") == 0) {
+	if (k == MSG_NOTICE_ACCOUNTS_CHANGED) {
 		cache_drop_prefix(app->cache, HTTP_ACCOUNT_KEY);
 		return;
 	}
-	if (strcmp(kind, "session_revoked") != 0 || n == NULL)
+	if (k != MSG_NOTICE_SESSION_REVOKED || n == NULL)
 		return;
 	if ((token = msg_get_str(n, "token")) != NULL)
 		usercache_drop_key(uc, token);

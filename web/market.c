@@ -42,13 +42,13 @@ market_cached(struct http_req *r, const char *key, int64_t max_age_ms)
 /*
  * The JSON member of a reply to req, through the cache under key, into
  * *out (a new reference) when FOUND.  ABSENT only when abc-worker's read
- * succeeded and answered absent_code (NULL: never).  When the read fails
- * (UNKNOWN, *why set) a copy cached up to HTTP_STALE_MS ago is served
- * instead, marked stale: stale is better than wrong.
+ * succeeded and answered the code absent (MSG_CODE_NONE: never).  When
+ * the read fails (UNKNOWN, *why set) a copy cached up to HTTP_STALE_MS ago
+ * is served instead, marked stale: stale is better than wrong.
  */
 static enum lookup
 market_fetch(struct http_req *r, const char *key, struct json_object *req,
-    const char *member, const char *absent_code, struct json_object **out,
+    const char *member, enum msg_code absent, struct json_object **out,
     enum app_err *why)
 {
 	struct json_object	*rep = NULL, *v;
@@ -63,7 +63,7 @@ market_fetch(struct http_req *r, const char *key, struct json_object *req,
 	gen = cache_gen(r->app->cache);	/* before asking: see cache.h */
 	e = client_call(r->app->client, req, r->app->request_timeout_ms, 0,
 	    &rep);
-	lk = e == APP_OK ? msg_reply_lookup(rep, absent_code) : LOOKUP_UNKNOWN;
+	lk = e == APP_OK ? msg_reply_lookup(rep, absent) : LOOKUP_UNKNOWN;
 	if (lk == LOOKUP_FOUND) {
 		if (json_object_object_get_ex(rep, member, &v) &&
 		    !json_object_is_type(v, json_type_null)) {
@@ -128,8 +128,8 @@ market_list(struct http_req *r)
 	enum app_err		 why;
 
 	req = msg_request_new(MSG_OP_CAMPAIGN_LIST);
-	if (market_fetch(r, "list", req, "campaigns", NULL, &list, &why) !=
-	    LOOKUP_FOUND)
+	if (market_fetch(r, "list", req, "campaigns", MSG_CODE_NONE, &list,
+	    &why) != LOOKUP_FOUND)
 		(void)http_unknown(r, why);
 	json_object_put(req);
 	return list;

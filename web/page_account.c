@@ -68,24 +68,26 @@ acct_done_text(struct http_req *r)
 static int
 acct_status(struct json_object *rep)
 {
-	const char	*code = msg_get_str(rep, "code");
-
 	if (msg_reply_retryable(rep))
 		return 503;
-	if (code == NULL)
-		return 400;
-	if (strcmp(code, "name_taken") == 0)
+	switch (msg_reply_code(rep)) {
+	case MSG_CODE_NAME_TAKEN:
 		return 409;
-	if (strcmp(code, "rate_limited") == 0)
+	case MSG_CODE_RATE_LIMITED:
 		return 429;
-	if (strcmp(code, "bad_login") == 0 || strcmp(code, "bad_password") == 0)
+	case MSG_CODE_BAD_LOGIN:
+	case MSG_CODE_BAD_PASSWORD:
 		return 403;
-	if (strcmp(code, "busy") == 0 || strcmp(code, "unavailable") == 0)
+	case MSG_CODE_BUSY:
+	case MSG_CODE_UNAVAILABLE:
 		return 503;
-	if (strcmp(code, "funds") == 0 || strcmp(code, "quota") == 0 ||
-	    strcmp(code, "held") == 0)
+	case MSG_CODE_FUNDS:
+	case MSG_CODE_QUOTA:
+	case MSG_CODE_HELD:
 		return 409;
-	return 400;
+	default:
+		return 400;
+	}
 }
 
 /*
@@ -93,18 +95,16 @@ acct_status(struct json_object *rep)
  * of [A-Za-z0-9_.-], a password 10-1024 bytes), or NULL for the form.
  */
 static const char *
-acct_register_field(struct http_req *r, const char *code)
+acct_register_field(struct http_req *r, enum msg_code code)
 {
 	const char	*user = form_get(&r->form, "username");
 	size_t		 n = user != NULL ? strlen(user) : 0;
 
-	if (code == NULL)
-		return NULL;
-	if (strcmp(code, "differ") == 0)
+	if (code == MSG_CODE_DIFFER)
 		return "password2";
-	if (strcmp(code, "name_taken") == 0)
+	if (code == MSG_CODE_NAME_TAKEN)
 		return "username";
-	if (strcmp(code, "invalid") != 0)
+	if (code != MSG_CODE_INVALID)
 		return NULL;
 	if (n < 3 || n > 32 || strspn(user, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
@@ -119,7 +119,7 @@ acct_register_field(struct http_req *r, const char *code)
  */
 static void
 acct_form(struct http_req *r, int status, const char *tpl, const char *title,
-    const char *code, const char *error)
+    enum msg_code code, const char *error)
 {
 	static const char *const fields[] = { "username", "password",
 	    "password2", NULL };
@@ -184,7 +184,7 @@ acct_send(struct http_req *r, struct json_object *req, const char *tpl,
 	json_object_put(req);
 	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok) {
 		acct_form(r, acct_status(rep), tpl, title,
-		    msg_get_str(rep, "code"), msg_get_str(rep, "error") ?
+		    msg_reply_code(rep), msg_get_str(rep, "error") ?
 		    msg_get_str(rep, "error") :
 		    "That did not work.");
 		json_object_put(rep);
@@ -236,7 +236,7 @@ page_register(struct http_req *r)
 
 	if (strcmp(r->method, "POST") != 0) {
 		(void)http_user(r);
-		acct_form(r, 200, "register", "Register", NULL, NULL);
+		acct_form(r, 200, "register", "Register", MSG_CODE_NONE, NULL);
 		return;
 	}
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
@@ -244,7 +244,7 @@ page_register(struct http_req *r)
 	pw = form_get(&r->form, "password");
 	pw2 = form_get(&r->form, "password2");
 	if (pw == NULL || pw2 == NULL || strcmp(pw, pw2) != 0) {
-		acct_form(r, 400, "register", "Register", "differ",
+		acct_form(r, 400, "register", "Register", MSG_CODE_DIFFER,
 		    "The two passwords differ: type the same one twice.");
 		return;
 	}
@@ -264,7 +264,7 @@ page_login(struct http_req *r)
 {
 	if (strcmp(r->method, "POST") != 0) {
 		(void)http_user(r);
-		acct_form(r, 200, "login", "Log in", NULL, NULL);
+		acct_form(r, 200, "login", "Log in", MSG_CODE_NONE, NULL);
 		return;
 	}
 	if (http_read_form(r) != 0 || !http_csrf_check(r))
@@ -533,33 +533,34 @@ acct_overview(struct http_req *r)
  * error is not about one field.
  */
 static const char *
-acct_error_field(struct http_req *r, const char *code)
+acct_error_field(struct http_req *r, enum msg_code code)
 {
 	static const struct {
-		const char	*path, *code, *field;
+		const char	*path;
+		enum msg_code	 code;
+		const char	*field;
 	} map[] = {
-		{ "/account/withdraw", "bad_address", "wd_address" },
-		{ "/account/withdraw", "too_small", "wd_amount" },
-		{ "/account/withdraw", "funds", "wd_amount" },
-		{ "/account/withdraw", "invalid", "wd_amount" },
-		{ "/account/withdraw", "bad_password", "wd_password" },
-		{ "/account/password", "bad_password", "old" },
-		{ "/account/password", "invalid", "new" },
-		{ "/account/history/purge", "bad_password", "purge" },
+		{ "/account/withdraw", MSG_CODE_BAD_ADDRESS, "wd_address" },
+		{ "/account/withdraw", MSG_CODE_TOO_SMALL, "wd_amount" },
+		{ "/account/withdraw", MSG_CODE_FUNDS, "wd_amount" },
+		{ "/account/withdraw", MSG_CODE_INVALID, "wd_amount" },
+		{ "/account/withdraw", MSG_CODE_BAD_PASSWORD, "wd_password" },
+		{ "/account/password", MSG_CODE_BAD_PASSWORD, "old" },
+		{ "/account/password", MSG_CODE_INVALID, "new" },
+		{ "/account/history/purge", MSG_CODE_BAD_PASSWORD, "purge" },
 	};
 	size_t	 i;
 
-	for (i = 0; code != NULL && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(r->path, map[i].path) == 0 &&
-		    strcmp(code, map[i].code) == 0)
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(r->path, map[i].path) == 0 && code == map[i].code)
 			return map[i].field;
 	return NULL;
 }
 
 /* Sets error, error_for and every err_<field> of the account page. */
 static void
-acct_set_error(struct http_req *r, struct tpl_val *data, const char *code,
-    const char *error)
+acct_set_error(struct http_req *r, struct tpl_val *data,
+    enum msg_code code, const char *error)
 {
 	static const char *const fields[] = { "wd_address", "wd_amount",
 	    "wd_password", "old", "new", "purge", NULL };
@@ -584,7 +585,7 @@ acct_set_error(struct http_req *r, struct tpl_val *data, const char *code,
 	tpl_put_str(data, "error_for", id);
 }
 
-static void	acct_page_code(struct http_req *, int, const char *,
+static void	acct_page_code(struct http_req *, int, enum msg_code,
 		    const char *, const char *);
 
 /*
@@ -595,12 +596,12 @@ static void
 acct_page(struct http_req *r, int status, const char *error,
     const char *notice)
 {
-	acct_page_code(r, status, NULL, error, notice);
+	acct_page_code(r, status, MSG_CODE_NONE, error, notice);
 }
 
 /* The same, with the worker's error code (which field the error is on). */
 static void
-acct_page_code(struct http_req *r, int status, const char *code,
+acct_page_code(struct http_req *r, int status, enum msg_code code,
     const char *error, const char *notice)
 {
 	struct json_object	*rep;
@@ -754,7 +755,7 @@ acct_post_send(struct http_req *r, struct json_object *req, const char *done)
 	}
 	json_object_put(req);
 	if (msg_get_bool(rep, "ok", &ok) != 0 || !ok)
-		acct_page_code(r, acct_status(rep), msg_get_str(rep, "code"),
+		acct_page_code(r, acct_status(rep), msg_reply_code(rep),
 		    msg_get_str(rep, "error"), NULL);
 	else
 		(void)http_redirect(r, done);
@@ -778,7 +779,7 @@ page_withdraw(struct http_req *r)
 	idem = form_get(&r->form, "idem");
 	if (amount == NULL || money_parse_btc(amount, strlen(amount), &sat) !=
 	    MONEY_OK || sat < 1 || !http_idem_ok(idem)) {
-		acct_page_code(r, 400, "invalid", "The amount must be a "
+		acct_page_code(r, 400, MSG_CODE_INVALID, "The amount must be a "
 		    "positive BTC amount such as 0.001, with at most 8 "
 		    "decimals.", NULL);
 		return;

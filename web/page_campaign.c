@@ -501,20 +501,22 @@ camp_field_int(struct http_req *r, const char *name, int64_t *out)
 static int
 camp_buy_status(struct json_object *rep)
 {
-	const char	*code = msg_get_str(rep, "code");
-
 	if (msg_reply_retryable(rep))
 		return 503;
-	if (code == NULL)
-		return 400;
-	if (strcmp(code, "sold") == 0 || strcmp(code, "not_yet") == 0 ||
-	    strcmp(code, "price_up") == 0 || strcmp(code, "funds") == 0)
+	switch (msg_reply_code(rep)) {
+	case MSG_CODE_SOLD:
+	case MSG_CODE_NOT_YET:
+	case MSG_CODE_PRICE_UP:
+	case MSG_CODE_FUNDS:
 		return 409;
-	if (strcmp(code, "no_campaign") == 0)
+	case MSG_CODE_NO_CAMPAIGN:
 		return 404;
-	if (strcmp(code, "bad_ad") == 0 || strcmp(code, "own_campaign") == 0)
+	case MSG_CODE_BAD_AD:
+	case MSG_CODE_OWN_CAMPAIGN:
 		return 403;
-	return 400;
+	default:
+		return 400;
+	}
 }
 
 /* Answers a failed purchase: the reason, and for a lost race the offer. */
@@ -523,19 +525,18 @@ camp_buy_failed(struct http_req *r, int64_t id, int64_t ad,
     struct json_object *rep)
 {
 	struct json_object	*st;
-	const char		*code = msg_get_str(rep, "code");
+	enum msg_code		 code = msg_reply_code(rep);
 	char			 msg[256], btc[32];
 	int64_t			 next = -1, next_idx = 0;
 
 	if ((st = market_campaign(r, id)) == NULL)
 		return;
-	if (code != NULL && (strcmp(code, "sold") == 0 ||
-	    strcmp(code, "not_yet") == 0) &&
+	if ((code == MSG_CODE_SOLD || code == MSG_CODE_NOT_YET) &&
 	    msg_get_int(rep, "next_price", &next) == 0 &&
 	    msg_get_int(rep, "next_idx", &next_idx) == 0) {
 		market_btc(next, btc, sizeof(btc));
 		snprintf(msg, sizeof(msg), "That slot is %s; the next one "
-		    "costs %s BTC now.", strcmp(code, "sold") == 0 ?
+		    "costs %s BTC now.", code == MSG_CODE_SOLD ?
 		    "already sold" : "not for sale yet", btc);
 	} else
 		snprintf(msg, sizeof(msg), "%s", msg_get_str(rep, "error") ?

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "acctnote.h"
+#include "msg.h"
 
 /* The notice for one notification payload (never NULL). */
 struct json_object *
@@ -12,17 +13,14 @@ acctnote_notice(const char *payload)
 	char			*end;
 	long long		 user;
 
-	notice = json_object_new_object();
 	errno = 0;
 	user = strtoll(payload, &end, 10);
 	if (payload[0] >= '1' && payload[0] <= '9' && *end == '\0' &&
 	    errno == 0) {
-		json_object_object_add(notice, "kind",
-		    json_object_new_string("account_changed"));
+		notice = msg_notice_new(MSG_NOTICE_ACCOUNT_CHANGED);
 		json_object_object_add(notice, "user",
 		    json_object_new_int64(user));
 	} else
-		json_object_object_add(notice, "kind",
-		    json_object_new_string("accounts_changed"));
+		notice = msg_notice_new(MSG_NOTICE_ACCOUNTS_CHANGED);
 	return notice;
 }

@@ -1,7 +1,13 @@
 /*
- * The one owner of abc-worker's PostgreSQL connection: a dedicated thread
- * that runs jobs handed over by the event loop, so the loop never blocks on
- * the database.  The thread takes every queued job at once and commits the
+ * The requests' PostgreSQL connection: a dedicated thread that runs the
+ * jobs the request engine (worker/ops.h) hands over from the event loop,
+ * so the loop never blocks on the database.  It is one of abc-worker's
+ * connections, each with one job: this one serves requests (and prunes
+ * request_log); the deposit follower, the payer and the bitcoind job queue
+ * each keep their own (worker/bgdb.h: deposits.c, payer.c, btcq.c) so none
+ * waits on another; worker/pglisten.c LISTENs for account notifications;
+ * and main.c connects alone, before any of these, to migrate or check the
+ * schema.  The thread takes every queued job at once and commits the
  * state-changing ones together: one transaction, one pipeline round trip,
  * each request inside its own savepoint (a PL/pgSQL block), so one failing
  * request does not undo the others (group commit).

@@ -525,6 +525,12 @@ worker_serve(const struct conf *conf)
 	int			 efd = -1, kfd = -1, cfd = -1, afd = -1, rc = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
+	/* An op no module serves would be "unknown operation" at run time. */
+	if (ops_table_check() != 0) {
+		log_error("start", "error=\"the request table is incomplete; "
+		    "see request_table above\"");
+		goto out;
+	}
 	if (worker_link_conf(conf, &names, &cfg) != 0 ||
 	    worker_check_schema(conf) != 0)
 		goto out;

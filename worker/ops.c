@@ -1,18 +1,17 @@
 /*
- * The call engine: creation, dispatch to the request families, the hand-
- * offs to the database thread and the hashing pool, and the one reply.
+ * The request engine: the request table, creation and dispatch of
+ * requests to their rows' steps, and the one reply.  The hand-offs to the
+ * job runners are in ops_jobs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "btcq.h"
-#include "clock.h"
 #include "db.h"
-#include "kdf.h"
 #include "log.h"
 #include "msg.h"
 #include "ops.h"
+#include "ops_req.h"
 #include "ratelimit.h"
 #include "xmalloc.h"
 
@@ -20,11 +19,71 @@
 
 struct ops {
 	struct ops_cfg		 cfg;
+	const struct req_row	*table[MSG_OP__MAX];	/* by op */
 	struct ratelimit	*rl[OPS_RL_COUNT];	/* enum ops_rl */
-	size_t			 pending;	/* calls not yet finished */
+	size_t			 pending;	/* requests not yet answered */
 };
 
-/* A new engine; NULL never (allocation aborts). */
+/* Every request module's rows; the table is built from these. */
+const struct req_row *const ops_req_modules[] = {
+	req_basic_rows,
+	req_account_rows,
+	req_market_rows,
+	req_withdraw_rows,
+	NULL
+};
+
+/*
+ * Indexes the rows of modules (a NULL-terminated list of row arrays, each
+ * ending with a NULL step) by op into index.  Returns 0, or -1 (logged)
+ * when a row names no op of common/msg.h, or an op has no row or two: a
+ * worker that would answer an op "unknown operation" must not start.
+ */
+int
+ops_table_build(const struct req_row *const *modules,
+    const struct req_row *index[MSG_OP__MAX])
+{
+	const struct req_row	*row;
+	size_t			 m;
+	int			 op, rc = 0;
+
+	memset(index, 0, sizeof(index[0]) * MSG_OP__MAX);
+	for (m = 0; modules[m] != NULL; m++)
+		for (row = modules[m]; row->step != NULL; row++) {
+			if ((unsigned)row->op >= MSG_OP__MAX) {
+				log_error("request_table", "error=\"a row names "
+				    "no operation\" row=%s", row->name);
+				rc = -1;
+			} else if (index[row->op] != NULL) {
+				log_error("request_table", "error=\"two rows "
+				    "for one operation\" op=%s",
+				    msg_op_name(row->op));
+				rc = -1;
+			} else
+				index[row->op] = row;
+		}
+	for (op = 0; op < MSG_OP__MAX; op++)
+		if (index[op] == NULL) {
+			log_error("request_table", "error=\"no row for an "
+			    "operation\" op=%s", msg_op_name((enum msg_op)op));
+			rc = -1;
+		}
+	return rc;
+}
+
+/* Checks the worker's own table; 0, or -1 logged (do not start). */
+int
+ops_table_check(void)
+{
+	const struct req_row	*index[MSG_OP__MAX];
+
+	return ops_table_build(ops_req_modules, index);
+}
+
+/*
+ * A new engine; NULL never (allocation aborts; a broken table, which
+ * ops_table_check refused at start, aborts too).
+ */
 struct ops *
 ops_new(const struct ops_cfg *cfg)
 {
@@ -32,6 +91,8 @@ ops_new(const struct ops_cfg *cfg)
 
 	ops = xcalloc(1, sizeof(*ops));
 	ops->cfg = *cfg;
+	if (ops_table_build(ops_req_modules, ops->table) != 0)
+		abort();
 	/*
 	 * No table per address alone (issue 10): behind Tor, a carrier NAT
 	 * or a proxy one address holds many users, and one guesser there
@@ -62,15 +123,21 @@ ops_free(struct ops *ops)
 }
 
 const struct ops_cfg *
-ops_cfg(const struct call *c)
+ops_get_cfg(const struct ops *ops)
 {
-	return &c->ops->cfg;
+	return &ops->cfg;
+}
+
+const struct ops_cfg *
+ops_cfg(const struct request *rq)
+{
+	return &rq->ops->cfg;
 }
 
 struct ratelimit *
-ops_ratelimit(const struct call *c, enum ops_rl which)
+ops_ratelimit(const struct request *rq, enum ops_rl which)
 {
-	return c->ops->rl[which];
+	return rq->ops->rl[which];
 }
 
 size_t
@@ -79,43 +146,42 @@ ops_pending(const struct ops *ops)
 	return ops->pending;
 }
 
-/* Runs the call's next stage after a job (all NULL: the start). */
-static void
-ops_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
+/* Runs the request's next stage with the job that finished (or none). */
+void
+ops_continue(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	if (req_account_owns(c->op))
-		req_account_step(c, dj, kj, cj);
-	else if (req_market_owns(c->op))
-		req_market_step(c, dj);
-	else if (c->op == MSG_OP_WITHDRAW)
-		req_withdraw_step(c, dj, kj, cj);
-	else
-		req_basic_step(c, dj);
+	rq->row->step(rq, dj, kj, cj);
 }
 
 /*
- * Starts a call for a delivered request (taken).  The request's identity
- * (client, epoch, req_no) goes along to the reply and to request_log.
+ * Starts a request for a delivered body (taken).  The request's identity
+ * (client, epoch, req_no) goes along to the reply and to request_log; the
+ * client's address ("addr", abc-web's view of it) to the rate limits.
  */
 void
 ops_start(struct ops *ops, const char *client, int64_t epoch,
     uint64_t req_no, struct json_object *req)
 {
-	struct call	*c;
+	struct request	*rq;
+	const char	*addr;
 
-	c = xcalloc(1, sizeof(*c));
-	c->ops = ops;
-	snprintf(c->client, sizeof(c->client), "%s", client);
-	c->epoch = epoch;
-	c->req_no = req_no;
-	c->req = req;
+	rq = xcalloc(1, sizeof(*rq));
+	rq->ops = ops;
+	snprintf(rq->client, sizeof(rq->client), "%s", client);
+	rq->epoch = epoch;
+	rq->req_no = req_no;
+	rq->body = req;
+	rq->stage = REQ_START;
 	ops->pending++;
-	if (msg_request_op(req, &c->op) != 0) {
-		ops_fail(c, "bad_request", "unknown operation");
+	if (msg_request_op(req, &rq->op) != 0) {
+		ops_fail(rq, MSG_CODE_BAD_REQUEST, "unknown operation");
 		return;
 	}
-	ops_step(c, NULL, NULL, NULL);
+	rq->row = ops->table[rq->op];
+	if ((addr = msg_get_str(req, "addr")) != NULL)
+		snprintf(rq->addr, sizeof(rq->addr), "%s", addr);
+	ops_continue(rq, NULL, NULL, NULL);
 }
 
 /*
@@ -129,38 +195,38 @@ ops_account_changed(struct ops *ops, int64_t user)
 {
 	struct json_object	*n;
 
-	n = json_object_new_object();
-	json_object_object_add(n, "kind",
-	    json_object_new_string("account_changed"));
+	n = msg_notice_new(MSG_NOTICE_ACCOUNT_CHANGED);
 	json_object_object_add(n, "user", json_object_new_int64(user));
 	ops->cfg.notice(ops->cfg.arg, n);
 	json_object_put(n);
 }
 
 /*
- * Sends the call's one reply (borrowed) and frees the call; for a change
- * to the caller's account, after the notice that says so.
+ * Sends the request's one reply (borrowed) and frees the request; for a
+ * change to the caller's account, after the notice that says so.
  */
 void
-ops_finish(struct call *c, struct json_object *reply)
+ops_finish(struct request *rq, struct json_object *reply)
 {
-	struct ops	*ops = c->ops;
+	struct ops	*ops = rq->ops;
 
-	if (c->user_id > 0 && msg_op_changes_account(c->op))
-		ops_account_changed(ops, c->user_id);
-	ops->cfg.reply(ops->cfg.arg, c->client, c->epoch, c->req_no, reply);
+	if (rq->user_id > 0 && rq->row != NULL &&
+	    (rq->row->flags & REQ_CHANGES_ACCOUNT))
+		ops_account_changed(ops, rq->user_id);
+	ops->cfg.reply(ops->cfg.arg, rq->client, rq->epoch, rq->req_no,
+	    reply);
 	ops->pending--;
-	json_object_put(c->req);
-	explicit_bzero(c, sizeof(*c));
-	free(c);
+	json_object_put(rq->body);
+	explicit_bzero(rq, sizeof(*rq));
+	free(rq);
 }
 
 /*
- * Finishes a durable call with the reply its SQL function returned (JSON
- * text, also stored in request_log).
+ * Finishes a durable request with the reply its SQL function returned
+ * (JSON text, also stored in request_log).
  */
 void
-ops_finish_stored(struct call *c, struct db_job *dj)
+ops_finish_stored(struct request *rq, struct db_job *dj)
 {
 	struct json_object	*rep;
 	const char		*text = db_job_value(dj, 0, 0);
@@ -169,117 +235,42 @@ ops_finish_stored(struct call *c, struct db_job *dj)
 	rep = text != NULL ? msg_parse((const uint8_t *)text, strlen(text),
 	    err, sizeof(err)) : NULL;
 	if (rep == NULL) {
-		log_error("stored_reply", "client=%s error=\"%s\"", c->client,
+		log_error("stored_reply", "client=%s error=\"%s\"", rq->client,
 		    text != NULL ? err : dj->error);
-		ops_fail(c, "internal", "unreadable reply from the database");
+		ops_fail(rq, MSG_CODE_INTERNAL, "unreadable reply from the "
+		    "database");
 		return;
 	}
-	ops_finish(c, rep);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
-/* Finishes the call with {"ok":false,"code":code,"error":text}. */
+/* Finishes the request with {"ok":false,"error":text,"code":code}. */
 void
-ops_fail(struct call *c, const char *code, const char *text)
+ops_fail(struct request *rq, enum msg_code code, const char *text)
 {
 	struct json_object	*rep;
 
-	rep = msg_reply_error(text);
-	json_object_object_add(rep, "code", json_object_new_string(code));
-	ops_finish(c, rep);
+	rep = msg_reply_fail(code, text);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /*
- * Finishes the call with "the database failed; try again": what a read
+ * Finishes the request with "the database failed; try again": what a read
  * that did not run answers, never "not found" (abc-web shows it as a
  * retryable error, SPEC 6).
  */
 void
-ops_unavailable(struct call *c)
+ops_unavailable(struct request *rq)
 {
-	ops_fail(c, MSG_CODE_UNAVAILABLE, "The database is unavailable; try "
+	ops_fail(rq, MSG_CODE_UNAVAILABLE, "The database is unavailable; try "
 	    "again.");
-}
-
-/* Hands job to the database thread; its completion continues c. */
-void
-ops_db(struct call *c, struct db_job *job)
-{
-	job->ctx = c;
-	c->stage++;
-	db_submit(c->ops->cfg.db, job);
-}
-
-/*
- * Hands job to the hashing pool; its completion continues c.  A full pool
- * answers "busy" at once: back-pressure instead of an unbounded queue.
- */
-void
-ops_kdf(struct call *c, struct kdf_job *job)
-{
-	job->arg = c;
-	if (kdf_submit(c->ops->cfg.kdf, job) != 0) {
-		kdf_job_free(job);
-		log_info("kdf_busy", "queued=%zu", kdf_queued(c->ops->cfg.kdf));
-		ops_fail(c, "busy", "The server is busy; try again in a "
-		    "moment.");
-		return;
-	}
-	c->stage++;
-}
-
-/* Hands job to the bitcoind thread; its completion continues c. */
-void
-ops_chain(struct call *c, struct btcq_job *job)
-{
-	job->arg = c;
-	c->stage++;
-	btcq_submit(c->ops->cfg.chain, job);
-}
-
-/* Continues every call whose bitcoind job finished. */
-void
-ops_chain_done(struct ops *ops)
-{
-	struct btcq_job	*j, *next;
-
-	for (j = btcq_take_done(ops->cfg.chain); j != NULL; j = next) {
-		next = j->next;
-		ops_step(j->arg, NULL, NULL, j);
-		free(j);
-	}
 }
 
 /* Broadcasts notice (borrowed) to every abc-web. */
 void
-ops_notice(struct call *c, struct json_object *notice)
+ops_notice(struct request *rq, struct json_object *notice)
 {
-	c->ops->cfg.notice(c->ops->cfg.arg, notice);
-}
-
-/* Continues every call whose database job finished. */
-void
-ops_db_done(struct ops *ops)
-{
-	struct db_job	*j, *next;
-
-	for (j = db_take_done(ops->cfg.db); j != NULL; j = next) {
-		next = j->next;
-		ops_step(j->ctx, j, NULL, NULL);
-		db_job_free(j);
-	}
-}
-
-/* Continues every call whose hashing job finished. */
-void
-ops_kdf_done(struct ops *ops)
-{
-	struct kdf_job	*j, *next;
-
-	for (j = kdf_take_done(ops->cfg.kdf); j != NULL; j = next) {
-		next = j->next;
-		ops_step(j->arg, NULL, j, NULL);
-		kdf_job_free(j);
-	}
+	rq->ops->cfg.notice(rq->ops->cfg.arg, notice);
 }

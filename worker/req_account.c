@@ -26,7 +26,7 @@
 #include "kdf.h"
 #include "listpage.h"
 #include "msg.h"
-#include "ops.h"
+#include "ops_req.h"
 #include "ratelimit.h"
 #include "xmalloc.h"
 
@@ -37,11 +37,59 @@ static const char sql_session_user[] =
     "SELECT u.id, u.username, u.pw_hash, u.pw_salt, u.pw_n, u.pw_r, u.pw_p "
     "FROM acct_session($1, $2) s JOIN users u ON u.id = s.user_id";
 
-int
-req_account_owns(enum msg_op op)
-{
-	return op >= MSG_OP_REGISTER && op <= MSG_OP_NEW_ADDRESS;
-}
+/*
+ * The stages of each request.  Those that act on the session's user name
+ * the shared stages first (ops_req.h: req_session_user, then
+ * req_account_recheck for a re-entered password).
+ */
+enum register_stage {
+	REGISTER_START = REQ_START,
+	REGISTER_CHECKED,	/* the name and a stored answer looked up */
+	REGISTER_HASHED,	/* the password hashed */
+	REGISTER_STORED		/* acct_register answered */
+};
+enum login_stage {
+	LOGIN_START = REQ_START,
+	LOGIN_USER_READ,	/* the name looked up */
+	LOGIN_CHECKED,		/* the password checked */
+	LOGIN_OPENED		/* the session stored */
+};
+enum session_stage {
+	SESSION_START = REQ_START,
+	SESSION_READ = REQ_SESSION_READ
+};
+enum logout_stage {
+	LOGOUT_START = REQ_START,
+	LOGOUT_DELETED		/* the session row deleted */
+};
+enum logout_all_stage {
+	LOGOUT_ALL_START = REQ_START,
+	LOGOUT_ALL_SESSION = REQ_SESSION_READ,
+	LOGOUT_ALL_DONE = REQ_OWN_STAGES	/* every session deleted */
+};
+enum password_stage {
+	PASSWORD_START = REQ_START,
+	PASSWORD_SESSION = REQ_SESSION_READ,
+	PASSWORD_OLD_CHECKED = REQ_PASSWORD_CHECKED,
+	PASSWORD_NEW_HASHED,	/* the new one hashed */
+	PASSWORD_STORED		/* acct_password answered */
+};
+enum purge_stage {
+	PURGE_START = REQ_START,
+	PURGE_SESSION = REQ_SESSION_READ,
+	PURGE_CHECKED = REQ_PASSWORD_CHECKED,
+	PURGE_DONE		/* acct_purge answered */
+};
+enum account_stage {
+	ACCOUNT_START = REQ_START,
+	ACCOUNT_SESSION = REQ_SESSION_READ,
+	ACCOUNT_READ = REQ_OWN_STAGES	/* the overview or a page read */
+};
+enum new_address_stage {
+	NEW_ADDRESS_START = REQ_START,
+	NEW_ADDRESS_SESSION = REQ_SESSION_READ,
+	NEW_ADDRESS_MADE = REQ_OWN_STAGES	/* bitcoind answered */
+};
 
 /* Returns non-zero for 3-32 characters of [A-Za-z0-9_.-]. */
 static int
@@ -120,43 +168,46 @@ acct_token_hash(const uint8_t token[32], uint8_t out[32])
 }
 
 /*
- * Reads the request's "token" (64 hex digits) into c->token_hash.
+ * Reads the request's "token" (64 hex digits) into rq->token_hash.
  * Returns 0, or -1 after answering "no_session".
  */
 static int
-acct_take_token(struct call *c)
+acct_take_token(struct request *rq)
 {
 	uint8_t	 token[32];
 
-	if (acct_unhex(msg_get_str(c->req, "token"), token, 32) != 0) {
-		ops_fail(c, "no_session", "You are not logged in.");
+	if (acct_unhex(msg_get_str(rq->body, "token"), token, 32) != 0) {
+		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
 		return -1;
 	}
-	acct_token_hash(token, c->token_hash);
+	acct_token_hash(token, rq->token_hash);
 	explicit_bzero(token, sizeof(token));
 	return 0;
 }
 
 /*
  * For requests whose SQL checks the session itself: the request's token
- * hash into c->token_hash.  Returns 0, or -1 after answering "no_session".
+ * hash into rq->token_hash.  Returns 0, or -1 after answering "no_session".
  */
 int
-req_session_token(struct call *c)
+req_session_token(struct request *rq)
 {
-	return acct_take_token(c);
+	return acct_take_token(rq);
 }
 
-/* Queues a query whose $1 is the token hash and $2 the session TTL. */
+/*
+ * Queues a query whose $1 is the token hash and $2 the session TTL; its
+ * answer continues at REQ_SESSION_READ.
+ */
 static void
-acct_db_session(struct call *c, const char *sql)
+acct_db_session(struct request *rq, const char *sql)
 {
 	struct db_job	*j;
 
 	j = db_job_new(sql, 0, NULL, 0);
-	db_job_param_hex(j, c->token_hash, 32);
-	db_job_paramf(j, "%d", ops_cfg(c)->session_ttl_s);
-	ops_db(c, j);
+	db_job_param_hex(j, rq->token_hash, 32);
+	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
+	ops_db(rq, j, REQ_SESSION_READ);
 }
 
 /*
@@ -164,68 +215,70 @@ acct_db_session(struct call *c, const char *sql)
  * 1 when there was one, 0 when none, -1 after answering an error.
  */
 static int
-acct_read_user(struct call *c, struct db_job *dj)
+acct_read_user(struct request *rq, struct db_job *dj)
 {
 	switch (db_job_lookup(dj)) {
 	case LOOKUP_UNKNOWN:
-		ops_unavailable(c);
+		ops_unavailable(rq);
 		return -1;
 	case LOOKUP_ABSENT:
 		return 0;
 	case LOOKUP_FOUND:
 		break;
 	}
-	c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
-	snprintf(c->username, sizeof(c->username), "%s",
+	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
+	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
-	c->params.n = strtoull(db_job_value(dj, 0, 4), NULL, 10);
-	c->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 5), NULL, 10);
-	c->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 6), NULL, 10);
-	if (acct_unhex(db_job_value(dj, 0, 2), c->hash, KDF_HASH_LEN) != 0 ||
-	    acct_unhex(db_job_value(dj, 0, 3), c->salt, KDF_SALT_LEN) != 0 ||
-	    !kdf_params_valid(&c->params)) {
-		ops_fail(c, "internal", "stored password hash is unreadable");
+	rq->params.n = strtoull(db_job_value(dj, 0, 4), NULL, 10);
+	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 5), NULL, 10);
+	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 6), NULL, 10);
+	if (acct_unhex(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
+	    acct_unhex(db_job_value(dj, 0, 3), rq->salt, KDF_SALT_LEN) != 0 ||
+	    !kdf_params_valid(&rq->params)) {
+		ops_fail(rq, MSG_CODE_INTERNAL,
+		    "stored password hash is unreadable");
 		return -1;
 	}
 	return 1;
 }
 
-/* Verifies field against the hash in c (or a dummy when none). */
+/*
+ * Verifies field against the hash in rq (or a dummy when none); the
+ * verdict continues at stage next.
+ */
 static void
-acct_verify(struct call *c, const char *field, int known)
+acct_verify(struct request *rq, const char *field, int known, int next)
 {
-	const char	*pw = msg_get_str(c->req, field);
+	const char	*pw = msg_get_str(rq->body, field);
 
 	if (pw == NULL)
 		pw = "";
 	if (known)
-		ops_kdf(c, kdf_job_new_verify(pw, strlen(pw), &c->params,
-		    c->salt, c->hash, NULL));
+		ops_kdf(rq, kdf_job_new_verify(pw, strlen(pw), &rq->params,
+		    rq->salt, rq->hash, NULL), next);
 	else
-		ops_kdf(c, kdf_job_new_dummy(pw, strlen(pw), NULL));
+		ops_kdf(rq, kdf_job_new_dummy(pw, strlen(pw), NULL), next);
 }
 
 /* Finishes with {"ok":true}. */
 static void
-acct_ok(struct call *c)
+acct_ok(struct request *rq)
 {
 	struct json_object	*rep = msg_reply_new();
 
-	ops_finish(c, rep);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* Broadcasts that sessions ended: one token, or all of a user's. */
 static void
-acct_revoked(struct call *c, int64_t user, const uint8_t *token_hash,
+acct_revoked(struct request *rq, int64_t user, const uint8_t *token_hash,
     const uint8_t *keep)
 {
 	struct json_object	*n;
 	char			 hex[65];
 
-	n = json_object_new_object();
-	json_object_object_add(n, "kind",
-	    json_object_new_string("session_revoked"));
+	n = msg_notice_new(MSG_NOTICE_SESSION_REVOKED);
 	if (user != 0)
 		json_object_object_add(n, "user", json_object_new_int64(user));
 	if (token_hash != NULL) {
@@ -236,7 +289,7 @@ acct_revoked(struct call *c, int64_t user, const uint8_t *token_hash,
 		acct_hex(keep, 32, hex);
 		json_object_object_add(n, "keep", json_object_new_string(hex));
 	}
-	ops_notice(c, n);
+	ops_notice(rq, n);
 	json_object_put(n);
 }
 
@@ -246,19 +299,19 @@ acct_revoked(struct call *c, int64_t user, const uint8_t *token_hash,
  * resource).  Returns 1 after answering "rate_limited", else 0.
  */
 static int
-acct_register_blocked(struct call *c)
+acct_register_blocked(struct request *rq)
 {
-	const struct ops_cfg	*cfg = ops_cfg(c);
+	const struct ops_cfg	*cfg = ops_cfg(rq);
 	char			 key[RATELIMIT_KEY_MAX], text[200];
 	int64_t			 retry = 0, now = clock_mono_ms();
 	unsigned		 max;
 
-	snprintf(key, sizeof(key), "r:%s", c->addr);
+	snprintf(key, sizeof(key), "r:%s", rq->addr);
 	max = cfg->register_max_per_addr;
-	if (!ratelimit_blocked(ops_ratelimit(c, OPS_RL_REG_ADDR), key, now,
+	if (!ratelimit_blocked(ops_ratelimit(rq, OPS_RL_REG_ADDR), key, now,
 	    &retry)) {
 		max = cfg->register_max;
-		if (!ratelimit_blocked(ops_ratelimit(c, OPS_RL_REG_ALL), "r:*",
+		if (!ratelimit_blocked(ops_ratelimit(rq, OPS_RL_REG_ALL), "r:*",
 		    now, &retry))
 			return 0;
 		snprintf(text, sizeof(text), "Too many new accounts on this "
@@ -270,52 +323,103 @@ acct_register_blocked(struct call *c)
 		    "address (at most %u in %lld minutes). Try again in %lld "
 		    "minute(s).", max, (long long)(cfg->register_window_ms /
 		    60000), (long long)(retry / 60000 + 1));
-	ops_fail(c, "rate_limited", text);
+	ops_fail(rq, MSG_CODE_RATE_LIMITED, text);
 	return 1;
 }
 
 /* Counts one registration that is about to be hashed. */
 static void
-acct_register_count(struct call *c)
+acct_register_count(struct request *rq)
 {
 	char	 key[RATELIMIT_KEY_MAX];
 	int64_t	 now = clock_mono_ms();
 
-	snprintf(key, sizeof(key), "r:%s", c->addr);
-	ratelimit_fail(ops_ratelimit(c, OPS_RL_REG_ADDR), key, now);
-	ratelimit_fail(ops_ratelimit(c, OPS_RL_REG_ALL), "r:*", now);
+	snprintf(key, sizeof(key), "r:%s", rq->addr);
+	ratelimit_fail(ops_ratelimit(rq, OPS_RL_REG_ADDR), key, now);
+	ratelimit_fail(ops_ratelimit(rq, OPS_RL_REG_ALL), "r:*", now);
 }
 
 /*
- * Stage 1 of register: the answer of the name check.  A request already
+ * REGISTER_CHECKED: the answer of the name check.  A request already
  * carried out (a retry over the link) gets its stored reply; a taken name
  * is answered without any hashing; else the password goes to the pool.
  */
 static void
-acct_register_checked(struct call *c, struct db_job *dj)
+acct_register_checked(struct request *rq, struct db_job *dj)
 {
-	const char	*pw = msg_get_str(c->req, "password");
+	const char	*pw = msg_get_str(rq->body, "password");
 	const char	*taken;
 
 	if (!db_job_ok(dj) || PQntuples(dj->res) != 1) {
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+		ops_unavailable(rq);
 		return;
 	}
 	if (db_job_value(dj, 0, 0) != NULL) {
-		ops_finish_stored(c, dj);
+		ops_finish_stored(rq, dj);
 		return;
 	}
 	taken = db_job_value(dj, 0, 1);
 	if (taken != NULL && strcmp(taken, "t") == 0) {
-		ops_fail(c, "name_taken", "That name is taken.");
+		ops_fail(rq, MSG_CODE_NAME_TAKEN, "That name is taken.");
 		return;
 	}
-	if (acct_register_blocked(c))
+	if (acct_register_blocked(rq))
 		return;
-	acct_register_count(c);
-	ops_kdf(c, kdf_job_new_hash(pw, strlen(pw), &ops_cfg(c)->kdf_params,
-	    NULL));
+	acct_register_count(rq);
+	ops_kdf(rq, kdf_job_new_hash(pw, strlen(pw), &ops_cfg(rq)->kdf_params,
+	    NULL), REGISTER_HASHED);
+}
+
+/* REGISTER_START: the fields, then the name and a stored answer. */
+static void
+acct_register_start(struct request *rq)
+{
+	const char	*user = msg_get_str(rq->body, "username");
+	struct db_job	*j;
+
+	if (!acct_valid_username(user)) {
+		ops_fail(rq, MSG_CODE_INVALID, "A name is 3 to 32 letters, "
+		    "digits, dots, dashes or underscores.");
+		return;
+	}
+	if (!acct_valid_password(msg_get_str(rq->body, "password"))) {
+		ops_fail(rq, MSG_CODE_INVALID, "A password is 10 to 1024 "
+		    "characters long.");
+		return;
+	}
+	j = db_job_new("SELECT request_log_find($1, $2, $3, NULL, NULL, "
+	    "'register')::text, EXISTS (SELECT 1 FROM users WHERE "
+	    "lower(username) = lower($4))", 0, NULL, 0);
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, user);
+	ops_db(rq, j, REGISTER_CHECKED);
+}
+
+/* REGISTER_HASHED: the new account in one durable call. */
+static void
+acct_register_store(struct request *rq, struct kdf_job *kj)
+{
+	struct db_job	*j;
+
+	if (!kj->ok) {
+		ops_fail(rq, MSG_CODE_INTERNAL, "password hashing failed");
+		return;
+	}
+	j = db_job_new("SELECT acct_register($1, $2, $3, $4, $5, $6, "
+	    "$7, $8, $9, $10)", 1, NULL, 0);
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, msg_get_str(rq->body, "username"));
+	db_job_param_hex(j, kj->hash, KDF_HASH_LEN);
+	db_job_param_hex(j, kj->salt, KDF_SALT_LEN);
+	db_job_paramf(j, "%" PRIu64, kj->params.n);
+	db_job_paramf(j, "%" PRIu32, kj->params.r);
+	db_job_paramf(j, "%" PRIu32, kj->params.p);
+	db_job_param(j, rq->addr);
+	ops_db(rq, j, REGISTER_STORED);
 }
 
 /*
@@ -325,58 +429,29 @@ acct_register_checked(struct call *c, struct db_job *dj)
  * races between two new registrations of one name.
  */
 static void
-acct_register(struct call *c, struct db_job *dj, struct kdf_job *kj)
+acct_register(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
-	const char	*user = msg_get_str(c->req, "username");
-	const char	*pw = msg_get_str(c->req, "password");
-	struct db_job	*j;
-
-	if (c->stage == 0) {
-		if (!acct_valid_username(user)) {
-			ops_fail(c, "invalid", "A name is 3 to 32 letters, "
-			    "digits, dots, dashes or underscores.");
-			return;
-		}
-		if (!acct_valid_password(pw)) {
-			ops_fail(c, "invalid", "A password is 10 to 1024 "
-			    "characters long.");
-			return;
-		}
-		j = db_job_new("SELECT request_log_find($1, $2, $3, NULL, NULL, "
-		    "'register')::text, EXISTS (SELECT 1 FROM users WHERE "
-		    "lower(username) = lower($4))", 0, NULL, 0);
-		db_job_param(j, c->client);
-		db_job_paramf(j, "%" PRId64, c->epoch);
-		db_job_paramf(j, "%" PRIu64, c->req_no);
-		db_job_param(j, user);
-		ops_db(c, j);
-	} else if (c->stage == 1) {
-		acct_register_checked(c, dj);
-	} else if (c->stage == 2) {
-		if (!kj->ok) {
-			ops_fail(c, "internal", "password hashing failed");
-			return;
-		}
-		j = db_job_new("SELECT acct_register($1, $2, $3, $4, $5, $6, "
-		    "$7, $8, $9, $10)", 1, NULL, 0);
-		db_job_param(j, c->client);
-		db_job_paramf(j, "%" PRId64, c->epoch);
-		db_job_paramf(j, "%" PRIu64, c->req_no);
-		db_job_param(j, user);
-		db_job_param_hex(j, kj->hash, KDF_HASH_LEN);
-		db_job_param_hex(j, kj->salt, KDF_SALT_LEN);
-		db_job_paramf(j, "%" PRIu64, kj->params.n);
-		db_job_paramf(j, "%" PRIu32, kj->params.r);
-		db_job_paramf(j, "%" PRIu32, kj->params.p);
-		db_job_param(j, c->addr);
-		ops_db(c, j);
-	} else
-		ops_finish_stored(c, dj);
+	(void)cj;
+	switch ((enum register_stage)rq->stage) {
+	case REGISTER_START:
+		acct_register_start(rq);
+		break;
+	case REGISTER_CHECKED:
+		acct_register_checked(rq, dj);
+		break;
+	case REGISTER_HASHED:
+		acct_register_store(rq, kj);
+		break;
+	case REGISTER_STORED:
+		ops_finish_stored(rq, dj);
+		break;
+	}
 }
 
 /* The rate-limit keys of a login: "u:<name>" and "p:<name>|<address>". */
 static void
-acct_login_keys(const struct call *c, const char *user, char *ukey,
+acct_login_keys(const struct request *rq, const char *user, char *ukey,
     char *pkey)
 {
 	size_t	 i;
@@ -384,7 +459,7 @@ acct_login_keys(const struct call *c, const char *user, char *ukey,
 	snprintf(ukey, RATELIMIT_KEY_MAX, "u:%.40s", user != NULL ? user : "");
 	for (i = 0; ukey[i] != '\0'; i++)
 		ukey[i] = (char)tolower((unsigned char)ukey[i]);
-	snprintf(pkey, RATELIMIT_KEY_MAX, "p:%s|%.36s", ukey + 2, c->addr);
+	snprintf(pkey, RATELIMIT_KEY_MAX, "p:%s|%.36s", ukey + 2, rq->addr);
 }
 
 /*
@@ -394,14 +469,15 @@ acct_login_keys(const struct call *c, const char *user, char *ukey,
  * proxy) must not lock out the other users there.
  */
 static int
-acct_login_blocked(struct call *c, const char *ukey, const char *pkey)
+acct_login_blocked(struct request *rq, const char *ukey, const char *pkey)
 {
 	char	 text[160];
 	int64_t	 retry = 0, now = clock_mono_ms();
 
-	if (!ratelimit_backoff(ops_ratelimit(c, OPS_RL_PAIR), pkey, now,
+	if (!ratelimit_backoff(ops_ratelimit(rq, OPS_RL_PAIR), pkey, now,
 	    &retry) &&
-	    !ratelimit_backoff(ops_ratelimit(c, OPS_RL_NAME), ukey, now, &retry))
+	    !ratelimit_backoff(ops_ratelimit(rq, OPS_RL_NAME), ukey, now,
+	    &retry))
 		return 0;
 	if (retry < 120000)
 		snprintf(text, sizeof(text), "Too many failed logins for this "
@@ -411,120 +487,133 @@ acct_login_blocked(struct call *c, const char *ukey, const char *pkey)
 		snprintf(text, sizeof(text), "Too many failed logins for this "
 		    "name. Try again in %lld minutes.",
 		    (long long)(retry / 60000 + 1));
-	ops_fail(c, "rate_limited", text);
+	ops_fail(rq, MSG_CODE_RATE_LIMITED, text);
 	return 1;
 }
 
 /* Counts one failed login (or wrong re-entered password) for the keys. */
 static void
-acct_login_failed(struct call *c, const char *ukey, const char *pkey)
+acct_login_failed(struct request *rq, const char *ukey, const char *pkey)
 {
 	int64_t	 now = clock_mono_ms();
 
-	ratelimit_fail(ops_ratelimit(c, OPS_RL_PAIR), pkey, now);
-	ratelimit_fail(ops_ratelimit(c, OPS_RL_NAME), ukey, now);
+	ratelimit_fail(ops_ratelimit(rq, OPS_RL_PAIR), pkey, now);
+	ratelimit_fail(ops_ratelimit(rq, OPS_RL_NAME), ukey, now);
 }
 
 /* The answer to a successful login: the new session's token. */
 static void
-acct_login_done(struct call *c)
+acct_login_done(struct request *rq)
 {
 	struct json_object	*rep;
 	char			 hex[65];
 
-	acct_hex(c->token, 32, hex);
+	acct_hex(rq->token, 32, hex);
 	rep = msg_reply_new();
 	json_object_object_add(rep, "token", json_object_new_string(hex));
-	json_object_object_add(rep, "user", json_object_new_int64(c->user_id));
+	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
 	json_object_object_add(rep, "username",
-	    json_object_new_string(c->username));
+	    json_object_new_string(rq->username));
 	json_object_object_add(rep, "ttl_s",
-	    json_object_new_int(ops_cfg(c)->session_ttl_s));
+	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
 	explicit_bzero(hex, sizeof(hex));
-	ops_finish(c, rep);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* A checked password: count a failure, or open a session. */
 static void
-acct_login_checked(struct call *c, struct kdf_job *kj, const char *ukey,
+acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
     const char *pkey)
 {
 	struct db_job	*j;
 
 	if (!kj->ok) {
-		acct_login_failed(c, ukey, pkey);
-		ops_fail(c, "bad_login", "Wrong username or password.");
+		acct_login_failed(rq, ukey, pkey);
+		ops_fail(rq, MSG_CODE_BAD_LOGIN, "Wrong username or password.");
 		return;
 	}
 	/* This address knew the password; others guessing keep their count. */
-	ratelimit_clear(ops_ratelimit(c, OPS_RL_PAIR), pkey);
-	if (RAND_bytes(c->token, sizeof(c->token)) != 1) {
-		ops_fail(c, "internal", "no randomness for a session token");
+	ratelimit_clear(ops_ratelimit(rq, OPS_RL_PAIR), pkey);
+	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
+		ops_fail(rq, MSG_CODE_INTERNAL,
+		    "no randomness for a session token");
 		return;
 	}
-	acct_token_hash(c->token, c->token_hash);
+	acct_token_hash(rq->token, rq->token_hash);
 	j = db_job_new("SELECT acct_login($1, $2, $3, $4)", 0, NULL, 0);
-	db_job_paramf(j, "%" PRId64, c->user_id);
-	db_job_param_hex(j, c->token_hash, 32);
-	db_job_paramf(j, "%d", ops_cfg(c)->session_ttl_s);
-	db_job_param(j, c->addr);
-	ops_db(c, j);
+	db_job_paramf(j, "%" PRId64, rq->user_id);
+	db_job_param_hex(j, rq->token_hash, 32);
+	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
+	db_job_param(j, rq->addr);
+	ops_db(rq, j, LOGIN_OPENED);
 }
 
 /* login: look the name up, check the password, open a session. */
 static void
-acct_login(struct call *c, struct db_job *dj, struct kdf_job *kj)
+acct_login(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
-	const char	*user = msg_get_str(c->req, "username");
+	const char	*user = msg_get_str(rq->body, "username");
 	char		 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
 	struct db_job	*j;
 	int		 known;
 
-	acct_login_keys(c, user, ukey, pkey);
-	if (c->stage == 0) {
-		if (user == NULL || msg_get_str(c->req, "password") == NULL ||
+	(void)cj;
+	acct_login_keys(rq, user, ukey, pkey);
+	switch ((enum login_stage)rq->stage) {
+	case LOGIN_START:
+		if (user == NULL || msg_get_str(rq->body, "password") == NULL ||
 		    strlen(user) > 64) {
-			ops_fail(c, "bad_login", "Wrong username or password.");
+			ops_fail(rq, MSG_CODE_BAD_LOGIN, "Wrong username or "
+			    "password.");
 			return;
 		}
-		if (acct_login_blocked(c, ukey, pkey))
+		if (acct_login_blocked(rq, ukey, pkey))
 			return;
 		j = db_job_new("SELECT id, username, pw_hash, pw_salt, pw_n, "
 		    "pw_r, pw_p FROM users WHERE lower(username) = lower($1)",
 		    0, NULL, 0);
 		db_job_param(j, user);
-		ops_db(c, j);
-	} else if (c->stage == 1) {
-		if ((known = acct_read_user(c, dj)) != -1)
-			acct_verify(c, "password", known);
-	} else if (c->stage == 2)
-		acct_login_checked(c, kj, ukey, pkey);
-	else if (!db_job_ok(dj))
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
-	else
-		acct_login_done(c);
+		ops_db(rq, j, LOGIN_USER_READ);
+		break;
+	case LOGIN_USER_READ:
+		if ((known = acct_read_user(rq, dj)) != -1)
+			acct_verify(rq, "password", known, LOGIN_CHECKED);
+		break;
+	case LOGIN_CHECKED:
+		acct_login_checked(rq, kj, ukey, pkey);
+		break;
+	case LOGIN_OPENED:
+		if (!db_job_ok(dj))
+			ops_unavailable(rq);
+		else
+			acct_login_done(rq);
+		break;
+	}
 }
 
 /* session: who holds this token (renewing it). */
 static void
-acct_session(struct call *c, struct db_job *dj)
+acct_session(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct json_object	*rep;
 
-	if (c->stage == 0) {
-		if (acct_take_token(c) == 0)
-			acct_db_session(c, "SELECT user_id, username FROM "
+	(void)kj;
+	(void)cj;
+	if (rq->stage == SESSION_START) {
+		if (acct_take_token(rq) == 0)
+			acct_db_session(rq, "SELECT user_id, username FROM "
 			    "acct_session($1, $2)");
 		return;
 	}
 	switch (db_job_lookup(dj)) {
 	case LOOKUP_UNKNOWN:
-		ops_unavailable(c);
+		ops_unavailable(rq);
 		return;
 	case LOOKUP_ABSENT:
-		ops_fail(c, MSG_CODE_NO_SESSION, "You are not logged in.");
+		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
 		return;
 	case LOOKUP_FOUND:
 		break;
@@ -535,171 +624,212 @@ acct_session(struct call *c, struct db_job *dj)
 	json_object_object_add(rep, "username",
 	    json_object_new_string(db_job_value(dj, 0, 1)));
 	json_object_object_add(rep, "ttl_s",
-	    json_object_new_int(ops_cfg(c)->session_ttl_s));
-	ops_finish(c, rep);
+	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* logout: this session ends on every abc-web. */
 static void
-acct_logout(struct call *c, struct db_job *dj)
+acct_logout(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct db_job	*j;
 
-	if (c->stage == 0) {
-		if (acct_take_token(c) != 0)
+	(void)kj;
+	(void)cj;
+	if (rq->stage == LOGOUT_START) {
+		if (acct_take_token(rq) != 0)
 			return;
-		j = db_job_new("DELETE FROM user_sessions WHERE token_hash = $1",
-		    0, NULL, 0);
-		db_job_param_hex(j, c->token_hash, 32);
-		ops_db(c, j);
+		j = db_job_new("DELETE FROM user_sessions WHERE "
+		    "token_hash = $1", 0, NULL, 0);
+		db_job_param_hex(j, rq->token_hash, 32);
+		ops_db(rq, j, LOGOUT_DELETED);
 		return;
 	}
 	if (!db_job_ok(dj)) {
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
+		ops_unavailable(rq);
 		return;
 	}
-	acct_revoked(c, 0, c->token_hash, NULL);
-	acct_ok(c);
+	acct_revoked(rq, 0, rq->token_hash, NULL);
+	acct_ok(rq);
 }
 
 /*
- * First stage of the calls that act on the session's user: checks the
- * token and reads the user with its password hash.  Returns 1 when c
+ * The first stages of the requests that act on the session's user:
+ * REQ_START checks the token and reads the user with its password hash,
+ * REQ_SESSION_READ takes the answer.  Returns 1 when rq
  * holds the user, 0 when a job was queued, -1 after answering.
  */
 int
-req_session_user(struct call *c, struct db_job *dj)
+req_session_user(struct request *rq, struct db_job *dj)
 {
 	int	 rc;
 
-	if (c->stage == 0) {
-		if (acct_take_token(c) != 0)
-			return -1;	/* answered: c is gone */
-		acct_db_session(c, sql_session_user);
+	if (rq->stage == REQ_START) {
+		if (acct_take_token(rq) != 0)
+			return -1;	/* answered: rq is gone */
+		acct_db_session(rq, sql_session_user);
 		return 0;
 	}
-	if ((rc = acct_read_user(c, dj)) == 0)
-		ops_fail(c, MSG_CODE_NO_SESSION, "You are not logged in.");
+	if ((rc = acct_read_user(rq, dj)) == 0)
+		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
 	return rc == 1 ? 1 : -1;
 }
 
 
 /* logout everywhere: every session of the user ends. */
 static void
-acct_logout_all(struct call *c, struct db_job *dj)
+acct_logout_all(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct db_job	*j;
 
-	if (c->stage <= 1) {
-		if (req_session_user(c, dj) != 1)
+	(void)kj;
+	(void)cj;
+	switch ((enum logout_all_stage)rq->stage) {
+	case LOGOUT_ALL_START:
+	case LOGOUT_ALL_SESSION:
+		if (req_session_user(rq, dj) != 1)
 			return;
 		j = db_job_new("SELECT acct_logout_all($1, NULL, 'logout_all')",
 		    0, NULL, 0);
-		db_job_paramf(j, "%" PRId64, c->user_id);
-		ops_db(c, j);
-	} else if (!db_job_ok(dj))
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
-	else {
-		acct_revoked(c, c->user_id, NULL, NULL);
-		acct_ok(c);
+		db_job_paramf(j, "%" PRId64, rq->user_id);
+		ops_db(rq, j, LOGOUT_ALL_DONE);
+		break;
+	case LOGOUT_ALL_DONE:
+		if (!db_job_ok(dj)) {
+			ops_unavailable(rq);
+			return;
+		}
+		acct_revoked(rq, rq->user_id, NULL, NULL);
+		acct_ok(rq);
+		break;
 	}
 }
 
 /* 1 (answered) when the user's re-entered passwords failed too often. */
 static int
-acct_check_blocked(struct call *c)
+acct_check_blocked(struct request *rq)
 {
 	char	 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
 
-	acct_login_keys(c, c->username, ukey, pkey);
-	return acct_login_blocked(c, ukey, pkey);
+	acct_login_keys(rq, rq->username, ukey, pkey);
+	return acct_login_blocked(rq, ukey, pkey);
 }
 
 /* A wrong current password: counted like a failed login. */
 void
-req_account_wrong_password(struct call *c)
+req_account_wrong_password(struct request *rq)
 {
 	char	 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
 
-	acct_login_keys(c, c->username, ukey, pkey);
-	acct_login_failed(c, ukey, pkey);
-	ops_fail(c, "bad_password", "The password is wrong.");
+	acct_login_keys(rq, rq->username, ukey, pkey);
+	acct_login_failed(rq, ukey, pkey);
+	ops_fail(rq, MSG_CODE_BAD_PASSWORD, "The password is wrong.");
 }
 
 /*
- * Stages 0 and 1 of a request that re-enters the password in field:
- * who the session is, the login rate limit, then the password check on
- * the hashing pool (stage 2 sees its job).  Answers by itself on failure.
+ * REQ_START and REQ_SESSION_READ of a request that re-enters the password
+ * in field: who the session is, the login rate limit, then the password
+ * check on the hashing pool, whose verdict continues at
+ * REQ_PASSWORD_CHECKED.  Answers by itself on failure.
  */
 void
-req_account_recheck(struct call *c, struct db_job *dj, const char *field)
+req_account_recheck(struct request *rq, struct db_job *dj, const char *field)
 {
-	if (req_session_user(c, dj) == 1 && !acct_check_blocked(c))
-		acct_verify(c, field, 1);
+	if (req_session_user(rq, dj) == 1 && !acct_check_blocked(rq))
+		acct_verify(rq, field, 1, REQ_PASSWORD_CHECKED);
+}
+
+/* PASSWORD_NEW_HASHED: the new hash stored, other sessions ended. */
+static void
+acct_password_store(struct request *rq, struct kdf_job *kj)
+{
+	struct db_job	*j;
+
+	j = db_job_new("SELECT acct_password($1, $2, $3, $4, $5, $6, $7)", 0,
+	    NULL, 0);
+	db_job_paramf(j, "%" PRId64, rq->user_id);
+	db_job_param_hex(j, kj->hash, KDF_HASH_LEN);
+	db_job_param_hex(j, kj->salt, KDF_SALT_LEN);
+	db_job_paramf(j, "%" PRIu64, kj->params.n);
+	db_job_paramf(j, "%" PRIu32, kj->params.r);
+	db_job_paramf(j, "%" PRIu32, kj->params.p);
+	db_job_param_hex(j, rq->token_hash, 32);
+	ops_db(rq, j, PASSWORD_STORED);
 }
 
 /* password: check the old one, hash the new one, end other sessions. */
 static void
-acct_password(struct call *c, struct db_job *dj, struct kdf_job *kj)
+acct_password(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
-	const char	*pw = msg_get_str(c->req, "new");
-	struct db_job	*j;
+	const char	*pw = msg_get_str(rq->body, "new");
 
-	if (c->stage == 0 && !acct_valid_password(pw)) {
-		ops_fail(c, "invalid", "A password is 10 to 1024 characters "
-		    "long.");
-	} else if (c->stage <= 1) {
-		req_account_recheck(c, dj, "old");
-	} else if (c->stage == 2) {
+	(void)cj;
+	switch ((enum password_stage)rq->stage) {
+	case PASSWORD_START:
+		if (!acct_valid_password(pw)) {
+			ops_fail(rq, MSG_CODE_INVALID, "A password is 10 to "
+			    "1024 characters long.");
+			return;
+		}
+		/* FALLTHROUGH */
+	case PASSWORD_SESSION:
+		req_account_recheck(rq, dj, "old");
+		break;
+	case PASSWORD_OLD_CHECKED:
 		if (!kj->ok)
-			req_account_wrong_password(c);
+			req_account_wrong_password(rq);
 		else
-			ops_kdf(c, kdf_job_new_hash(pw, strlen(pw),
-			    &ops_cfg(c)->kdf_params, NULL));
-	} else if (c->stage == 3) {
-		j = db_job_new("SELECT acct_password($1, $2, $3, $4, $5, $6, "
-		    "$7)", 0, NULL, 0);
-		db_job_paramf(j, "%" PRId64, c->user_id);
-		db_job_param_hex(j, kj->hash, KDF_HASH_LEN);
-		db_job_param_hex(j, kj->salt, KDF_SALT_LEN);
-		db_job_paramf(j, "%" PRIu64, kj->params.n);
-		db_job_paramf(j, "%" PRIu32, kj->params.r);
-		db_job_paramf(j, "%" PRIu32, kj->params.p);
-		db_job_param_hex(j, c->token_hash, 32);
-		ops_db(c, j);
-	} else if (!db_job_ok(dj))
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
-	else {
-		acct_revoked(c, c->user_id, NULL, c->token_hash);
-		acct_ok(c);
+			ops_kdf(rq, kdf_job_new_hash(pw, strlen(pw),
+			    &ops_cfg(rq)->kdf_params, NULL),
+			    PASSWORD_NEW_HASHED);
+		break;
+	case PASSWORD_NEW_HASHED:
+		acct_password_store(rq, kj);
+		break;
+	case PASSWORD_STORED:
+		if (!db_job_ok(dj)) {
+			ops_unavailable(rq);
+			return;
+		}
+		acct_revoked(rq, rq->user_id, NULL, rq->token_hash);
+		acct_ok(rq);
+		break;
 	}
 }
 
 /* history purge: check the password, delete the events. */
 static void
-acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
+acct_purge(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct db_job	*j;
 
-	if (c->stage <= 1) {
-		req_account_recheck(c, dj, "password");
-	} else if (c->stage == 2) {
+	(void)cj;
+	switch ((enum purge_stage)rq->stage) {
+	case PURGE_START:
+	case PURGE_SESSION:
+		req_account_recheck(rq, dj, "password");
+		break;
+	case PURGE_CHECKED:
 		if (!kj->ok) {
-			req_account_wrong_password(c);
+			req_account_wrong_password(rq);
 			return;
 		}
 		j = db_job_new("SELECT acct_purge($1)", 0, NULL, 0);
-		db_job_paramf(j, "%" PRId64, c->user_id);
-		ops_db(c, j);
-	} else if (!db_job_ok(dj))
-		ops_fail(c, "unavailable", "The database is unavailable; try "
-		    "again.");
-	else
-		acct_ok(c);
+		db_job_paramf(j, "%" PRId64, rq->user_id);
+		ops_db(rq, j, PURGE_DONE);
+		break;
+	case PURGE_DONE:
+		if (!db_job_ok(dj))
+			ops_unavailable(rq);
+		else
+			acct_ok(rq);
+		break;
+	}
 }
 
 /*
@@ -708,22 +838,22 @@ acct_purge(struct call *c, struct db_job *dj, struct kdf_job *kj)
  * Returns 0, or -1 when malformed.
  */
 static int
-acct_list_args(struct call *c, int *one, enum listpage_list *l,
+acct_list_args(struct request *rq, int *one, enum listpage_list *l,
     struct listpage_cur *cur)
 {
-	const char	*name = msg_get_str(c->req, "list");
+	const char	*name = msg_get_str(rq->body, "list");
 
 	*one = name != NULL;
-	if (listpage_cursor(c->req, cur) != 0)
+	if (listpage_cursor(rq->body, cur) != 0)
 		return -1;
 	if (!*one)
 		return cur->id == 0 ? 0 : -1;
 	return listpage_parse(name, l) == 0 && *l != LISTPAGE_ADS ? 0 : -1;
 }
 
-/* The statement of an account request for c->user_id; NULL if malformed. */
+/* The statement of an account request for rq->user_id; NULL if malformed. */
 static struct db_job *
-acct_account_job(struct call *c)
+acct_account_job(struct request *rq)
 {
 	struct listpage_cur	 cur;
 	enum listpage_list	 l;
@@ -731,12 +861,12 @@ acct_account_job(struct call *c)
 	char			 cp[24];
 	int			 one;
 
-	if (acct_list_args(c, &one, &l, &cur) != 0)
+	if (acct_list_args(rq, &one, &l, &cur) != 0)
 		return NULL;
 	listpage_cursor_param(&cur, cp, sizeof(cp));
 	j = db_job_new(one ? listpage_sql(l, cur.after) :
 	    listpage_overview_sql(), 0, NULL, 0);
-	db_job_paramf(j, "%" PRId64, c->user_id);
+	db_job_paramf(j, "%" PRId64, rq->user_id);
 	db_job_param(j, cp);
 	return j;
 }
@@ -747,7 +877,7 @@ acct_account_job(struct call *c)
  * NULL when the database's answer is unreadable.
  */
 static struct json_object *
-acct_account_reply(struct call *c, struct db_job *dj)
+acct_account_reply(struct request *rq, struct db_job *dj)
 {
 	static const enum listpage_list	 lists[] = { LISTPAGE_DEPOSITS,
 					    LISTPAGE_WITHDRAWALS,
@@ -760,7 +890,7 @@ acct_account_reply(struct call *c, struct db_job *dj)
 	size_t				 i;
 	int				 one;
 
-	if (acct_list_args(c, &one, &l, &cur) != 0)
+	if (acct_list_args(rq, &one, &l, &cur) != 0)
 		return NULL;
 	if (one) {
 		rep = json_object_new_object();
@@ -790,69 +920,75 @@ acct_account_reply(struct call *c, struct db_job *dj)
  * deposits, withdrawals and history; or one page of one of those lists.
  */
 static void
-acct_account(struct call *c, struct db_job *dj)
+acct_account(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct json_object	*rep;
 	struct db_job		*j;
 
-	if (c->stage == 0) {
-		if (acct_take_token(c) == 0)
-			acct_db_session(c, "SELECT user_id, username FROM "
+	(void)kj;
+	(void)cj;
+	if (rq->stage == ACCOUNT_START) {
+		if (acct_take_token(rq) == 0)
+			acct_db_session(rq, "SELECT user_id, username FROM "
 			    "acct_session($1, $2)");
 		return;
 	}
-	if (c->stage == 1) {
+	if (rq->stage == ACCOUNT_SESSION) {
 		switch (db_job_lookup(dj)) {
 		case LOOKUP_UNKNOWN:
-			ops_unavailable(c);
+			ops_unavailable(rq);
 			return;
 		case LOOKUP_ABSENT:
-			ops_fail(c, MSG_CODE_NO_SESSION, "You are not logged "
+			ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged "
 			    "in.");
 			return;
 		case LOOKUP_FOUND:
 			break;
 		}
-		c->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
-		snprintf(c->username, sizeof(c->username), "%s",
+		rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
+		snprintf(rq->username, sizeof(rq->username), "%s",
 		    db_job_value(dj, 0, 1));
-		if ((j = acct_account_job(c)) == NULL) {
-			ops_fail(c, "invalid", "No such list or page.");
+		if ((j = acct_account_job(rq)) == NULL) {
+			ops_fail(rq, MSG_CODE_INVALID, "No such list or page.");
 			return;
 		}
-		ops_db(c, j);
+		ops_db(rq, j, ACCOUNT_READ);
 		return;
 	}
-	if ((rep = acct_account_reply(c, dj)) == NULL) {
-		ops_unavailable(c);
+	if ((rep = acct_account_reply(rq, dj)) == NULL) {
+		ops_unavailable(rq);
 		return;
 	}
 	json_object_object_add(rep, "ok", json_object_new_boolean(1));
-	json_object_object_add(rep, "user", json_object_new_int64(c->user_id));
+	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
 	json_object_object_add(rep, "username",
-	    json_object_new_string(c->username));
-	ops_finish(c, rep);
+	    json_object_new_string(rq->username));
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* new_address: a fresh deposit address from bitcoind, labelled. */
 static void
-acct_new_address(struct call *c, struct db_job *dj, struct btcq_job *cj)
+acct_new_address(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct json_object	*rep;
 	char			 text[200];
 
-	if (c->stage <= 1) {
-		if (req_session_user(c, dj) != 1)
+	(void)kj;
+	if (rq->stage != NEW_ADDRESS_MADE) {
+		if (req_session_user(rq, dj) != 1)
 			return;
 		cj = xcalloc(1, sizeof(*cj));
 		cj->kind = BTCQ_NEW_ADDRESS;
-		cj->user_id = c->user_id;
-		ops_chain(c, cj);
+		cj->user_id = rq->user_id;
+		ops_chain(rq, cj, NEW_ADDRESS_MADE);
 		return;
 	}
 	if (!cj->ok) {
-		ops_fail(c, "unavailable", "bitcoind did not give an address; "
+		ops_fail(rq, MSG_CODE_UNAVAILABLE,
+		    "bitcoind did not give an address; "
 		    "try again in a moment.");
 		return;
 	}
@@ -860,56 +996,32 @@ acct_new_address(struct call *c, struct db_job *dj, struct btcq_job *cj)
 		snprintf(text, sizeof(text), "You have made %d deposit "
 		    "addresses in the last 24 hours, the most allowed; use one "
 		    "of them, or try again tomorrow.",
-		    ops_cfg(c)->addresses_per_day);
-		ops_fail(c, "quota", text);
+		    ops_cfg(rq)->addresses_per_day);
+		ops_fail(rq, MSG_CODE_QUOTA, text);
 		return;
 	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, "address",
 	    json_object_new_string(cj->address));
-	ops_finish(c, rep);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
-/* Runs the next stage of an account request (dj, kj NULL: the start). */
-void
-req_account_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
-    struct btcq_job *cj)
-{
-	const char	*addr;
-
-	if (c->stage == 0 && (addr = msg_get_str(c->req, "addr")) != NULL)
-		snprintf(c->addr, sizeof(c->addr), "%s", addr);
-	switch (c->op) {
-	case MSG_OP_REGISTER:
-		acct_register(c, dj, kj);
-		break;
-	case MSG_OP_LOGIN:
-		acct_login(c, dj, kj);
-		break;
-	case MSG_OP_SESSION:
-		acct_session(c, dj);
-		break;
-	case MSG_OP_LOGOUT:
-		acct_logout(c, dj);
-		break;
-	case MSG_OP_LOGOUT_ALL:
-		acct_logout_all(c, dj);
-		break;
-	case MSG_OP_PASSWORD:
-		acct_password(c, dj, kj);
-		break;
-	case MSG_OP_ACCOUNT:
-		acct_account(c, dj);
-		break;
-	case MSG_OP_PURGE:
-		acct_purge(c, dj, kj);
-		break;
-	case MSG_OP_NEW_ADDRESS:
-		acct_new_address(c, dj, cj);
-		break;
-	default:
-		ops_fail(c, "bad_request", "unknown operation");
-		break;
-	}
-}
+const struct req_row req_account_rows[] = {
+	{ MSG_OP_REGISTER, "register", REQ_DURABLE | REQ_CHANGES_ACCOUNT,
+	    acct_register },
+	{ MSG_OP_LOGIN, "login", REQ_CHANGES_ACCOUNT, acct_login },
+	{ MSG_OP_SESSION, "session", REQ_NEEDS_SESSION, acct_session },
+	{ MSG_OP_LOGOUT, "logout", REQ_CHANGES_ACCOUNT | REQ_NEEDS_SESSION,
+	    acct_logout },
+	{ MSG_OP_LOGOUT_ALL, "logout_all", REQ_CHANGES_ACCOUNT |
+	    REQ_NEEDS_SESSION, acct_logout_all },
+	{ MSG_OP_PASSWORD, "password", REQ_CHANGES_ACCOUNT | REQ_NEEDS_SESSION,
+	    acct_password },
+	{ MSG_OP_ACCOUNT, "account", REQ_NEEDS_SESSION, acct_account },
+	{ MSG_OP_PURGE, "history_purge", REQ_CHANGES_ACCOUNT |
+	    REQ_NEEDS_SESSION, acct_purge },
+	{ MSG_OP_NEW_ADDRESS, "new_address", REQ_CHANGES_ACCOUNT |
+	    REQ_NEEDS_SESSION, acct_new_address },
+	{ MSG_OP__MAX, NULL, 0, NULL }
+};

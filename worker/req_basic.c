@@ -13,19 +13,19 @@
 #include "db.h"
 #include "kdf.h"
 #include "msg.h"
-#include "ops.h"
+#include "ops_req.h"
 
 /*
  * The hashing pool's counters, for /status's detail and the tests of
  * issue 10 ("a taken name hashes nothing").
  */
 static void
-req_status_kdf(struct call *c, struct json_object *rep)
+req_status_kdf(struct request *rq, struct json_object *rep)
 {
 	struct kdf_stats	 st;
 	struct json_object	*k;
 
-	kdf_get_stats(ops_cfg(c)->kdf, &st);
+	kdf_get_stats(ops_cfg(rq)->kdf, &st);
 	k = json_object_new_object();
 	json_object_object_add(k, "hashed",
 	    json_object_new_int64((int64_t)st.ran[KDF_HASH]));
@@ -44,7 +44,7 @@ req_status_kdf(struct call *c, struct json_object *rep)
 
 /* Status, once the database answered (or did not). */
 static void
-req_status_done(struct call *c, struct db_job *dj)
+req_status_done(struct request *rq, struct db_job *dj)
 {
 	struct json_object	*rep, *d;
 	const char		*version = db_job_value(dj, 0, 0);
@@ -67,91 +67,132 @@ req_status_done(struct call *c, struct db_job *dj)
 	if (db_job_value(dj, 0, 3) != NULL)
 		json_object_object_add(rep, "follower_block",
 		    json_object_new_string(db_job_value(dj, 0, 3)));
-	req_status_kdf(c, rep);
-	ops_cfg(c)->status(ops_cfg(c)->arg, rep);
-	ops_finish(c, rep);
+	req_status_kdf(rq, rep);
+	ops_cfg(rq)->status(ops_cfg(rq)->arg, rep);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* Broadcast: a test notice of the requested kind to every abc-web. */
 static void
-req_broadcast(struct call *c)
+req_broadcast(struct request *rq)
 {
 	struct json_object	*n;
-	const char		*kind = msg_get_str(c->req, "kind");
+	const char		*kind = msg_get_str(rq->body, "kind");
 
 	if (kind == NULL || strlen(kind) < 1 || strlen(kind) > 32 ||
 	    strspn(kind, "abcdefghijklmnopqrstuvwxyz_") != strlen(kind)) {
-		ops_fail(c, "invalid", "broadcast needs a kind [a-z_]{1,32}");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "broadcast needs a kind [a-z_]{1,32}");
 		return;
 	}
+	/* Any kind, known or not: the tests' own notices. */
 	n = json_object_new_object();
 	json_object_object_add(n, "kind", json_object_new_string(kind));
-	ops_notice(c, n);
+	ops_notice(rq, n);
 	json_object_put(n);
 	n = msg_reply_new();
-	ops_finish(c, n);
+	ops_finish(rq, n);
 	json_object_put(n);
 }
 
+/* Stages of counter_add. */
+enum counter_stage {
+	COUNTER_START = REQ_START,
+	COUNTER_STORED		/* link_counter_add answered */
+};
+
 /* counter_add: "key" += "n", once per request identity. */
 static void
-req_counter(struct call *c)
+req_counter(struct request *rq)
 {
 	struct db_job	*j;
-	const char	*key = msg_get_str(c->req, "key");
+	const char	*key = msg_get_str(rq->body, "key");
 	int64_t		 n;
 
-	if (key == NULL || msg_get_int(c->req, "n", &n) != 0) {
-		ops_fail(c, "invalid", "counter_add needs key and n");
+	if (key == NULL || msg_get_int(rq->body, "n", &n) != 0) {
+		ops_fail(rq, MSG_CODE_INVALID, "counter_add needs key and n");
 		return;
 	}
 	j = db_job_new("SELECT link_counter_add($1, $2, $3, $4, $5, $6)", 1,
 	    NULL, 0);
-	db_job_param(j, c->client);
-	db_job_paramf(j, "%" PRId64, c->epoch);
-	db_job_paramf(j, "%" PRIu64, c->req_no);
-	db_job_param(j, msg_get_str(c->req, "idem"));
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, msg_get_str(rq->body, "idem"));
 	db_job_param(j, key);
 	db_job_paramf(j, "%" PRId64, n);
-	ops_db(c, j);
+	ops_db(rq, j, COUNTER_STORED);
 }
 
-/* Runs the next stage of a basic request (dj NULL: the start). */
-void
-req_basic_step(struct call *c, struct db_job *dj)
+/* Stages of status. */
+enum status_stage {
+	STATUS_START = REQ_START,
+	STATUS_READ		/* the database's facts */
+};
+
+/* status: the database's version and facts, the pool's, the loop's. */
+static void
+req_status(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
+{
+	(void)kj;
+	(void)cj;
+	if (rq->stage == STATUS_START)
+		ops_db(rq, db_job_new("SELECT current_setting("
+		    "'server_version'), (SELECT max(version) FROM "
+		    "schema_migrations), (SELECT count(*) FROM "
+		    "deposit_reorgs WHERE resolved_at IS NULL), (SELECT "
+		    "lastblock FROM chain_cursor)", 0, NULL, 0), STATUS_READ);
+	else
+		req_status_done(rq, dj);
+}
+
+/* echo: the request itself back, "ok" for "op". */
+static void
+req_echo(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct json_object	*rep;
 
-	switch (c->op) {
-	case MSG_OP_STATUS:
-		if (dj == NULL)
-			ops_db(c, db_job_new("SELECT current_setting("
-			    "'server_version'), (SELECT max(version) FROM "
-			    "schema_migrations), (SELECT count(*) FROM "
-			    "deposit_reorgs WHERE resolved_at IS NULL), (SELECT lastblock FROM "
-			    "chain_cursor)", 0, NULL, 0));
-		else
-			req_status_done(c, dj);
-		return;
-	case MSG_OP_ECHO:
-		json_object_object_add(c->req, "ok", json_object_new_boolean(1));
-		json_object_object_del(c->req, "op");
-		rep = json_object_get(c->req);
-		ops_finish(c, rep);
-		json_object_put(rep);
-		return;
-	case MSG_OP_BROADCAST:
-		req_broadcast(c);
-		return;
-	case MSG_OP_COUNTER_ADD:
-		if (dj == NULL)
-			req_counter(c);
-		else
-			ops_finish_stored(c, dj);
-		return;
-	default:
-		ops_fail(c, "bad_request", "unknown operation");
-		return;
-	}
+	(void)dj;
+	(void)kj;
+	(void)cj;
+	json_object_object_add(rq->body, "ok", json_object_new_boolean(1));
+	json_object_object_del(rq->body, "op");
+	rep = json_object_get(rq->body);
+	ops_finish(rq, rep);
+	json_object_put(rep);
 }
+
+/* broadcast: one stage, no job. */
+static void
+req_broadcast_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
+{
+	(void)dj;
+	(void)kj;
+	(void)cj;
+	req_broadcast(rq);
+}
+
+/* counter_add: one durable call, then its stored reply. */
+static void
+req_counter_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
+{
+	(void)kj;
+	(void)cj;
+	if (rq->stage == COUNTER_START)
+		req_counter(rq);
+	else
+		ops_finish_stored(rq, dj);
+}
+
+const struct req_row req_basic_rows[] = {
+	{ MSG_OP_STATUS, "status", 0, req_status },
+	{ MSG_OP_ECHO, "echo", 0, req_echo },
+	{ MSG_OP_COUNTER_ADD, "counter_add", REQ_DURABLE, req_counter_step },
+	{ MSG_OP_BROADCAST, "broadcast", 0, req_broadcast_step },
+	{ MSG_OP__MAX, NULL, 0, NULL }
+};

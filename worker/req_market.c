@@ -23,48 +23,73 @@
 #include "abc_limits.h"
 #include "log.h"
 #include "msg.h"
-#include "ops.h"
+#include "ops_req.h"
 #include "xmalloc.h"
 
 /* Most slots a campaign's price needs: only the last one matters. */
 #define MARKET_IMAGE_MAX	(256u * 1024u)
 
-int
-req_market_owns(enum msg_op op)
-{
-	return (op >= MSG_OP_CAMPAIGN_CREATE && op <= MSG_OP_IMAGE_GET) ||
-	    op == MSG_OP_MY_CAMPAIGNS;
-}
+/*
+ * The stages of each request: those of the session's user start with the
+ * shared session read (ops_req.h), then one job of their own.
+ */
+enum create_stage {
+	CREATE_START = REQ_START,
+	CREATE_SESSION = REQ_SESSION_READ,
+	CREATE_STORED = REQ_OWN_STAGES	/* camp_create answered */
+};
+enum ad_stage {
+	AD_START = REQ_START,
+	AD_SESSION = REQ_SESSION_READ,
+	AD_STORED = REQ_OWN_STAGES	/* ad_create answered */
+};
+enum my_ads_stage {
+	MY_ADS_START = REQ_START,
+	MY_ADS_SESSION = REQ_SESSION_READ,
+	MY_ADS_READ = REQ_OWN_STAGES	/* a page of ads read */
+};
+enum my_campaigns_stage {
+	MY_CAMPAIGNS_START = REQ_START,
+	MY_CAMPAIGNS_SESSION = REQ_SESSION_READ,
+	MY_CAMPAIGNS_READ = REQ_OWN_STAGES	/* the campaigns read */
+};
+enum buy_stage {
+	BUY_START = REQ_START,
+	BUY_DONE		/* camp_purchase answered */
+};
+enum read_stage {
+	READ_START = REQ_START,
+	READ_DONE		/* camp_state, camp_list or the image */
+};
 
 /* Reads an integer request field; 0 or -1. */
 static int
-mkt_int(struct call *c, const char *key, int64_t *out)
+mkt_int(struct request *rq, const char *key, int64_t *out)
 {
-	return msg_get_int(c->req, key, out);
+	return msg_get_int(rq->body, key, out);
 }
 
 /* Broadcasts that campaign id changed (a sale, or a new campaign). */
 static void
-mkt_changed(struct call *c, int64_t id)
+mkt_changed(struct request *rq, int64_t id)
 {
 	struct json_object	*n;
 
-	n = json_object_new_object();
-	json_object_object_add(n, "kind",
-	    json_object_new_string("campaign_changed"));
+	n = msg_notice_new(MSG_NOTICE_CAMPAIGN_CHANGED);
 	json_object_object_add(n, "campaign", json_object_new_int64(id));
-	ops_notice(c, n);
+	ops_notice(rq, n);
 	json_object_put(n);
 }
 
 /* Answers that the campaign or image the read looked for does not exist. */
 static void
-mkt_absent(struct call *c)
+mkt_absent(struct request *rq)
 {
-	if (c->op == MSG_OP_IMAGE_GET)
-		ops_fail(c, MSG_CODE_NO_IMAGE, "There is no such image.");
+	if (rq->op == MSG_OP_IMAGE_GET)
+		ops_fail(rq, MSG_CODE_NO_IMAGE, "There is no such image.");
 	else
-		ops_fail(c, MSG_CODE_NO_CAMPAIGN, "There is no such campaign.");
+		ops_fail(rq, MSG_CODE_NO_CAMPAIGN,
+		    "There is no such campaign.");
 }
 
 /*
@@ -73,7 +98,7 @@ mkt_absent(struct call *c)
  * what does not parse, is "unavailable".
  */
 static void
-mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
+mkt_json_reply(struct request *rq, struct db_job *dj, const char *member)
 {
 	struct json_object	*rep, *v = NULL;
 	const char		*text = db_job_value(dj, 0, 0);
@@ -81,51 +106,55 @@ mkt_json_reply(struct call *c, struct db_job *dj, const char *member)
 
 	switch (db_job_lookup(dj)) {
 	case LOOKUP_ABSENT:
-		mkt_absent(c);
+		mkt_absent(rq);
 		return;
 	case LOOKUP_FOUND:
 		if ((v = msg_parse_json((const uint8_t *)text, strlen(text),
 		    err, sizeof(err))) == NULL)
 			log_error("db_reply", "op=%s error=\"%s\"",
-			    msg_op_name(c->op), err);
+			    msg_op_name(rq->op), err);
 		break;
 	case LOOKUP_UNKNOWN:
 		break;
 	}
 	if (v == NULL) {
-		ops_unavailable(c);
+		ops_unavailable(rq);
 		return;
 	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, member, v);
 	json_object_object_add(rep, "now_ms",
 	    json_object_new_int64(clock_real_ms()));
-	ops_finish(c, rep);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* campaign_create: checks the fields, then one durable SQL call. */
 static void
-mkt_create(struct call *c, struct db_job *dj)
+mkt_create(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
-	const char	*name = msg_get_str(c->req, "name");
-	const char	*desc = msg_get_str(c->req, "description");
+	const char	*name = msg_get_str(rq->body, "name");
+	const char	*desc = msg_get_str(rq->body, "description");
 	int64_t		 w, h, min, slot;
 	struct db_job	*j;
 
-	if (c->stage <= 1) {
-		if (req_session_user(c, dj) != 1)
+	(void)kj;
+	(void)cj;
+	if (rq->stage != CREATE_STORED) {
+		if (req_session_user(rq, dj) != 1)
 			return;
 		if (name == NULL || desc == NULL ||
 		    field_check(FIELD_CAMPAIGN_NAME, (const uint8_t *)name,
 		    strlen(name)) != NULL || field_check(FIELD_CAMPAIGN_DESC,
 		    (const uint8_t *)desc, strlen(desc)) != NULL ||
-		    mkt_int(c, "width", &w) || mkt_int(c, "height", &h) ||
-		    mkt_int(c, "min_price", &min) ||
-		    mkt_int(c, "slot_ms", &slot) || w < 1 || w > 4096 ||
+		    mkt_int(rq, "width", &w) || mkt_int(rq, "height", &h) ||
+		    mkt_int(rq, "min_price", &min) ||
+		    mkt_int(rq, "slot_ms", &slot) || w < 1 || w > 4096 ||
 		    h < 1 || h > 4096 || !price_valid_campaign(min, slot,
-		    ops_cfg(c)->allow_short_slots)) {
-			ops_fail(c, "invalid", "A campaign needs a name (at most "
+		    ops_cfg(rq)->allow_short_slots)) {
+			ops_fail(rq, MSG_CODE_INVALID,
+			    "A campaign needs a name (at most "
 			    "80 characters), a size of 1-4096 pixels each way, "
 			    "a minimum price of at least 1 satoshi and a slot "
 			    "length of 1 hour to 30 days.");
@@ -133,29 +162,29 @@ mkt_create(struct call *c, struct db_job *dj)
 		}
 		j = db_job_new("SELECT camp_create($1, $2, $3, $4, $5, $6, $7, "
 		    "$8, $9, $10, $11, $12)", 1, NULL, 0);
-		db_job_param(j, c->client);
-		db_job_paramf(j, "%" PRId64, c->epoch);
-		db_job_paramf(j, "%" PRIu64, c->req_no);
-		db_job_param(j, msg_get_str(c->req, "idem"));
-		db_job_paramf(j, "%" PRId64, c->user_id);
+		db_job_param(j, rq->client);
+		db_job_paramf(j, "%" PRId64, rq->epoch);
+		db_job_paramf(j, "%" PRIu64, rq->req_no);
+		db_job_param(j, msg_get_str(rq->body, "idem"));
+		db_job_paramf(j, "%" PRId64, rq->user_id);
 		db_job_param(j, name);
 		db_job_param(j, desc);
 		db_job_paramf(j, "%" PRId64, w);
 		db_job_paramf(j, "%" PRId64, h);
 		db_job_paramf(j, "%" PRId64, min);
 		db_job_paramf(j, "%" PRId64, slot);
-		db_job_paramf(j, "%d", ops_cfg(c)->quota_campaigns);
-		ops_db(c, j);
+		db_job_paramf(j, "%d", ops_cfg(rq)->quota_campaigns);
+		ops_db(rq, j, CREATE_STORED);
 		return;
 	}
-	ops_finish_stored(c, dj);
+	ops_finish_stored(rq, dj);
 }
 
 /* Decodes the request's base64 "image" into a new buffer; NULL if bad. */
 static uint8_t *
-mkt_image(struct call *c, size_t *len)
+mkt_image(struct request *rq, size_t *len)
 {
-	const char	*b64 = msg_get_str(c->req, "image");
+	const char	*b64 = msg_get_str(rq->body, "image");
 	uint8_t		*raw;
 	size_t		 n;
 	int		 got;
@@ -179,7 +208,7 @@ mkt_image(struct call *c, size_t *len)
 
 /* Queues the ad's SQL: the image by hash, checked again here. */
 static void
-mkt_ad_insert(struct call *c, const uint8_t *img, size_t len,
+mkt_ad_insert(struct request *rq, const uint8_t *img, size_t len,
     const struct image_info *ii)
 {
 	static const char	 hex[] = "0123456789abcdef";
@@ -197,23 +226,23 @@ mkt_ad_insert(struct call *c, const uint8_t *img, size_t len,
 	sha[64] = '\0';
 	j = db_job_new("SELECT ad_create($1, $2, $3, $4, $5, $6, $7, $8, $9, "
 	    "$10, $11)", 0, NULL, 0);
-	db_job_paramf(j, "%" PRId64, c->user_id);
-	db_job_param(j, msg_get_str(c->req, "nickname"));
-	db_job_param(j, msg_get_str(c->req, "hover"));
-	db_job_param(j, msg_get_str(c->req, "url"));
+	db_job_paramf(j, "%" PRId64, rq->user_id);
+	db_job_param(j, msg_get_str(rq->body, "nickname"));
+	db_job_param(j, msg_get_str(rq->body, "hover"));
+	db_job_param(j, msg_get_str(rq->body, "url"));
 	db_job_param(j, sha);
 	db_job_param(j, image_mime(ii->type));
 	db_job_paramf(j, "%" PRIu32, ii->width);
 	db_job_paramf(j, "%" PRIu32, ii->height);
 	db_job_param_hex(j, img, len);
-	db_job_paramf(j, "%d", ops_cfg(c)->quota_ads);
-	db_job_paramf(j, "%" PRId64, ops_cfg(c)->quota_image_bytes);
-	ops_db(c, j);
+	db_job_paramf(j, "%d", ops_cfg(rq)->quota_ads);
+	db_job_paramf(j, "%" PRId64, ops_cfg(rq)->quota_image_bytes);
+	ops_db(rq, j, AD_STORED);
 }
 
 /* Checks an ad's text fields as abc-web did; NULL or the message. */
 static const char *
-mkt_ad_fields(struct call *c)
+mkt_ad_fields(struct request *rq)
 {
 	static const enum field_id	 fields[] = { FIELD_AD_NICKNAME,
 					    FIELD_AD_HOVER, FIELD_AD_URL };
@@ -221,7 +250,7 @@ mkt_ad_fields(struct call *c)
 	size_t				 i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		s = msg_get_str(c->req, field_name(fields[i]));
+		s = msg_get_str(rq->body, field_name(fields[i]));
 		if ((bad = field_check(fields[i], (const uint8_t *)s,
 		    strlen(s))) != NULL)
 			return bad;
@@ -231,48 +260,53 @@ mkt_ad_fields(struct call *c)
 
 /* ad_create: the user's new ad; the image's type and size from bytes. */
 static void
-mkt_ad(struct call *c, struct db_job *dj)
+mkt_ad(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	const char		*bad;
 	struct image_info	 ii;
 	uint8_t			*img;
 	size_t			 len = 0;
 
-	if (c->stage > 1) {
-		ops_finish_stored(c, dj);
+	(void)kj;
+	(void)cj;
+	if (rq->stage == AD_STORED) {
+		ops_finish_stored(rq, dj);
 		return;
 	}
-	if (req_session_user(c, dj) != 1)
+	if (req_session_user(rq, dj) != 1)
 		return;
-	if (msg_get_str(c->req, "nickname") == NULL ||
-	    msg_get_str(c->req, "hover") == NULL ||
-	    msg_get_str(c->req, "url") == NULL) {
-		ops_fail(c, "invalid", "An ad needs a nickname, hover text, a "
+	if (msg_get_str(rq->body, "nickname") == NULL ||
+	    msg_get_str(rq->body, "hover") == NULL ||
+	    msg_get_str(rq->body, "url") == NULL) {
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "An ad needs a nickname, hover text, a "
 		    "link and an image.");
 		return;
 	}
-	if ((bad = mkt_ad_fields(c)) != NULL) {
-		ops_fail(c, "invalid", bad);
+	if ((bad = mkt_ad_fields(rq)) != NULL) {
+		ops_fail(rq, MSG_CODE_INVALID, bad);
 		return;
 	}
-	if ((img = mkt_image(c, &len)) == NULL ||
+	if ((img = mkt_image(rq, &len)) == NULL ||
 	    image_probe(img, len, &ii) != 0) {
 		free(img);
-		ops_fail(c, "bad_image", "The image must be a PNG, JPEG or GIF "
+		ops_fail(rq, MSG_CODE_BAD_IMAGE,
+		    "The image must be a PNG, JPEG or GIF "
 		    "file of at most 256 KiB.");
 		return;
 	}
-	mkt_ad_insert(c, img, len, &ii);
+	mkt_ad_insert(rq, img, len, &ii);
 	free(img);
 }
 
 /* Adds the optional integer filter key of the request as a parameter. */
 static void
-mkt_filter_param(struct call *c, struct db_job *j, const char *key)
+mkt_filter_param(struct request *rq, struct db_job *j, const char *key)
 {
 	int64_t	 v;
 
-	if (msg_get_int(c->req, key, &v) == 0)
+	if (msg_get_int(rq->body, key, &v) == 0)
 		db_job_paramf(j, "%" PRId64, v);
 	else
 		db_job_param(j, NULL);
@@ -284,36 +318,39 @@ mkt_filter_param(struct call *c, struct db_job *j, const char *key)
  * "height") or one ad ("id").
  */
 static void
-mkt_my_ads(struct call *c, struct db_job *dj)
+mkt_my_ads(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct listpage_cur	 cur;
 	struct json_object	*rep;
 	struct db_job		*j;
 	char			 cp[24];
 
-	if (listpage_cursor(c->req, &cur) != 0) {
-		ops_fail(c, "invalid", "No such page.");
+	(void)kj;
+	(void)cj;
+	if (listpage_cursor(rq->body, &cur) != 0) {
+		ops_fail(rq, MSG_CODE_INVALID, "No such page.");
 		return;
 	}
-	if (c->stage <= 1) {
-		if (req_session_user(c, dj) != 1)
+	if (rq->stage != MY_ADS_READ) {
+		if (req_session_user(rq, dj) != 1)
 			return;
 		listpage_cursor_param(&cur, cp, sizeof(cp));
 		j = db_job_new(listpage_sql(LISTPAGE_ADS, cur.after), 0, NULL,
 		    0);
-		db_job_paramf(j, "%" PRId64, c->user_id);
+		db_job_paramf(j, "%" PRId64, rq->user_id);
 		db_job_param(j, cp);
-		mkt_filter_param(c, j, "width");
-		mkt_filter_param(c, j, "height");
-		mkt_filter_param(c, j, "id");
-		ops_db(c, j);
+		mkt_filter_param(rq, j, "width");
+		mkt_filter_param(rq, j, "height");
+		mkt_filter_param(rq, j, "id");
+		ops_db(rq, j, MY_ADS_READ);
 		return;
 	}
 	rep = msg_reply_new();
 	if (listpage_fill(rep, "ads", db_job_value(dj, 0, 0), &cur) != 0)
-		ops_unavailable(c);
+		ops_unavailable(rq);
 	else
-		ops_finish(c, rep);
+		ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
@@ -323,12 +360,15 @@ mkt_my_ads(struct call *c, struct db_job *dj)
  * last one, for the price).  A plain read: no SQL function of its own.
  */
 static void
-mkt_my_campaigns(struct call *c, struct db_job *dj)
+mkt_my_campaigns(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct db_job	*j;
 
-	if (c->stage <= 1) {
-		if (req_session_user(c, dj) != 1)
+	(void)kj;
+	(void)cj;
+	if (rq->stage != MY_CAMPAIGNS_READ) {
+		if (req_session_user(rq, dj) != 1)
 			return;
 		j = db_job_new("SELECT coalesce(jsonb_agg(jsonb_build_object("
 		    "'id', c.id, 'name', c.name, 'width', c.width, "
@@ -339,11 +379,11 @@ mkt_my_campaigns(struct call *c, struct db_job *dj)
 		    "ORDER BY c.id DESC), '[]')::text FROM (SELECT * FROM "
 		    "campaigns WHERE seller_id = $1 ORDER BY id DESC "
 		    "LIMIT 200) c", 0, NULL, 0);
-		db_job_paramf(j, "%" PRId64, c->user_id);
-		ops_db(c, j);
+		db_job_paramf(j, "%" PRId64, rq->user_id);
+		ops_db(rq, j, MY_CAMPAIGNS_READ);
 		return;
 	}
-	mkt_json_reply(c, dj, "campaigns");
+	mkt_json_reply(rq, dj, "campaigns");
 }
 
 /*
@@ -354,38 +394,39 @@ mkt_my_campaigns(struct call *c, struct db_job *dj)
  * a lost race without another read.
  */
 static void
-mkt_buy_submit(struct call *c)
+mkt_buy_submit(struct request *rq)
 {
 	int64_t		 camp, idx, ad, max;
 	struct db_job	*j;
 
-	if (req_session_token(c) != 0)
+	if (req_session_token(rq) != 0)
 		return;		/* answered */
-	if (mkt_int(c, "campaign", &camp) || mkt_int(c, "slot", &idx) ||
-	    mkt_int(c, "ad", &ad) || mkt_int(c, "max_price", &max) ||
+	if (mkt_int(rq, "campaign", &camp) || mkt_int(rq, "slot", &idx) ||
+	    mkt_int(rq, "ad", &ad) || mkt_int(rq, "max_price", &max) ||
 	    camp < 1 || ad < 1 || idx < 0 || idx > INT32_MAX || max < 1) {
-		ops_fail(c, "invalid", "The purchase form is incomplete.");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "The purchase form is incomplete.");
 		return;
 	}
 	j = db_job_new("SELECT camp_purchase($1, $2, $3, $4, $5, $6, $7, $8, "
 	    "$9, $10, $11)", 1, NULL, 0);
-	db_job_param(j, c->client);
-	db_job_paramf(j, "%" PRId64, c->epoch);
-	db_job_paramf(j, "%" PRIu64, c->req_no);
-	db_job_param(j, msg_get_str(c->req, "idem"));
-	db_job_param_hex(j, c->token_hash, sizeof(c->token_hash));
-	db_job_paramf(j, "%d", ops_cfg(c)->session_ttl_s);
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, msg_get_str(rq->body, "idem"));
+	db_job_param_hex(j, rq->token_hash, sizeof(rq->token_hash));
+	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 	db_job_paramf(j, "%" PRId64, camp);
 	db_job_paramf(j, "%" PRId64, idx);
 	db_job_paramf(j, "%" PRId64, ad);
 	db_job_paramf(j, "%" PRId64, max);
-	db_job_paramf(j, "%" PRId64, ops_cfg(c)->fee_ppm);
-	ops_db(c, j);
+	db_job_paramf(j, "%" PRId64, ops_cfg(rq)->fee_ppm);
+	ops_db(rq, j, BUY_DONE);
 }
 
 /* The purchase's answer; a sale is broadcast. */
 static void
-mkt_buy_done(struct call *c, struct db_job *dj)
+mkt_buy_done(struct request *rq, struct db_job *dj)
 {
 	struct json_object	*rep;
 	const char		*text = db_job_value(dj, 0, 0);
@@ -395,84 +436,77 @@ mkt_buy_done(struct call *c, struct db_job *dj)
 
 	if (text == NULL || (rep = msg_parse((const uint8_t *)text,
 	    strlen(text), err, sizeof(err))) == NULL) {
-		ops_unavailable(c);
+		ops_unavailable(rq);
 		return;
 	}
 	(void)msg_get_bool(rep, "ok", &ok);
-	if (ok && mkt_int(c, "campaign", &camp) == 0)
-		mkt_changed(c, camp);
-	ops_finish(c, rep);
+	if (ok && mkt_int(rq, "campaign", &camp) == 0)
+		mkt_changed(rq, camp);
+	ops_finish(rq, rep);
 	json_object_put(rep);
 }
 
 /* buy: one durable job, then its answer. */
 static void
-mkt_buy(struct call *c, struct db_job *dj)
+mkt_buy(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
-	if (c->stage == 0)
-		mkt_buy_submit(c);
+	(void)kj;
+	(void)cj;
+	if (rq->stage == BUY_START)
+		mkt_buy_submit(rq);
 	else
-		mkt_buy_done(c, dj);
+		mkt_buy_done(rq, dj);
 }
 
 /* campaign_get / campaign_list / image_get: plain reads. */
 static void
-mkt_read(struct call *c, struct db_job *dj)
+mkt_read(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
 {
 	struct db_job	*j;
 	int64_t		 id;
 
-	if (c->stage > 0) {
-		mkt_json_reply(c, dj, c->op == MSG_OP_CAMPAIGN_LIST ?
-		    "campaigns" : c->op == MSG_OP_IMAGE_GET ? "image" :
+	(void)kj;
+	(void)cj;
+	if (rq->stage == READ_DONE) {
+		mkt_json_reply(rq, dj, rq->op == MSG_OP_CAMPAIGN_LIST ?
+		    "campaigns" : rq->op == MSG_OP_IMAGE_GET ? "image" :
 		    "campaign");
 		return;
 	}
-	if (c->op == MSG_OP_CAMPAIGN_LIST) {
+	if (rq->op == MSG_OP_CAMPAIGN_LIST) {
 		j = db_job_new("SELECT camp_list(50)", 0, NULL, 0);
-	} else if (c->op == MSG_OP_IMAGE_GET) {
-		j = db_job_new("SELECT jsonb_build_object('mime', mime, 'data', "
-		    "translate(encode(data, 'base64'), E'\\n', ''))::text FROM "
-		    "images WHERE sha256 = $1", 0, NULL, 0);
-		db_job_param(j, msg_get_str(c->req, "sha256") != NULL ?
-		    msg_get_str(c->req, "sha256") : "");
+	} else if (rq->op == MSG_OP_IMAGE_GET) {
+		j = db_job_new("SELECT jsonb_build_object('mime', mime, "
+		    "'data', translate(encode(data, 'base64'), E'\\n', ''))"
+		    "::text FROM images WHERE sha256 = $1", 0, NULL, 0);
+		db_job_param(j, msg_get_str(rq->body, "sha256") != NULL ?
+		    msg_get_str(rq->body, "sha256") : "");
 	} else {
-		if (mkt_int(c, "id", &id) != 0) {
-			ops_fail(c, "invalid", "The request names no campaign.");
+		if (mkt_int(rq, "id", &id) != 0) {
+			ops_fail(rq, MSG_CODE_INVALID,
+			    "The request names no campaign.");
 			return;
 		}
 		j = db_job_new("SELECT camp_state($1)", 0, NULL, 0);
 		db_job_paramf(j, "%" PRId64, id);
 	}
-	ops_db(c, j);
+	ops_db(rq, j, READ_DONE);
 }
 
-/* Runs the next stage of a marketplace request (dj NULL: the start). */
-void
-req_market_step(struct call *c, struct db_job *dj)
-{
-	const char	*addr;
-
-	if (c->stage == 0 && (addr = msg_get_str(c->req, "addr")) != NULL)
-		snprintf(c->addr, sizeof(c->addr), "%s", addr);
-	switch (c->op) {
-	case MSG_OP_CAMPAIGN_CREATE:
-		mkt_create(c, dj);
-		break;
-	case MSG_OP_AD_CREATE:
-		mkt_ad(c, dj);
-		break;
-	case MSG_OP_MY_ADS:
-		mkt_my_ads(c, dj);
-		break;
-	case MSG_OP_MY_CAMPAIGNS:
-		mkt_my_campaigns(c, dj);
-		break;
-	case MSG_OP_BUY:
-		mkt_buy(c, dj);
-		break;
-	default:
-		mkt_read(c, dj);
-		break;
-	}
-}
+const struct req_row req_market_rows[] = {
+	{ MSG_OP_CAMPAIGN_CREATE, "campaign_create", REQ_DURABLE |
+	    REQ_CHANGES_ACCOUNT | REQ_NEEDS_SESSION, mkt_create },
+	{ MSG_OP_CAMPAIGN_GET, "campaign_get", 0, mkt_read },
+	{ MSG_OP_CAMPAIGN_LIST, "campaign_list", 0, mkt_read },
+	{ MSG_OP_AD_CREATE, "ad_create", REQ_CHANGES_ACCOUNT |
+	    REQ_NEEDS_SESSION, mkt_ad },
+	{ MSG_OP_MY_ADS, "my_ads", REQ_NEEDS_SESSION, mkt_my_ads },
+	{ MSG_OP_BUY, "buy", REQ_DURABLE | REQ_CHANGES_ACCOUNT |
+	    REQ_NEEDS_SESSION, mkt_buy },
+	{ MSG_OP_IMAGE_GET, "image_get", 0, mkt_read },
+	{ MSG_OP_MY_CAMPAIGNS, "my_campaigns", REQ_NEEDS_SESSION,
+	    mkt_my_campaigns },
+	{ MSG_OP__MAX, NULL, 0, NULL }
+};

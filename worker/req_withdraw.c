@@ -18,11 +18,23 @@
 #include "kdf.h"
 #include "msg.h"
 #include "money.h"
-#include "ops.h"
+#include "ops_req.h"
 #include "xmalloc.h"
 
 #define WD_ADDRESS_MIN	14
 #define WD_ADDRESS_MAX	100
+
+/*
+ * The stages: the fields; the session and the password (the helpers of
+ * req_account.c); bitcoind's verdict on the address; the stored reply.
+ */
+enum wd_stage {
+	WD_START = REQ_START,
+	WD_SESSION = REQ_SESSION_READ,
+	WD_PASSWORD = REQ_PASSWORD_CHECKED,
+	WD_ADDRESS,		/* validateaddress answered */
+	WD_STORED		/* wd_request answered */
+};
 
 /* 1 when s looks like an address: 14 to 100 letters and digits. */
 static int
@@ -41,113 +53,125 @@ wd_address_ok(const char *s)
 /* Answers that the amount is below withdraw_min_sat (it would mostly pay
  * the network fee, or be refused by bitcoind as dust). */
 static void
-wd_too_small(struct call *c)
+wd_too_small(struct request *rq)
 {
 	char	 btc[32], text[96];
 
-	if (money_format_btc(ops_cfg(c)->withdraw_min_sat, btc,
+	if (money_format_btc(ops_cfg(rq)->withdraw_min_sat, btc,
 	    sizeof(btc)) != 0)
 		snprintf(btc, sizeof(btc), "?");
 	snprintf(text, sizeof(text), "The smallest withdrawal is %s BTC.",
 	    btc);
-	ops_fail(c, "too_small", text);
+	ops_fail(rq, MSG_CODE_TOO_SMALL, text);
 }
 
-/* Stage 0: the fields, before any work; 0, or -1 answered. */
+/* WD_START: the fields, before any work; 0, or -1 answered. */
 static int
-wd_check_fields(struct call *c)
+wd_check_fields(struct request *rq)
 {
 	int64_t	 amount;
 
-	if (!wd_address_ok(msg_get_str(c->req, "address"))) {
-		ops_fail(c, "bad_address", "That is not a bitcoin "
+	if (!wd_address_ok(msg_get_str(rq->body, "address"))) {
+		ops_fail(rq, MSG_CODE_BAD_ADDRESS, "That is not a bitcoin "
 		    "address: an address is 14 to 100 letters and digits, "
 		    "such as bc1q...; copy it again from your wallet.");
 		return -1;
 	}
-	if (msg_get_int(c->req, "amount", &amount) != 0 || amount < 1 ||
+	if (msg_get_int(rq->body, "amount", &amount) != 0 || amount < 1 ||
 	    amount > MONEY_MAX_SAT) {
-		ops_fail(c, "invalid", "The amount must be more than 0 BTC.");
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "The amount must be more than 0 BTC.");
 		return -1;
 	}
-	if (amount < ops_cfg(c)->withdraw_min_sat) {
-		wd_too_small(c);
+	if (amount < ops_cfg(rq)->withdraw_min_sat) {
+		wd_too_small(rq);
 		return -1;
 	}
-	if (msg_get_str(c->req, "idem") == NULL) {
-		ops_fail(c, "invalid", "The form is incomplete; reload it.");
+	if (msg_get_str(rq->body, "idem") == NULL) {
+		ops_fail(rq, MSG_CODE_INVALID,
+		    "The form is incomplete; reload it.");
 		return -1;
 	}
 	return 0;
 }
 
-/* Stage 2: a checked password; then bitcoind checks the address. */
+/* WD_PASSWORD: a checked password; then bitcoind checks the address. */
 static void
-wd_password_checked(struct call *c, struct kdf_job *kj)
+wd_password_checked(struct request *rq, struct kdf_job *kj)
 {
 	struct btcq_job	*cj;
 
 	if (!kj->ok) {
-		req_account_wrong_password(c);
+		req_account_wrong_password(rq);
 		return;
 	}
 	cj = xcalloc(1, sizeof(*cj));
 	cj->kind = BTCQ_VALIDATE_ADDRESS;
 	snprintf(cj->address, sizeof(cj->address), "%s",
-	    msg_get_str(c->req, "address"));
-	ops_chain(c, cj);
+	    msg_get_str(rq->body, "address"));
+	ops_chain(rq, cj, WD_ADDRESS);
 }
 
-/* Stage 3: bitcoind's verdict; then the durable request. */
+/* WD_ADDRESS: bitcoind's verdict; then the durable request. */
 static void
-wd_address_checked(struct call *c, struct btcq_job *cj)
+wd_address_checked(struct request *rq, struct btcq_job *cj)
 {
 	struct db_job	*j;
 	int64_t		 amount = 0;
 
 	if (!cj->ok) {
-		ops_fail(c, "unavailable", "The address cannot be checked "
+		ops_fail(rq, MSG_CODE_UNAVAILABLE,
+		    "The address cannot be checked "
 		    "right now; nothing was taken. Try again in a minute.");
 		return;
 	}
 	if (!cj->valid) {
-		ops_fail(c, "bad_address", "This is not a valid bitcoin "
+		ops_fail(rq, MSG_CODE_BAD_ADDRESS,
+		    "This is not a valid bitcoin "
 		    "address for this network; check it and try again.");
 		return;
 	}
-	(void)msg_get_int(c->req, "amount", &amount);
+	(void)msg_get_int(rq->body, "amount", &amount);
 	j = db_job_new("SELECT wd_request($1, $2, $3, $4, $5, $6, $7, $8)", 1,
 	    NULL, 0);
-	db_job_param(j, c->client);
-	db_job_paramf(j, "%" PRId64, c->epoch);
-	db_job_paramf(j, "%" PRIu64, c->req_no);
-	db_job_param(j, msg_get_str(c->req, "idem"));
-	db_job_paramf(j, "%" PRId64, c->user_id);
-	db_job_param(j, msg_get_str(c->req, "address"));
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, msg_get_str(rq->body, "idem"));
+	db_job_paramf(j, "%" PRId64, rq->user_id);
+	db_job_param(j, msg_get_str(rq->body, "address"));
 	db_job_paramf(j, "%" PRId64, amount);
-	db_job_paramf(j, "%" PRId64, ops_cfg(c)->withdraw_approval_sat);
-	ops_db(c, j);
+	db_job_paramf(j, "%" PRId64, ops_cfg(rq)->withdraw_approval_sat);
+	ops_db(rq, j, WD_STORED);
 }
 
 /* Runs the withdraw request's next stage. */
-void
-req_withdraw_step(struct call *c, struct db_job *dj, struct kdf_job *kj,
+static void
+req_withdraw_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	const char	*addr;
-
-	if (c->stage == 0) {
-		if (wd_check_fields(c) != 0)
+	switch ((enum wd_stage)rq->stage) {
+	case WD_START:
+		if (wd_check_fields(rq) != 0)
 			return;
-		if ((addr = msg_get_str(c->req, "addr")) != NULL)
-			snprintf(c->addr, sizeof(c->addr), "%s", addr);
+		/* FALLTHROUGH */
+	case WD_SESSION:
+		req_account_recheck(rq, dj, "password");
+		break;
+	case WD_PASSWORD:
+		wd_password_checked(rq, kj);
+		break;
+	case WD_ADDRESS:
+		wd_address_checked(rq, cj);
+		break;
+	case WD_STORED:
+		ops_finish_stored(rq, dj);
+		break;
 	}
-	if (c->stage <= 1)
-		req_account_recheck(c, dj, "password");
-	else if (c->stage == 2)
-		wd_password_checked(c, kj);
-	else if (c->stage == 3)
-		wd_address_checked(c, cj);
-	else
-		ops_finish_stored(c, dj);
 }
+
+const struct req_row req_withdraw_rows[] = {
+	{ MSG_OP_WITHDRAW, "withdraw", REQ_DURABLE | REQ_CHANGES_ACCOUNT |
+	    REQ_NEEDS_SESSION, req_withdraw_step },
+	{ MSG_OP__MAX, NULL, 0, NULL }
+};

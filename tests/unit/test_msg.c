@@ -132,41 +132,47 @@ test_msg_reply_lookup(void)
 {
 	static const struct {
 		const char	*reply;		/* NULL: no reply at all */
-		const char	*absent;
+		enum msg_code	 absent;
 		enum lookup	 want;
 		int		 retry;
 	} cases[] = {
-		{ "{\"ok\":true,\"campaign\":{}}", "no_campaign",
+		{ "{\"ok\":true,\"campaign\":{}}", MSG_CODE_NO_CAMPAIGN,
 		    LOOKUP_FOUND, 0 },
-		{ "{\"ok\":true}", NULL, LOOKUP_FOUND, 0 },
-		{ "{\"ok\":false,\"code\":\"no_campaign\"}", "no_campaign",
+		{ "{\"ok\":true}", MSG_CODE_NONE, LOOKUP_FOUND, 0 },
+		{ "{\"ok\":false,\"code\":\"no_campaign\"}",
+		    MSG_CODE_NO_CAMPAIGN,
 		    LOOKUP_ABSENT, 0 },
-		{ "{\"ok\":false,\"code\":\"no_session\"}", "no_session",
+		{ "{\"ok\":false,\"code\":\"no_session\"}", MSG_CODE_NO_SESSION,
 		    LOOKUP_ABSENT, 0 },
 		/* the wrong absence is not this absence */
-		{ "{\"ok\":false,\"code\":\"no_session\"}", "no_campaign",
+		{ "{\"ok\":false,\"code\":\"no_session\"}",
+		    MSG_CODE_NO_CAMPAIGN,
 		    LOOKUP_UNKNOWN, 0 },
-		{ "{\"ok\":false,\"code\":\"no_campaign\"}", NULL,
+		{ "{\"ok\":false,\"code\":\"no_campaign\"}", MSG_CODE_NONE,
 		    LOOKUP_UNKNOWN, 0 },
-		{ "{\"ok\":false,\"code\":\"unavailable\"}", "no_campaign",
+		{ "{\"ok\":false,\"code\":\"unavailable\"}",
+		    MSG_CODE_NO_CAMPAIGN,
 		    LOOKUP_UNKNOWN, 1 },
-		{ "{\"ok\":false,\"code\":\"busy\"}", "no_session",
+		{ "{\"ok\":false,\"code\":\"busy\"}", MSG_CODE_NO_SESSION,
 		    LOOKUP_UNKNOWN, 1 },
-		{ "{\"ok\":false,\"code\":\"internal\"}", "no_session",
+		{ "{\"ok\":false,\"code\":\"internal\"}", MSG_CODE_NO_SESSION,
 		    LOOKUP_UNKNOWN, 1 },
-		{ "{\"ok\":false}", "no_session", LOOKUP_UNKNOWN, 1 },
-		{ "{\"ok\":false,\"code\":7}", "no_session", LOOKUP_UNKNOWN,
+		{ "{\"ok\":false}", MSG_CODE_NO_SESSION, LOOKUP_UNKNOWN, 1 },
+		{ "{\"ok\":false,\"code\":7}",
+		    MSG_CODE_NO_SESSION, LOOKUP_UNKNOWN,
 		    1 },
 		{ "{\"ok\":\"false\",\"code\":\"no_session\"}",
-		    "no_session", LOOKUP_UNKNOWN, 1 },
-		{ "{\"code\":\"no_session\"}", "no_session", LOOKUP_UNKNOWN,
+		    MSG_CODE_NO_SESSION, LOOKUP_UNKNOWN, 1 },
+		{ "{\"code\":\"no_session\"}",
+		    MSG_CODE_NO_SESSION, LOOKUP_UNKNOWN,
 		    1 },
 		/* definite refusals: not absence, not retryable */
-		{ "{\"ok\":false,\"code\":\"sold\"}", "no_campaign",
+		{ "{\"ok\":false,\"code\":\"sold\"}", MSG_CODE_NO_CAMPAIGN,
 		    LOOKUP_UNKNOWN, 0 },
-		{ "{\"ok\":false,\"code\":\"funds\"}", NULL, LOOKUP_UNKNOWN,
+		{ "{\"ok\":false,\"code\":\"funds\"}",
+		    MSG_CODE_NONE, LOOKUP_UNKNOWN,
 		    0 },
-		{ NULL, "no_campaign", LOOKUP_UNKNOWN, 1 },
+		{ NULL, MSG_CODE_NO_CAMPAIGN, LOOKUP_UNKNOWN, 1 },
 	};
 	struct json_object	*rep;
 	size_t			 i;

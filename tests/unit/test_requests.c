@@ -1,0 +1,387 @@
+/*
+ * CUnit suite for abc-worker's request modules (worker/req_*.c), run
+ * through the real engine (worker/ops.c) with canned job runners
+ * (reqharness.c): which job each stage hands over, and which reply each
+ * canned answer becomes.  No PostgreSQL, hashing pool or bitcoind.
+ */
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "cunit_main.h"
+
+#include "btcq.h"
+#include "db.h"
+#include "kdf.h"
+#include "msg.h"
+#include "ops.h"
+#include "ops_req.h"
+#include "reqharness.h"
+
+/* 64 hex digits: a token as abc-web sends it. */
+#define TOKEN	"00112233445566778899aabbccddeeff" \
+		"00112233445566778899aabbccddeeff"
+
+static const struct ops_cfg	 cfg = {
+	.kdf_params = { 1024, 8, 1 },
+	.session_ttl_s = 3600,
+	.login_max_failures = 2,
+	.login_window_ms = 600000,
+	.register_max_per_addr = 10,
+	.register_max = 100,
+	.register_window_ms = 60000,
+	.withdraw_min_sat = 10000,
+	.withdraw_approval_sat = 10000000,
+	.fee_ppm = 0,
+};
+
+/* A users row as req_session_user and login read it. */
+static const char *const user_row[] = {
+	"7", "alice",
+	"\\x0000000000000000000000000000000000000000000000000000000000000000",
+	"\\x00000000000000000000000000000000",
+	"1024", "8", "1"
+};
+
+/* The last reply, compact. */
+static const char *
+reply_text(void)
+{
+	return json_object_to_json_string_ext(rh_reply(),
+	    JSON_C_TO_STRING_PLAIN);
+}
+
+/* 1 when the parked database job's SQL contains s. */
+static int
+db_sql_has(const char *s)
+{
+	return rh_db_job() != NULL && strstr(rh_db_job()->sql, s) != NULL;
+}
+
+/*
+ * Every request whose row says REQ_NEEDS_SESSION answers "no_session"
+ * for a token that is not one, before any job; and the rows without the
+ * flag are those that never ask for a session.
+ */
+static void
+test_req_no_session(void)
+{
+	const struct req_row	*index[MSG_OP__MAX];
+	char			 req[512];
+	int			 op;
+
+	CU_ASSERT_EQUAL_FATAL(ops_table_build(ops_req_modules, index), 0);
+	rh_setup(&cfg);
+	for (op = 0; op < MSG_OP__MAX; op++) {
+		if (!(index[op]->flags & REQ_NEEDS_SESSION))
+			continue;
+		/* The fields a request checks before its session, valid. */
+		snprintf(req, sizeof(req), "{\"op\":\"%s\",\"token\":\"zz\","
+		    "\"new\":\"a long new password\",\"address\":"
+		    "\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\","
+		    "\"amount\":20000,\"idem\":\"k1\",\"password\":"
+		    "\"whatever it is\"}", msg_op_name((enum msg_op)op));
+		rh_send(req);
+		CU_ASSERT_STRING_EQUAL(rh_reply_code(), "no_session");
+		if (strcmp(rh_reply_code(), "no_session") != 0)
+			fprintf(stderr, "op %s: %s\n",
+			    msg_op_name((enum msg_op)op), reply_text());
+	}
+	CU_ASSERT_EQUAL(rh_jobs(), 0);
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+/* A well-formed token the database does not know: no_session, not 404. */
+static void
+test_req_session_unknown(void)
+{
+	rh_setup(&cfg);
+	rh_send("{\"op\":\"session\",\"token\":\"" TOKEN "\"}");
+	CU_ASSERT_FATAL(db_sql_has("acct_session($1, $2)"));
+	rh_db_answer(0, 2, NULL);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "no_session");
+	/* ...and a database that did not answer is not "logged out". */
+	rh_send("{\"op\":\"my_ads\",\"token\":\"" TOKEN "\"}");
+	rh_db_fail();
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "unavailable");
+	CU_ASSERT_EQUAL(rh_replies(), 2);
+	rh_teardown();
+}
+
+/*
+ * A purchase is one durable job; its refusal (a lost race) is the reply
+ * as the SQL function wrote it, byte for byte, with no notice; a sale
+ * broadcasts campaign_changed before the reply.
+ */
+static void
+test_req_buy(void)
+{
+	static const char	 sold[] = "{\"ok\": false, \"code\": \"sold\", "
+				    "\"error\": \"That slot is already sold.\", "
+				    "\"at_ms\": 5, \"next_idx\": 3, "
+				    "\"campaign\": 9, \"next_price\": 2000}";
+	static const char	 sale[] = "{\"ok\": true, \"campaign\": 9, "
+				    "\"idx\": 2, \"price\": 1000}";
+	const char		*row[1];
+
+	rh_setup(&cfg);
+	rh_send("{\"op\":\"buy\",\"token\":\"" TOKEN "\",\"campaign\":9,"
+	    "\"slot\":2,\"ad\":4,\"max_price\":1500,\"idem\":\"i1\"}");
+	CU_ASSERT_FATAL(db_sql_has("camp_purchase("));
+	CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
+	CU_ASSERT_EQUAL(rh_db_job()->nparams, 11);
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[6], "9");
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[9], "1500");
+	row[0] = sold;
+	rh_db_answer(1, 1, row);
+	CU_ASSERT_EQUAL(rh_replies(), 1);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "sold");
+	CU_ASSERT_EQUAL(rh_notices(), 0);
+	CU_ASSERT_EQUAL(msg_reply_lookup(rh_reply(), MSG_CODE_NO_CAMPAIGN),
+	    LOOKUP_UNKNOWN);
+	CU_ASSERT_EQUAL(msg_reply_retryable(rh_reply()), 0);
+
+	rh_send("{\"op\":\"buy\",\"token\":\"" TOKEN "\",\"campaign\":9,"
+	    "\"slot\":2,\"ad\":4,\"max_price\":1500,\"idem\":\"i2\"}");
+	row[0] = sale;
+	rh_db_answer(1, 1, row);
+	CU_ASSERT_EQUAL(rh_replies(), 2);
+	CU_ASSERT_EQUAL_FATAL(rh_notices(), 1);
+	CU_ASSERT_STRING_EQUAL(msg_get_str(rh_notice(0), "kind"),
+	    "campaign_changed");
+	CU_ASSERT_STRING_EQUAL(reply_text(), "{\"ok\":true,\"campaign\":9,"
+	    "\"idx\":2,\"price\":1000}");
+
+	/* An unreadable answer, or none, may be retried: never a sale. */
+	rh_send("{\"op\":\"buy\",\"token\":\"" TOKEN "\",\"campaign\":9,"
+	    "\"slot\":2,\"ad\":4,\"max_price\":1500,\"idem\":\"i3\"}");
+	rh_db_fail();
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "unavailable");
+	/* A form without its numbers: refused before the database. */
+	rh_send("{\"op\":\"buy\",\"token\":\"" TOKEN "\",\"campaign\":9}");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
+	CU_ASSERT_EQUAL(rh_jobs(), 3);
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+/* One failed login: the name read, the password checked and wrong. */
+static void
+login_wrong(void)
+{
+	rh_send("{\"op\":\"login\",\"username\":\"Alice\",\"password\":"
+	    "\"not the one\",\"addr\":\"10.0.0.1\"}");
+	CU_ASSERT_FATAL(db_sql_has("FROM users WHERE lower(username)"));
+	rh_db_answer(1, 7, user_row);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_kdf_job());
+	CU_ASSERT_EQUAL(rh_kdf_job()->kind, KDF_VERIFY);
+	rh_kdf_answer(0);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
+}
+
+/*
+ * Login: after login_max_failures wrong passwords for a name from one
+ * address the next attempt is refused before any job (rate_limited); the
+ * same name from another address still gets its tries.  An unknown name
+ * costs a (dummy) hash and gets the same answer.
+ */
+static void
+test_req_login_rate_limited(void)
+{
+	size_t	 jobs;
+
+	rh_setup(&cfg);
+	login_wrong();
+	login_wrong();
+	jobs = rh_jobs();
+	rh_send("{\"op\":\"login\",\"username\":\"alice\",\"password\":"
+	    "\"right at last\",\"addr\":\"10.0.0.1\"}");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "rate_limited");
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg_get_str(rh_reply(), "error"),
+	    "Too many failed logins"));
+	CU_ASSERT_EQUAL(rh_jobs(), jobs);
+
+	rh_send("{\"op\":\"login\",\"username\":\"bob\",\"password\":"
+	    "\"anything at all\",\"addr\":\"10.0.0.2\"}");
+	rh_db_answer(0, 7, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_kdf_job());
+	CU_ASSERT_EQUAL(rh_kdf_job()->dummy, 1);
+	rh_kdf_answer(1);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
+
+	rh_send("{\"op\":\"login\",\"username\":\"alice\",\"password\":"
+	    "\"right at last\",\"addr\":\"10.0.0.9\"}");
+	rh_db_answer(1, 7, user_row);
+	rh_kdf_answer(1);
+	CU_ASSERT_FATAL(db_sql_has("acct_login("));
+	rh_db_answer(1, 1, (const char *const[]){ "" });
+	CU_ASSERT_STRING_EQUAL(msg_get_str(rh_reply(), "username"), "alice");
+	CU_ASSERT_EQUAL(strlen(msg_get_str(rh_reply(), "token")), 64);
+	/* login changes the account: its notice comes first. */
+	CU_ASSERT_STRING_EQUAL(msg_get_str(rh_notice(rh_notices() - 1),
+	    "kind"), "account_changed");
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+/* A full hashing pool answers "busy" at once, retryable. */
+static void
+test_req_login_busy(void)
+{
+	rh_setup(&cfg);
+	rh_kdf_refuse(1);
+	rh_send("{\"op\":\"login\",\"username\":\"alice\",\"password\":"
+	    "\"whatever it is\",\"addr\":\"10.0.0.1\"}");
+	rh_db_answer(1, 7, user_row);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "busy");
+	CU_ASSERT_EQUAL(msg_reply_retryable(rh_reply()), 1);
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+/* Withdraw's fields are refused before any job, each with its code. */
+static void
+test_req_withdraw_fields(void)
+{
+	static const struct {
+		const char	*fields;
+		const char	*code;
+	} cases[] = {
+		{ "\"address\":\"short\",\"amount\":20000,\"idem\":\"k\"",
+		    "bad_address" },
+		{ "\"address\":\"bcrt1q-has-a-dash-in-it-xxxxxxxx\","
+		    "\"amount\":20000,\"idem\":\"k\"", "bad_address" },
+		{ "\"amount\":20000,\"idem\":\"k\"", "bad_address" },
+		{ "\"address\":\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\","
+		    "\"amount\":0,\"idem\":\"k\"", "invalid" },
+		{ "\"address\":\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\","
+		    "\"amount\":\"1\",\"idem\":\"k\"", "invalid" },
+		{ "\"address\":\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\","
+		    "\"amount\":9999,\"idem\":\"k\"", "too_small" },
+		{ "\"address\":\"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080\","
+		    "\"amount\":20000", "invalid" },
+	};
+	char	 req[512];
+	size_t	 i;
+
+	rh_setup(&cfg);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(req, sizeof(req), "{\"op\":\"withdraw\",\"token\":\""
+		    TOKEN "\",\"password\":\"pw\",%s}", cases[i].fields);
+		rh_send(req);
+		CU_ASSERT_EQUAL(rh_replies(), i + 1);
+		CU_ASSERT_STRING_EQUAL(rh_reply_code(), cases[i].code);
+	}
+	CU_ASSERT_STRING_EQUAL(msg_get_str(rh_reply(), "error"),
+	    "The form is incomplete; reload it.");
+	CU_ASSERT_EQUAL(rh_jobs(), 0);
+	rh_teardown();
+}
+
+/*
+ * Withdraw all the way: the session, the password, bitcoind's verdict on
+ * the address, then one durable wd_request whose stored reply is the
+ * answer.  A wrong password is counted like a failed login.
+ */
+static void
+test_req_withdraw_flow(void)
+{
+	static const char	 req[] = "{\"op\":\"withdraw\",\"token\":\""
+				    TOKEN "\",\"password\":\"the password\","
+				    "\"address\":\"bcrt1qw508d6qejxtdg4y5r3z"
+				    "arvary0c5xw7kygt080\",\"amount\":20000,"
+				    "\"idem\":\"k\",\"addr\":\"10.0.0.1\"}";
+	const char		*stored[] = { "{\"ok\": true, \"id\": 5, "
+				    "\"status\": \"queued\"}" };
+
+	rh_setup(&cfg);
+	rh_send(req);
+	CU_ASSERT_FATAL(db_sql_has("acct_session($1, $2)"));
+	rh_db_answer(1, 7, user_row);
+	rh_kdf_answer(1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_chain_job());
+	CU_ASSERT_EQUAL(rh_chain_job()->kind, BTCQ_VALIDATE_ADDRESS);
+	rh_chain_answer(1, 1, NULL, 0);
+	CU_ASSERT_FATAL(db_sql_has("wd_request("));
+	CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[4], "7");	/* user */
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[6], "20000");
+	rh_db_answer(1, 1, stored);
+	CU_ASSERT_STRING_EQUAL(reply_text(), "{\"ok\":true,\"id\":5,"
+	    "\"status\":\"queued\"}");
+	CU_ASSERT_STRING_EQUAL(msg_get_str(rh_notice(0), "kind"),
+	    "account_changed");
+
+	/* bitcoind down: retryable, nothing taken; an invalid address. */
+	rh_send(req);
+	rh_db_answer(1, 7, user_row);
+	rh_kdf_answer(1);
+	rh_chain_answer(0, 0, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "unavailable");
+	rh_send(req);
+	rh_db_answer(1, 7, user_row);
+	rh_kdf_answer(1);
+	rh_chain_answer(1, 0, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_address");
+
+	rh_send(req);
+	rh_db_answer(1, 7, user_row);
+	rh_kdf_answer(0);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_password");
+	CU_ASSERT_EQUAL(rh_replies(), 4);
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+/*
+ * register: a taken name is refused without hashing; a free one is
+ * hashed and stored in one durable call whose reply is the answer.
+ */
+static void
+test_req_register(void)
+{
+	static const char	 req[] = "{\"op\":\"register\",\"username\":"
+				    "\"carol\",\"password\":\"long enough pw\","
+				    "\"addr\":\"10.0.0.3\"}";
+	const char		*taken[] = { NULL, "t" };
+	const char		*free_name[] = { NULL, "f" };
+	const char		*stored[] = { "{\"ok\": true, \"user\": 8}" };
+
+	rh_setup(&cfg);
+	rh_send(req);
+	rh_db_answer(1, 2, taken);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "name_taken");
+	CU_ASSERT_EQUAL(rh_jobs(), 1);
+	rh_send(req);
+	rh_db_answer(1, 2, free_name);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_kdf_job());
+	CU_ASSERT_EQUAL(rh_kdf_job()->kind, KDF_HASH);
+	rh_kdf_answer(1);
+	CU_ASSERT_FATAL(db_sql_has("acct_register("));
+	CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
+	rh_db_answer(1, 1, stored);
+	CU_ASSERT_STRING_EQUAL(reply_text(), "{\"ok\":true,\"user\":8}");
+	rh_send("{\"op\":\"register\",\"username\":\"x\",\"password\":"
+	    "\"long enough pw\"}");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+static CU_TestInfo tests[] = {
+	{ "test_req_no_session", test_req_no_session },
+	{ "test_req_session_unknown", test_req_session_unknown },
+	{ "test_req_buy", test_req_buy },
+	{ "test_req_login_rate_limited", test_req_login_rate_limited },
+	{ "test_req_login_busy", test_req_login_busy },
+	{ "test_req_withdraw_fields", test_req_withdraw_fields },
+	{ "test_req_withdraw_flow", test_req_withdraw_flow },
+	{ "test_req_register", test_req_register },
+	CU_TEST_INFO_NULL
+};
+
+CU_SuiteInfo unit_suites[] = {
+	{ "requests", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};
