@@ -10,6 +10,7 @@ one for the nemesis' schedule, one for the miner.  Prints the seed first
 and one summary line last; exit status 0 when the checker found nothing.
 """
 import argparse
+import json
 import os
 import random
 import sys
@@ -82,6 +83,20 @@ def settle(stack, run_id):
     stack.rpc("abcsim_mine", [1], wallet=False, timeout=30)
 
 
+def cheapest(c, shared):
+    """The campaign whose next slot costs least now (its API)."""
+    best = None
+    for cid in list(shared.campaigns):
+        a = c.get("/api/c/%d.json" % cid)
+        try:
+            p = json.loads(a.body)["price_now"]
+        except (AttributeError, ValueError, KeyError):
+            continue
+        if best is None or p < best[0]:
+            best = (p, cid)
+    return best[1] if best else None
+
+
 def liveness(run_id, seed, stack, hist, shared, image):
     """A fresh user registers, deposits and buys within 10 s."""
     t = time.time()
@@ -100,7 +115,7 @@ def liveness(run_id, seed, stack, hist, shared, image):
         while c.address is None and time.time() - t < 10:
             c.new_address()
         c.upload_ad()
-        c.deposit(1000000)
+        c.deposit(100000000)
         stack.rpc("abcsim_mine", [1], wallet=False, timeout=10)
         steps.append("paid %.1fs" % (time.time() - t))
         while time.time() - t < 10:
@@ -110,9 +125,9 @@ def liveness(run_id, seed, stack, hist, shared, image):
                 break
             time.sleep(0.2)
         steps.append("credited %.1fs" % (time.time() - t))
-        cid = shared.pick_campaign(0.0)
+        cid = cheapest(c, shared)
         before = c.nops
-        c.buy(0.0, 0.0)
+        c.buy(0.0, 0.0, cid)
         ok = c.nops > before and c.last_outcome == "ok" and \
             time.time() - t <= 10
         steps.append("bought on %s: %s %.1fs" % (cid, c.last_outcome,

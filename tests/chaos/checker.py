@@ -128,9 +128,10 @@ def check(stack, history_path, run_id, root):
         f.bad("liveness: %s" % (live[-1] if live else "not run"))
 
     n = Counter(o["outcome"] for o in ops)
-    line = ("chaos: ops=%d acked=%d refused=%d unknown=%d faults=%s "
-            "lost=%d doubled=%d liveness=%s problems=%d" % (
-                len(ops), n["ok"], n["refused"], n["unknown"],
+    reads = sum(1 for o in ops if o["op"] == "read")
+    line = ("chaos: ops=%d (reads %d) acked=%d refused=%d unknown=%d "
+            "faults=%s lost=%d doubled=%d liveness=%s problems=%d" % (
+                len(ops), reads, n["ok"], n["refused"], n["unknown"],
                 ",".join("%s:%d" % kv for kv in sorted(faults.items()))
                 or "none", f.lost, f.doubled,
                 "%.1fs" % live[-1]["seconds"] if live and live[-1]["ok"]

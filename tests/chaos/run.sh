@@ -85,7 +85,7 @@ fi
 results=()
 for seed in "${seeds[@]}"; do
     rc=0
-    python3 "$here/chaos.py" --seed "$seed" --seconds "$secs" --clients "$clients" || rc=$?
+    python3 -B "$here/chaos.py" --seed "$seed" --seconds "$secs" --clients "$clients" || rc=$?
     if ((rc == 0)); then
         results+=("PASS seed $seed")
     else

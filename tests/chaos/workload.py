@@ -461,8 +461,9 @@ class Client(threading.Thread):
         if out == "ok":
             self.shared.add_campaign(info)
 
-    def buy(self, r_camp, r_ad):
-        cid = self.shared.pick_campaign(r_camp)
+    def buy(self, r_camp, r_ad, cid=None):
+        if cid is None:
+            cid = self.shared.pick_campaign(r_camp)
         if cid is None:
             return
         a = self.get("/c/%d" % cid)
