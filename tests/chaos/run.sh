@@ -5,12 +5,14 @@
 #   tests/chaos/run.sh [--seed N] [--seconds S | --minutes M] [--clients C]
 #   tests/chaos/run.sh --bounded     the seeds of tests/chaos/seeds, then one random seed,
 #                                    60 s each (./deploy/test's chaos group)
+#   --fresh                          always a throw-away stack
 #
 # Without --seed a random seed is drawn and printed; --seed N replays it (same workload
 # choices, same fault schedule).  Default 90 s.  The soak: --minutes 30.
-# The stack: the one running in ABC_STATE_DIR (default <tree>/var) if there is one, else a
-# throw-away stack in a mktemp -d folder (port ABC_HTTP_PORT, or one derived from the
-# folder), started here and stopped, with its PostgreSQL dir removed, at the end.
+# The stack: the one running in ABC_STATE_DIR (default <tree>/var) if there is one and no
+# --fresh, else a throw-away stack in a mktemp -d folder (port ABC_HTTP_PORT, or one
+# derived from the folder), started here and stopped, with its PostgreSQL dir removed, at
+# the end.
 # The build must exist (./deploy/run builds it).  Histories: <state>/chaos/*.jsonl (a
 # throw-away state folder is kept when a run fails).  Exit status 1 when a run fails.
 set -euo pipefail
@@ -21,6 +23,7 @@ seeds=()
 secs=""
 clients=8
 bounded=0
+fresh=0
 while (($#)); do
     case "$1" in
     --seed) seeds+=("$2"); shift 2 ;;
@@ -28,8 +31,9 @@ while (($#)); do
     --minutes) secs=$(($2 * 60)); shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --bounded) bounded=1; shift ;;
-    -h | --help) sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
-    *) echo "usage: $0 [--seed N] [--seconds S | --minutes M] [--clients C] [--bounded]" >&2; exit 2 ;;
+    --fresh) fresh=1; shift ;;
+    -h | --help) sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "usage: $0 [--seed N] [--seconds S | --minutes M] [--clients C] [--bounded] [--fresh]" >&2; exit 2 ;;
     esac
 done
 random_seed() { echo $(($(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % 1000000000)); }
@@ -52,7 +56,7 @@ export ABC_WITHDRAW_RETRY_S="${ABC_WITHDRAW_RETRY_S:-5}" ABC_WITHDRAW_GRACE_S="$
 source "$ABC_ROOT/deploy/lib.sh"
 abc_env
 own=0
-if ! abc_pid nginx >/dev/null || ! abc_pid worker >/dev/null; then
+if ((fresh)) || ! abc_pid nginx >/dev/null || ! abc_pid worker >/dev/null; then
     own=1
     state="$(mktemp -d "${TMPDIR:-/tmp}/abc-chaos.XXXXXX")"
     chmod 0755 "$state"
