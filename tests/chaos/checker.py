@@ -79,6 +79,16 @@ def check(stack, history_path, run_id, root):
     live = [r for r in recs if r["type"] == "liveness"]
     f = Findings()
     for r in recs:
+        # SPEC 6: "logged out" only from an answer that said so.  These
+        # users never log out, so being sent to /login (or told "not
+        # logged in") after registering is a failure shown as a fact.
+        if r["type"] == "complete" and r["op"] not in ("register",
+                                                       "login") and (
+                "/login" in (r.get("location") or "") or
+                (r["status"] == 403 and r.get("info") == "logged_out")):
+            f.bad("client %s %s %s: told it is not logged in (%s %s)" % (
+                r["client"], r["op"], r["opid"], r["status"],
+                r.get("location")))
         if r["type"] == "client_error":
             f.bad("workload client %s failed: %s" % (r["client"], r["error"]))
 

@@ -241,6 +241,7 @@ class Client(threading.Thread):
                              "idem": detail.get("idem"), "start": t0,
                              "end": t1, "outcome": outcome,
                              "status": ans.status if ans else None,
+                             "location": ans.location if ans else None,
                              "why": why, "info": info})
             if outcome != "unknown" or not resend or \
                     attempt >= MAX_ATTEMPTS or t1 - first > GIVE_UP_S:
@@ -264,9 +265,13 @@ class Client(threading.Thread):
 
     def read_op(self, path):
         """A page read, counted as an operation of its own."""
+        def decide(a, n):
+            if a is not None and a.status == 403 and \
+                    "not logged in" in a.body:
+                return "refused", "logged_out"
+            return settled(a), None
         return self.op("read", lambda: self.b.request("GET", path),
-                       lambda a, n: (settled(a), None), {"path": path},
-                       resend=False)
+                       decide, {"path": path}, resend=False)
 
     def run(self):
         try:
