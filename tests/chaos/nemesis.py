@@ -107,6 +107,7 @@ class Nemesis(threading.Thread):
                 break
             if self.stopping.is_set():
                 break
+            self.watch()
             if kind == "link_faults" and self.links is None:
                 self.skipped[kind] = self.skipped.get(kind, 0) + 1
                 continue
@@ -123,6 +124,26 @@ class Nemesis(threading.Thread):
                              "error": err})
             self.log("nemesis %+6.1fs %s %s%s" % (
                 t - self.t0, kind, p, "" if ok else " ERROR " + err))
+
+    def watch(self):
+        """A process that is not running between faults died by itself
+        (the nemesis undoes each fault before the next): recorded with
+        the end of its log, then started again."""
+        for name in ("bitcoind-sim", "worker", "web1", "web2", "nginx"):
+            if self.stack.pid(name) is not None:
+                continue
+            try:
+                with open(self.stack.log_path(name), errors="replace") as f:
+                    tail = f.readlines()[-15:]
+            except OSError:
+                tail = []
+            self.hist.write({"type": "died", "proc": name, "log": tail})
+            self.log("%s is not running: it died by itself; log ends:\n%s"
+                     % (name, "".join(tail)))
+            try:
+                self.stack.start(name)
+            except Exception as e:
+                self.errors.append("restart %s: %s" % (name, e))
 
     def sleep(self, s):
         # A fault holds its time even while the run stops: the heal
