@@ -169,8 +169,9 @@ def main():
     hist.write({"type": "meta", "seed": args.seed, "run": run_id,
                 "seconds": args.seconds, "clients": args.clients,
                 "schedule": nem.plan})
-    log("nemesis schedule: %s" % ", ".join(
-        "%.0fs %s" % (at, k) for at, k, _ in nem.plan))
+    log("nemesis schedule (%d faults): %s%s" % (len(nem.plan), ", ".join(
+        "%.0fs %s" % (at, k) for at, k, _, _ in nem.plan[:15]),
+        ", ..." if len(nem.plan) > 15 else ""))
     clients = [workload.Client(run_id, i, args.seed, stack, hist, shared,
                                deadline, i < 3, image)
                for i in range(args.clients)]

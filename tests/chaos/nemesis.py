@@ -31,12 +31,14 @@ LINK_PROCS = ("worker", "web1", "web2")
 
 
 def schedule(seed, duration):
-    """[(offset_s, kind, params)] for a run of duration seconds."""
+    """[(nominal offset_s, kind, params, gap_s)] for a run of duration
+    seconds; gap_s is the pause before the fault, after the last one."""
     r = random.Random("%s:nemesis" % seed)
     kinds = [k for k, _ in KINDS]
     weights = [w for _, w in KINDS]
     out = []
-    t = 3.0 + r.uniform(0, 2)
+    gap = 3.0 + r.uniform(0, 2)
+    t = gap
     while t < duration - 4:
         kind = r.choices(kinds, weights)[0]
         p = {}
@@ -63,8 +65,9 @@ def schedule(seed, duration):
             p["hold_s"] = round(r.uniform(3, 8), 2)
         if kind != "kill_web":
             p.pop("web", None)
-        out.append((round(t, 2), kind, p))
-        t += 1.0 + r.uniform(1, 4) + p.get("hold_s", 0) + p.get("down_s", 0)
+        out.append((round(t, 2), kind, p, round(gap, 2)))
+        gap = 1.0 + r.uniform(1, 4)
+        t += gap + p.get("hold_s", 0) + p.get("down_s", 0)
     return out
 
 
@@ -101,9 +104,11 @@ class Nemesis(threading.Thread):
                 "link faults are skipped in this run")
 
     def run(self):
-        for at, kind, p in self.plan:
-            wait = self.t0 + at - time.time()
-            if wait > 0 and self.stopping.wait(wait):
+        # Each fault waits its gap after the previous one is undone (the
+        # offsets are nominal: undoing takes what it takes on a loaded
+        # machine), so faults never pile up back to back.
+        for at, kind, p, gap in self.plan:
+            if self.stopping.wait(gap):
                 break
             if self.stopping.is_set():
                 break
@@ -129,8 +134,10 @@ class Nemesis(threading.Thread):
         """A process that is not running between faults died by itself
         (the nemesis undoes each fault before the next): recorded with
         the end of its log, then started again."""
-        for name in ("bitcoind-sim", "worker", "web1", "web2", "nginx"):
-            if self.stack.pid(name) is not None:
+        pids = self.stack.pids(["bitcoind-sim", "worker", "web1", "web2",
+                                "nginx"])
+        for name, pid in pids.items():
+            if pid is not None:
                 continue
             try:
                 with open(self.stack.log_path(name), errors="replace") as f:

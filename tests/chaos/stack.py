@@ -52,10 +52,21 @@ class Stack:
                 script.strip(), r.returncode, (r.stderr or r.stdout)[-600:]))
         return r.stdout.strip()
 
+    def pids(self, names):
+        """{name: pid or None} of processes of the stack, in one call."""
+        out = self.lib("abc_env; for n in %s; do echo \"$n $(abc_pid $n || "
+                       "true)\"; done" % " ".join(names), check=False,
+                       timeout=30)
+        got = dict.fromkeys(names)
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                got[parts[0]] = int(parts[1])
+        return got
+
     def pid(self, name):
         """The pid of a process of the stack, or None when not running."""
-        out = self.lib("abc_env; abc_pid %s" % name, check=False, timeout=20)
-        return int(out) if out.isdigit() else None
+        return self.pids([name])[name]
 
     def start(self, name):
         self.lib("abc_env; abc_start_one %s >/dev/null" % name)
