@@ -4,7 +4,7 @@
 #
 #   tests/chaos/run.sh [--seed N] [--seconds S | --minutes M] [--clients C]
 #   tests/chaos/run.sh --bounded     the seeds of tests/chaos/seeds, then one random seed,
-#                                    60 s each (./deploy/test's chaos group)
+#                                    50 s each (./deploy/test's chaos group)
 #   --fresh                          always a throw-away stack
 #
 # Without --seed a random seed is drawn and printed; --seed N replays it (same workload
@@ -38,7 +38,7 @@ while (($#)); do
 done
 random_seed() { echo $(($(od -An -N4 -tu4 /dev/urandom | tr -d ' ') % 1000000000)); }
 if ((bounded)); then
-    secs="${secs:-60}"
+    secs="${secs:-50}"
     while read -r s _; do
         [[ "$s" =~ ^[0-9]+$ ]] && seeds+=("$s")
     done <"$here/seeds"
