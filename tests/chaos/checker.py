@@ -8,7 +8,8 @@ faults), PostgreSQL (through psql) and the stand-in's wallet, and checks:
   operation whose retry was answered is judged by that answer;
 - no slot index sold twice, slots numbered 0..n-1, each sold slot's price
   equal to SPEC 4.4's formula at its commit time (bought_ms, recomputed
-  here in Python integers), no more than the buyer accepted, its start and
+  here in Python integers, which first must agree with common/price.c on
+  5 000 cases of tests/it/abc-pricecases), no more than the buyer accepted, its start and
   end as the schedule says, and its commit time within the buying
   operation's lifetime;
 - every payment the stand-in's chain holds for a user's address credited
@@ -28,6 +29,7 @@ state is local to check().
 """
 import json
 import os
+import subprocess
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -45,6 +47,22 @@ def price_at(min_p, last, t0, t1, t):
     if t >= t1 or p0 <= lo:
         return lo
     return lo + ((p0 - lo) * (t1 - t) + (t1 - t0) - 1) // (t1 - t0)
+
+
+def formula_agrees(build, seed):
+    """price_at against common/price.c on 5000 edge-heavy cases of
+    tests/it/abc-pricecases; None when that program is not built."""
+    prog = os.path.join(build, "tests/it/abc-pricecases")
+    if not os.access(prog, os.X_OK):
+        return None
+    out = subprocess.run([prog, "5000", str(seed)], capture_output=True,
+                         text=True, timeout=60).stdout.split("\n")
+    for line in out:
+        v = [int(x) for x in line.split()]
+        if len(v) == 6 and price_at(*v[:5]) != v[5]:
+            return "price_at%s = %d, common/price.c says %d" % (
+                tuple(v[:5]), price_at(*v[:5]), v[5])
+    return True
 
 
 def sat(d):
@@ -133,6 +151,14 @@ def check(stack, history_path, run_id, root):
     check_money(f, users, uname, balance, finals, camps, slots, wds,
                 chain_in, dep_credit)
 
+    agree = formula_agrees(os.environ.get("ABC_BUILD",
+                                          os.path.join(root, "build")),
+                           len(ops) + 1)
+    if agree is None:
+        f.bad("tests/it/abc-pricecases is not built: the price formula "
+              "could not be checked against common/price.c")
+    elif agree is not True:
+        f.bad("the checker's price formula disagrees: %s" % agree)
     ok, out = stack.sql_file(os.path.join(root,
                                           "sql/admin/check_invariants.sql"))
     if not ok:
