@@ -86,6 +86,19 @@ def fault_files(stack):
     return files
 
 
+def built_with_fault_file(stack):
+    """Whether the built abc-worker and abc-web know the fault_file key."""
+    build = stack.env.get("ABC_BUILD") or os.path.join(stack.root, "build")
+    for prog in ("worker/abc-worker", "web/abc-web"):
+        try:
+            with open(os.path.join(build, prog), "rb") as f:
+                if b"fault_file" not in f.read():
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 class Nemesis(threading.Thread):
     def __init__(self, seed, stack, hist, start, duration, log):
         super().__init__(name="nemesis", daemon=True)
@@ -99,9 +112,15 @@ class Nemesis(threading.Thread):
         self.skipped = {}       # kind -> count skipped
         self.errors = []
         self.links = fault_files(stack)
+        if self.links is None and built_with_fault_file(stack):
+            # The programs know the key but the stack's configs lack it:
+            # deploy/ lost it; a run without link faults would pass
+            # silently, so it does not run.
+            raise RuntimeError("abc-web/abc-worker read fault_file but the "
+                               "configs in %s do not set it" % stack.state)
         if self.links is None:
-            log("WARNING: abc-web/abc-worker have no fault_file key: "
-                "link faults are skipped in this run")
+            log("WARNING: this build of abc-web/abc-worker has no fault_file"
+                " key: link faults are skipped in this run")
 
     def run(self):
         # Each fault waits its gap after the previous one is undone (the
