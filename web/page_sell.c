@@ -195,6 +195,23 @@ page_sell(struct http_req *r)
 		sell_form(r, 200, NULL);
 }
 
+/*
+ * Copies the upload's idempotency key into idem (HTTP_IDEM_LEN + 1
+ * bytes); 1 when m carries a well-formed one, else 0.
+ */
+static int
+ads_idem(const struct multipart *m, char *idem)
+{
+	const struct mp_part	*p;
+
+	p = m != NULL ? multipart_get(m, "idem") : NULL;
+	if (p == NULL || p->len != HTTP_IDEM_LEN)
+		return 0;
+	memcpy(idem, p->data, HTTP_IDEM_LEN);
+	idem[HTTP_IDEM_LEN] = '\0';
+	return http_idem_ok(idem);
+}
+
 /* Renders /ads: the user's ads and the upload form (error or notice). */
 static void
 ads_page(struct http_req *r, int status, const char *error,
@@ -208,6 +225,7 @@ ads_page(struct http_req *r, int status, const char *error,
 	struct tpl_val		*v, *list, *row;
 	const struct mp_part	*p;
 	const char		*s;
+	char			 idem[HTTP_IDEM_LEN + 1];
 	int64_t			 n;
 	size_t			 i, k;
 
@@ -224,6 +242,10 @@ ads_page(struct http_req *r, int status, const char *error,
 		tpl_put_strn(v, typed[k], p != NULL ? (const char *)p->data :
 		    "", p != NULL ? p->len : 0);
 	}
+	/* A form shown again after an error keeps its key: one upload. */
+	if (!ads_idem(m, idem))
+		http_new_idem(idem);
+	tpl_put_str(v, "idem", idem);
 	list = tpl_put_list(v, "ads");
 	if (market_my_ads(r, &q, &rep) == LOOKUP_UNKNOWN) {
 		/* Not "you have no ads": they could not be read. */
@@ -336,7 +358,7 @@ ads_post(struct http_req *r, const struct multipart *m)
 	struct json_object	*req, *rep = NULL;
 	struct image_info	 ii;
 	const char		*bad;
-	char			*b64;
+	char			*b64, idem[HTTP_IDEM_LEN + 1];
 	int			 ok = 0;
 
 	if ((bad = ads_check(m)) != NULL) {
@@ -361,6 +383,9 @@ ads_post(struct http_req *r, const struct multipart *m)
 	ads_field(req, m, "nickname");
 	ads_field(req, m, "hover");
 	ads_field(req, m, "url");
+	if (ads_idem(m, idem))
+		json_object_object_add(req, "idem", json_object_new_string(
+		    idem));
 	json_object_object_add(req, "image", json_object_new_string(b64));
 	free(b64);
 	if (http_call(r, req, &rep) == 0) {

@@ -30,7 +30,7 @@
 
 /* Most requests one transaction carries. */
 #define DB_BATCH_MAX	256
-#define DB_PARAMS_MAX	12
+#define DB_PARAMS_MAX	16
 
 struct db;
 

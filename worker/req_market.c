@@ -225,7 +225,11 @@ mkt_ad_insert(struct request *rq, const uint8_t *img, size_t len,
 	}
 	sha[64] = '\0';
 	j = db_job_new("SELECT ad_create($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-	    "$10, $11)", 0, NULL, 0);
+	    "$10, $11, $12, $13, $14, $15)", 1, NULL, 0);
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, msg_get_str(rq->body, "idem"));
 	db_job_paramf(j, "%" PRId64, rq->user_id);
 	db_job_param(j, msg_get_str(rq->body, "nickname"));
 	db_job_param(j, msg_get_str(rq->body, "hover"));
@@ -500,7 +504,7 @@ const struct req_row req_market_rows[] = {
 	    REQ_CHANGES_ACCOUNT | REQ_NEEDS_SESSION, mkt_create },
 	{ MSG_OP_CAMPAIGN_GET, "campaign_get", 0, mkt_read },
 	{ MSG_OP_CAMPAIGN_LIST, "campaign_list", 0, mkt_read },
-	{ MSG_OP_AD_CREATE, "ad_create", REQ_CHANGES_ACCOUNT |
+	{ MSG_OP_AD_CREATE, "ad_create", REQ_DURABLE | REQ_CHANGES_ACCOUNT |
 	    REQ_NEEDS_SESSION, mkt_ad },
 	{ MSG_OP_MY_ADS, "my_ads", REQ_NEEDS_SESSION, mkt_my_ads },
 	{ MSG_OP_BUY, "buy", REQ_DURABLE | REQ_CHANGES_ACCOUNT |
