@@ -7,9 +7,9 @@ campaigns), withdraws and reads pages, through forms with their CSRF token
 and idempotency key.  An answer that does not tell the outcome (a timeout,
 no connection, 202 "still working", 5xx) makes the client send the same
 form again (the same key) a little later, as a person reloads, until a
-definite answer or it gives up ("unknown").  The ad form carries no
-idempotency key, so an ad upload is never sent twice: its outcome may stay
-unknown.
+definite answer or it gives up ("unknown").  Ad uploads too: the ad form
+carries its idempotency key (an upload is exactly-once since the chaos
+test found it was not).
 
 Every attempt is a pair of lines in the history (invoke, complete) and
 every operation ends with one "op" line holding its final outcome and the
@@ -419,13 +419,14 @@ class Client(threading.Thread):
     def upload_ad(self):
         a = self.get("/ads")
         csrf = field(a.body, "csrf") if a and a.status == 200 else None
-        if csrf is None:
+        idem = field(a.body, "idem") if csrf is not None else None
+        if csrf is None or idem is None:
             self.wait_a_bit()
             return
         self.nads += 1
         nick = "%s_ad%d" % (self.user, self.nads)
-        fields = {"csrf": csrf, "nickname": nick, "hover": "chaos " + nick,
-                  "url": "https://example.com/" + nick}
+        fields = {"csrf": csrf, "idem": idem, "nickname": nick,
+                  "hover": "chaos " + nick, "url": "https://example.com/" + nick}
         files = {"image": ("ad.gif", "image/gif", self.image)}
 
         def decide(a, n):
@@ -435,7 +436,7 @@ class Client(threading.Thread):
             return o, a.status if a else None
         out, _ = self.op("ad", lambda: self.b.request("POST", "/ads", fields,
                                                       files),
-                         decide, {"nickname": nick}, resend=False)
+                         decide, {"nickname": nick, "idem": idem})
         if out == "refused":
             self.nads -= 1
 
