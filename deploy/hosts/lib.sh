@@ -267,6 +267,7 @@ hosts_wait() {
     done
 }
 
+hosts_pg_is() { [[ "$(hosts_pg_role "$1")" == "$2" ]]; }
 hosts_state_is() { [[ "$(hosts_node_state "$1")" == "$2" ]]; }
 
 # hosts_wait_standby NODE PRIMARY: waits until NODE is a secondary. pg_autoctl clones a new
@@ -542,7 +543,10 @@ hosts_start_edge() {
 # move the worker address there, start NODE's abc-worker.
 hosts_takeover() {
     local n="$1"
-    hosts_wait "$HOSTS_WAIT" "$n becoming the primary" hosts_state_is "$n" primary
+    # PostgreSQL writable on NODE is the monitor's decision carried out (its keeper promotes
+    # only when assigned wait_primary); "wait_primary" (no standby left) is where a two-node
+    # formation stays until the other node rejoins.
+    hosts_wait "$HOSTS_WAIT" "$n becoming the primary" hosts_pg_is "$n" primary
     hosts_vip_to "$n"
     hosts_start_worker "$n"
 }
