@@ -231,18 +231,15 @@ hosts_psql() {
         -v ON_ERROR_STOP=1 "$@"
 }
 
-# hosts_pg_role NODE: "primary", "standby" or "down" as PostgreSQL itself says.
+# hosts_pg_role NODE: "primary" (takes writes: what libpq's target_session_attrs=read-write
+# accepts), "readonly" (promoted, but pg_auto_failover still holds writes back), "standby"
+# or "down", as PostgreSQL itself says.
 hosts_pg_role() {
     local r
-    r="$(hosts_psql "$1" -At -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" || {
-        echo down
-        return 0
-    }
-    case "$r" in
-    f) echo primary ;;
-    t) echo standby ;;
-    *) echo down ;;
-    esac
+    r="$(hosts_psql "$1" -At -d postgres -c "SELECT CASE WHEN pg_is_in_recovery() THEN 'standby'
+        WHEN current_setting('transaction_read_only') = 'on' THEN 'readonly'
+        ELSE 'primary' END" 2>/dev/null)" || r=down
+    echo "${r:-down}"
 }
 
 # hosts_monitor_states: "name reported assigned" per data node, from the monitor.
