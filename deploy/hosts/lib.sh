@@ -47,6 +47,7 @@ hosts_env() {
     HOSTS_BR="abcbr$HOSTS_ID"
     HOSTS_PG="/var/tmp/abc-hosts-$HOSTS_ID"
     HOSTS_ARCHIVE="$HOSTS_PG/archive"
+    # shellcheck disable=SC2034 # used by deploy/backup
     HOSTS_BACKUPS="$HOSTS_PG/backups"
     HOSTS_VIP="$HOSTS_NET.${HOST_OCTET[vip]}"
     HOSTS_EDGE_URL="http://$HOSTS_NET.${HOST_OCTET[edge]}"

@@ -81,6 +81,8 @@ market() {
         echo "market: upload failed" >&2
         return 1
     fi
+    # shellcheck disable=SC2034 # AD and CID are for the sourcing test
     AD="$(ad_of "ad$1")"
+    # shellcheck disable=SC2034
     CID="$(sell "$1" any "c$1" 0.00001 slot_hours=1)"
 }
