@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Failover (issue 14): three clients register users and buy slots through `edge` in a loop;
+# db1's host dies (every process of its namespace, PostgreSQL and abc-worker, SIGKILL at
+# once); pg_auto_failover promotes db2 by itself; then the documented manual step of this
+# half of the issue: the worker address moves to db2 and db2's abc-worker starts
+# (deploy/hosts/run takeover db2). Clients send every unanswered form again (purchases with
+# the same idempotency key; a registration answered 409 "taken" was done before) until it
+# is answered. Measured: kill -> PostgreSQL writable on db2 -> worker up -> first write
+# acknowledged through edge. Checked: every acknowledged registration and purchase is in
+# the database exactly once, no purchase applied without an answer, the ledger invariants
+# hold on db2; then db1's keeper is started again (t_050 sees it back as the standby).
+set -euo pipefail
+# shellcheck source=tests/hosts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+CLIENTS=()
+# Waits for the clients only: the abc-worker this test starts is a child too.
+trap 'touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
+K=3
+LOAD_END=$((SECONDS + 120))
+
+old=$(hosts_primary)
+new=$([[ "$old" == db1 ]] && echo db2 || echo db1)
+echo "     primary $old, standby $new"
+declare -a CIDS ADS
+for ((k = 0; k < K; k++)); do
+    market "m$k$RUN"
+    CIDS[k]=$CID
+    ADS[k]=$AD
+done
+
+# reg NAME: one registration attempt; prints the status (409: the name is taken).
+reg() {
+    local c
+    rm -f "$(jar "$1")"
+    c=$(csrf_of "$(jar "$1")" any) || true
+    web any /register -c "$(jar "$1")" -b "$(jar "$1")" -o /dev/null -w '%{http_code}' \
+        --data "csrf=$c&username=$1&password=$PW&password2=$PW" || true
+}
+# answered CODE: a definitive answer (else the form is sent again).
+answered() { [[ "$1" == 303 || "$1" == 409 || "$1" == 400 || "$1" == 403 ]]; }
+
+client() {
+    local k=$1 log="$IT_TMP/client$1" n=0 name code t0 form idem out who="m$1${RUN}b"
+    while [[ ! -f "$IT_TMP/stop" ]] && ((SECONDS < LOAD_END)); do
+        n=$((n + 1))
+        name="r${RUN}k${k}n$n"
+        while :; do
+            t0=$(ht_ms)
+            code=$(reg "$name")
+            echo "$t0 $(ht_ms) reg $name $code" >>"$log"
+            answered "$code" || ((SECONDS >= LOAD_END)) || { sleep 0.3; continue; }
+            break
+        done
+        form=""
+        while [[ -z "$form" ]] && ((SECONDS < LOAD_END)); do
+            form=$(confirm "$who" any "${CIDS[k]}" "${ADS[k]}" 2>/dev/null) || { form=""; sleep 0.3; }
+        done
+        [[ -n "$form" ]] || break
+        idem=$(sed -E 's/.*(^|&)idem=([^&]*).*/\2/' <<<"$form")
+        while :; do
+            t0=$(ht_ms)
+            out=$(buy "$who" any "${CIDS[k]}" "$form" /dev/null) || out="000"
+            echo "$t0 $(ht_ms) buy $idem ${out%% *}" >>"$log"
+            answered "${out%% *}" || ((SECONDS >= LOAD_END)) || { sleep 0.3; continue; }
+            break
+        done
+        sleep 0.2
+    done
+}
+for ((k = 0; k < K; k++)); do
+    client "$k" &
+    CLIENTS+=("$!")
+done
+# Load before the kill: until each client has had a purchase acknowledged (bounded).
+acked_before() { [[ "$(cat "$IT_TMP"/client* 2>/dev/null | awk '$3 == "buy" && $5 == 303' | wc -l)" -ge $((2 * K)) ]]; }
+hosts_wait 60 "purchases acknowledged before the kill" acked_before
+
+t_kill=$(ht_ms)
+echo "     killing every process on $old: $(hosts_kill_host "$old")"
+hosts_wait 60 "$new becoming the primary" hosts_pg_is "$new" primary
+t_prom=$(ht_ms)
+hosts_vip_to "$new"
+hosts_start_worker "$new" >/dev/null
+t_work=$(ht_ms)
+# The first write (registration or purchase) sent after the kill and acknowledged.
+first_ack() {
+    cat "$IT_TMP"/client* | awk -v t="$t_kill" '$1 >= t && $5 == 303 { print $2 }' | sort -n | head -n 1
+}
+deadline=$((SECONDS + 60))
+until [[ -n "$(first_ack)" ]] || ((SECONDS >= deadline)); do sleep 0.2; done
+t_ack=$(first_ack)
+# Load after the failover: until purchases have been acknowledged on the new primary too.
+acked_after() {
+    [[ "$(cat "$IT_TMP"/client* | awk -v t="$t_kill" '$3 == "buy" && $5 == 303 && $1 >= t' | wc -l)" -ge "$K" ]]
+}
+hosts_wait 60 "purchases acknowledged after the failover" acked_after
+touch "$IT_TMP/stop"
+wait "${CLIENTS[@]}"
+CLIENTS=()
+cat "$IT_TMP"/client* >"$IT_TMP/all"
+
+echo "     measured: PostgreSQL writable on $new $((t_prom - t_kill)) ms after the kill;" \
+    "its abc-worker up at $((t_work - t_kill)) ms; first write acknowledged through edge at" \
+    "$((${t_ack:-0} - t_kill)) ms"
+check "writes succeed again through edge after the failover" test -n "$t_ack"
+check "...within 40 s of the kill ($((${t_ack:-999999} - t_kill)) ms)" test $((${t_ack:-999999} - t_kill)) -le 40000
+
+# Registrations: acknowledged (303) ones exist; 409 "taken" means an earlier attempt was
+# carried out unanswered; every name tried exists exactly once at most (unique).
+awk '$3 == "reg" && $5 == 303 { print $4 }' "$IT_TMP/all" | sort -u >"$IT_TMP/reg_ack"
+awk '$3 == "reg" && $5 == 409 { print $4 }' "$IT_TMP/all" | sort -u >"$IT_TMP/reg_late"
+awk '$3 == "reg" { print $4 }' "$IT_TMP/all" | sort -u >"$IT_TMP/reg_all"
+psql_abc -c "SELECT username FROM users WHERE username LIKE 'r${RUN}k%' ORDER BY 1" | sort -u >"$IT_TMP/reg_db"
+n_ack=$(wc -l <"$IT_TMP/reg_ack")
+n_db=$(wc -l <"$IT_TMP/reg_db")
+echo "     registrations: $n_ack acknowledged, $(wc -l <"$IT_TMP/reg_late") answered 'taken' on a retry, $n_db in the database"
+check "every acknowledged registration is in the database" \
+    test -z "$(comm -23 "$IT_TMP/reg_ack" "$IT_TMP/reg_db")"
+check "no user the clients did not try" test -z "$(comm -13 "$IT_TMP/reg_all" "$IT_TMP/reg_db")"
+
+# Purchases: each acknowledged idempotency key is one request_log row and one slot.
+awk '$3 == "buy" && $5 == 303 { print $4 }' "$IT_TMP/all" | sort -u >"$IT_TMP/buy_ack"
+awk '$3 == "buy" { print $4 }' "$IT_TMP/all" | sort -u >"$IT_TMP/buy_all"
+b_ack=$(wc -l <"$IT_TMP/buy_ack")
+b_try=$(wc -l <"$IT_TMP/buy_all")
+retries=$(awk '$3 == "buy" && $5 != 303' "$IT_TMP/all" | wc -l)
+slots=0
+for ((k = 0; k < K; k++)); do
+    slots=$((slots + $(psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id = ${CIDS[k]}")))
+done
+keys=$(psql_abc -c "SELECT count(*) FROM request_log WHERE idem_key IN ($(sed "s/.*/'&'/" "$IT_TMP/buy_ack" | paste -sd, -))")
+echo "     purchases: $b_try forms, $b_ack acknowledged, $retries unanswered attempts sent again; $slots slots, $keys request_log rows for the acknowledged keys"
+check "some purchases were acknowledged before and after the kill" \
+    test "$(awk -v t="$t_kill" '$3 == "buy" && $5 == 303 && $1 < t' "$IT_TMP/all" | wc -l)" -gt 0 -a \
+    "$(awk -v t="$t_kill" '$3 == "buy" && $5 == 303 && $1 >= t' "$IT_TMP/all" | wc -l)" -gt 0
+check "every acknowledged purchase is recorded exactly once ($keys = $b_ack)" test "$keys" == "$b_ack"
+check "slots = acknowledged purchases ($slots = $b_ack), none applied unanswered" test "$slots" == "$b_ack"
+check "every form was answered in the end ($b_ack of $b_try)" test "$b_ack" == "$b_try"
+check "the ledger invariants hold on $new" invariants
+
+# The old primary's host comes back: its keeper again, which makes it the standby
+# (pg_rewind); t_050_rejoin waits for that while t_040 runs.
+hosts_pg_restart "$old"
+echo "$old $new $(ht_ms)" >"$HOSTS_STATE/rejoining"
+ht_done
