@@ -289,13 +289,15 @@ abc_pg_stop() {
 # Filled by abc_env (abc_proc_table): names in start order, and the columns by name.
 ABC_PROCS=()
 declare -gA ABC_PROC_BIN=() ABC_PROC_CONF=() ABC_PROC_PIDFILE=() ABC_PROC_LOGFILE=() \
-    ABC_PROC_READY=() ABC_PROC_ARGS=()
+    ABC_PROC_READY=() ABC_PROC_ARGS=() ABC_PROC_SOCKETS=()
 
 # abc_proc_table: the table, from the paths and ports abc_env set. Columns: the binary; its
 # config file, pid file and log file (relative to the state folder; config - for none); when
 # it is ready: tcp:PORT (127.0.0.1:PORT accepts), unix:PATH (the socket exists),
 # http:PORT/PATH (nginx answers GET http://127.0.0.1:PORT/PATH). A TCP port must be free
-# before the start; a Unix socket left by a killed process is removed.
+# before the start. Its Unix sockets (the unix: one, and those of abc_proc_sockets) are
+# removed before it starts, since a killed process leaves them and a bind to them fails,
+# and after it stopped.
 abc_proc_table() {
     local b="$ABC_BUILD"
     ABC_PROCS=()
@@ -314,6 +316,8 @@ abc_proc_table() {
     abc_proc_args web1 -c @CONF@
     abc_proc_args web2 -c @CONF@
     abc_proc_args nginx -p "$ABC_STATE/nginx" -c @CONF@ -e "$ABC_LOG/nginx-error.log"
+    # Its sockets to one abc-web each, for tests (nginx.conf.in).
+    abc_proc_sockets nginx run/http-web1.sock run/http-web2.sock
 }
 
 # abc_proc NAME BINARY CONFIG PIDFILE LOGFILE READY: one row (paths relative to the state).
@@ -328,6 +332,17 @@ abc_proc() {
     ABC_PROC_LOGFILE[$name]="$ABC_STATE/$5"
     ABC_PROC_READY[$name]="$ready"
     ABC_PROC_ARGS[$name]=""
+    ABC_PROC_SOCKETS[$name]=""
+    [[ "$ready" != unix:* ]] || ABC_PROC_SOCKETS[$name]="${ready#unix:}"
+}
+
+# abc_proc_sockets NAME PATH...: more Unix sockets NAME makes (relative to the state).
+abc_proc_sockets() {
+    local name="$1" f
+    shift
+    for f in "$@"; do
+        ABC_PROC_SOCKETS[$name]+="${ABC_PROC_SOCKETS[$name]:+$'\x1f'}$ABC_STATE/$f"
+    done
 }
 
 # abc_proc_args NAME ARG...: NAME's arguments, kept joined by US (0x1f), which no path or
@@ -381,7 +396,7 @@ abc_ready_check() {
 }
 
 # abc_proc_claim NAME: before NAME starts. Its TCP port must be free (another program there
-# would pass the readiness check); a Unix socket a killed run left behind is removed.
+# would pass the readiness check); the Unix sockets a killed run left behind are removed.
 abc_proc_claim() {
     local r="${ABC_PROC_READY[$1]}" port
     case "$r" in
@@ -389,14 +404,15 @@ abc_proc_claim() {
         port="${r#*:}"
         abc_port_free "${port%%/*}" "$1"
         ;;
-    unix:*) rm -f "${r#unix:}" ;;
     esac
+    abc_proc_release "$1"
 }
 
-# abc_proc_release NAME: after NAME stopped: its Unix socket goes.
+# abc_proc_release NAME: removes NAME's Unix sockets (it is not running).
 abc_proc_release() {
-    local r="${ABC_PROC_READY[$1]:-}"
-    [[ "$r" != unix:* ]] || rm -f "${r#unix:}"
+    local -a socks=()
+    [[ -z "${ABC_PROC_SOCKETS[$1]:-}" ]] || IFS=$'\x1f' read -r -a socks <<<"${ABC_PROC_SOCKETS[$1]}"
+    ((${#socks[@]} == 0)) || rm -f "${socks[@]}"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -480,6 +496,27 @@ abc_port_free() {
     fi
 }
 
+# abc_reap_group NAME: when NAME's recorded pid is dead, kills what is left of the process
+# group it led (setsid made it the leader): nginx's workers outlive a master killed with
+# SIGKILL and keep its port. Safe: a group id is not reused while a member lives, so every
+# member is a child of that run.
+abc_reap_group() {
+    local f pid left
+    f="$(abc_pidfile "$1")"
+    [[ -s "$f" ]] || return 0
+    pid="$(tr -dc 0-9 <"$f")"
+    [[ -n "$pid" ]] && ! abc_alive "$pid" || return 0
+    left="$(pgrep -g "$pid" | tr '\n' ' ')" || return 0
+    warn "$1 (pid $pid) died and left pids ${left% } of its group: SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do
+        pgrep -g "$pid" >/dev/null || return 0
+        sleep 0.1
+    done
+    warn "pids of $1's old group $pid still there: $(pgrep -g "$pid" | tr '\n' ' ')"
+}
+
 # abc_start_one NAME: starts the table's row NAME unless it runs, and waits until it is
 # ready.
 abc_start_one() {
@@ -489,6 +526,7 @@ abc_start_one() {
         say "$name already running (pid $pid)"
         return 0
     fi
+    abc_reap_group "$name"
     rm -f "$(abc_pidfile "$name")"
     abc_need_bin "${ABC_PROC_BIN[$name]}"
     conf="${ABC_PROC_CONF[$name]}"
@@ -530,7 +568,9 @@ abc_start_stack() {
 abc_stop_one() {
     local name="$1" pid i
     if ! pid="$(abc_pid "$name")"; then
+        abc_reap_group "$name"
         rm -f "$(abc_pidfile "$name")"
+        abc_proc_release "$name"
         return 0
     fi
     say "stopping $name (pid $pid)"
