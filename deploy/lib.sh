@@ -323,7 +323,9 @@ abc_proc_table() {
 # abc_proc NAME BINARY CONFIG PIDFILE LOGFILE READY: one row (paths relative to the state).
 abc_proc() {
     local name="$1" ready="$6"
-    [[ "$ready" != unix:/* && "$ready" == unix:* ]] && ready="unix:$ABC_STATE/${ready#unix:}"
+    if [[ "$ready" == unix:* && "$ready" != unix:/* ]]; then
+        ready="unix:$ABC_STATE/${ready#unix:}"
+    fi
     ABC_PROCS+=("$name")
     ABC_PROC_BIN[$name]="$2"
     ABC_PROC_CONF[$name]="-"
