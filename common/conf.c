@@ -474,6 +474,19 @@ conf_read_secret(const char *path, const char *key, const char *src,
 }
 
 /*
+ * Returns the first line of the file at path, read as a "KEY_file" secret
+ * is, as a new string the caller frees, or NULL with err set (naming
+ * "what", never the secret).  For a secret named on a command line, which
+ * should not carry the secret itself (ps shows it to every local user).
+ */
+char *
+conf_secret_file(const char *path, const char *what, char *err,
+    size_t errlen)
+{
+	return conf_read_secret(path, what, "the command line", err, errlen);
+}
+
+/*
  * Returns the secret named key as a new string the caller frees: the first
  * line of the file named by key_file when that is set, else the value of
  * key.  Returns NULL with err set when neither is set, the value is empty

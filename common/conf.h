@@ -6,9 +6,9 @@
  *
  * Memory: conf_parse()/conf_load() return a struct conf owned by the caller
  * and released with conf_free().  conf_str() returns borrowed strings;
- * conf_secret() returns a string the caller frees.  Error texts go to the
- * caller's err buffer (may be NULL when errlen is 0) and never contain a
- * secret.
+ * conf_secret() and conf_secret_file() return a string the caller frees.
+ * Error texts go to the caller's err buffer (may be NULL when errlen is 0)
+ * and never contain a secret.
  */
 #ifndef ABC_CONF_H
 #define ABC_CONF_H
@@ -33,6 +33,8 @@ int		 conf_int(const struct conf *c, const char *key, long long min,
 int		 conf_bool(const struct conf *c, const char *key, int def,
 		    int *out, char *err, size_t errlen);
 char		*conf_secret(const struct conf *c, const char *key, char *err,
+		    size_t errlen);
+char		*conf_secret_file(const char *path, const char *what, char *err,
 		    size_t errlen);
 
 #endif /* ABC_CONF_H */

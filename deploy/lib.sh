@@ -1,5 +1,10 @@
 # shellcheck shell=bash
-# Shared functions of the local stack: sourced by deploy/run, deploy/test and tests/it/*.
+# Shared functions of the local stack: sourced by deploy/run, deploy/sim and deploy/test,
+# and by tests (tests/it, tests/bench), which use deploy's scripts. The dependency runs one
+# way: nothing here needs a file of tests/ (the bitcoind stand-in lives in
+# deploy/bitcoind-sim/, as it ships with the local stack).
+#
+# The processes of the stack are one table (abc_proc_table); PostgreSQL is started apart.
 #
 # Layout of a state folder ($ABC_STATE):
 #   certs/    CA + TLS certificates (deploy/certs.sh)   secrets/  bitcoind_password, csrf_secret
@@ -14,8 +19,6 @@ ABC_PG_BIN="${ABC_PG_BIN:-/usr/lib/postgresql/15/bin}"
 ABC_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
     libcunit1-dev libcurl4-openssl-dev libssl-dev libpq-dev libqrencode-dev nginx
     postgresql-15 clang curl openssl python3)
-# Processes of the stack, in start order (stop runs in reverse).
-ABC_PROCS=(bitcoind-sim worker web1 web2 nginx)
 ABC_START_TIMEOUT="${ABC_START_TIMEOUT:-30}"
 
 say() { printf 'abc: %s\n' "$*"; }
@@ -36,7 +39,7 @@ abc_hash() { printf '%s' "$1" | cksum | cut -d' ' -f1; }
 abc_base_port() { echo $((20000 + $(abc_hash "$1") % 39998)); }
 
 # abc_env: sets every path and port from ABC_STATE_DIR / ABC_HTTP_PORT (defaults
-# <tree>/var and 8080). Does not create anything.
+# <tree>/var and 8080), and the process table. Creates only the state folder.
 abc_env() {
     local state="${ABC_STATE_DIR:-$ABC_ROOT/var}"
     mkdir -p "$state"
@@ -54,6 +57,7 @@ abc_env() {
     case "$ABC_PORT" in
     '' | *[!0-9]*) die "ABC_HTTP_PORT must be a port number, not '$ABC_PORT'" ;;
     esac
+    abc_proc_table
 }
 
 # ---------------------------------------------------------------------------------------
@@ -272,9 +276,149 @@ abc_pg_stop() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Processes: pid files in $ABC_RUN, logs in $ABC_LOG
+# The process table: every process of the stack but PostgreSQL, one row each, in start
+# order (stop runs in reverse). One generic start, stop, wait-ready and status serve them
+# all; a new process is a new row (and, when it needs one, a config written above).
+#
+# PostgreSQL is no row, for what pg_ctl does that the rows do not: it runs as the postgres
+# user, keeps its own pid file (postmaster.pid in the data dir) and waits for readiness
+# itself (pg_ctl -w); its first start runs initdb and creates the role and the database;
+# the migrations must run between it and the rows; it stops in pg_ctl's fast mode after
+# every row. abc_pg_start / abc_pg_stop above are its start and stop.
 
-abc_pidfile() { echo "$ABC_RUN/$1.pid"; }
+# Filled by abc_env (abc_proc_table): names in start order, and the columns by name.
+ABC_PROCS=()
+declare -gA ABC_PROC_BIN=() ABC_PROC_CONF=() ABC_PROC_PIDFILE=() ABC_PROC_LOGFILE=() \
+    ABC_PROC_READY=() ABC_PROC_ARGS=() ABC_PROC_SOCKETS=()
+
+# abc_proc_table: the table, from the paths and ports abc_env set. Columns: the binary; its
+# config file, pid file and log file (relative to the state folder; config - for none); when
+# it is ready: tcp:PORT (127.0.0.1:PORT accepts), unix:PATH (the socket exists),
+# http:PORT/PATH (nginx answers GET http://127.0.0.1:PORT/PATH). A TCP port must be free
+# before the start. Its Unix sockets (the unix: one, and those of abc_proc_sockets) are
+# removed before it starts, since a killed process leaves them and a bind to them fails,
+# and after it stopped.
+abc_proc_table() {
+    local b="$ABC_BUILD"
+    ABC_PROCS=()
+    #        name         binary                                    config           pid file             log file             ready when
+    abc_proc bitcoind-sim "$b/deploy/bitcoind-sim/abc-bitcoind-sim" -                run/bitcoind-sim.pid log/bitcoind-sim.log "tcp:$ABC_SIM_PORT"
+    abc_proc worker       "$b/worker/abc-worker"                    worker.conf      run/worker.pid       log/worker.log       "tcp:$ABC_LINK_PORT"
+    abc_proc web1         "$b/web/abc-web"                          web1.conf        run/web1.pid         log/web1.log         unix:run/web1.sock
+    abc_proc web2         "$b/web/abc-web"                          web2.conf        run/web2.pid         log/web2.log         unix:run/web2.sock
+    abc_proc nginx        nginx                                     nginx/nginx.conf run/nginx.pid        log/nginx-error.log  "http:$ABC_PORT/static/abc.css"
+    # Their arguments; @CONF@ is the config file. The stand-in reads its password from the
+    # file (not in ps); nginx runs in the foreground (daemon off in nginx.conf.in) so that
+    # it is started, watched and stopped like the others.
+    abc_proc_args bitcoind-sim --listen "127.0.0.1:$ABC_SIM_PORT" --datadir "$ABC_STATE/btc" \
+        --rpcuser abc --rpcpassword-file "$ABC_SECRET"
+    abc_proc_args worker -c @CONF@
+    abc_proc_args web1 -c @CONF@
+    abc_proc_args web2 -c @CONF@
+    abc_proc_args nginx -p "$ABC_STATE/nginx" -c @CONF@ -e "$ABC_LOG/nginx-error.log"
+    # Its sockets to one abc-web each, for tests (nginx.conf.in).
+    abc_proc_sockets nginx run/http-web1.sock run/http-web2.sock
+}
+
+# abc_proc NAME BINARY CONFIG PIDFILE LOGFILE READY: one row (paths relative to the state).
+abc_proc() {
+    local name="$1" ready="$6"
+    if [[ "$ready" == unix:* && "$ready" != unix:/* ]]; then
+        ready="unix:$ABC_STATE/${ready#unix:}"
+    fi
+    ABC_PROCS+=("$name")
+    ABC_PROC_BIN[$name]="$2"
+    ABC_PROC_CONF[$name]="-"
+    [[ "$3" == - ]] || ABC_PROC_CONF[$name]="$ABC_STATE/$3"
+    ABC_PROC_PIDFILE[$name]="$ABC_STATE/$4"
+    ABC_PROC_LOGFILE[$name]="$ABC_STATE/$5"
+    ABC_PROC_READY[$name]="$ready"
+    ABC_PROC_ARGS[$name]=""
+    ABC_PROC_SOCKETS[$name]=""
+    [[ "$ready" != unix:* ]] || ABC_PROC_SOCKETS[$name]="${ready#unix:}"
+}
+
+# abc_proc_sockets NAME PATH...: more Unix sockets NAME makes (relative to the state).
+abc_proc_sockets() {
+    local name="$1" f
+    shift
+    for f in "$@"; do
+        ABC_PROC_SOCKETS[$name]+="${ABC_PROC_SOCKETS[$name]:+$'\x1f'}$ABC_STATE/$f"
+    done
+}
+
+# abc_proc_args NAME ARG...: NAME's arguments, kept joined by US (0x1f), which no path or
+# option holds, so that spaces in paths survive without eval.
+abc_proc_args() {
+    local name="$1"
+    shift
+    local IFS=$'\x1f'
+    ABC_PROC_ARGS[$name]="$*"
+}
+
+abc_proc_known() { [[ -n "${ABC_PROC_BIN[$1]:-}" ]]; }
+
+# abc_proc_argv NAME: NAME's command line into the array ABC_ARGV (@CONF@ replaced).
+abc_proc_argv() {
+    local name="$1" conf="${ABC_PROC_CONF[$1]}" a
+    local -a args=()
+    [[ -z "${ABC_PROC_ARGS[$name]}" ]] || IFS=$'\x1f' read -r -a args <<<"${ABC_PROC_ARGS[$name]}"
+    ABC_ARGV=("${ABC_PROC_BIN[$name]}")
+    for a in "${args[@]}"; do
+        ABC_ARGV+=("${a//@CONF@/"$conf"}")
+    done
+}
+
+# abc_pidfile NAME / abc_logfile NAME: from the table; other names (migrate) by the rule.
+abc_pidfile() { echo "${ABC_PROC_PIDFILE[$1]:-$ABC_RUN/$1.pid}"; }
+abc_logfile() { echo "${ABC_PROC_LOGFILE[$1]:-$ABC_LOG/$1.log}"; }
+
+# abc_proc_where NAME: where NAME answers, for people.
+abc_proc_where() {
+    local r="${ABC_PROC_READY[$1]}"
+    case "$r" in
+    tcp:*) echo "127.0.0.1:${r#tcp:}" ;;
+    unix:*) echo "${r#unix:}" ;;
+    http:*)
+        r="${r#http:}"
+        echo "http://127.0.0.1:${r%%/*}/"
+        ;;
+    esac
+}
+
+# abc_ready_check NAME: NAME's "ready when" holds now.
+abc_ready_check() {
+    local r="${ABC_PROC_READY[$1]}"
+    case "$r" in
+    tcp:*) abc_tcp_open 127.0.0.1 "${r#tcp:}" ;;
+    unix:*) [[ -S "${r#unix:}" ]] ;;
+    http:*) curl -s -o /dev/null --max-time 2 "http://127.0.0.1:${r#http:}" ;;
+    *) die "$1: unknown readiness check '$r'" ;;
+    esac
+}
+
+# abc_proc_claim NAME: before NAME starts. Its TCP port must be free (another program there
+# would pass the readiness check); the Unix sockets a killed run left behind are removed.
+abc_proc_claim() {
+    local r="${ABC_PROC_READY[$1]}" port
+    case "$r" in
+    tcp:* | http:*)
+        port="${r#*:}"
+        abc_port_free "${port%%/*}" "$1"
+        ;;
+    esac
+    abc_proc_release "$1"
+}
+
+# abc_proc_release NAME: removes NAME's Unix sockets (it is not running).
+abc_proc_release() {
+    local -a socks=()
+    [[ -z "${ABC_PROC_SOCKETS[$1]:-}" ]] || IFS=$'\x1f' read -r -a socks <<<"${ABC_PROC_SOCKETS[$1]}"
+    ((${#socks[@]} == 0)) || rm -f "${socks[@]}"
+}
+
+# ---------------------------------------------------------------------------------------
+# Processes: start, wait, stop, status (generic over the table)
 
 # abc_alive PID: the process exists and is not a zombie (a killed process whose parent
 # does not reap it, e.g. pid 1 of some containers, still answers kill -0).
@@ -294,7 +438,8 @@ abc_pid() {
 }
 
 abc_tail_log() {
-    local log="$ABC_LOG/$1.log"
+    local log
+    log="$(abc_logfile "$1")"
     if [[ -f "$log" ]]; then
         echo "---- last 30 lines of $log ----" >&2
         tail -n 30 "$log" >&2
@@ -307,14 +452,15 @@ abc_tail_log() {
 abc_tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # abc_spawn NAME CMD...: CMD in its own session, in the background, output appended to
-# the log, pid recorded.
+# NAME's log, pid recorded in NAME's pid file.
 abc_spawn() {
-    local name="$1"
+    local name="$1" log
     shift
-    printf '\n==== %s starting %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$ABC_LOG/$name.log"
+    log="$(abc_logfile "$name")"
+    printf '\n==== %s starting %s: %s\n' "$(date '+%F %T')" "$name" "$*" >>"$log"
     # Without job control the background child is no process-group leader, so setsid
     # does not fork and $! is the pid of the process itself.
-    setsid nohup "$@" >>"$ABC_LOG/$name.log" 2>&1 </dev/null &
+    setsid nohup "$@" >>"$log" 2>&1 </dev/null &
     echo "$!" >"$(abc_pidfile "$name")"
 }
 
@@ -327,17 +473,24 @@ abc_wait_ready() {
     while ! "$@"; do
         if ! abc_pid "$name" >/dev/null; then
             abc_tail_log "$name"
-            die "$name exited while starting (log: $ABC_LOG/$name.log)"
+            die "$name exited while starting (log: $(abc_logfile "$name"))"
         fi
         if ((SECONDS >= deadline)); then
             abc_tail_log "$name"
-            die "$name not ready after ${ABC_START_TIMEOUT}s (log: $ABC_LOG/$name.log)"
+            die "$name not ready after ${ABC_START_TIMEOUT}s (log: $(abc_logfile "$name"))"
         fi
         sleep 0.1
     done
 }
 
-abc_need_bin() { [[ -x "$1" ]] || die "missing $1 (build first: ./deploy/run builds it)"; }
+# abc_need_bin PATH_OR_NAME: a path must be executable; a bare name must be on PATH.
+abc_need_bin() {
+    if [[ "$1" == */* ]]; then
+        [[ -x "$1" ]] || die "missing $1 (build first: ./deploy/run builds it)"
+    else
+        command -v "$1" >/dev/null || die "missing $1 on PATH (./deploy/run installs it)"
+    fi
+}
 
 abc_port_free() {
     if abc_tcp_open 127.0.0.1 "$1"; then
@@ -345,59 +498,46 @@ abc_port_free() {
     fi
 }
 
-abc_http_answers() {
-    curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$ABC_PORT/static/abc.css"
+# abc_reap_group NAME: when NAME's recorded pid is dead, kills what is left of the process
+# group it led (setsid made it the leader): nginx's workers outlive a master killed with
+# SIGKILL and keep its port. Safe: a group id is not reused while a member lives, so every
+# member is a child of that run.
+abc_reap_group() {
+    local f pid left
+    f="$(abc_pidfile "$1")"
+    [[ -s "$f" ]] || return 0
+    pid="$(tr -dc 0-9 <"$f")"
+    [[ -n "$pid" ]] && ! abc_alive "$pid" || return 0
+    left="$(pgrep -g "$pid" | tr '\n' ' ')" || return 0
+    warn "$1 (pid $pid) died and left pids ${left% } of its group: SIGKILL"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do
+        pgrep -g "$pid" >/dev/null || return 0
+        sleep 0.1
+    done
+    warn "pids of $1's old group $pid still there: $(pgrep -g "$pid" | tr '\n' ' ')"
 }
 
+# abc_start_one NAME: starts the table's row NAME unless it runs, and waits until it is
+# ready.
 abc_start_one() {
-    local name="$1" pid
+    local name="$1" pid conf
+    abc_proc_known "$name" || die "unknown process $name (the table has: ${ABC_PROCS[*]})"
     if pid="$(abc_pid "$name")"; then
         say "$name already running (pid $pid)"
         return 0
     fi
+    abc_reap_group "$name"
     rm -f "$(abc_pidfile "$name")"
-    local sim="$ABC_BUILD/tests/sim/abc-bitcoind-sim"
-    local worker="$ABC_BUILD/worker/abc-worker" web="$ABC_BUILD/web/abc-web"
-    case "$name" in
-    bitcoind-sim)
-        abc_need_bin "$sim"
-        abc_port_free "$ABC_SIM_PORT" "$name"
-        abc_spawn "$name" "$sim" --listen "127.0.0.1:$ABC_SIM_PORT" --datadir "$ABC_STATE/btc" \
-            --rpcuser abc --rpcpassword "$(cat "$ABC_SECRET")"
-        abc_wait_ready "$name" abc_tcp_open 127.0.0.1 "$ABC_SIM_PORT"
-        ;;
-    worker)
-        abc_need_bin "$worker"
-        abc_port_free "$ABC_LINK_PORT" "$name"
-        abc_spawn "$name" "$worker" -c "$ABC_STATE/worker.conf"
-        abc_wait_ready "$name" abc_tcp_open 127.0.0.1 "$ABC_LINK_PORT"
-        ;;
-    web1 | web2)
-        abc_need_bin "$web"
-        rm -f "$ABC_RUN/$name.sock" # stale socket of a killed abc-web
-        abc_spawn "$name" "$web" -c "$ABC_STATE/$name.conf"
-        abc_wait_ready "$name" test -S "$ABC_RUN/$name.sock"
-        ;;
-    nginx)
-        abc_port_free "$ABC_PORT" "$name"
-        printf '\n==== %s starting nginx\n' "$(date '+%F %T')" >>"$ABC_LOG/nginx.log"
-        # nginx daemonizes itself and writes $ABC_RUN/nginx.pid.
-        nginx -p "$ABC_STATE/nginx" -c "$ABC_STATE/nginx/nginx.conf" \
-            -e "$ABC_LOG/nginx-error.log" >>"$ABC_LOG/nginx.log" 2>&1 ||
-            {
-                abc_tail_log nginx-error
-                die "nginx did not start (config $ABC_STATE/nginx/nginx.conf)"
-            }
-        local deadline=$((SECONDS + 5))
-        until abc_pid nginx >/dev/null; do
-            ((SECONDS < deadline)) || die "nginx wrote no pid file $(abc_pidfile nginx)"
-            sleep 0.1
-        done
-        abc_wait_ready "$name" abc_http_answers
-        ;;
-    *) die "unknown process $name" ;;
-    esac
-    say "$name running (pid $(abc_pid "$name" || echo '?'))"
+    abc_need_bin "${ABC_PROC_BIN[$name]}"
+    conf="${ABC_PROC_CONF[$name]}"
+    [[ "$conf" == - || -f "$conf" ]] || die "missing $conf for $name (./deploy/run writes it)"
+    abc_proc_claim "$name"
+    abc_proc_argv "$name"
+    abc_spawn "$name" "${ABC_ARGV[@]}"
+    abc_wait_ready "$name" abc_ready_check "$name"
+    say "$name running (pid $(abc_pid "$name" || echo '?'), $(abc_proc_where "$name"))"
 }
 
 # abc_migrate: build/worker/abc-worker --migrate (idempotent).
@@ -430,7 +570,9 @@ abc_start_stack() {
 abc_stop_one() {
     local name="$1" pid i
     if ! pid="$(abc_pid "$name")"; then
+        abc_reap_group "$name"
         rm -f "$(abc_pidfile "$name")"
+        abc_proc_release "$name"
         return 0
     fi
     say "stopping $name (pid $pid)"
@@ -441,7 +583,7 @@ abc_stop_one() {
     done
     if abc_alive "$pid"; then
         warn "$name (pid $pid) still running after 10 s: SIGKILL"
-        # Each process was started as the leader of its own group (setsid; nginx too).
+        # Each process was started as the leader of its own group (setsid).
         if [[ "$(ps -o pgid= -p "$pid" | tr -d ' ')" == "$pid" ]]; then
             kill -KILL -- "-$pid" 2>/dev/null || true
         else
@@ -449,7 +591,7 @@ abc_stop_one() {
         fi
     fi
     rm -f "$(abc_pidfile "$name")"
-    [[ "$name" != web* ]] || rm -f "$ABC_RUN/$name.sock"
+    abc_proc_release "$name"
 }
 
 abc_stop_stack() {
@@ -464,18 +606,23 @@ abc_stop_stack() {
     abc_pg_stop
 }
 
+# abc_status: one line per row (pid, where it answers, or why to look at its log), then
+# PostgreSQL.
 abc_status() {
     local p pid
     for p in "${ABC_PROCS[@]}"; do
-        if pid="$(abc_pid "$p")"; then
-            printf '  %-13s running (pid %s)\n' "$p" "$pid"
+        if ! pid="$(abc_pid "$p")"; then
+            printf '  %-13s %-19s (log %s)\n' "$p" stopped "$(abc_logfile "$p")"
+        elif abc_ready_check "$p"; then
+            printf '  %-13s %-19s %s\n' "$p" "running (pid $pid)" "$(abc_proc_where "$p")"
         else
-            printf '  %-13s stopped\n' "$p"
+            printf '  %-13s %-19s NOT answering on %s (log %s)\n' "$p" "running (pid $pid)" \
+                "$(abc_proc_where "$p")" "$(abc_logfile "$p")"
         fi
     done
     if abc_pg_running; then
-        printf '  %-13s running (socket dir %s)\n' postgresql "$ABC_PGDIR"
+        printf '  %-13s %-19s socket dir %s\n' postgresql running "$ABC_PGDIR"
     else
-        printf '  %-13s stopped\n' postgresql
+        printf '  %-13s %-19s (log %s)\n' postgresql stopped "$ABC_PGDIR/postgres.log"
     fi
 }

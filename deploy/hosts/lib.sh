@@ -488,7 +488,7 @@ hosts_render_edge() {
 hosts_tcp_open() { abc_tcp_open "$1" "$2"; }
 
 hosts_start_btc() {
-    local sim="$ABC_BUILD/tests/sim/abc-bitcoind-sim"
+    local sim="$ABC_BUILD/deploy/bitcoind-sim/abc-bitcoind-sim"
     abc_need_bin "$sim"
     # Not loopback, but the btc namespace, which only the bed reaches.
     abc_spawn btc-sim ip netns exec "$(hosts_ns btc)" "$sim" --allow-nonloopback \
@@ -556,7 +556,7 @@ hosts_up() {
     ABC_PACKAGES+=(postgresql-15-auto-failover iproute2 util-linux)
     abc_ensure_packages
     [[ -x "$ABC_BUILD/worker/abc-worker" && -x "$ABC_BUILD/web/abc-web" &&
-        -x "$ABC_BUILD/tests/sim/abc-bitcoind-sim" ]] || abc_build "$ABC_BUILD"
+        -x "$ABC_BUILD/deploy/bitcoind-sim/abc-bitcoind-sim" ]] || abc_build "$ABC_BUILD"
     hosts_prepare_state
     mkdir -p "$HOSTS_PG"
     chown postgres:postgres "$HOSTS_PG"

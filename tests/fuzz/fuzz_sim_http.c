@@ -4,7 +4,7 @@
  * is checked against the parser's contract, and the Basic decoder and
  * response writer run on what was parsed.  Seeds: corpus/sim_http/.
  */
-/* fuzz-sources: tests/sim/sim_http.c common/xmalloc.c */
+/* fuzz-sources: deploy/bitcoind-sim/sim_http.c common/xmalloc.c */
 /* fuzz-libs: -lcrypto */
 #include <stddef.h>
 #include <stdint.h>

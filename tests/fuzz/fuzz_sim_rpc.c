@@ -6,7 +6,9 @@
  * controls run on fuzzed JSON.  The state is rebuilt now and then so it
  * stays small.  Seeds: corpus/sim_rpc/.
  */
-/* fuzz-sources: tests/sim/sim_rpc.c tests/sim/sim_chain.c tests/sim/sim_wallet.c tests/sim/sim_http.c tests/sim/sim_log.c common/xmalloc.c */
+/* fuzz-sources: deploy/bitcoind-sim/sim_rpc.c deploy/bitcoind-sim/sim_chain.c */
+/* fuzz-sources: deploy/bitcoind-sim/sim_wallet.c deploy/bitcoind-sim/sim_http.c */
+/* fuzz-sources: deploy/bitcoind-sim/sim_log.c common/xmalloc.c */
 /* fuzz-cflags: -DSIM_RPC_MAX_GENERATE=20 */
 /* fuzz-libs: -ljson-c -lcrypto */
 #include <stddef.h>

@@ -65,7 +65,8 @@ build_target() {
 	# shellcheck disable=SC2086
 	"$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -D_GNU_SOURCE \
-	    -iquote "$root/common" -iquote "$root/web" -iquote "$root/worker" -iquote "$root/tests/sim" $cflags \
+	    -iquote "$root/common" -iquote "$root/web" -iquote "$root/worker" \
+	    -iquote "$root/deploy/bitcoind-sim" $cflags \
 	    -o "$build/fuzz_$1" "$2" $paths $libs \
 	    >"$build/fuzz_$1.build.log" 2>&1
 }

@@ -1,5 +1,5 @@
 /*
- * CUnit tests for tests/sim/sim_http.c: the HTTP request parser's edge
+ * CUnit tests for deploy/bitcoind-sim/sim_http.c: the HTTP request parser's edge
  * cases, the Basic credential decoder and the response writer.  Builds as
  * a standalone program; the exit status is non-zero on any failure.
  */

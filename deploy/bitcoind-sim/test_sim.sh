@@ -6,16 +6,17 @@
 # runs conformance.py (field presence and types) with curl and python3
 # (reference: bitcoind-rpc.md sections 1-5).
 #
-# The binary is $ABC_BITCOIND_SIM, else the first of tests/sim/ under the
-# build directory, the script's own directory and the current directory.
+# The binary is $ABC_BITCOIND_SIM, else the first of deploy/bitcoind-sim/
+# under the build directory, the script's own directory and the current
+# directory.
 # Prints "N passed, N failed" last; exits 1 if anything failed.
 
 set -u
 
 SIM=${ABC_BITCOIND_SIM:-}
 if [ -z "$SIM" ]; then
-	for c in ./tests/sim/abc-bitcoind-sim "$(dirname "$0")/abc-bitcoind-sim" \
-	    ./abc-bitcoind-sim; do
+	for c in ./deploy/bitcoind-sim/abc-bitcoind-sim \
+	    "$(dirname "$0")/abc-bitcoind-sim" ./abc-bitcoind-sim; do
 		if [ -x "$c" ]; then SIM=$c; break; fi
 	done
 fi
@@ -469,6 +470,28 @@ post '{"method":"getblockcount","id":1}'
 check "cookie credentials work" js 'd["result"] == 0'
 stop_sim
 check "cookie removed on exit" [ ! -e "$TMP/c/.cookie" ]
+
+# --- --rpcpassword-file: the first line of the file, never on the command line ---
+printf 'from-file\n' >"$TMP/pass"
+start_sim "$TMP/sim4.log" --datadir "$TMP/f" --rpcuser u \
+    --rpcpassword-file "$TMP/pass" || exit 1
+AUTH=u:from-file post '{"method":"getblockcount","id":1}'
+check "--rpcpassword-file: the file's password works" js 'd["result"] == 0'
+AUTH=u:from-file2 post '{"method":"getblockcount","id":1}'
+check "--rpcpassword-file: another password is refused" status_is 401
+stop_sim
+: >"$TMP/empty"
+# (timeout: a sim that wrongly starts would listen for ever)
+timeout 5 "$SIM" --listen 127.0.0.1:0 --datadir "$TMP/f" --rpcuser u \
+    --rpcpassword-file "$TMP/empty" 2>"$TMP/f.log"
+check "an empty --rpcpassword-file is refused" [ $? -eq 1 ]
+timeout 5 "$SIM" --listen 127.0.0.1:0 --datadir "$TMP/f" --rpcuser u \
+    --rpcpassword-file "$TMP/missing" 2>"$TMP/f.log"
+check "a missing --rpcpassword-file is refused, named" \
+    grep -q 'rpcpassword-file: cannot open' "$TMP/f.log"
+timeout 5 "$SIM" --listen 127.0.0.1:0 --datadir "$TMP/f" --rpcuser u \
+    --rpcpassword p --rpcpassword-file "$TMP/pass" 2>"$TMP/f.log"
+check "--rpcpassword with --rpcpassword-file is refused" [ $? -eq 1 ]
 
 # --- refuses non-loopback ---
 "$SIM" --listen 0.0.0.0:0 --datadir "$TMP/n" --rpcuser u --rpcpassword p 2>"$TMP/n.log"

@@ -41,6 +41,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "conf.h"
 #include "sim_chain.h"
 #include "sim_http.h"
 #include "sim_log.h"
@@ -63,7 +64,8 @@ struct config {
 	const char	*listen;	/* borrowed from argv */
 	const char	*datadir;	/* borrowed from argv */
 	const char	*rpcuser;	/* borrowed from argv, may be NULL */
-	const char	*rpcpassword;	/* borrowed from argv, may be NULL */
+	const char	*rpcpassword;	/* borrowed (argv or passbuf), or NULL */
+	char		*passbuf;	/* owned: from --rpcpassword-file */
 	char		*cookiefile;	/* owned, NULL with user/password */
 	int64_t		 warmup;	/* seconds of warm-up at start */
 	const char	*wallet;	/* borrowed: the wallet's name */
@@ -134,7 +136,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: abc-bitcoind-sim --listen ADDR:PORT "
 	    "--datadir DIR\n"
-	    "    [--rpcuser USER --rpcpassword PASS | --rpccookiefile PATH]\n"
+	    "    [--rpcuser USER (--rpcpassword PASS | --rpcpassword-file F)\n"
+	    "     | --rpccookiefile PATH]\n"
 	    "    [--warmup SECONDS] [--wallet NAME] [--allow-nonloopback]\n");
 	exit(1);
 }
@@ -165,6 +168,7 @@ parse_args(int argc, char *argv[], struct config *cf)
 		{ "datadir", required_argument, NULL, 'd' },
 		{ "rpcuser", required_argument, NULL, 'u' },
 		{ "rpcpassword", required_argument, NULL, 'p' },
+		{ "rpcpassword-file", required_argument, NULL, 'P' },
 		{ "rpccookiefile", required_argument, NULL, 'c' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "allow-nonloopback", no_argument, NULL, 'A' },
@@ -172,20 +176,22 @@ parse_args(int argc, char *argv[], struct config *cf)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*cookie;
+	const char	*cookie, *passfile;
+	char		 err[256];
 	long long	 n;
 	size_t		 len;
 	int		 ch;
 
 	memset(cf, 0, sizeof(*cf));
 	cf->wallet = "abc";
-	cookie = NULL;
+	cookie = passfile = NULL;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': cf->listen = optarg; break;
 		case 'd': cf->datadir = optarg; break;
 		case 'u': cf->rpcuser = optarg; break;
 		case 'p': cf->rpcpassword = optarg; break;
+		case 'P': passfile = optarg; break;
 		case 'c': cookie = optarg; break;
 		case 'A': cf->allow_nonloopback = 1; break;
 		case 'W': cf->wallet = optarg; break;
@@ -201,6 +207,18 @@ parse_args(int argc, char *argv[], struct config *cf)
 		default:
 			usage();
 		}
+	}
+	if (passfile != NULL && cf->rpcpassword != NULL)
+		usage();
+	/* From a file, so that ps does not show it (deploy/lib.sh uses it). */
+	if (passfile != NULL) {
+		cf->passbuf = conf_secret_file(passfile, "--rpcpassword-file",
+		    err, sizeof(err));
+		if (cf->passbuf == NULL) {
+			fprintf(stderr, "%s\n", err);
+			exit(1);
+		}
+		cf->rpcpassword = cf->passbuf;
 	}
 	if (optind != argc || cf->listen == NULL || cf->datadir == NULL ||
 	    (cf->rpcuser == NULL) != (cf->rpcpassword == NULL) ||
@@ -767,6 +785,9 @@ shutdown_all(void)
 	if (env->userpass != NULL)
 		OPENSSL_cleanse(env->userpass, strlen(env->userpass));
 	free(env->userpass);
+	if (env->cf.passbuf != NULL)
+		OPENSSL_cleanse(env->cf.passbuf, strlen(env->cf.passbuf));
+	free(env->cf.passbuf);
 	free(env->cf.cookiefile);
 	free(env);
 	env = NULL;
