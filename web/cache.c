@@ -13,8 +13,8 @@
  * A put with gen < floor or gen < its node's drop_gen is refused.
  *
  * Groups: a key "<group>|<rest>" also looks up the node named <group>
- * (never a value, only ever dropped).  The group's version is that
- * node's drop_gen, or the floor when there is no such node: every drop of
+ * (a value or a tombstone: only its drop_gen counts).  The group's
+ * version is that node's drop_gen, or the floor when it has none: every drop of
  * the group makes a new, larger version, and forgetting the node raises
  * the floor to at least its drop_gen, so a version never comes back.  A
  * value remembers the version it was stored under (gver) and is served

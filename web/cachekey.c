@@ -14,6 +14,13 @@ cachekey_campaign(char key[CACHE_KEY_MAX], int64_t id)
 	snprintf(key, CACHE_KEY_MAX, "c:%lld", (long long)id);
 }
 
+/* In the campaign's group: dropped with its state. */
+void
+cachekey_chart(char key[CACHE_KEY_MAX], int64_t id)
+{
+	snprintf(key, CACHE_KEY_MAX, "c:%lld|chart", (long long)id);
+}
+
 /* sha256_hex is checked by the caller (64 hex digits). */
 void
 cachekey_image(char key[CACHE_KEY_MAX], const char *sha256_hex)
