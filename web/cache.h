@@ -35,7 +35,7 @@
  * group's drop is refused), at the cost of one tombstone: abc-web keeps
  * everything it caches for one user in the group "u:<user id>", dropped
  * by that user's "account_changed" notice.  The group's own key may hold
- * a value too: "c:<id>|chart" is dropped with the campaign "c:<id>".  A
+ * a value too: "c:<id>|html" is dropped with the campaign "c:<id>".  A
  * group's entries are dropped
  * lazily (a get finds them outdated and frees them; the LRU bound evicts
  * the rest), and they are also outdated, conservatively, whenever the

@@ -16,9 +16,9 @@ cachekey_campaign(char key[CACHE_KEY_MAX], int64_t id)
 
 /* In the campaign's group: dropped with its state. */
 void
-cachekey_chart(char key[CACHE_KEY_MAX], int64_t id)
+cachekey_campaign_html(char key[CACHE_KEY_MAX], int64_t id)
 {
-	snprintf(key, CACHE_KEY_MAX, "c:%lld|chart", (long long)id);
+	snprintf(key, CACHE_KEY_MAX, "c:%lld|html", (long long)id);
 }
 
 /* sha256_hex is checked by the caller (64 hex digits). */

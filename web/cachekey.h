@@ -6,7 +6,8 @@
  *   c:<id>                 a campaign's state (campaign_get), and the group
  *                          of what is made from it: dropping it (a change
  *                          to the campaign) drops them too
- *   c:<id>|chart           its price charts as drawn (SVG), briefly
+ *   c:<id>|html            the parts of its page that are the same for
+ *                          every viewer, rendered, briefly
  *   list                   the newest campaigns (campaign_list)
  *   page:/                 the anonymous home page, rendered
  *   img:<sha256 hex>       an image (mime NUL bytes)
@@ -35,7 +36,7 @@ struct cachekey_ads {
 };
 
 void	cachekey_campaign(char key[CACHE_KEY_MAX], int64_t id);
-void	cachekey_chart(char key[CACHE_KEY_MAX], int64_t id);
+void	cachekey_campaign_html(char key[CACHE_KEY_MAX], int64_t id);
 void	cachekey_image(char key[CACHE_KEY_MAX], const char *sha256_hex);
 void	cachekey_user(char key[CACHE_KEY_MAX], int64_t user);
 void	cachekey_account(char key[CACHE_KEY_MAX], int64_t user);

@@ -429,6 +429,30 @@ test_cache_evicted_drop_gen(void)
 	cache_free(c);
 }
 
+/* A value's key may name a group too: dropping it drops both. */
+static void
+test_cache_group_of_value(void)
+{
+	struct cache	*c;
+	uint64_t	 gen;
+
+	c = cache_new(BIG);
+	CU_ASSERT_EQUAL(put(c, "c:1", "state", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "c:1|html", "page", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "c:1|html", "page"));
+	gen = cache_gen(c);
+	cache_drop(c, "c:1");
+	CU_ASSERT_FALSE(has(c, "c:1", "state"));
+	CU_ASSERT_FALSE(has(c, "c:1|html", "page"));
+	CU_ASSERT_EQUAL(put(c, "c:1|html", "old", gen), 0);
+	/* Stored again: the state keeps its drop, the page is served. */
+	CU_ASSERT_EQUAL(put(c, "c:1", "state2", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "c:1|html", "page2", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "c:1|html", "page2"));
+	CU_ASSERT_TRUE(has(c, "c:1", "state2"));
+	cache_free(c);
+}
+
 /* A group's drop drops every entry of the group, and no other. */
 static void
 test_cache_group_drop(void)
@@ -521,6 +545,9 @@ test_cachekey(void)
 
 	cachekey_campaign(k, 42);
 	CU_ASSERT_STRING_EQUAL(k, "c:42");
+	/* In the campaign's group: dropped with its state. */
+	cachekey_campaign_html(k, 42);
+	CU_ASSERT_STRING_EQUAL(k, "c:42|html");
 	memset(sha, 'a', 64);
 	sha[64] = '\0';
 	cachekey_image(k, sha);
@@ -680,6 +707,7 @@ main(void)
 		{ "test_cache_evicted_drop_gen", test_cache_evicted_drop_gen },
 		{ "test_cache_group_drop", test_cache_group_drop },
 		{ "test_cache_group_race", test_cache_group_race },
+		{ "test_cache_group_of_value", test_cache_group_of_value },
 		{ "test_cache_group_forgotten", test_cache_group_forgotten },
 		{ "test_cachekey", test_cachekey },
 		{ "test_cache_many", test_cache_many },
