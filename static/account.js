@@ -20,7 +20,23 @@
     window.history.replaceState(null, '', window.location.pathname +
       window.location.hash);
   }
-  var last = null;
+  // The baseline is what the page showed at load, not the first poll: a
+  // deposit seen between the page's render and a first poll that failed
+  // or came late is still news.
+  function shownWithdrawals() {
+    var table = document.getElementById('withdrawals');
+    var rows = table ? table.querySelectorAll('tbody tr') : [];
+    return Array.prototype.map.call(rows, function (tr) {
+      var td = tr.querySelectorAll('td');
+      return { status: td.length > 4 ? td[4].textContent : '' };
+    });
+  }
+  var last = {
+    balance: balance.textContent,
+    pending: pending.textContent,
+    withdrawals: shownWithdrawals(),
+    key: null
+  };
 
   function cell(row, text, cls) {
     var td = document.createElement('td');
@@ -116,18 +132,16 @@
     return said.join(' ');
   }
   function update(s) {
-    if (last !== null) {
-      var text = news(last, s);
-      if (text !== '') {
-        var done = document.getElementById('done-notice');
-        if (done) {
-          done.parentNode.removeChild(done);
-        }
-        live.textContent = text;
+    var text = news(last, s);
+    if (text !== '') {
+      var done = document.getElementById('done-notice');
+      if (done) {
+        done.parentNode.removeChild(done);
       }
+      live.textContent = text;
     }
     var key = JSON.stringify(s);
-    if (last === null || key !== last.key) {
+    if (key !== last.key) {
       render(s);
     }
     s.key = key;

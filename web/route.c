@@ -1,4 +1,8 @@
-/* The route table and dispatch: exact paths, then 404 / 405. */
+/*
+ * The route table and dispatch: a path matches a route exactly, or by
+ * prefix when the route ends in '/' (the page parses the rest, e.g. the
+ * id of /c/<id>); no match is 404, a path known for another method 405.
+ */
 #include <string.h>
 
 #include "http.h"
@@ -10,7 +14,7 @@ struct route {
 	route_handler	 handler;
 };
 
-/* Checked in order; exact matches only for now. */
+/* Checked in order: the first route whose path and method match wins. */
 static const struct route routes[] = {
 	{ "GET",	"/",		page_home },
 	{ "GET",	"/status",	page_status },

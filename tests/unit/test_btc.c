@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+
+#include "cunit_main.h"
 #include <json-c/json.h>
 
 #include "btc.h"
@@ -768,46 +770,33 @@ test_btc_batch_limits(void)
 	CU_ASSERT_EQUAL(btc_parse_batch("[]", 2, 200, 0, o), 0);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_btc_success_object", test_btc_success_object },
-		{ "test_btc_success_scalars", test_btc_success_scalars },
-		{ "test_btc_error_warmup", test_btc_error_warmup },
-		{ "test_btc_error_codes", test_btc_error_codes },
-		{ "test_btc_error_code_zero", test_btc_error_code_zero },
-		{ "test_btc_error_malformed", test_btc_error_malformed },
-		{ "test_btc_error_code_range", test_btc_error_code_range },
-		{ "test_btc_null_error_and_missing",
-		    test_btc_null_error_and_missing },
-		{ "test_btc_empty_and_auth", test_btc_empty_and_auth },
-		{ "test_btc_body_with_nul", test_btc_body_with_nul },
-		{ "test_btc_body_size_limit", test_btc_body_size_limit },
-		{ "test_btc_not_object", test_btc_not_object },
-		{ "test_btc_truncated", test_btc_truncated },
-		{ "test_btc_depth", test_btc_depth },
-		{ "test_btc_long_message", test_btc_long_message },
-		{ "test_btc_long_message_utf8", test_btc_long_message_utf8 },
-		{ "test_btc_amount_text", test_btc_amount_text },
-		{ "test_btc_amount_json", test_btc_amount_json },
-		{ "test_btc_batch_by_id", test_btc_batch_by_id },
-		{ "test_btc_batch_malformed", test_btc_batch_malformed },
-		{ "test_btc_batch_limits", test_btc_batch_limits },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "btc", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_btc_success_object", test_btc_success_object },
+	{ "test_btc_success_scalars", test_btc_success_scalars },
+	{ "test_btc_error_warmup", test_btc_error_warmup },
+	{ "test_btc_error_codes", test_btc_error_codes },
+	{ "test_btc_error_code_zero", test_btc_error_code_zero },
+	{ "test_btc_error_malformed", test_btc_error_malformed },
+	{ "test_btc_error_code_range", test_btc_error_code_range },
+	{ "test_btc_null_error_and_missing",
+	    test_btc_null_error_and_missing },
+	{ "test_btc_empty_and_auth", test_btc_empty_and_auth },
+	{ "test_btc_body_with_nul", test_btc_body_with_nul },
+	{ "test_btc_body_size_limit", test_btc_body_size_limit },
+	{ "test_btc_not_object", test_btc_not_object },
+	{ "test_btc_truncated", test_btc_truncated },
+	{ "test_btc_depth", test_btc_depth },
+	{ "test_btc_long_message", test_btc_long_message },
+	{ "test_btc_long_message_utf8", test_btc_long_message_utf8 },
+	{ "test_btc_amount_text", test_btc_amount_text },
+	{ "test_btc_amount_json", test_btc_amount_json },
+	{ "test_btc_batch_by_id", test_btc_batch_by_id },
+	{ "test_btc_batch_malformed", test_btc_batch_malformed },
+	{ "test_btc_batch_limits", test_btc_batch_limits },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "btc", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

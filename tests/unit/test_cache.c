@@ -8,6 +8,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "cache.h"
 #include "cachekey.h"
 
@@ -688,44 +690,31 @@ test_cache_threads(void)
 	cache_free(c);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_cache_put_get", test_cache_put_get },
-		{ "test_cache_max_age", test_cache_max_age },
-		{ "test_cache_overwrite", test_cache_overwrite },
-		{ "test_cache_lru_bytes", test_cache_lru_bytes },
-		{ "test_cache_entry_bound", test_cache_entry_bound },
-		{ "test_cache_drop", test_cache_drop },
-		{ "test_cache_drop_prefix", test_cache_drop_prefix },
-		{ "test_cache_clear", test_cache_clear },
-		{ "test_cache_stats", test_cache_stats },
-		{ "test_cache_race_refused", test_cache_race_refused },
-		{ "test_cache_race_other_key", test_cache_race_other_key },
-		{ "test_cache_tombstone_floor", test_cache_tombstone_floor },
-		{ "test_cache_evicted_drop_gen", test_cache_evicted_drop_gen },
-		{ "test_cache_group_drop", test_cache_group_drop },
-		{ "test_cache_group_race", test_cache_group_race },
-		{ "test_cache_group_of_value", test_cache_group_of_value },
-		{ "test_cache_group_forgotten", test_cache_group_forgotten },
-		{ "test_cachekey", test_cachekey },
-		{ "test_cache_many", test_cache_many },
-		{ "test_cache_threads", test_cache_threads },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "cache", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_cache_put_get", test_cache_put_get },
+	{ "test_cache_max_age", test_cache_max_age },
+	{ "test_cache_overwrite", test_cache_overwrite },
+	{ "test_cache_lru_bytes", test_cache_lru_bytes },
+	{ "test_cache_entry_bound", test_cache_entry_bound },
+	{ "test_cache_drop", test_cache_drop },
+	{ "test_cache_drop_prefix", test_cache_drop_prefix },
+	{ "test_cache_clear", test_cache_clear },
+	{ "test_cache_stats", test_cache_stats },
+	{ "test_cache_race_refused", test_cache_race_refused },
+	{ "test_cache_race_other_key", test_cache_race_other_key },
+	{ "test_cache_tombstone_floor", test_cache_tombstone_floor },
+	{ "test_cache_evicted_drop_gen", test_cache_evicted_drop_gen },
+	{ "test_cache_group_drop", test_cache_group_drop },
+	{ "test_cache_group_race", test_cache_group_race },
+	{ "test_cache_group_of_value", test_cache_group_of_value },
+	{ "test_cache_group_forgotten", test_cache_group_forgotten },
+	{ "test_cachekey", test_cachekey },
+	{ "test_cache_many", test_cache_many },
+	{ "test_cache_threads", test_cache_threads },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "cache", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

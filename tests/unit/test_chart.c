@@ -6,6 +6,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "chart.h"
 #include "price.h"
@@ -469,31 +471,18 @@ test_chart_refusals(void)
 	buf_clear(&b);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_chart_empty", test_chart_empty },
-		{ "test_chart_three_purchases", test_chart_three_purchases },
-		{ "test_chart_huge_values", test_chart_huge_values },
-		{ "test_chart_many_slots", test_chart_many_slots },
-		{ "test_chart_refusals", test_chart_refusals },
-		{ "test_chart_labels_never_overlap",
-		    test_chart_labels_never_overlap },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "chart", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_chart_empty", test_chart_empty },
+	{ "test_chart_three_purchases", test_chart_three_purchases },
+	{ "test_chart_huge_values", test_chart_huge_values },
+	{ "test_chart_many_slots", test_chart_many_slots },
+	{ "test_chart_refusals", test_chart_refusals },
+	{ "test_chart_labels_never_overlap",
+	    test_chart_labels_never_overlap },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "chart", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -3,6 +3,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "clientaddr.h"
 
 static void
@@ -126,27 +128,14 @@ test_resolve(void)
 	CU_ASSERT_STRING_EQUAL(out, "");
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_addrlist_parse", test_addrlist_parse },
-		{ "test_addrlist_too_many", test_addrlist_too_many },
-		{ "test_resolve", test_resolve },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "clientaddr", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_addrlist_parse", test_addrlist_parse },
+	{ "test_addrlist_too_many", test_addrlist_too_many },
+	{ "test_resolve", test_resolve },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "clientaddr", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -5,6 +5,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "cookie.h"
 
@@ -333,44 +335,31 @@ test_cookie_round_trip(void)
 	buf_clear(&b);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_cookie_single", test_cookie_single },
-		{ "test_cookie_several_with_spaces",
-		    test_cookie_several_with_spaces },
-		{ "test_cookie_quoted", test_cookie_quoted },
-		{ "test_cookie_duplicate_first_wins",
-		    test_cookie_duplicate_first_wins },
-		{ "test_cookie_suffix_name", test_cookie_suffix_name },
-		{ "test_cookie_missing", test_cookie_missing },
-		{ "test_cookie_empty_value", test_cookie_empty_value },
-		{ "test_cookie_pair_without_equals",
-		    test_cookie_pair_without_equals },
-		{ "test_cookie_header_limit", test_cookie_header_limit },
-		{ "test_cookie_bad_octets", test_cookie_bad_octets },
-		{ "test_cookie_out_too_small", test_cookie_out_too_small },
-		{ "test_cookie_set_flags", test_cookie_set_flags },
-		{ "test_cookie_set_max_age", test_cookie_set_max_age },
-		{ "test_cookie_set_appends", test_cookie_set_appends },
-		{ "test_cookie_set_bad_chars", test_cookie_set_bad_chars },
-		{ "test_cookie_set_limits", test_cookie_set_limits },
-		{ "test_cookie_round_trip", test_cookie_round_trip },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "cookie", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_cookie_single", test_cookie_single },
+	{ "test_cookie_several_with_spaces",
+	    test_cookie_several_with_spaces },
+	{ "test_cookie_quoted", test_cookie_quoted },
+	{ "test_cookie_duplicate_first_wins",
+	    test_cookie_duplicate_first_wins },
+	{ "test_cookie_suffix_name", test_cookie_suffix_name },
+	{ "test_cookie_missing", test_cookie_missing },
+	{ "test_cookie_empty_value", test_cookie_empty_value },
+	{ "test_cookie_pair_without_equals",
+	    test_cookie_pair_without_equals },
+	{ "test_cookie_header_limit", test_cookie_header_limit },
+	{ "test_cookie_bad_octets", test_cookie_bad_octets },
+	{ "test_cookie_out_too_small", test_cookie_out_too_small },
+	{ "test_cookie_set_flags", test_cookie_set_flags },
+	{ "test_cookie_set_max_age", test_cookie_set_max_age },
+	{ "test_cookie_set_appends", test_cookie_set_appends },
+	{ "test_cookie_set_bad_chars", test_cookie_set_bad_chars },
+	{ "test_cookie_set_limits", test_cookie_set_limits },
+	{ "test_cookie_round_trip", test_cookie_round_trip },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "cookie", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

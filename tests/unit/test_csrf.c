@@ -3,6 +3,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "csrf.h"
 
 #define SECRET	"0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -80,27 +82,14 @@ test_csrf_refuses(void)
 	CU_ASSERT_FALSE(csrf_valid(&empty, CSRF_PRE, SESS_A, t));
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_csrf_key", test_csrf_key },
-		{ "test_csrf_bound", test_csrf_bound },
-		{ "test_csrf_refuses", test_csrf_refuses },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "csrf", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_csrf_key", test_csrf_key },
+	{ "test_csrf_bound", test_csrf_bound },
+	{ "test_csrf_refuses", test_csrf_refuses },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "csrf", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

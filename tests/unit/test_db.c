@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+
+#include "cunit_main.h"
 #include <libpq-fe.h>
 
 #include "db.h"
@@ -92,27 +94,14 @@ test_db_lookup_unknown(void)
 	db_job_free(j);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_db_lookup_found", test_db_lookup_found },
-		{ "test_db_lookup_absent", test_db_lookup_absent },
-		{ "test_db_lookup_unknown", test_db_lookup_unknown },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "db", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_db_lookup_found", test_db_lookup_found },
+	{ "test_db_lookup_absent", test_db_lookup_absent },
+	{ "test_db_lookup_unknown", test_db_lookup_unknown },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "db", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -5,6 +5,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "field.h"
 #include "abc_limits.h"
 
@@ -142,34 +144,18 @@ test_field_url(void)
 	free(s);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_field_hover_counts_characters",
-		    test_field_hover_counts_characters },
-		{ "test_field_control_and_bad_utf8",
-		    test_field_control_and_bad_utf8 },
-		{ "test_field_nickname_and_names",
-		    test_field_nickname_and_names },
-		{ "test_field_url", test_field_url },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "field", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_field_hover_counts_characters",
+	    test_field_hover_counts_characters },
+	{ "test_field_control_and_bad_utf8",
+	    test_field_control_and_bad_utf8 },
+	{ "test_field_nickname_and_names",
+	    test_field_nickname_and_names },
+	{ "test_field_url", test_field_url },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	(void)CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed != 0 ? 1 : 0;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "field", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

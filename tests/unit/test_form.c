@@ -4,6 +4,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "abc_form.h"
 
@@ -430,45 +432,32 @@ test_form_encode(void)
 	CU_ASSERT_EQUAL(form_encode("a", out, 0), -1);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_form_basic", test_form_basic },
-		{ "test_form_empty_input", test_form_empty_input },
-		{ "test_form_plus_and_space", test_form_plus_and_space },
-		{ "test_form_hex_case", test_form_hex_case },
-		{ "test_form_bad_escape", test_form_bad_escape },
-		{ "test_form_empty_segments", test_form_empty_segments },
-		{ "test_form_length_not_nul", test_form_length_not_nul },
-		{ "test_form_name_rules", test_form_name_rules },
-		{ "test_form_name_length", test_form_name_length },
-		{ "test_form_field_count", test_form_field_count },
-		{ "test_form_value_length", test_form_value_length },
-		{ "test_form_utf8_valid", test_form_utf8_valid },
-		{ "test_form_utf8_invalid", test_form_utf8_invalid },
-		{ "test_form_nul", test_form_nul },
-		{ "test_form_duplicate", test_form_duplicate },
-		{ "test_form_get", test_form_get },
-		{ "test_form_error_frees_earlier_fields",
-		    test_form_error_frees_earlier_fields },
-		{ "test_form_strerror", test_form_strerror },
-		{ "test_form_local_path", test_form_local_path },
-		{ "test_form_encode", test_form_encode },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "form", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_form_basic", test_form_basic },
+	{ "test_form_empty_input", test_form_empty_input },
+	{ "test_form_plus_and_space", test_form_plus_and_space },
+	{ "test_form_hex_case", test_form_hex_case },
+	{ "test_form_bad_escape", test_form_bad_escape },
+	{ "test_form_empty_segments", test_form_empty_segments },
+	{ "test_form_length_not_nul", test_form_length_not_nul },
+	{ "test_form_name_rules", test_form_name_rules },
+	{ "test_form_name_length", test_form_name_length },
+	{ "test_form_field_count", test_form_field_count },
+	{ "test_form_value_length", test_form_value_length },
+	{ "test_form_utf8_valid", test_form_utf8_valid },
+	{ "test_form_utf8_invalid", test_form_utf8_invalid },
+	{ "test_form_nul", test_form_nul },
+	{ "test_form_duplicate", test_form_duplicate },
+	{ "test_form_get", test_form_get },
+	{ "test_form_error_frees_earlier_fields",
+	    test_form_error_frees_earlier_fields },
+	{ "test_form_strerror", test_form_strerror },
+	{ "test_form_local_path", test_form_local_path },
+	{ "test_form_encode", test_form_encode },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "form", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -6,6 +6,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "frame.h"
 #include "abc_limits.h"
@@ -149,7 +151,6 @@ rng_next(uint32_t *s)
 	*s ^= *s << 5;
 	return *s;
 }
-
 
 /* What a frame_fn sink expects: frames in order, bodies to compare with. */
 struct sink {
@@ -640,7 +641,6 @@ test_frame_names(void)
 	    "frame body too large");
 }
 
-
 /*
  * Two maximum frames back to back, cut in two reads at every point near
  * each boundary (start, end of a header, end of a frame) exhaustively and
@@ -788,25 +788,7 @@ static CU_TestInfo frame_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{ "frame", NULL, NULL, NULL, NULL, frame_tests },
 	CU_SUITE_INFO_NULL,
 };
-
-int
-main(void)
-{
-	unsigned int	 failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	(void)CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures != 0 ? 1 : 0;
-}

@@ -4,6 +4,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "humane.h"
 #include "template.h"
@@ -177,31 +179,18 @@ test_humane_set_time(void)
 	tpl_set_free(set);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_humane_utc_parse", test_humane_utc_parse },
-		{ "test_humane_abs_iso", test_humane_abs_iso },
-		{ "test_humane_rel", test_humane_rel },
-		{ "test_humane_span", test_humane_span },
-		{ "test_humane_kind", test_humane_kind },
-		{ "test_humane_detail", test_humane_detail },
-		{ "test_humane_set_time", test_humane_set_time },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "humane", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_humane_utc_parse", test_humane_utc_parse },
+	{ "test_humane_abs_iso", test_humane_abs_iso },
+	{ "test_humane_rel", test_humane_rel },
+	{ "test_humane_span", test_humane_span },
+	{ "test_humane_kind", test_humane_kind },
+	{ "test_humane_detail", test_humane_detail },
+	{ "test_humane_set_time", test_humane_set_time },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "humane", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

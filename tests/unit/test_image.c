@@ -5,6 +5,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "image.h"
 
 /* A real 1x1 RGB PNG: signature, IHDR, IDAT, IEND (69 bytes). */
@@ -392,34 +394,21 @@ test_image_mime(void)
 	CU_ASSERT_PTR_NULL(image_mime((enum image_type)99));
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_image_png", test_image_png },
-		{ "test_image_png_dimensions", test_image_png_dimensions },
-		{ "test_image_png_bad_header", test_image_png_bad_header },
-		{ "test_image_gif", test_image_gif },
-		{ "test_image_jpeg", test_image_jpeg },
-		{ "test_image_jpeg_markers", test_image_jpeg_markers },
-		{ "test_image_jpeg_bad_lengths", test_image_jpeg_bad_lengths },
-		{ "test_image_jpeg_zero_dims", test_image_jpeg_zero_dims },
-		{ "test_image_wrong_magic", test_image_wrong_magic },
-		{ "test_image_mime", test_image_mime },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "image", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_image_png", test_image_png },
+	{ "test_image_png_dimensions", test_image_png_dimensions },
+	{ "test_image_png_bad_header", test_image_png_bad_header },
+	{ "test_image_gif", test_image_gif },
+	{ "test_image_jpeg", test_image_jpeg },
+	{ "test_image_jpeg_markers", test_image_jpeg_markers },
+	{ "test_image_jpeg_bad_lengths", test_image_jpeg_bad_lengths },
+	{ "test_image_jpeg_zero_dims", test_image_jpeg_zero_dims },
+	{ "test_image_wrong_magic", test_image_wrong_magic },
+	{ "test_image_mime", test_image_mime },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "image", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -15,6 +15,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "clock.h"
 #include "kdf.h"
 #include "log.h"
@@ -527,38 +529,31 @@ test_kdf_time_default(void)
 	fflush(stdout);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_kdf_rfc7914_vectors", test_kdf_rfc7914_vectors },
-		{ "test_kdf_params_valid", test_kdf_params_valid },
-		{ "test_kdf_scrypt_rejects", test_kdf_scrypt_rejects },
-		{ "test_kdf_pool_start_args", test_kdf_pool_start_args },
-		{ "test_kdf_pool_hash_verify", test_kdf_pool_hash_verify },
-		{ "test_kdf_pool_backpressure", test_kdf_pool_backpressure },
-		{ "test_kdf_pool_wait_bound", test_kdf_pool_wait_bound },
-		{ "test_kdf_pool_stop_frees_queued",
-		    test_kdf_pool_stop_frees_queued },
-		{ "test_kdf_pool_login_lane", test_kdf_pool_login_lane },
-		{ "test_kdf_pool_hash_share", test_kdf_pool_hash_share },
-		{ "test_kdf_time_default", test_kdf_time_default },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "kdf", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_kdf_rfc7914_vectors", test_kdf_rfc7914_vectors },
+	{ "test_kdf_params_valid", test_kdf_params_valid },
+	{ "test_kdf_scrypt_rejects", test_kdf_scrypt_rejects },
+	{ "test_kdf_pool_start_args", test_kdf_pool_start_args },
+	{ "test_kdf_pool_hash_verify", test_kdf_pool_hash_verify },
+	{ "test_kdf_pool_backpressure", test_kdf_pool_backpressure },
+	{ "test_kdf_pool_wait_bound", test_kdf_pool_wait_bound },
+	{ "test_kdf_pool_stop_frees_queued",
+	    test_kdf_pool_stop_frees_queued },
+	{ "test_kdf_pool_login_lane", test_kdf_pool_login_lane },
+	{ "test_kdf_pool_hash_share", test_kdf_pool_hash_share },
+	{ "test_kdf_time_default", test_kdf_time_default },
+	CU_TEST_INFO_NULL
+};
 
-	/* The rejection tests log warnings on purpose: keep only errors. */
+/* The rejection tests log warnings on purpose: keep only errors. */
+static int
+suite_init(void)
+{
 	log_init("test_kdf", LOG_LVL_ERROR);
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
+	return 0;
 }
+
+CU_SuiteInfo unit_suites[] = {
+	{ "kdf", suite_init, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

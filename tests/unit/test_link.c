@@ -11,6 +11,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "frame.h"
 #include "abc_limits.h"
@@ -1561,88 +1563,78 @@ test_link_session_resume(void)
 	buf_clear(&wire);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo rx_tests[] = {
-		{ "test_link_rx_in_order", test_link_rx_in_order },
-		{ "test_link_rx_gaps_out_of_order",
-		    test_link_rx_gaps_out_of_order },
-		{ "test_link_rx_duplicates", test_link_rx_duplicates },
-		{ "test_link_rx_window_edge", test_link_rx_window_edge },
-		{ "test_link_rx_id_zero", test_link_rx_id_zero },
-		{ "test_link_rx_near_top", test_link_rx_near_top },
-		{ "test_link_rx_has", test_link_rx_has },
-		CU_TEST_INFO_NULL
-	};
-	static CU_TestInfo out_tests[] = {
-		{ "test_link_out_full_by_count", test_link_out_full_by_count },
-		{ "test_link_out_full_by_bytes", test_link_out_full_by_bytes },
-		{ "test_link_out_ack_cumulative",
-		    test_link_out_ack_cumulative },
-		{ "test_link_out_sack_selective",
-		    test_link_out_sack_selective },
-		{ "test_link_out_ack_never_sent",
-		    test_link_out_ack_never_sent },
-		{ "test_link_out_keep_until_removed",
-		    test_link_out_keep_until_removed },
-		{ "test_link_out_remove_ref_unknown",
-		    test_link_out_remove_ref_unknown },
-		{ "test_link_out_rewind", test_link_out_rewind },
-		{ "test_link_out_renumber", test_link_out_renumber },
-		{ "test_link_out_push_oversize_body",
-		    test_link_out_push_oversize_body },
-		CU_TEST_INFO_NULL
-	};
-	static CU_TestInfo session_tests[] = {
-		{ "test_link_session_resume", test_link_session_resume },
-		{ "test_link_session_first_pump_window",
-		    test_link_session_first_pump_window },
-		{ "test_link_session_rto", test_link_session_rto },
-		{ "test_link_session_acked_not_resent",
-		    test_link_session_acked_not_resent },
-		{ "test_link_session_frames_carry_ack",
-		    test_link_session_frames_carry_ack },
-		{ "test_link_session_bare_ack_delay",
-		    test_link_session_bare_ack_delay },
-		{ "test_link_session_bare_ack_eager",
-		    test_link_session_bare_ack_eager },
-		{ "test_link_session_no_bare_ack_when_piggybacked",
-		    test_link_session_no_bare_ack_when_piggybacked },
-		{ "test_link_session_next_ms", test_link_session_next_ms },
-		{ "test_link_session_fault_drop_all",
-		    test_link_session_fault_drop_all },
-		{ "test_link_session_fault_drop_none",
-		    test_link_session_fault_drop_none },
-		{ "test_link_session_fault_drop_some",
-		    test_link_session_fault_drop_some },
-		{ "test_link_session_fault_delay",
-		    test_link_session_fault_delay },
-		{ "test_link_session_fault_cut", test_link_session_fault_cut },
-		{ "test_link_session_wire_full", test_link_session_wire_full },
-		{ "test_link_session_sim_lossy", test_link_session_sim_lossy },
-		CU_TEST_INFO_NULL
-	};
-	static CU_TestInfo fault_tests[] = {
-		{ "test_link_fault_env_pct", test_link_fault_env_pct },
-		{ "test_link_fault_env_ms", test_link_fault_env_ms },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "link_rx", NULL, NULL, NULL, NULL, rx_tests },
-		{ "link_out", NULL, NULL, NULL, NULL, out_tests },
-		{ "link_session", NULL, NULL, NULL, NULL, session_tests },
-		{ "link_fault", NULL, NULL, NULL, NULL, fault_tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo rx_tests[] = {
+	{ "test_link_rx_in_order", test_link_rx_in_order },
+	{ "test_link_rx_gaps_out_of_order",
+	    test_link_rx_gaps_out_of_order },
+	{ "test_link_rx_duplicates", test_link_rx_duplicates },
+	{ "test_link_rx_window_edge", test_link_rx_window_edge },
+	{ "test_link_rx_id_zero", test_link_rx_id_zero },
+	{ "test_link_rx_near_top", test_link_rx_near_top },
+	{ "test_link_rx_has", test_link_rx_has },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+static CU_TestInfo out_tests[] = {
+	{ "test_link_out_full_by_count", test_link_out_full_by_count },
+	{ "test_link_out_full_by_bytes", test_link_out_full_by_bytes },
+	{ "test_link_out_ack_cumulative",
+	    test_link_out_ack_cumulative },
+	{ "test_link_out_sack_selective",
+	    test_link_out_sack_selective },
+	{ "test_link_out_ack_never_sent",
+	    test_link_out_ack_never_sent },
+	{ "test_link_out_keep_until_removed",
+	    test_link_out_keep_until_removed },
+	{ "test_link_out_remove_ref_unknown",
+	    test_link_out_remove_ref_unknown },
+	{ "test_link_out_rewind", test_link_out_rewind },
+	{ "test_link_out_renumber", test_link_out_renumber },
+	{ "test_link_out_push_oversize_body",
+	    test_link_out_push_oversize_body },
+	CU_TEST_INFO_NULL
+};
+
+static CU_TestInfo session_tests[] = {
+	{ "test_link_session_resume", test_link_session_resume },
+	{ "test_link_session_first_pump_window",
+	    test_link_session_first_pump_window },
+	{ "test_link_session_rto", test_link_session_rto },
+	{ "test_link_session_acked_not_resent",
+	    test_link_session_acked_not_resent },
+	{ "test_link_session_frames_carry_ack",
+	    test_link_session_frames_carry_ack },
+	{ "test_link_session_bare_ack_delay",
+	    test_link_session_bare_ack_delay },
+	{ "test_link_session_bare_ack_eager",
+	    test_link_session_bare_ack_eager },
+	{ "test_link_session_no_bare_ack_when_piggybacked",
+	    test_link_session_no_bare_ack_when_piggybacked },
+	{ "test_link_session_next_ms", test_link_session_next_ms },
+	{ "test_link_session_fault_drop_all",
+	    test_link_session_fault_drop_all },
+	{ "test_link_session_fault_drop_none",
+	    test_link_session_fault_drop_none },
+	{ "test_link_session_fault_drop_some",
+	    test_link_session_fault_drop_some },
+	{ "test_link_session_fault_delay",
+	    test_link_session_fault_delay },
+	{ "test_link_session_fault_cut", test_link_session_fault_cut },
+	{ "test_link_session_wire_full", test_link_session_wire_full },
+	{ "test_link_session_sim_lossy", test_link_session_sim_lossy },
+	CU_TEST_INFO_NULL
+};
+
+static CU_TestInfo fault_tests[] = {
+	{ "test_link_fault_env_pct", test_link_fault_env_pct },
+	{ "test_link_fault_env_ms", test_link_fault_env_ms },
+	CU_TEST_INFO_NULL
+};
+
+CU_SuiteInfo unit_suites[] = {
+	{ "link_rx", NULL, NULL, NULL, NULL, rx_tests },
+	{ "link_out", NULL, NULL, NULL, NULL, out_tests },
+	{ "link_session", NULL, NULL, NULL, NULL, session_tests },
+	{ "link_fault", NULL, NULL, NULL, NULL, fault_tests },
+	CU_SUITE_INFO_NULL
+};

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+
+#include "cunit_main.h"
 #include <json-c/json.h>
 
 #include "buf.h"
@@ -200,34 +202,18 @@ test_listpage_cursor_and_bad_input(void)
 	json_object_put(rep);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_listpage_newest_page", test_listpage_newest_page },
-		{ "test_listpage_before_and_after",
-		    test_listpage_before_and_after },
-		{ "test_listpage_empty_pages_link_back",
-		    test_listpage_empty_pages_link_back },
-		{ "test_listpage_cursor_and_bad_input",
-		    test_listpage_cursor_and_bad_input },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "listpage", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_listpage_newest_page", test_listpage_newest_page },
+	{ "test_listpage_before_and_after",
+	    test_listpage_before_and_after },
+	{ "test_listpage_empty_pages_link_back",
+	    test_listpage_empty_pages_link_back },
+	{ "test_listpage_cursor_and_bad_input",
+	    test_listpage_cursor_and_bad_input },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	(void)CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed != 0 ? 1 : 0;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "listpage", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

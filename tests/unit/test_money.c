@@ -5,6 +5,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "money.h"
 
 #define BIGBUF	64
@@ -298,34 +300,21 @@ test_money_round_trip(void)
 	CU_ASSERT_EQUAL((int)parse_str(out, &back), (int)MONEY_ENEGATIVE);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_money_parse_valid", test_money_parse_valid },
-		{ "test_money_parse_errors", test_money_parse_errors },
-		{ "test_money_parse_huge", test_money_parse_huge },
-		{ "test_money_parse_len_bounded",
-		    test_money_parse_len_bounded },
-		{ "test_money_strerror", test_money_strerror },
-		{ "test_money_format", test_money_format },
-		{ "test_money_format_small_buffer",
-		    test_money_format_small_buffer },
-		{ "test_money_round_trip", test_money_round_trip },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "money", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_money_parse_valid", test_money_parse_valid },
+	{ "test_money_parse_errors", test_money_parse_errors },
+	{ "test_money_parse_huge", test_money_parse_huge },
+	{ "test_money_parse_len_bounded",
+	    test_money_parse_len_bounded },
+	{ "test_money_strerror", test_money_strerror },
+	{ "test_money_format", test_money_format },
+	{ "test_money_format_small_buffer",
+	    test_money_format_small_buffer },
+	{ "test_money_round_trip", test_money_round_trip },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "money", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

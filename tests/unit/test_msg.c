@@ -4,6 +4,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "abc_limits.h"
 #include "msg.h"
@@ -235,33 +237,20 @@ test_msg_reply_too_large_becomes_error(void)
 	free(big);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_msg_parse_object", test_msg_parse_object },
-		{ "test_msg_parse_rejects", test_msg_parse_rejects },
-		{ "test_msg_parse_nul_and_depth", test_msg_parse_nul_and_depth },
-		{ "test_msg_op_names", test_msg_op_names },
-		{ "test_msg_getters_check_types", test_msg_getters_check_types },
-		{ "test_msg_reply_round_trip", test_msg_reply_round_trip },
-		{ "test_msg_reply_lookup", test_msg_reply_lookup },
-		{ "test_msg_reply_too_large_becomes_error",
-		    test_msg_reply_too_large_becomes_error },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "msg", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_msg_parse_object", test_msg_parse_object },
+	{ "test_msg_parse_rejects", test_msg_parse_rejects },
+	{ "test_msg_parse_nul_and_depth", test_msg_parse_nul_and_depth },
+	{ "test_msg_op_names", test_msg_op_names },
+	{ "test_msg_getters_check_types", test_msg_getters_check_types },
+	{ "test_msg_reply_round_trip", test_msg_reply_round_trip },
+	{ "test_msg_reply_lookup", test_msg_reply_lookup },
+	{ "test_msg_reply_too_large_becomes_error",
+	    test_msg_reply_too_large_becomes_error },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "msg", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -6,6 +6,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "multipart.h"
 
@@ -756,51 +758,38 @@ test_mp_strerror(void)
 	    "unknown error");
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_mp_browser_body", test_mp_browser_body },
-		{ "test_mp_boundary_header", test_mp_boundary_header },
-		{ "test_mp_boundary_header_bad", test_mp_boundary_header_bad },
-		{ "test_mp_boundary_length", test_mp_boundary_length },
-		{ "test_mp_bad_boundary_arg", test_mp_bad_boundary_arg },
-		{ "test_mp_quoted_boundary_parse",
-		    test_mp_quoted_boundary_parse },
-		{ "test_mp_closing_delimiter", test_mp_closing_delimiter },
-		{ "test_mp_no_parts", test_mp_no_parts },
-		{ "test_mp_lf_only", test_mp_lf_only },
-		{ "test_mp_missing_disposition", test_mp_missing_disposition },
-		{ "test_mp_disposition_rules", test_mp_disposition_rules },
-		{ "test_mp_name_length", test_mp_name_length },
-		{ "test_mp_header_syntax", test_mp_header_syntax },
-		{ "test_mp_duplicate_name", test_mp_duplicate_name },
-		{ "test_mp_part_count", test_mp_part_count },
-		{ "test_mp_header_size", test_mp_header_size },
-		{ "test_mp_empty_file", test_mp_empty_file },
-		{ "test_mp_filename_quotes", test_mp_filename_quotes },
-		{ "test_mp_utf8_values", test_mp_utf8_values },
-		{ "test_mp_boundary_in_data", test_mp_boundary_in_data },
-		{ "test_mp_truncated", test_mp_truncated },
-		{ "test_mp_truncated_browser", test_mp_truncated_browser },
-		{ "test_mp_error_frees_earlier_parts",
-		    test_mp_error_frees_earlier_parts },
-		{ "test_mp_get", test_mp_get },
-		{ "test_mp_strerror", test_mp_strerror },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "multipart", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_mp_browser_body", test_mp_browser_body },
+	{ "test_mp_boundary_header", test_mp_boundary_header },
+	{ "test_mp_boundary_header_bad", test_mp_boundary_header_bad },
+	{ "test_mp_boundary_length", test_mp_boundary_length },
+	{ "test_mp_bad_boundary_arg", test_mp_bad_boundary_arg },
+	{ "test_mp_quoted_boundary_parse",
+	    test_mp_quoted_boundary_parse },
+	{ "test_mp_closing_delimiter", test_mp_closing_delimiter },
+	{ "test_mp_no_parts", test_mp_no_parts },
+	{ "test_mp_lf_only", test_mp_lf_only },
+	{ "test_mp_missing_disposition", test_mp_missing_disposition },
+	{ "test_mp_disposition_rules", test_mp_disposition_rules },
+	{ "test_mp_name_length", test_mp_name_length },
+	{ "test_mp_header_syntax", test_mp_header_syntax },
+	{ "test_mp_duplicate_name", test_mp_duplicate_name },
+	{ "test_mp_part_count", test_mp_part_count },
+	{ "test_mp_header_size", test_mp_header_size },
+	{ "test_mp_empty_file", test_mp_empty_file },
+	{ "test_mp_filename_quotes", test_mp_filename_quotes },
+	{ "test_mp_utf8_values", test_mp_utf8_values },
+	{ "test_mp_boundary_in_data", test_mp_boundary_in_data },
+	{ "test_mp_truncated", test_mp_truncated },
+	{ "test_mp_truncated_browser", test_mp_truncated_browser },
+	{ "test_mp_error_frees_earlier_parts",
+	    test_mp_error_frees_earlier_parts },
+	{ "test_mp_get", test_mp_get },
+	{ "test_mp_strerror", test_mp_strerror },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "multipart", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -8,6 +8,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "price.h"
 
 #define H_MS		(INT64_C(3600) * 1000)
@@ -405,32 +407,19 @@ test_price_round_up_bounded(void)
 	    100);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_price_table", test_price_table },
-		{ "test_price_no_slots", test_price_no_slots },
-		{ "test_price_valid_campaign", test_price_valid_campaign },
-		{ "test_price_next_slot_chain", test_price_next_slot_chain },
-		{ "test_price_next_slot_overflow",
-		    test_price_next_slot_overflow },
-		{ "test_price_property_sweep", test_price_property_sweep },
-		{ "test_price_round_up_bounded", test_price_round_up_bounded },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "price", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_price_table", test_price_table },
+	{ "test_price_no_slots", test_price_no_slots },
+	{ "test_price_valid_campaign", test_price_valid_campaign },
+	{ "test_price_next_slot_chain", test_price_next_slot_chain },
+	{ "test_price_next_slot_overflow",
+	    test_price_next_slot_overflow },
+	{ "test_price_property_sweep", test_price_property_sweep },
+	{ "test_price_round_up_bounded", test_price_round_up_bounded },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "price", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

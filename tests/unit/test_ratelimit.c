@@ -6,6 +6,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "ratelimit.h"
 
 #define W	1000		/* window, ms */
@@ -371,39 +373,26 @@ test_ratelimit_backoff_grows(void)
 	ratelimit_free(rl);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_ratelimit_blocks_at_max",
-		    test_ratelimit_blocks_at_max },
-		{ "test_ratelimit_window_expiry",
-		    test_ratelimit_window_expiry },
-		{ "test_ratelimit_clear", test_ratelimit_clear },
-		{ "test_ratelimit_evicts_oldest",
-		    test_ratelimit_evicts_oldest },
-		{ "test_ratelimit_many_keys", test_ratelimit_many_keys },
-		{ "test_ratelimit_stale_entry_reused",
-		    test_ratelimit_stale_entry_reused },
-		{ "test_ratelimit_capacity_zero",
-		    test_ratelimit_capacity_zero },
-		{ "test_ratelimit_long_key", test_ratelimit_long_key },
-		{ "test_ratelimit_backoff_grows",
-		    test_ratelimit_backoff_grows },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "ratelimit", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_ratelimit_blocks_at_max",
+	    test_ratelimit_blocks_at_max },
+	{ "test_ratelimit_window_expiry",
+	    test_ratelimit_window_expiry },
+	{ "test_ratelimit_clear", test_ratelimit_clear },
+	{ "test_ratelimit_evicts_oldest",
+	    test_ratelimit_evicts_oldest },
+	{ "test_ratelimit_many_keys", test_ratelimit_many_keys },
+	{ "test_ratelimit_stale_entry_reused",
+	    test_ratelimit_stale_entry_reused },
+	{ "test_ratelimit_capacity_zero",
+	    test_ratelimit_capacity_zero },
+	{ "test_ratelimit_long_key", test_ratelimit_long_key },
+	{ "test_ratelimit_backoff_grows",
+	    test_ratelimit_backoff_grows },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "ratelimit", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -10,6 +10,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "abc_link.h"
 #include "log.h"
 #include "session.h"
@@ -308,36 +310,29 @@ test_session_clear_frees(void)
 	CU_ASSERT_PTR_NULL(t.head);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_session_create_find", test_session_create_find },
-		{ "test_session_fault_streams", test_session_fault_streams },
-		{ "test_session_long_client", test_session_long_client },
-		{ "test_session_inflight", test_session_inflight },
-		{ "test_session_inflight_growth",
-		    test_session_inflight_growth },
-		{ "test_session_expire", test_session_expire },
-		{ "test_session_expire_positions",
-		    test_session_expire_positions },
-		{ "test_session_clear_frees", test_session_clear_frees },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "session", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_session_create_find", test_session_create_find },
+	{ "test_session_fault_streams", test_session_fault_streams },
+	{ "test_session_long_client", test_session_long_client },
+	{ "test_session_inflight", test_session_inflight },
+	{ "test_session_inflight_growth",
+	    test_session_inflight_growth },
+	{ "test_session_expire", test_session_expire },
+	{ "test_session_expire_positions",
+	    test_session_expire_positions },
+	{ "test_session_clear_frees", test_session_clear_frees },
+	CU_TEST_INFO_NULL
+};
 
-	/* session_expire logs each expiry; keep the test output clean. */
+/* session_expire logs each expiry; keep the test output clean. */
+static int
+suite_init(void)
+{
 	log_init("test_session", LOG_LVL_WARN);
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
+	return 0;
 }
+
+CU_SuiteInfo unit_suites[] = {
+	{ "session", suite_init, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

@@ -9,6 +9,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "sim_http.h"
 
 /* Parse a NUL-terminated string; returns the parser's result. */
@@ -322,25 +324,7 @@ static CU_TestInfo sim_http_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{ "sim_http", NULL, NULL, NULL, NULL, sim_http_tests },
 	CU_SUITE_INFO_NULL,
 };
-
-int
-main(void)
-{
-	unsigned int	failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	(void)CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures == 0 ? 0 : 1;
-}

@@ -7,6 +7,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "sqlfn.h"
 
 /* Parses the whole of s from an exact-size copy (ASan sees overreads). */
@@ -195,34 +197,21 @@ test_sqlfn_sha256(void)
 	    "b00361a396177a9cb410ff61f20015ad");
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_sqlfn_requires_header", test_sqlfn_requires_header },
-		{ "test_sqlfn_requires_only_in_header",
-		    test_sqlfn_requires_only_in_header },
-		{ "test_sqlfn_requires_bad", test_sqlfn_requires_bad },
-		{ "test_sqlfn_name_ok", test_sqlfn_name_ok },
-		{ "test_sqlfn_order_name_then_requires",
-		    test_sqlfn_order_name_then_requires },
-		{ "test_sqlfn_order_chain", test_sqlfn_order_chain },
-		{ "test_sqlfn_order_refused", test_sqlfn_order_refused },
-		{ "test_sqlfn_sha256", test_sqlfn_sha256 },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "sqlfn", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_sqlfn_requires_header", test_sqlfn_requires_header },
+	{ "test_sqlfn_requires_only_in_header",
+	    test_sqlfn_requires_only_in_header },
+	{ "test_sqlfn_requires_bad", test_sqlfn_requires_bad },
+	{ "test_sqlfn_name_ok", test_sqlfn_name_ok },
+	{ "test_sqlfn_order_name_then_requires",
+	    test_sqlfn_order_name_then_requires },
+	{ "test_sqlfn_order_chain", test_sqlfn_order_chain },
+	{ "test_sqlfn_order_refused", test_sqlfn_order_refused },
+	{ "test_sqlfn_sha256", test_sqlfn_sha256 },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "sqlfn", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};

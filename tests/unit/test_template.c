@@ -17,6 +17,8 @@
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
 
+#include "cunit_main.h"
+
 #include "buf.h"
 #include "abc_limits.h"
 #include "xmalloc.h"
@@ -790,25 +792,7 @@ static CU_TestInfo template_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-static CU_SuiteInfo suites[] = {
+CU_SuiteInfo unit_suites[] = {
 	{ "template", NULL, NULL, NULL, NULL, template_tests },
 	CU_SUITE_INFO_NULL
 };
-
-int
-main(void)
-{
-	unsigned	 failures;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 2;
-	if (CU_register_suites(suites) != CUE_SUCCESS) {
-		CU_cleanup_registry();
-		return 2;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	(void)CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failures != 0 ? 1 : 0;
-}

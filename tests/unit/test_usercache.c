@@ -7,6 +7,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit_main.h"
+
 #include "usercache.h"
 
 #define AGE	1000		/* max_age, ms */
@@ -408,37 +410,24 @@ test_usercache_threads(void)
 	usercache_free(uc);
 }
 
-int
-main(void)
-{
-	static CU_TestInfo tests[] = {
-		{ "test_usercache_put_get", test_usercache_put_get },
-		{ "test_usercache_max_age", test_usercache_max_age },
-		{ "test_usercache_drop_key", test_usercache_drop_key },
-		{ "test_usercache_drop_user", test_usercache_drop_user },
-		{ "test_usercache_clear", test_usercache_clear },
-		{ "test_usercache_replace_no_duplicate",
-		    test_usercache_replace_no_duplicate },
-		{ "test_usercache_evicts_oldest",
-		    test_usercache_evicts_oldest },
-		{ "test_usercache_empty_key_never_matches",
-		    test_usercache_empty_key_never_matches },
-		{ "test_usercache_token_key", test_usercache_token_key },
-		{ "test_usercache_threads", test_usercache_threads },
-		CU_TEST_INFO_NULL
-	};
-	static CU_SuiteInfo suites[] = {
-		{ "usercache", NULL, NULL, NULL, NULL, tests },
-		CU_SUITE_INFO_NULL
-	};
-	unsigned int	 failed;
+static CU_TestInfo tests[] = {
+	{ "test_usercache_put_get", test_usercache_put_get },
+	{ "test_usercache_max_age", test_usercache_max_age },
+	{ "test_usercache_drop_key", test_usercache_drop_key },
+	{ "test_usercache_drop_user", test_usercache_drop_user },
+	{ "test_usercache_clear", test_usercache_clear },
+	{ "test_usercache_replace_no_duplicate",
+	    test_usercache_replace_no_duplicate },
+	{ "test_usercache_evicts_oldest",
+	    test_usercache_evicts_oldest },
+	{ "test_usercache_empty_key_never_matches",
+	    test_usercache_empty_key_never_matches },
+	{ "test_usercache_token_key", test_usercache_token_key },
+	{ "test_usercache_threads", test_usercache_threads },
+	CU_TEST_INFO_NULL
+};
 
-	if (CU_initialize_registry() != CUE_SUCCESS ||
-	    CU_register_suites(suites) != CUE_SUCCESS)
-		return 2;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
-}
+CU_SuiteInfo unit_suites[] = {
+	{ "usercache", NULL, NULL, NULL, NULL, tests },
+	CU_SUITE_INFO_NULL
+};
