@@ -337,8 +337,10 @@ camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
 	camp_queue(v, st, now);
 	rc = tpl_render(r->app->tpl, "partials/campaign_live", v, out, err,
 	    errlen);
-	if (rc == 0 && buf_add(out, "", 1) != 0)
+	if (rc == 0 && buf_add(out, "", 1) != 0) {
+		snprintf(err, errlen, "partials/campaign_live: too large");
 		rc = -1;
+	}
 	if (rc == 0)
 		rc = tpl_render(r->app->tpl, "partials/campaign_queue", v, out,
 		    err, errlen);
