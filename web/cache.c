@@ -11,6 +11,16 @@
  * c->gen by cache_clear() and cache_drop_prefix(), and to drop_gen when a
  * node that carries one is forgotten (oldest tombstone, evicted entry).
  * A put with gen < floor or gen < its node's drop_gen is refused.
+ *
+ * Groups: a key "<group>|<rest>" also looks up the node named <group>
+ * (a value or a tombstone: only its drop_gen counts).  The group's
+ * version is that node's drop_gen, or the floor when it has none: every drop of
+ * the group makes a new, larger version, and forgetting the node raises
+ * the floor to at least its drop_gen, so a version never comes back.  A
+ * value remembers the version it was stored under (gver) and is served
+ * only while the group still has that version; a put is also refused when
+ * gen is older than the group's drop.  Dropping a group is thus one
+ * tombstone, however many entries it has (a user's pages of ads).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -26,6 +36,7 @@ struct centry {
 	struct centry	*prev, *next;	/* LRU or tombstone list */
 	uint64_t	 hash;
 	uint64_t	 drop_gen;	/* last drop of key, 0: none */
+	uint64_t	 gver;		/* group version when stored */
 	char		*val;		/* owned, NUL-terminated; NULL: tomb */
 	size_t		 len;
 	int64_t		 at_ms;
@@ -47,17 +58,25 @@ struct cache {
 	uint64_t	 hits, misses, refused, evictions;
 };
 
+/* 64-bit FNV-1a of the n bytes at s. */
+static uint64_t
+cache_hash_n(const char *s, size_t n)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* 64-bit FNV-1a of s. */
 static uint64_t
 cache_hash(const char *s)
 {
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return cache_hash_n(s, strlen(s));
 }
 
 /* Puts e at the head (newest end) of l. */
@@ -114,6 +133,36 @@ cache_find(struct cache *c, const char *key, uint64_t h)
 		if (e->hash == h && strcmp(e->key, key) == 0)
 			return e;
 	return NULL;
+}
+
+/*
+ * The version of key's group (see the top), 0 when key is in no group;
+ * *drop (may be NULL) gets the generation of the group's last drop that
+ * is still remembered (0: none).  Lock held.
+ */
+static uint64_t
+cache_group_version(struct cache *c, const char *key, uint64_t *drop)
+{
+	const char	*bar = strchr(key, '|');
+	struct centry	*e;
+	uint64_t	 h;
+	size_t		 n;
+
+	if (drop != NULL)
+		*drop = 0;
+	if (bar == NULL)
+		return 0;
+	n = (size_t)(bar - key);
+	h = cache_hash_n(key, n);
+	for (e = c->buckets[h & (c->nbuckets - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == h && strncmp(e->key, key, n) == 0 &&
+		    e->key[n] == '\0')
+			break;
+	if (e == NULL || e->drop_gen == 0)
+		return c->floor;
+	if (drop != NULL)
+		*drop = e->drop_gen;
+	return e->drop_gen;
 }
 
 /* Doubles the bucket array; lock held. */
@@ -257,6 +306,11 @@ cache_get(struct cache *c, const char *key, int64_t max_age_ms,
 
 	pthread_mutex_lock(&c->lock);
 	e = cache_find(c, key, h);
+	if (e != NULL && e->val != NULL &&
+	    e->gver != cache_group_version(c, key, NULL)) {
+		cache_forget(c, e);	/* its group was dropped since */
+		e = NULL;
+	}
 	if (e != NULL && e->val != NULL && now_ms - e->at_ms <= max_age_ms) {
 		val = xmalloc(e->len + 1);
 		memcpy(val, e->val, e->len + 1);
@@ -303,7 +357,7 @@ cache_put(struct cache *c, const char *key, const char *val, size_t len,
 {
 	struct centry	*e;
 	char		*copy;
-	uint64_t	 h;
+	uint64_t	 h, gver, gdrop;
 
 	if (strlen(key) >= CACHE_KEY_MAX)
 		return 0;
@@ -316,7 +370,9 @@ cache_put(struct cache *c, const char *key, const char *val, size_t len,
 		copy = NULL;
 	pthread_mutex_lock(&c->lock);
 	e = cache_find(c, key, h);
-	if (gen < c->floor || (e != NULL && gen < e->drop_gen)) {
+	gver = cache_group_version(c, key, &gdrop);
+	if (gen < c->floor || (e != NULL && gen < e->drop_gen) ||
+	    gen < gdrop) {
 		c->refused++;
 		goto out;
 	}
@@ -334,6 +390,7 @@ cache_put(struct cache *c, const char *key, const char *val, size_t len,
 	e->val = copy;
 	e->len = len;
 	e->at_ms = now_ms;
+	e->gver = gver;
 	clist_push(&c->lru, e);
 	c->bytes += len;
 	c->entries++;

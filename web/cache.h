@@ -1,7 +1,8 @@
 /*
  * abc-web's in-process cache of what pages read (SPEC 6): campaign states,
- * the campaign list, the anonymous home page, images and, per user, account
- * overviews ("a:<user id>"), as the worker sent them.  Entries are dropped
+ * the campaign list, the anonymous home page, images and, per user, the
+ * account overview and pages of their ads, as the worker sent them (the
+ * keys are made in web/cachekey.c).  Entries are dropped
  * by broadcast notices ("campaign_changed", "revalidate", ...) and by the
  * pages after a write (read-your-writes); a reader says how old an entry
  * may be: the pages use a long age while the link is up (notices keep
@@ -27,6 +28,18 @@
  * cache_drop_prefix() and cache_clear() refuse every put whose gen is older
  * than the drop, whatever its key.  A refused put is never wrong, only
  * a missed chance to cache.
+ *
+ * Groups.  A key "<group>|<rest>" belongs to <group> (the text before the
+ * first '|'), and cache_drop(c, "<group>") drops every entry of the group
+ * at once, with the same generation rule (a put whose gen predates the
+ * group's drop is refused), at the cost of one tombstone: abc-web keeps
+ * everything it caches for one user in the group "u:<user id>", dropped
+ * by that user's "account_changed" notice.  The group's own key may hold
+ * a value too: "c:<id>|html" is dropped with the campaign "c:<id>".  A
+ * group's entries are dropped
+ * lazily (a get finds them outdated and frees them; the LRU bound evicts
+ * the rest), and they are also outdated, conservatively, whenever the
+ * floor rises while the group has no tombstone.
  */
 #ifndef ABC_CACHE_H
 #define ABC_CACHE_H

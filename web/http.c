@@ -664,13 +664,6 @@ http_fresh_ms(struct http_req *r)
 	return st.up ? HTTP_FRESH_UP_MS : HTTP_FRESH_DOWN_MS;
 }
 
-/* Writes the cache key of user's account overview into key (len bytes). */
-void
-http_account_key(int64_t user, char *key, size_t len)
-{
-	snprintf(key, len, HTTP_ACCOUNT_KEY "%lld", (long long)user);
-}
-
 /* Writes a fresh idempotency key for a form: 32 hex digits (SPEC 9). */
 void
 http_new_idem(char out[HTTP_IDEM_LEN + 1])

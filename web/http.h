@@ -59,9 +59,6 @@ struct app {
 #define HTTP_FRESH_UP_MS	5000
 #define HTTP_FRESH_DOWN_MS	100
 
-/* Cache key prefix of a user's account overview: "a:<user id>". */
-#define HTTP_ACCOUNT_KEY	"a:"
-
 /*
  * How old a cached read may be when the fresh read fails (stale-if-error,
  * SPEC 6: a cached page may be served stale rather than wrong).
@@ -133,7 +130,6 @@ int	http_render(struct http_req *r, int status, const char *name,
 int	http_error(struct http_req *r, int status, const char *message);
 const char *http_status_text(int status);
 int64_t	http_fresh_ms(struct http_req *r);
-void	http_account_key(int64_t user, char *key, size_t len);
 void	http_new_idem(char out[HTTP_IDEM_LEN + 1]);
 int	http_idem_ok(const char *s);
 void	http_pager(struct tpl_val *v, const char *key, const char *path,

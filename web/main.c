@@ -20,6 +20,7 @@
 #include <fcgiapp.h>
 
 #include "cache.h"
+#include "cachekey.h"
 #include "client.h"
 #include "clock.h"
 #include "conf.h"
@@ -249,7 +250,7 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 	const char		*token, *keep;
 	enum msg_notice		 k;
 	int64_t			 user = 0, id = 0;
-	char			 key[32];
+	char			 key[CACHE_KEY_MAX];
 
 	(void)seq;
 	if (msg_notice_parse(kind, &k) != 0)
@@ -261,22 +262,23 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 	}
 	if (k == MSG_NOTICE_CAMPAIGN_CHANGED && n != NULL) {
 		if (msg_get_int(n, "campaign", &id) == 0) {
-			snprintf(key, sizeof(key), "c:%lld", (long long)id);
+			cachekey_campaign(key, id);
 			cache_drop(app->cache, key);
 		}
-		cache_drop(app->cache, "list");
-		cache_drop(app->cache, "page:/");
+		cache_drop(app->cache, CACHEKEY_LIST);
+		cache_drop(app->cache, CACHEKEY_HOME);
 		return;
 	}
+	/* Everything cached for the user: their overview, their ads. */
 	if (k == MSG_NOTICE_ACCOUNT_CHANGED && n != NULL) {
 		if (msg_get_int(n, "user", &user) == 0) {
-			http_account_key(user, key, sizeof(key));
+			cachekey_user(key, user);
 			cache_drop(app->cache, key);
 		}
 		return;
 	}
 	if (k == MSG_NOTICE_ACCOUNTS_CHANGED) {
-		cache_drop_prefix(app->cache, HTTP_ACCOUNT_KEY);
+		cache_drop_prefix(app->cache, CACHEKEY_USERS);
 		return;
 	}
 	if (k != MSG_NOTICE_SESSION_REVOKED || n == NULL)

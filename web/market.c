@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cache.h"
+#include "cachekey.h"
 #include "client.h"
 #include "clock.h"
 #include "abc_err.h"
@@ -97,11 +98,11 @@ struct json_object *
 market_campaign(struct http_req *r, int64_t id)
 {
 	struct json_object	*req, *st = NULL;
-	char			 key[32];
+	char			 key[CACHE_KEY_MAX];
 	enum app_err		 why;
 	enum lookup		 lk;
 
-	snprintf(key, sizeof(key), "c:%lld", (long long)id);
+	cachekey_campaign(key, id);
 	req = msg_request_new(MSG_OP_CAMPAIGN_GET);
 	json_object_object_add(req, "id", json_object_new_int64(id));
 	lk = market_fetch(r, key, req, "campaign", MSG_CODE_NO_CAMPAIGN, &st,
@@ -128,8 +129,8 @@ market_list(struct http_req *r)
 	enum app_err		 why;
 
 	req = msg_request_new(MSG_OP_CAMPAIGN_LIST);
-	if (market_fetch(r, "list", req, "campaigns", MSG_CODE_NONE, &list,
-	    &why) != LOOKUP_FOUND)
+	if (market_fetch(r, CACHEKEY_LIST, req, "campaigns", MSG_CODE_NONE,
+	    &list, &why) != LOOKUP_FOUND)
 		(void)http_unknown(r, why);
 	json_object_put(req);
 	return list;
@@ -139,12 +140,12 @@ market_list(struct http_req *r)
 void
 market_forget(struct http_req *r, int64_t id)
 {
-	char	 key[32];
+	char	 key[CACHE_KEY_MAX];
 
-	snprintf(key, sizeof(key), "c:%lld", (long long)id);
+	cachekey_campaign(key, id);
 	cache_drop(r->app->cache, key);
-	cache_drop(r->app->cache, "list");
-	cache_drop(r->app->cache, "page:/");
+	cache_drop(r->app->cache, CACHEKEY_LIST);
+	cache_drop(r->app->cache, CACHEKEY_HOME);
 }
 
 /* The price of the next slot at now_ms, or -1 for a malformed state. */
@@ -274,17 +275,9 @@ market_mine(struct http_req *r, enum msg_op op, const char *member,
 	return lk;
 }
 
-/*
- * One page of the logged-in viewer's ads that q selects, newest first
- * (never cached: it changes with every upload).  FOUND: *rep is the reply
- * (a new reference), holding "ads" (an array of {id, nickname, hover, url,
- * image, width, height}) and "ads_older" / "ads_newer" (cursor ids) when
- * those pages exist; ABSENT when abc-worker says the session is gone;
- * UNKNOWN when it could not tell (the page must not say "you have no
- * ads").  *rep is NULL unless FOUND.
- */
-enum lookup
-market_my_ads(struct http_req *r, const struct market_ads_q *q,
+/* Asks abc-worker for the page of the viewer's ads q selects (see below). */
+static enum lookup
+market_ask_ads(struct http_req *r, const struct market_ads_q *q,
     struct json_object **rep)
 {
 	struct json_object	*req, *v;
@@ -312,6 +305,48 @@ market_my_ads(struct http_req *r, const struct market_ads_q *q,
 	return lk;
 }
 
+/*
+ * One page of the logged-in viewer's ads that q selects, newest first.
+ * FOUND: *rep is the reply (a new reference), holding "ads" (an array of
+ * {id, nickname, hover, url, image, width, height}) and "ads_older" /
+ * "ads_newer" (cursor ids) when those pages exist; ABSENT when abc-worker
+ * says the session is gone; UNKNOWN when it could not tell (the page must
+ * not say "you have no ads").  *rep is NULL unless FOUND.
+ *
+ * Once the session is known (r->user), the page is cached in the user's
+ * group: the "account_changed" notice abc-worker sends before it answers
+ * the user's own upload drops the whole group on every abc-web, so the
+ * user sees a new ad at once (read-your-writes), whichever abc-web serves
+ * the next page; an ad cannot change otherwise.  A logged-in campaign
+ * page is then a cache read, no round trip.
+ */
+enum lookup
+market_my_ads(struct http_req *r, const struct market_ads_q *q,
+    struct json_object **rep)
+{
+	struct cachekey_ads	 kq = { q->before, q->after, q->width,
+				    q->height, q->id };
+	char			 key[CACHE_KEY_MAX];
+	const char		*s;
+	enum lookup		 lk;
+	uint64_t		 gen;
+
+	/* Not cached while who it is is not known yet, or for a query too
+	 * long for a key (never a real one). */
+	if (r->user.id <= 0 || cachekey_ads(key, r->user.id, &kq) != 0)
+		return market_ask_ads(r, q, rep);
+	if ((*rep = market_cached(r, key, http_fresh_ms(r))) != NULL)
+		return LOOKUP_FOUND;
+	gen = cache_gen(r->app->cache);	/* before asking: see cache.h */
+	if ((lk = market_ask_ads(r, q, rep)) == LOOKUP_FOUND) {
+		s = json_object_to_json_string_ext(*rep,
+		    JSON_C_TO_STRING_PLAIN);
+		(void)cache_put(r->app->cache, key, s, strlen(s),
+		    clock_mono_ms(), gen);
+	}
+	return lk;
+}
+
 /* The logged-in viewer's campaigns (as the list's), like market_my_ads. */
 enum lookup
 market_my_campaigns(struct http_req *r, struct json_object **campaigns)
@@ -327,11 +362,11 @@ int64_t
 market_my_balance(struct http_req *r)
 {
 	struct json_object	*req, *rep = NULL;
-	char			 key[32], *text, err[128];
+	char			 key[CACHE_KEY_MAX], *text, err[128];
 	int64_t			 bal = -1;
 	size_t			 len;
 
-	http_account_key(r->user.id, key, sizeof(key));
+	cachekey_account(key, r->user.id);
 	if ((text = cache_get(r->app->cache, key, http_fresh_ms(r),
 	    clock_mono_ms(), &len)) != NULL) {
 		rep = msg_parse_json((const uint8_t *)text, len, err,

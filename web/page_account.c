@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "cachekey.h"
 #include "client.h"
 #include "clock.h"
 #include "http.h"
@@ -478,7 +479,7 @@ acct_overview(struct http_req *r)
 {
 	struct json_object	*req, *rep = NULL;
 	struct cache		*cache = r->app->cache;
-	char			 key[32], *text, err[128];
+	char			 key[CACHE_KEY_MAX], *text, err[128];
 	char			 tkey[USERCACHE_KEY_LEN + 1];
 	const char		*s;
 	int64_t			 bal, user = 0;
@@ -488,7 +489,7 @@ acct_overview(struct http_req *r)
 
 	if (!http_need_user(r))
 		return NULL;
-	http_account_key(r->user.id, key, sizeof(key));
+	cachekey_account(key, r->user.id);
 	gen = cache_gen(cache);
 	if ((text = cache_get(cache, key, http_fresh_ms(r), clock_mono_ms(),
 	    &len)) != NULL) {

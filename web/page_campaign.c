@@ -13,12 +13,15 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "cache.h"
+#include "cachekey.h"
 #include "chart.h"
 #include "client.h"
 #include "clock.h"
 #include "abc_form.h"
 #include "http.h"
 #include "humane.h"
+#include "log.h"
 #include "market.h"
 #include "money.h"
 #include "msg.h"
@@ -31,6 +34,17 @@
 #define CAMP_CHART_NARROW_W	360	/* phones: labels stay 12 px */
 #define CAMP_CHART_NARROW_H	300
 #define CAMP_SLOTS_MAX	10000
+/*
+ * How long the parts of a campaign page that are the same for every viewer
+ * (display, price and chart, queue: partials/campaign_live and
+ * _queue) are reused once rendered: the edge's rule for anonymous pages
+ * (SPEC 6), here for logged-in viewers too.  Only what follows from the
+ * clock can be that old (the price's decay, "in 3 minutes"): a change to
+ * the campaign drops them at once with its state (c:<id>, a cache group),
+ * so a buyer sees their purchase on the next page.  Rendering them is
+ * most of what a campaign page costs abc-web.
+ */
+#define CAMP_SHARED_FRESH_MS	100
 
 /* A slot length for people: "2 hours", "3 seconds". */
 static void
@@ -98,33 +112,28 @@ camp_slots(struct json_object *st, size_t *n)
 }
 
 /*
- * The price chart as inline SVG into v's "chart", and a narrower drawing
- * of it into "chart_narrow" for phones (the stylesheet shows one): scaled
- * down, the wide one's labels would be too small to read.
+ * Draws the price chart as inline SVG into out: the wide one, a NUL, and
+ * a narrower drawing for phones (the stylesheet shows one): scaled down,
+ * the wide one's labels would be too small to read.  An empty drawing
+ * stands for one that failed.
  */
 static void
-camp_chart(struct tpl_val *v, struct json_object *st, int64_t now)
+camp_draw_charts(struct buf *out, struct json_object *st, int64_t now)
 {
 	struct price_campaign	 pc;
-	struct buf		 svg;
+	size_t			 mark;
 
 	memset(&pc, 0, sizeof(pc));
 	(void)msg_get_int(st, "min_price", &pc.min_price_sat);
 	(void)msg_get_int(st, "slot_ms", &pc.slot_ms);
 	pc.slots = camp_slots(st, &pc.nslots);
-	buf_init(&svg, 64 * 1024);
-	if (chart_svg(&svg, &pc, now, CAMP_CHART_W, CAMP_CHART_H) == 0)
-		tpl_put_strn(v, "chart", (const char *)svg.data, svg.len);
-	else
-		tpl_put_str(v, "chart", "");
-	buf_reset(&svg);
-	if (chart_svg(&svg, &pc, now, CAMP_CHART_NARROW_W,
-	    CAMP_CHART_NARROW_H) == 0)
-		tpl_put_strn(v, "chart_narrow", (const char *)svg.data,
-		    svg.len);
-	else
-		tpl_put_str(v, "chart_narrow", "");
-	buf_clear(&svg);
+	if (chart_svg(out, &pc, now, CAMP_CHART_W, CAMP_CHART_H) != 0)
+		buf_reset(out);
+	(void)buf_add(out, "", 1);
+	mark = out->len;
+	if (chart_svg(out, &pc, now, CAMP_CHART_NARROW_W,
+	    CAMP_CHART_NARROW_H) != 0)
+		out->len = mark;
 	free((void *)pc.slots);
 }
 
@@ -293,6 +302,94 @@ camp_bought(struct json_object *st, int64_t idx, int64_t now, char *out,
 	    "%s (%s) for %s.", (long long)idx + 1, btc, rel, at, span);
 }
 
+/*
+ * Renders the parts of campaign id's page that are the same for everyone
+ * from its state st at now into out: partials/campaign_live, a NUL,
+ * partials/campaign_queue.  0, or -1 (err set).
+ */
+static int
+camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct tpl_val	*v;
+	struct buf	 svg;
+	char		 text[64];
+	int64_t		 w = 0, h = 0;
+	size_t		 wlen;
+	int		 rc;
+
+	v = tpl_obj_new();
+	(void)msg_get_int(st, "width", &w);
+	(void)msg_get_int(st, "height", &h);
+	tpl_put_int(v, "width", w);
+	tpl_put_int(v, "height", h);
+	market_btc(market_price(st, now), text, sizeof(text));
+	tpl_put_str(v, "price", text);
+	camp_ticker(v, st, now);
+	buf_init(&svg, 128 * 1024);
+	camp_draw_charts(&svg, st, now);
+	wlen = strnlen((const char *)svg.data, svg.len);
+	tpl_put_strn(v, "chart", (const char *)svg.data, wlen);
+	tpl_put_strn(v, "chart_narrow", (const char *)svg.data + wlen + 1,
+	    svg.len - wlen - 1);
+	buf_clear(&svg);
+	camp_display(v, st, now);
+	camp_queue(v, st, now);
+	rc = tpl_render(r->app->tpl, "partials/campaign_live", v, out, err,
+	    errlen);
+	if (rc == 0 && buf_add(out, "", 1) != 0) {
+		snprintf(err, errlen, "partials/campaign_live: too large");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = tpl_render(r->app->tpl, "partials/campaign_queue", v, out,
+		    err, errlen);
+	tpl_val_free(v);
+	return rc;
+}
+
+/*
+ * The shared parts of campaign id's page (state st) into v's live_html
+ * and queue_html: rendered at most CAMP_SHARED_FRESH_MS ago by any page
+ * (the cache), or now.  gen was read before st (cache.h).  0, or -1 when
+ * they could not be rendered (logged).
+ */
+static int
+camp_shared(struct http_req *r, struct tpl_val *v, int64_t id,
+    struct json_object *st, int64_t now, uint64_t gen)
+{
+	struct buf	 out;
+	char		 key[CACHE_KEY_MAX], *text, err[256];
+	const char	*live;
+	size_t		 len, llen;
+
+	cachekey_campaign_html(key, id);
+	buf_init(&out, 8u * 1024 * 1024);
+	text = cache_get(r->app->cache, key, CAMP_SHARED_FRESH_MS,
+	    clock_mono_ms(), &len);
+	if (text == NULL) {
+		if (camp_render_shared(r, st, now, &out, err,
+		    sizeof(err)) != 0) {
+			log_error("template", "name=campaign error=\"%s\"",
+			    err);
+			buf_clear(&out);
+			return -1;
+		}
+		(void)cache_put(r->app->cache, key, (const char *)out.data,
+		    out.len, clock_mono_ms(), gen);
+		live = (const char *)out.data;
+		len = out.len;
+	} else
+		live = text;
+	llen = strnlen(live, len);
+	tpl_put_strn(v, "live_html", live, llen);
+	tpl_put_strn(v, "queue_html", llen < len ? live + llen + 1 : "",
+	    llen < len ? len - llen - 1 : 0);
+	buf_clear(&out);
+	free(text);
+	return 0;
+}
+
 /* GET /c/<id>: everything about one campaign. */
 static void
 camp_page(struct http_req *r, int64_t id)
@@ -304,8 +401,10 @@ camp_page(struct http_req *r, int64_t id)
 	char			 text[64], notice[256];
 	int64_t			 now = clock_real_ms(), w = 0, h = 0, n = 0;
 	int64_t			 seller = 0, bought;
+	uint64_t		 gen;
 	struct form		 q;
 
+	gen = cache_gen(r->app->cache);	/* before the state: cache.h */
 	if ((st = market_campaign(r, id)) == NULL)
 		return;
 	(void)http_user(r);
@@ -321,14 +420,14 @@ camp_page(struct http_req *r, int64_t id)
 	(void)msg_get_int(st, "slot_ms", &n);
 	camp_slot_len(n, text, sizeof(text));
 	tpl_put_str(v, "slot_len", text);
-	market_btc(market_price(st, now), text, sizeof(text));
-	tpl_put_str(v, "price", text);
 	(void)msg_get_int(st, "slots_sold", &n);
 	tpl_put_int(v, "next_idx", n);
-	camp_ticker(v, st, now);
-	camp_chart(v, st, now);
-	camp_display(v, st, now);
-	camp_queue(v, st, now);
+	if (camp_shared(r, v, id, st, now, gen) != 0) {
+		(void)http_error(r, 500, "The page could not be made.");
+		tpl_val_free(v);
+		json_object_put(st);
+		return;
+	}
 	(void)msg_get_int(st, "seller", &seller);
 	tpl_put_bool(v, "is_seller", r->user.id != 0 && r->user.id == seller);
 	camp_embed_snippet(r, v, id, w, h);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "cachekey.h"
 #include "clock.h"
 #include "http.h"
 #include "humane.h"
@@ -100,7 +101,7 @@ page_home(struct http_req *r)
 	int			 anonymous = r->token[0] == '\0';
 
 	http_edge_cacheable(r);
-	if (anonymous && (page = cache_get(r->app->cache, "page:/",
+	if (anonymous && (page = cache_get(r->app->cache, CACHEKEY_HOME,
 	    HOME_FRESH_MS, clock_mono_ms(), &len)) != NULL) {
 		(void)http_send(r, 200, "text/html; charset=utf-8", page, len);
 		free(page);
@@ -116,7 +117,7 @@ page_home(struct http_req *r)
 		(void)http_error(r, 500, "The page could not be made.");
 	else {
 		if (anonymous && r->user.id == 0)
-			(void)cache_put(r->app->cache, "page:/",
+			(void)cache_put(r->app->cache, CACHEKEY_HOME,
 			    (const char *)out.data, out.len, clock_mono_ms(),
 			    gen);
 		(void)http_send(r, 200, "text/html; charset=utf-8", out.data,

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "cache.h"
+#include "cachekey.h"
 #include "client.h"
 #include "clock.h"
 #include "http.h"
@@ -208,7 +209,7 @@ void
 page_img(struct http_req *r)
 {
 	const char	*sha = r->path + strlen("/img/"), *inm;
-	char		 key[80], etag[70], *val;
+	char		 key[CACHE_KEY_MAX], etag[70], *val;
 	size_t		 len = 0, mlen = 0;
 	uint64_t	 gen;
 	enum lookup	 lk = LOOKUP_FOUND;
@@ -226,7 +227,7 @@ page_img(struct http_req *r)
 		(void)http_send(r, 304, "image/png", "", 0);
 		return;
 	}
-	snprintf(key, sizeof(key), "img:%s", sha);
+	cachekey_image(key, sha);
 	if ((val = cache_get(r->app->cache, key, INT64_MAX / 2,
 	    clock_mono_ms(), &len)) == NULL) {
 		gen = cache_gen(r->app->cache);	/* before asking: cache.h */

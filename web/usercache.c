@@ -139,6 +139,30 @@ usercache_clear(struct usercache *uc)
 	pthread_mutex_unlock(&uc->lock);
 }
 
+/* The value of hex digit c (lowercase), or -1. */
+static int
+usercache_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * SHA-256, fetched once: an implicit fetch on every digest (EVP_sha256()
+ * in EVP_Digest) costs more than the digest itself, on every page.
+ */
+static pthread_once_t	 usercache_md_once = PTHREAD_ONCE_INIT;
+static EVP_MD		*usercache_md;
+
+static void
+usercache_md_fetch(void)
+{
+	usercache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 /*
  * Writes the cache key of a token (64 hex digits, as in the cookie) into
  * key (USERCACHE_KEY_LEN + 1 bytes): the hex SHA-256 of its bytes, which
@@ -152,18 +176,22 @@ usercache_token_key(const char *token_hex, char *key)
 	uint8_t			 raw[32], md[32];
 	unsigned int		 n = sizeof(md);
 	size_t			 i;
-	unsigned int		 v;
+	int			 hi, lo;
+	const EVP_MD		*sha;
 
 	key[0] = '\0';
-	if (strlen(token_hex) != 64 ||
-	    strspn(token_hex, "0123456789abcdef") != 64)
+	if (strnlen(token_hex, 65) != 64)
 		return;
 	for (i = 0; i < 32; i++) {
-		if (sscanf(token_hex + 2 * i, "%2x", &v) != 1)
+		hi = usercache_nibble(token_hex[2 * i]);
+		lo = usercache_nibble(token_hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return;
-		raw[i] = (uint8_t)v;
+		raw[i] = (uint8_t)(hi << 4 | lo);
 	}
-	if (EVP_Digest(raw, sizeof(raw), md, &n, EVP_sha256(), NULL) != 1)
+	(void)pthread_once(&usercache_md_once, usercache_md_fetch);
+	sha = usercache_md != NULL ? usercache_md : EVP_sha256();
+	if (EVP_Digest(raw, sizeof(raw), md, &n, sha, NULL) != 1)
 		return;
 	for (i = 0; i < 32; i++) {
 		key[2 * i] = hex[md[i] >> 4];

@@ -11,6 +11,7 @@
 #include "cunit_main.h"
 
 #include "cache.h"
+#include "cachekey.h"
 
 #define BIG	(64u * 1024 * 1024)	/* max_bytes as abc-web uses */
 #define AGE	1000			/* max_age, ms */
@@ -430,6 +431,146 @@ test_cache_evicted_drop_gen(void)
 	cache_free(c);
 }
 
+/* A value's key may name a group too: dropping it drops both. */
+static void
+test_cache_group_of_value(void)
+{
+	struct cache	*c;
+	uint64_t	 gen;
+
+	c = cache_new(BIG);
+	CU_ASSERT_EQUAL(put(c, "c:1", "state", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "c:1|html", "page", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "c:1|html", "page"));
+	gen = cache_gen(c);
+	cache_drop(c, "c:1");
+	CU_ASSERT_FALSE(has(c, "c:1", "state"));
+	CU_ASSERT_FALSE(has(c, "c:1|html", "page"));
+	CU_ASSERT_EQUAL(put(c, "c:1|html", "old", gen), 0);
+	/* Stored again: the state keeps its drop, the page is served. */
+	CU_ASSERT_EQUAL(put(c, "c:1", "state2", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "c:1|html", "page2", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "c:1|html", "page2"));
+	CU_ASSERT_TRUE(has(c, "c:1", "state2"));
+	cache_free(c);
+}
+
+/* A group's drop drops every entry of the group, and no other. */
+static void
+test_cache_group_drop(void)
+{
+	struct cache		*c;
+	struct cache_stats	 st;
+
+	c = cache_new(BIG);
+	CU_ASSERT_EQUAL(put(c, "u:1|account", "a1", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "u:1|ads|x", "x1", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "u:1|ads|y", "y1", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "u:12|ads|x", "x12", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "c:1", "camp", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "u:1|ads|x", "x1"));
+	cache_drop(c, "u:1");
+	CU_ASSERT_FALSE(has(c, "u:1|account", "a1"));
+	CU_ASSERT_FALSE(has(c, "u:1|ads|x", "x1"));
+	CU_ASSERT_FALSE(has(c, "u:1|ads|y", "y1"));
+	CU_ASSERT_TRUE(has(c, "u:12|ads|x", "x12"));	/* not a prefix match */
+	CU_ASSERT_TRUE(has(c, "c:1", "camp"));
+	/* The outdated entries went when read: only "u:12...", "c:1" hold. */
+	cache_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.entries, 2);
+	/* Stored again after the drop: served. */
+	CU_ASSERT_EQUAL(put(c, "u:1|ads|x", "x2", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "u:1|ads|x", "x2"));
+	cache_drop(c, "u:1");
+	CU_ASSERT_FALSE(has(c, "u:1|ads|x", "x2"));
+	cache_free(c);
+}
+
+/* A read that began before the group's drop is never stored. */
+static void
+test_cache_group_race(void)
+{
+	struct cache	*c;
+	uint64_t	 gen;
+
+	c = cache_new(BIG);
+	gen = cache_gen(c);
+	cache_drop(c, "u:7");
+	CU_ASSERT_EQUAL(put(c, "u:7|ads|x", "old", gen), 0);
+	CU_ASSERT_FALSE(has(c, "u:7|ads|x", "old"));
+	/* Another user's group is not concerned. */
+	CU_ASSERT_EQUAL(put(c, "u:8|ads|x", "fine", gen), 1);
+	CU_ASSERT_EQUAL(put(c, "u:7|ads|x", "new", cache_gen(c)), 1);
+	CU_ASSERT_TRUE(has(c, "u:7|ads|x", "new"));
+	cache_free(c);
+}
+
+/*
+ * The group's tombstone forgotten (CACHE_TOMBSTONES later drops): what
+ * was stored before its drop never comes back, what came after stays.
+ */
+static void
+test_cache_group_forgotten(void)
+{
+	struct cache	*c;
+	char		 k[32];
+	uint64_t	 gen0;
+	int		 i;
+
+	c = cache_new(BIG);
+	gen0 = cache_gen(c);
+	CU_ASSERT_EQUAL(put(c, "u:1|ads|x", "before", gen0), 1);
+	cache_drop(c, "u:1");
+	CU_ASSERT_EQUAL(put(c, "u:2|ads|x", "after", cache_gen(c)), 1);
+	CU_ASSERT_EQUAL(put(c, "u:3|ads|x", "after", cache_gen(c)), 1);
+	cache_drop(c, "u:3");
+	CU_ASSERT_EQUAL(put(c, "u:3|ads|x", "after3", cache_gen(c)), 1);
+	for (i = 0; i < CACHE_TOMBSTONES; i++) {
+		snprintf(k, sizeof(k), "t:%d", i);
+		cache_drop(c, k);
+	}
+	CU_ASSERT_FALSE(has(c, "u:1|ads|x", "before"));
+	CU_ASSERT_EQUAL(put(c, "u:1|ads|x", "late", gen0), 0);
+	/* u:3's drop was forgotten after its entry was stored: still good. */
+	CU_ASSERT_TRUE(has(c, "u:3|ads|x", "after3"));
+	cache_free(c);
+}
+
+/* Every kind of key, and that none is cut off. */
+static void
+test_cachekey(void)
+{
+	struct cachekey_ads	 q = { -1, -1, 300, 250, 0 };
+	struct cachekey_ads	 big = { INT64_MAX, INT64_MIN, INT64_MAX,
+				    INT64_MAX, INT64_MIN };
+	char			 k[CACHE_KEY_MAX], sha[65];
+
+	cachekey_campaign(k, 42);
+	CU_ASSERT_STRING_EQUAL(k, "c:42");
+	/* In the campaign's group: dropped with its state. */
+	cachekey_campaign_html(k, 42);
+	CU_ASSERT_STRING_EQUAL(k, "c:42|html");
+	memset(sha, 'a', 64);
+	sha[64] = '\0';
+	cachekey_image(k, sha);
+	CU_ASSERT_EQUAL(strlen(k), 68);
+	CU_ASSERT_EQUAL(strncmp(k, "img:", 4), 0);
+	cachekey_user(k, 7);
+	CU_ASSERT_STRING_EQUAL(k, "u:7");
+	cachekey_account(k, 7);
+	CU_ASSERT_STRING_EQUAL(k, "u:7|account");
+	CU_ASSERT_EQUAL(cachekey_ads(k, 7, &q), 0);
+	CU_ASSERT_STRING_EQUAL(k, "u:7|ads|b-1|a-1|w300|h250|i0");
+	/* In the user's group: begins with the group's name and '|'. */
+	CU_ASSERT_EQUAL(strncmp(k, "u:7|", 4), 0);
+	/* Too long to fit: said so, never a cut key. */
+	CU_ASSERT_EQUAL(cachekey_ads(k, INT64_MIN, &big), -1);
+	big.before = big.after = big.id = 1;
+	CU_ASSERT_EQUAL(cachekey_ads(k, INT64_MAX, &big), 0);
+	CU_ASSERT_EQUAL(k[strlen(k) - 1], '1');
+	CU_ASSERT_EQUAL(strncmp(CACHEKEY_USERS, "u:", 2), 0);
+}
+
 #define MANY	20000
 
 static void
@@ -563,6 +704,11 @@ static CU_TestInfo tests[] = {
 	{ "test_cache_race_other_key", test_cache_race_other_key },
 	{ "test_cache_tombstone_floor", test_cache_tombstone_floor },
 	{ "test_cache_evicted_drop_gen", test_cache_evicted_drop_gen },
+	{ "test_cache_group_drop", test_cache_group_drop },
+	{ "test_cache_group_race", test_cache_group_race },
+	{ "test_cache_group_of_value", test_cache_group_of_value },
+	{ "test_cache_group_forgotten", test_cache_group_forgotten },
+	{ "test_cachekey", test_cachekey },
 	{ "test_cache_many", test_cache_many },
 	{ "test_cache_threads", test_cache_threads },
 	CU_TEST_INFO_NULL
