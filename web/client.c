@@ -108,7 +108,7 @@ client_notify(struct client *cl, const char *kind, int64_t seq,
 	pthread_mutex_lock(&cl->lock);
 	n = cl->nsubs;
 	memcpy(subs, cl->subs, sizeof(subs));
-	if (strcmp(kind, "revalidate") == 0)
+	if (strcmp(kind, msg_notice_name(MSG_NOTICE_REVALIDATE)) == 0)
 		cl->stats.revalidations++;
 	pthread_mutex_unlock(&cl->lock);
 	for (i = 0; i < n; i++)
@@ -255,7 +255,8 @@ client_notice(struct client *cl, const struct frame_hdr *h,
 		cl->notice_seq = (int64_t)h->ref;
 	pthread_mutex_unlock(&cl->lock);
 	if (gap)
-		client_notify(cl, "revalidate", (int64_t)h->ref, NULL);
+		client_notify(cl, msg_notice_name(MSG_NOTICE_REVALIDATE),
+		    (int64_t)h->ref, NULL);
 	o = msg_parse(body, h->body_len, err, sizeof(err));
 	kind = o != NULL ? msg_get_str(o, "kind") : NULL;
 	if (kind != NULL)
@@ -402,7 +403,8 @@ client_connect(struct client *cl)
 	log_info("link_up", "worker=%s:%d fresh=%d", cl->worker.host,
 	    cl->worker.port, fresh);
 	if (fresh)
-		client_notify(cl, "revalidate", 0, NULL);
+		client_notify(cl, msg_notice_name(MSG_NOTICE_REVALIDATE), 0,
+		    NULL);
 	return 0;
 fail:
 	client_disconnect(cl, err);
