@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Partition (issue 14): the active abc-worker is cut from PostgreSQL only (on its host,
 # every packet to or from port 5432 on the loopback path it uses to reach the database is
-# dropped silently, tc; its link to the front-ends is untouched) while a client buys slots
+# held back silently, tc; its link to the front-ends is untouched) while a client buys slots
 # through edge. The worker's lock watch gets no answer and it ends itself
 # (event=lost_lock); the database drops the silent lock session (keepalives) and the
 # standby takes the lock (event=active) and listens; abc-web finds it. Checked: at no
@@ -74,11 +74,18 @@ hosts_wait 60 "purchases acknowledged before the cut" before
 n_active=$(grep -c 'event=active' "$S_LOG" || true)
 t_cut=$(ht_ms)
 CUT="$active"
-hosts_exec "$active" tc qdisc add dev lo root handle 1: prio
-hosts_exec "$active" tc filter add dev lo parent 1: protocol ip prio 1 u32 \
-    match ip dport "$HOSTS_PG_PORT" 0xffff action drop
-hosts_exec "$active" tc filter add dev lo parent 1: protocol ip prio 2 u32 \
-    match ip sport "$HOSTS_PG_PORT" 0xffff action drop
+# Not a drop action (act_gact is not in every kernel) but a class that sends 1 byte a
+# second with no burst: packets to or from port 5432 on loopback wait there, unanswered.
+# Only the worker takes that path: replication and the monitor use eth0, pg_autoctl the
+# Unix socket.
+hosts_exec "$active" tc qdisc add dev lo root handle 1: htb default 1 r2q 1
+hosts_exec "$active" tc class add dev lo parent 1: classid 1:1 htb rate 10gbit
+hosts_exec "$active" tc class add dev lo parent 1: classid 1:2 htb rate 8bit ceil 8bit \
+    burst 1 cburst 1
+for dir in dport sport; do
+    hosts_exec "$active" tc filter add dev lo parent 1: protocol ip prio 1 u32 \
+        match ip "$dir" "$HOSTS_PG_PORT" 0xffff flowid 1:2
+done
 echo "     cut $active's abc-worker from PostgreSQL"
 took_over() { (($(grep -c 'event=active' "$S_LOG" || true) > n_active)) && hosts_worker_active "$standby"; }
 hosts_wait 60 "$standby's worker taking over" took_over
