@@ -103,6 +103,31 @@ fail:
 	return -1;
 }
 
+static const char *lease_check(PGconn *pg);
+
+/*
+ * Holding the lock is not enough to act: a previous holder whose session
+ * was killed (not cut) learns it only at its next check.  Waiting
+ * LEASE_GRACE_MS, longer than its check interval plus answer time, and
+ * checking again, the new holder starts after the old one has ended.
+ * 0, or -1 when stopped or the lock is gone meanwhile.
+ */
+static int
+lease_grace(PGconn *pg, int *stopped)
+{
+	const char	*why;
+
+	if (lease_sleep(LEASE_GRACE_MS)) {
+		*stopped = 1;
+		return -1;
+	}
+	if ((why = lease_check(pg)) != NULL) {
+		log_warn("standby", "key=%d reason=\"%s\"", LEASE_KEY, why);
+		return -1;
+	}
+	return 0;
+}
+
 struct lease *
 lease_acquire(const char *conninfo, int *stopped)
 {
@@ -113,7 +138,15 @@ lease_acquire(const char *conninfo, int *stopped)
 
 	*stopped = 0;
 	atomic_store(&lease_in_use, 1);
-	while ((r = lease_try(&pg, conninfo, err, sizeof(err))) != 1) {
+	for (;;) {
+		if ((r = lease_try(&pg, conninfo, err, sizeof(err))) == 1) {
+			if (lease_grace(pg, stopped) == 0)
+				break;
+			PQfinish(pg);
+			pg = NULL;
+			if (*stopped)
+				return NULL;
+		}
 		if (r == 0 && !said) {
 			log_info("standby", "key=%d reason=\"another worker "
 			    "holds the lock\"", LEASE_KEY);

@@ -2,7 +2,8 @@
  * lease: exactly one active abc-worker (SPEC 8).  A worker is active only
  * while it holds the PostgreSQL session-level advisory lock LEASE_KEY on
  * the primary, on a connection of its own.  lease_acquire waits (a
- * standby) until it gets the lock, polling every LEASE_POLL_MS; nothing
+ * standby) until it gets the lock, polling every LEASE_POLL_MS, then
+ * waits LEASE_GRACE_MS for any previous holder to have ended; nothing
  * else of the worker (link listener, payer, follower, start-up writes)
  * runs before.  lease_watch then checks every LEASE_POLL_MS that the
  * session still answers within LEASE_ANSWER_MS and still holds the lock;
@@ -29,6 +30,9 @@
 #define LEASE_POLL_MS		250
 #define LEASE_ANSWER_MS		1000
 #define LEASE_EXIT_LOST		3
+/* After taking the lock, before acting: longer than a previous holder
+ * needs to see that it lost the lock (LEASE_POLL_MS + LEASE_ANSWER_MS). */
+#define LEASE_GRACE_MS		1500
 
 struct lease;
 

@@ -50,9 +50,16 @@ check "one session holds the lock ($(holders))" test "$(holders)" = 1
 t0=$(now_ms)
 psql_abc -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'
     AND objid = $KEY AND granted" >/dev/null
-rc=0
-wait_until 5 bash -c "! kill -0 $A 2>/dev/null" || true
-wait "$A" || rc=$?
+# status PID SECS: rc = its exit status once it ended within SECS, else "running".
+status() {
+    rc=0
+    wait_until "$2" bash -c "! kill -0 $1 2>/dev/null" || {
+        rc=running
+        return 0
+    }
+    wait "$1" || rc=$?
+}
+status "$A" 5
 echo "  the first worker exited with $rc $(($(now_ms) - t0)) ms after its lock session was killed"
 check "the worker that lost its lock exited with 3" test "$rc" = 3
 check "...logging event=lost_lock" in_log "$LA" lost_lock
@@ -70,9 +77,7 @@ worker "$((ABC_LINK_PORT + 23))" "$LC"
 C=$WPID
 wait_until 10 in_log "$LC" standby || true
 kill -TERM "$C"
-rc=0
-wait_until 3 bash -c "! kill -0 $C 2>/dev/null" || true
-wait "$C" || rc=$?
+status "$C" 3
 check "a waiting standby stops on SIGTERM with status 0 ($rc)" test "$rc" = 0
 kill -TERM "$B"
 wait "$B" || true
