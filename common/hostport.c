@@ -100,6 +100,49 @@ hostport_parse(const char *s, struct hostport *out, char *err, size_t errlen)
 }
 
 /*
+ * Parses s, "a:1, b:2", into out[0..HOSTPORT_LIST_MAX) and *n.  Returns 0,
+ * or -1 with the reason (and which entry) in err; out and *n are written
+ * only on success.
+ */
+int
+hostport_parse_list(const char *s, struct hostport *out, size_t *n,
+    char *err, size_t errlen)
+{
+	struct hostport	 hp[HOSTPORT_LIST_MAX];
+	char		 one[HOSTPORT_HOST_MAX + 16], why[96];
+	size_t		 k = 0, len;
+
+	for (;;) {
+		s += strspn(s, " \t");
+		len = strcspn(s, ",");
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (k == HOSTPORT_LIST_MAX)
+			return hostport_fail(err, errlen, "more than 8 "
+			    "addresses in the list");
+		if (len == 0 || len >= sizeof(one))
+			return hostport_fail(err, errlen, len == 0 ? "empty "
+			    "address in the list" : "address too long");
+		memcpy(one, s, len);
+		one[len] = '\0';
+		if (hostport_parse(one, &hp[k], why, sizeof(why)) != 0) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "address %zu: %s", k + 1,
+				    why);
+			return -1;
+		}
+		k++;
+		s += strcspn(s, ",");
+		if (*s == '\0')
+			break;
+		s++;
+	}
+	memcpy(out, hp, k * sizeof(hp[0]));
+	*n = k;
+	return 0;
+}
+
+/*
  * Fills *ss and *len from a parsed numeric host (IPv4, or IPv6 when it
  * was bracketed).  Returns 0, or -1 when the host is not an address.
  */

@@ -7,6 +7,10 @@
  * 1 to 65535 in plain decimal digits.  Anything else is refused with a
  * sentence saying why.
  *
+ * hostport_parse_list parses a comma-separated list of such addresses
+ * (spaces around each allowed), 1 to HOSTPORT_LIST_MAX of them: abc-web's
+ * worker key, the active abc-worker and its standbys.
+ *
  * hostport_sockaddr turns a parsed numeric host into a socket address;
  * names are not resolved (the link is configured by address).
  *
@@ -20,6 +24,7 @@
 #include <stddef.h>
 
 #define HOSTPORT_HOST_MAX	253	/* longest DNS name; IPv6 fits */
+#define HOSTPORT_LIST_MAX	8	/* addresses in a list */
 
 struct hostport {
 	char	 host[HOSTPORT_HOST_MAX + 1];	/* without brackets */
@@ -29,6 +34,8 @@ struct hostport {
 
 int	hostport_parse(const char *s, struct hostport *out, char *err,
 	    size_t errlen);
+int	hostport_parse_list(const char *s, struct hostport *out, size_t *n,
+	    char *err, size_t errlen);
 int	hostport_sockaddr(const struct hostport *hp,
 	    struct sockaddr_storage *ss, socklen_t *len);
 

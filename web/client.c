@@ -39,6 +39,8 @@
 #define CLIENT_CONNECT_MS	2000
 #define CLIENT_BACKOFF_MIN_MS	50
 #define CLIENT_BACKOFF_MAX_MS	2000
+/* With standbys listed, a round of refusals is cheap: retry sooner. */
+#define CLIENT_BACKOFF_LIST_MS	250
 #define CLIENT_SUBSCRIBERS	8
 
 struct waiter {
@@ -56,7 +58,10 @@ struct subscriber {
 };
 
 struct client {
-	struct hostport		 worker;	/* where abc-worker listens */
+	struct hostport		 worker;	/* the address tried or in use */
+	struct hostport		 workers[HOSTPORT_LIST_MAX]; /* worker key */
+	size_t			 nworkers;
+	size_t			 next;		/* the one to try first */
 	struct tls_ctx		*tls;		/* borrowed */
 	pthread_t		 thread;
 	int			 efd;		/* wakes the link thread */
@@ -484,16 +489,36 @@ client_step(struct client *cl, const char **why)
 	return 0;
 }
 
+/*
+ * One round over the worker key's addresses, from the one that answered
+ * last: a standby abc-worker does not listen, so its refusal is quick and
+ * the active one is found (worker/lease.h).  0 when connected.
+ */
+static int
+client_connect_any(struct client *cl)
+{
+	size_t	 i;
+
+	for (i = 0; i < cl->nworkers; i++) {
+		cl->worker = cl->workers[cl->next];
+		if (client_connect(cl) == 0)
+			return 0;
+		cl->next = (cl->next + 1) % cl->nworkers;
+	}
+	return -1;
+}
+
 static void *
 client_thread(void *arg)
 {
 	struct client	*cl = arg;
 	const char	*why;
 	uint64_t	 jitter = 0;
-	int		 backoff = CLIENT_BACKOFF_MIN_MS;
+	int		 backoff = CLIENT_BACKOFF_MIN_MS, cap;
 
+	cap = cl->nworkers > 1 ? CLIENT_BACKOFF_LIST_MS : CLIENT_BACKOFF_MAX_MS;
 	while (!client_sleep(cl, 0)) {
-		if (client_connect(cl) != 0) {
+		if (client_connect_any(cl) != 0) {
 			/* Jitter: anywhere in [backoff/2, backoff], seeded by
 			 * the epoch so that processes do not retry in step. */
 			jitter = jitter * 6364136223846793005ULL +
@@ -501,8 +526,7 @@ client_thread(void *arg)
 			if (client_sleep(cl, backoff / 2 + (int)((jitter >> 33) %
 			    (uint64_t)(backoff / 2 + 1))))
 				break;
-			backoff = backoff * 2 > CLIENT_BACKOFF_MAX_MS ?
-			    CLIENT_BACKOFF_MAX_MS : backoff * 2;
+			backoff = backoff * 2 > cap ? cap : backoff * 2;
 			continue;
 		}
 		backoff = CLIENT_BACKOFF_MIN_MS;
@@ -527,10 +551,12 @@ client_start(const struct client_cfg *cfg)
 	cl = xcalloc(1, sizeof(*cl));
 	linkconn_init(&cl->lc, CLIENT_WIRE_MAX);
 	cl->efd = -1;
-	if (hostport_parse(cfg->worker, &cl->worker, err, sizeof(err)) != 0) {
+	if (hostport_parse_list(cfg->worker, cl->workers, &cl->nworkers, err,
+	    sizeof(err)) != 0) {
 		log_error("config", "key=worker error=\"%s\"", err);
 		goto fail;
 	}
+	cl->worker = cl->workers[0];
 	cl->tls = cfg->tls;
 	cl->epoch = link_new_epoch();
 	link_session_init(&cl->ls, cfg->max_queued ? cfg->max_queued : 4096,

@@ -39,7 +39,7 @@ typedef void	(*client_notice_fn)(void *arg, const char *kind, int64_t seq,
 		    struct json_object *notice);
 
 struct client_cfg {
-	const char		*worker;	/* "host:port" of abc-worker */
+	const char		*worker;	/* "host:port[, host:port]..." */
 	struct tls_ctx		*tls;		/* borrowed */
 	struct link_fault	 fault;		/* off unless configured */
 	size_t			 max_queued;	/* requests awaiting replies */

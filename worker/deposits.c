@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "deposits.h"
+#include "lease.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -921,7 +922,8 @@ dep_round(struct deposits *d)
 	struct json_object	*best;
 	int			 i, r = 0, same = 0;
 
-	if (dep_cursor_load(d, &cur) != 0)
+	/* Only the active worker follows the chain (worker/lease.h). */
+	if (!lease_may_act() || dep_cursor_load(d, &cur) != 0)
 		return -1;
 	if (cur.height >= 0) {
 		/* The cheap question first: is the cursor still the tip? */

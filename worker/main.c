@@ -27,6 +27,7 @@
 #include "facts.h"
 #include "abc_link.h"
 #include "kdf.h"
+#include "lease.h"
 #include "abc_limits.h"
 #include "log.h"
 #include "migrate.h"
@@ -506,10 +507,34 @@ worker_accounts_changed(struct server *s, void *arg)
 	pglisten_free_notes(list);
 }
 
+/*
+ * With active_lock = yes (a standby worker exists, deploy/hosts): waits
+ * until this worker holds the lock (worker/lease.h), then watches it.
+ * Returns 0 to go on, 1 when stopped while waiting (*out NULL), -1 logged.
+ */
+static int
+worker_lease(const struct conf *conf, struct lease **out)
+{
+	char	 err[256];
+	int	 on, stopped;
+
+	*out = NULL;
+	if (conf_bool(conf, "active_lock", 0, &on, err, sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		return -1;
+	}
+	if (!on)
+		return 0;
+	if ((*out = lease_acquire(conf_str(conf, "db", ""), &stopped)) == NULL)
+		return stopped ? 1 : -1;
+	return lease_watch(*out);
+}
+
 /* Runs the server with its threads; returns the exit status. */
 static int
 worker_serve(const struct conf *conf)
 {
+	struct lease		*lease = NULL;
 	struct server_cfg	 cfg;
 	struct server_wake	 wake;
 	struct facts		 facts;
@@ -531,8 +556,19 @@ worker_serve(const struct conf *conf)
 		    "see request_table above\"");
 		goto out;
 	}
-	if (worker_link_conf(conf, &names, &cfg) != 0 ||
-	    worker_check_schema(conf) != 0)
+	if (worker_link_conf(conf, &names, &cfg) != 0)
+		goto out;
+	/* Nothing below (not even the start-up writes) before the lock. */
+	switch (worker_lease(conf, &lease)) {
+	case 0:
+		break;
+	case 1:
+		rc = 0;
+		goto out;
+	default:
+		goto out;
+	}
+	if (worker_check_schema(conf) != 0)
 		goto out;
 	tls = tls_ctx_new(TLS_SERVER, conf_str(conf, "tls_ca", ""),
 	    conf_str(conf, "tls_cert", ""), conf_str(conf, "tls_key", ""),
@@ -602,6 +638,7 @@ out:
 	if (efd != -1)
 		close(efd);
 	tls_ctx_free(tls);
+	lease_release(lease);
 	return rc;
 }
 

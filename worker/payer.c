@@ -21,6 +21,7 @@
 #include "bgdb.h"
 #include "btc.h"
 #include "clock.h"
+#include "lease.h"
 #include "log.h"
 #include "money.h"
 #include "payer.h"
@@ -303,9 +304,12 @@ payer_run(struct payer *p)
 	int64_t		 amount;
 	int		 i, got;
 
-	if (payer_recover(p) != 0)
+	/* Only the active worker pays (worker/lease.h). */
+	if (!lease_may_act() || payer_recover(p) != 0)
 		return -1;
 	for (i = 0; i < p->cfg.per_run; i++) {
+		if (!lease_may_act())
+			return -1;
 		if ((got = payer_take(p, id, sizeof(id), addr, sizeof(addr),
 		    &amount)) <= 0)
 			return got;

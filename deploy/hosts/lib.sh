@@ -7,8 +7,10 @@
 #   edge     10.77.N.10    nginx :80, upstream over fe1 and fe2 (passive health checks)
 #   fe1/fe2  10.77.N.11/12 abc-web, FastCGI on :9000, each with its own client certificate
 #   db1/db2  10.77.N.21/22 PostgreSQL 15 under pg_auto_failover (pg_autoctl run) :5432, and
-#                          abc-worker (link :7000 on the worker address 10.77.N.20, which
-#                          lives on the host of the active worker)
+#                          abc-worker under a restart loop (deploy/hosts/supervise): the
+#                          one holding the advisory lock on the primary is active and
+#                          listens for links on :7000; the other is a standby that waits
+#                          for the lock and does not listen (worker/lease.h)
 #   monitor  10.77.N.30    the pg_auto_failover monitor (a PostgreSQL of its own) :5432
 #   btc      10.77.N.40    the bitcoind stand-in :8332
 #
@@ -25,7 +27,7 @@
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 
 HOSTS=(btc monitor db1 db2 fe1 fe2 edge)
-declare -A HOST_OCTET=([edge]=10 [fe1]=11 [fe2]=12 [vip]=20 [db1]=21 [db2]=22 [monitor]=30
+declare -A HOST_OCTET=([edge]=10 [fe1]=11 [fe2]=12 [db1]=21 [db2]=22 [monitor]=30
     [btc]=40)
 HOSTS_LINK_PORT=7000
 HOSTS_FCGI_PORT=9000
@@ -49,7 +51,6 @@ hosts_env() {
     HOSTS_ARCHIVE="$HOSTS_PG/archive"
     # shellcheck disable=SC2034 # used by deploy/backup
     HOSTS_BACKUPS="$HOSTS_PG/backups"
-    HOSTS_VIP="$HOSTS_NET.${HOST_OCTET[vip]}"
     HOSTS_EDGE_URL="http://$HOSTS_NET.${HOST_OCTET[edge]}"
     HOSTS_MONITOR_URI="postgres://autoctl_node@$HOSTS_NET.${HOST_OCTET[monitor]}:$HOSTS_PG_PORT/pg_auto_failover?sslmode=disable"
     # What deploy/lib.sh's process functions (abc_spawn, abc_pid, abc_stop_one) use.
@@ -102,23 +103,6 @@ hosts_net_up() {
         ip -n "$ns" addr add "$(hosts_ip "$h")/24" dev eth0
         ip -n "$ns" link set eth0 up
     done
-}
-
-# hosts_vip_to HOST: the worker address moves to HOST (from wherever it was). The
-# front-ends' ARP entries are dropped so that their next connection finds the new host (on
-# real hosts: a gratuitous ARP, as keepalived sends).
-hosts_vip_to() {
-    local h ns
-    for h in db1 db2; do
-        ns="$(hosts_ns "$h")"
-        ip netns list | grep -qw "$ns" || continue
-        ip -n "$ns" addr del "$HOSTS_VIP/24" dev eth0 2>/dev/null || true
-    done
-    ip -n "$(hosts_ns "$1")" addr add "$HOSTS_VIP/24" dev eth0
-    for h in fe1 fe2 edge; do
-        ip -n "$(hosts_ns "$h")" neigh flush all 2>/dev/null || true
-    done
-    ip neigh flush dev "$HOSTS_BR" 2>/dev/null || true
 }
 
 # hosts_kill_host HOST: every process of HOST's namespace gets SIGKILL at once (a host
@@ -409,8 +393,8 @@ hosts_prepare_state() {
     mkdir -p "$ABC_RUN" "$ABC_LOG" "$HOSTS_STATE/btc" "$HOSTS_STATE/secrets" \
         "$HOSTS_STATE/nginx/tmp"
     chmod 0700 "$HOSTS_STATE/secrets"
-    # The worker's certificate names the worker address, which moves between db1 and db2.
-    ABC_WORKER_SAN="IP:$HOSTS_VIP" bash "$ABC_ROOT/deploy/certs.sh" "$ABC_CERTS" fe1 fe2 \
+    # One worker certificate names both workers' addresses (abc-web checks the one it dials).
+    ABC_WORKER_SAN="IP:$(hosts_ip db1),IP:$(hosts_ip db2)" bash "$ABC_ROOT/deploy/certs.sh" "$ABC_CERTS" fe1 fe2 \
         >>"$ABC_LOG/certs.log" || die "could not make certificates in $ABC_CERTS"
     hosts_secret "$ABC_SECRET" 24
     hosts_secret "$HOSTS_STATE/secrets/csrf_secret" 32
@@ -439,15 +423,16 @@ hosts_write_configs() {
     for n in db1 db2; do
         cat >"$HOSTS_STATE/worker-$n.conf" <<EOF
 # abc-worker on $n, written by deploy/hosts (ABC_<KEY> in the environment overrides a key).
-# Both workers are configured alike: the link listens on the worker address, which is on
-# the host of the active worker; the database is whichever node is writable.
+# Both workers are configured alike: whichever holds the advisory lock on the writable
+# node is active and listens on its own address; the other waits (active_lock).
 log_level = info
-listen = $HOSTS_VIP:$HOSTS_LINK_PORT
+active_lock = yes
+listen = $(hosts_ip "$n"):$HOSTS_LINK_PORT
 tls_ca = $ABC_CERTS/ca.crt
 tls_cert = $ABC_CERTS/worker.crt
 tls_key = $ABC_CERTS/worker.key
 link_clients = fe1, fe2
-db = $(hosts_db_conninfo)
+db = $(hosts_db_conninfo) application_name=abc-worker-$n
 sql_dir = $ABC_ROOT/sql
 bitcoind_url = http://$(hosts_ip btc):$HOSTS_SIM_PORT/wallet/abc
 bitcoind_user = abc
@@ -460,7 +445,7 @@ EOF
 # abc-web on $n, written by deploy/hosts. Its certificate's CN ($n) names it to abc-worker.
 log_level = info
 fcgi_socket = $(hosts_ip "$n"):$HOSTS_FCGI_PORT
-worker = $HOSTS_VIP:$HOSTS_LINK_PORT
+worker = $(hosts_ip db1):$HOSTS_LINK_PORT, $(hosts_ip db2):$HOSTS_LINK_PORT
 tls_ca = $ABC_CERTS/ca.crt
 tls_cert = $ABC_CERTS/$n.crt
 tls_key = $ABC_CERTS/$n.key
@@ -508,14 +493,18 @@ hosts_migrate() {
     }
 }
 
-# hosts_start_worker NODE: abc-worker on NODE, which must hold the worker address.
+# hosts_start_worker NODE: abc-worker on NODE under its restart loop. It becomes active
+# when it gets the lock (then it listens), else it stays a standby; this does not wait.
 hosts_start_worker() {
     local n="$1" worker="$ABC_BUILD/worker/abc-worker"
     abc_need_bin "$worker"
     abc_pid "$n-worker" >/dev/null && return 0
-    abc_spawn "$n-worker" ip netns exec "$(hosts_ns "$n")" "$worker" -c "$HOSTS_STATE/worker-$n.conf"
-    abc_wait_ready "$n-worker" hosts_tcp_open "$HOSTS_VIP" "$HOSTS_LINK_PORT"
+    abc_spawn "$n-worker" ip netns exec "$(hosts_ns "$n")" \
+        "$ABC_ROOT/deploy/hosts/supervise" "$worker" -c "$HOSTS_STATE/worker-$n.conf"
 }
+
+# hosts_worker_active NODE: NODE's abc-worker listens for links (it holds the lock).
+hosts_worker_active() { hosts_tcp_open "$(hosts_ip "$1")" "$HOSTS_LINK_PORT"; }
 
 hosts_start_web() {
     local n="$1" web="$ABC_BUILD/web/abc-web"
@@ -536,17 +525,14 @@ hosts_start_edge() {
     abc_wait_ready edge-nginx hosts_edge_answers
 }
 
-# hosts_takeover NODE: the documented manual step after a failover, until the standby
-# worker of issue 14's second half exists: wait until PostgreSQL on NODE is the primary,
-# move the worker address there, start NODE's abc-worker.
+# hosts_takeover NODE: wait until PostgreSQL on NODE is the primary and NODE's abc-worker
+# (started if it is not running) is active. Nothing to do by hand since the standby worker
+# exists; kept to watch a failover happen.
 hosts_takeover() {
     local n="$1"
-    # PostgreSQL writable on NODE is the monitor's decision carried out (its keeper promotes
-    # only when assigned wait_primary); "wait_primary" (no standby left) is where a two-node
-    # formation stays until the other node rejoins.
     hosts_wait "$HOSTS_WAIT" "$n becoming the primary" hosts_pg_is "$n" primary
-    hosts_vip_to "$n"
     hosts_start_worker "$n"
+    hosts_wait "$HOSTS_WAIT" "$n's abc-worker active" hosts_worker_active "$n"
 }
 
 hosts_up() {
@@ -575,9 +561,13 @@ hosts_up() {
     hosts_wait_standby db2 db1
     hosts_wait "$HOSTS_WAIT" "db1 the primary" hosts_state_is db1 primary
     hosts_pg_keeper_conf db2
-    hosts_vip_to db1
     hosts_migrate db1
     hosts_start_worker db1
+    hosts_wait "$HOSTS_WAIT" "db1's abc-worker active" hosts_worker_active db1
+    # The standby worker from the start: it waits for the lock (log: event=standby).
+    hosts_start_worker db2
+    hosts_wait "$HOSTS_WAIT" "db2's abc-worker waiting as the standby" \
+        grep -q 'event=standby' "$ABC_LOG/db2-worker.log"
     hosts_start_web fe1
     hosts_start_web fe2
     hosts_start_edge

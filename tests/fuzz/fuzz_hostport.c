@@ -2,7 +2,8 @@
 /*
  * libFuzzer target for the link's host:port parser: any bytes either
  * parse into a bounded, printable host and a port in range that parse
- * again to the same, or fail with a terminated reason.
+ * again to the same, or fail with a terminated reason; as a list, they
+ * give 1 to HOSTPORT_LIST_MAX addresses or a terminated reason.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,10 +23,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	socklen_t		 len;
 	char			*s, err[128], text[HOSTPORT_HOST_MAX + 16];
 
+	struct hostport		 list[HOSTPORT_LIST_MAX];
+	size_t			 n = 0;
+
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
+	if (hostport_parse_list(s, list, &n, err, sizeof(err)) == 0) {
+		if (n < 1 || n > HOSTPORT_LIST_MAX)
+			__builtin_trap();
+	} else if (memchr(err, '\0', sizeof(err)) == NULL || err[0] == '\0')
+		__builtin_trap();
 	if (hostport_parse(s, &hp, err, sizeof(err)) != 0) {
 		if (memchr(err, '\0', sizeof(err)) == NULL || err[0] == '\0')
 			__builtin_trap();

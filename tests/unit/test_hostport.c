@@ -152,12 +152,60 @@ test_hostport_sockaddr(void)
 	CU_ASSERT_EQUAL(hostport_sockaddr(&hp, &ss, &len), -1);
 }
 
+/* abc-web's worker key: the active worker and its standbys, in order. */
+static void
+test_hostport_list(void)
+{
+	struct hostport	 hp[HOSTPORT_LIST_MAX];
+	char		 err[128] = "", many[256] = "";
+	size_t		 n = 99;
+	int		 i;
+
+	CU_ASSERT_EQUAL_FATAL(hostport_parse_list("10.0.0.1:7000", hp, &n,
+	    err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(hp[0].host, "10.0.0.1");
+	CU_ASSERT_EQUAL_FATAL(hostport_parse_list(" 10.0.0.1:7000 ,\t[::1]:8,"
+	    "db2:9 ", hp, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_EQUAL(hp[0].port, 7000);
+	CU_ASSERT_STRING_EQUAL(hp[1].host, "::1");
+	CU_ASSERT_EQUAL(hp[1].v6, 1);
+	CU_ASSERT_STRING_EQUAL(hp[2].host, "db2");
+	CU_ASSERT_EQUAL(hp[2].port, 9);
+	/* Refusals name the entry; n is left alone. */
+	n = 99;
+	CU_ASSERT_EQUAL(hostport_parse_list("a:1,b:x", hp, &n, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "address 2"));
+	CU_ASSERT_EQUAL(n, 99);
+	CU_ASSERT_EQUAL(hostport_parse_list("", hp, &n, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(hostport_parse_list("a:1,", hp, &n, err, sizeof(err)),
+	    -1);
+	CU_ASSERT_EQUAL(hostport_parse_list(",a:1", hp, &n, err, sizeof(err)),
+	    -1);
+	CU_ASSERT_EQUAL(hostport_parse_list("a:1,,b:2", hp, &n, NULL, 0), -1);
+	CU_ASSERT_EQUAL(hostport_parse_list("a:1 b:2", hp, &n, NULL, 0), -1);
+	/* Eight fit, nine do not. */
+	for (i = 0; i < HOSTPORT_LIST_MAX; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+		    "%sh%d:%d", i ? "," : "", i, i + 1);
+	CU_ASSERT_EQUAL(hostport_parse_list(many, hp, &n, NULL, 0), 0);
+	CU_ASSERT_EQUAL(n, HOSTPORT_LIST_MAX);
+	CU_ASSERT_STRING_EQUAL(hp[7].host, "h7");
+	strcat(many, ",x:1");
+	CU_ASSERT_EQUAL(hostport_parse_list(many, hp, &n, err, sizeof(err)),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "more than 8"));
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_hostport_good", test_hostport_good },
 	{ "test_hostport_bad_port", test_hostport_bad_port },
 	{ "test_hostport_bad_host", test_hostport_bad_host },
 	{ "test_hostport_limits", test_hostport_limits },
 	{ "test_hostport_sockaddr", test_hostport_sockaddr },
+	{ "test_hostport_list", test_hostport_list },
 	CU_TEST_INFO_NULL
 };
 

@@ -1,0 +1,44 @@
+/*
+ * lease: exactly one active abc-worker (SPEC 8).  A worker is active only
+ * while it holds the PostgreSQL session-level advisory lock LEASE_KEY on
+ * the primary, on a connection of its own.  lease_acquire waits (a
+ * standby) until it gets the lock, polling every LEASE_POLL_MS, then
+ * waits LEASE_GRACE_MS for any previous holder to have ended; nothing
+ * else of the worker (link listener, payer, follower, start-up writes)
+ * runs before.  lease_watch then checks every LEASE_POLL_MS that the
+ * session still answers within LEASE_ANSWER_MS and still holds the lock;
+ * the moment it does not, it logs event=lost_lock and ends the process
+ * (_exit(LEASE_EXIT_LOST)), so no thread can take another step without
+ * the lock; the supervisor starts it again, as a standby.
+ *
+ * The lock session asks the server to drop it within about 3 s of
+ * silence (TCP keepalives and tcp_user_timeout), so a worker cut from the
+ * database frees the lock for the standby; it has stopped itself
+ * (LEASE_ANSWER_MS) before that.  lease_may_act is for the threads that
+ * pay or follow the chain: they check it before every step (it is 1 for
+ * a worker configured without a lock, active_lock = no: one host).
+ *
+ * Ownership: lease_acquire copies nothing it keeps but the connection;
+ * the struct is freed by lease_release (which also drops the lock).
+ */
+#ifndef ABC_LEASE_H
+#define ABC_LEASE_H
+
+/* The advisory lock key: "abcw" as a 32-bit number, so that pg_locks
+ * shows it as classid 0, objid LEASE_KEY, objsubid 1. */
+#define LEASE_KEY		1633837943	/* 0x61626377 */
+#define LEASE_POLL_MS		250
+#define LEASE_ANSWER_MS		1000
+#define LEASE_EXIT_LOST		3
+/* After taking the lock, before acting: longer than a previous holder
+ * needs to see that it lost the lock (LEASE_POLL_MS + LEASE_ANSWER_MS). */
+#define LEASE_GRACE_MS		1500
+
+struct lease;
+
+struct lease	*lease_acquire(const char *conninfo, int *stopped);
+int		 lease_watch(struct lease *l);
+int		 lease_may_act(void);
+void		 lease_release(struct lease *l);
+
+#endif /* ABC_LEASE_H */
