@@ -238,6 +238,40 @@ web_serve(struct app *app, int sock, const sigset_t *mask,
 }
 
 /*
+ * "accounts_changed": with "users" (worker/acctnote.h) each listed user's
+ * entries leave the cache; without it, or with a list that does not
+ * read as user ids, every user's.
+ */
+static void
+web_accounts_changed(struct app *app, struct json_object *n)
+{
+	struct json_object	*users, *u;
+	char			 key[CACHE_KEY_MAX];
+	size_t			 i, len;
+	int64_t			 id;
+
+	if (n == NULL || !json_object_object_get_ex(n, "users", &users) ||
+	    !json_object_is_type(users, json_type_array)) {
+		cache_drop_prefix(app->cache, CACHEKEY_USERS);
+		return;
+	}
+	len = json_object_array_length(users);
+	for (i = 0; i < len; i++) {
+		u = json_object_array_get_idx(users, i);
+		if (!json_object_is_type(u, json_type_int) ||
+		    (id = json_object_get_int64(u)) <= 0) {
+			cache_drop_prefix(app->cache, CACHEKEY_USERS);
+			return;
+		}
+	}
+	for (i = 0; i < len; i++) {
+		cachekey_user(key, json_object_get_int64(
+		    json_object_array_get_idx(users, i)));
+		cache_drop(app->cache, key);
+	}
+}
+
+/*
  * Notices from abc-worker that concern this process's caches: changed
  * campaigns and accounts leave the cache, ended sessions the user cache,
  * at once; a gap or a new worker clears both.
@@ -278,7 +312,7 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 		return;
 	}
 	if (k == MSG_NOTICE_ACCOUNTS_CHANGED) {
-		cache_drop_prefix(app->cache, CACHEKEY_USERS);
+		web_accounts_changed(app, n);
 		return;
 	}
 	if (k != MSG_NOTICE_SESSION_REVOKED || n == NULL)

@@ -488,22 +488,38 @@ worker_wallet_stop(struct worker_wallet *w)
 	btcq_stop(w->queue);
 }
 
+/* Broadcasts batch's notice, if any, and starts the batch afresh. */
+static void
+worker_relay_batch(struct server *s, struct acctnote_batch *batch)
+{
+	struct json_object	*notice;
+
+	if ((notice = acctnote_notice(batch)) != NULL) {
+		server_broadcast(s, notice);
+		json_object_put(notice);
+	}
+	acctnote_init(batch);
+}
+
 /*
  * server_wake_fn: relays PostgreSQL's account notifications (arg is their
- * pglisten) to every abc-web as notices.
+ * pglisten) to every abc-web, those of one wake as one notice where they
+ * fit (worker/acctnote.h).
  */
 static void
 worker_accounts_changed(struct server *s, void *arg)
 {
 	struct pglisten_note	*list, *n;
-	struct json_object	*notice;
+	struct acctnote_batch	 batch;
 
+	acctnote_init(&batch);
 	list = pglisten_take(arg);
-	for (n = list; n != NULL; n = n->next) {
-		notice = acctnote_notice(n->payload);
-		server_broadcast(s, notice);
-		json_object_put(notice);
-	}
+	for (n = list; n != NULL; n = n->next)
+		if (acctnote_add(&batch, n->payload) != 0) {
+			worker_relay_batch(s, &batch);
+			(void)acctnote_add(&batch, n->payload);
+		}
+	worker_relay_batch(s, &batch);
 	pglisten_free_notes(list);
 }
 
