@@ -38,9 +38,13 @@
 #define CLIENT_QUEUE_BYTES	(64u * 1024 * 1024)
 #define CLIENT_CONNECT_MS	2000
 #define CLIENT_BACKOFF_MIN_MS	50
-#define CLIENT_BACKOFF_MAX_MS	2000
-/* With standbys listed, a round of refusals is cheap: retry sooner. */
-#define CLIENT_BACKOFF_LIST_MS	250
+/*
+ * Reconnecting waits at most this long (with jitter): a refused connect
+ * costs next to nothing, and while the link is down every page that needs
+ * abc-worker fails, so after a worker restart or a failover the link must
+ * be back within a quarter second of the worker listening, not seconds.
+ */
+#define CLIENT_BACKOFF_MAX_MS	250
 #define CLIENT_SUBSCRIBERS	8
 
 struct waiter {
@@ -514,9 +518,8 @@ client_thread(void *arg)
 	struct client	*cl = arg;
 	const char	*why;
 	uint64_t	 jitter = 0;
-	int		 backoff = CLIENT_BACKOFF_MIN_MS, cap;
+	int		 backoff = CLIENT_BACKOFF_MIN_MS;
 
-	cap = cl->nworkers > 1 ? CLIENT_BACKOFF_LIST_MS : CLIENT_BACKOFF_MAX_MS;
 	while (!client_sleep(cl, 0)) {
 		if (client_connect_any(cl) != 0) {
 			/* Jitter: anywhere in [backoff/2, backoff], seeded by
@@ -526,7 +529,8 @@ client_thread(void *arg)
 			if (client_sleep(cl, backoff / 2 + (int)((jitter >> 33) %
 			    (uint64_t)(backoff / 2 + 1))))
 				break;
-			backoff = backoff * 2 > cap ? cap : backoff * 2;
+			backoff = backoff * 2 > CLIENT_BACKOFF_MAX_MS ?
+			    CLIENT_BACKOFF_MAX_MS : backoff * 2;
 			continue;
 		}
 		backoff = CLIENT_BACKOFF_MIN_MS;
