@@ -38,7 +38,8 @@
  * campaign_get (id -> state), campaign_list, ad_create (token, nickname,
  * hover, url, image in base64), my_ads and my_campaigns (token), buy
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
- * mime, data), withdraw (token, address, amount in sat, password, idem).
+ * mime, data), withdraw (token, address, amount in sat, password, idem),
+ * my_slot (token, campaign, slot: a slot's figures for its buyer).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -62,7 +63,8 @@
 	X(BUY,			"buy")			\
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
-	X(MY_CAMPAIGNS,		"my_campaigns")
+	X(MY_CAMPAIGNS,		"my_campaigns")		\
+	X(MY_SLOT,		"my_slot")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,

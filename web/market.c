@@ -245,36 +245,6 @@ market_arg(struct json_object *req, const char *key, int64_t v, int64_t min)
 		json_object_object_add(req, key, json_object_new_int64(v));
 }
 
-/*
- * The array member of the reply to op for the viewer into *list, a new
- * reference, when FOUND; ABSENT when abc-worker says the session is gone;
- * UNKNOWN when it could not tell (the page must not say "you have none").
- */
-static enum lookup
-market_mine(struct http_req *r, enum msg_op op, const char *member,
-    struct json_object **list)
-{
-	struct json_object	*req, *rep = NULL, *v;
-	enum lookup		 lk = LOOKUP_UNKNOWN;
-
-	*list = NULL;
-	req = msg_request_new(op);
-	json_object_object_add(req, "token", json_object_new_string(r->token));
-	if (client_call(r->app->client, req, r->app->request_timeout_ms, 0,
-	    &rep) == APP_OK)
-		lk = msg_reply_lookup(rep, MSG_CODE_NO_SESSION);
-	if (lk == LOOKUP_FOUND) {
-		if (json_object_object_get_ex(rep, member, &v) &&
-		    json_object_is_type(v, json_type_array))
-			*list = json_object_get(v);
-		else
-			lk = LOOKUP_UNKNOWN;
-	}
-	json_object_put(req);
-	json_object_put(rep);
-	return lk;
-}
-
 /* Asks abc-worker for the page of the viewer's ads q selects (see below). */
 static enum lookup
 market_ask_ads(struct http_req *r, const struct market_ads_q *q,
@@ -345,13 +315,6 @@ market_my_ads(struct http_req *r, const struct market_ads_q *q,
 		    clock_mono_ms(), gen);
 	}
 	return lk;
-}
-
-/* The logged-in viewer's campaigns (as the list's), like market_my_ads. */
-enum lookup
-market_my_campaigns(struct http_req *r, struct json_object **campaigns)
-{
-	return market_mine(r, MSG_OP_MY_CAMPAIGNS, "campaigns", campaigns);
 }
 
 /*

@@ -30,8 +30,6 @@ struct market_ads_q {
 
 enum lookup	 market_my_ads(struct http_req *r,
 		    const struct market_ads_q *q, struct json_object **rep);
-enum lookup	 market_my_campaigns(struct http_req *r,
-		    struct json_object **campaigns);
 int64_t		 market_price(struct json_object *state, int64_t now_ms);
 int64_t		 market_my_balance(struct http_req *r);
 int64_t		 market_next_start(struct json_object *state, int64_t now_ms);

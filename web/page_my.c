@@ -1,8 +1,10 @@
 /*
  * The logged-in user's own lists (/my/campaigns, /my/ads) and the
- * explanation of the market for newcomers (/how).  The lists are plain
- * reads from abc-worker on every request (they change with every
- * purchase); /how is a fixed page.
+ * explanation of the market for newcomers (/how).  /my/campaigns is the
+ * seller's dashboard, read from abc-worker on every request (it changes
+ * with every purchase and impression); /my/ads is a page of the user's
+ * ads with what each bought (the figures: web/page_dash.c); /how is a
+ * fixed page.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "humane.h"
 #include "market.h"
 #include "msg.h"
+#include "page_dash.h"
 #include "route.h"
 #include "template.h"
 
@@ -42,21 +45,26 @@ my_campaign_row(struct tpl_val *row, struct json_object *st, int64_t now)
 	tpl_put_int(row, "sold", n);
 	market_btc(market_price(st, now), text, sizeof(text));
 	tpl_put_str(row, "price", text);
+	dash_campaign_row(row, st);
 }
 
 /* GET /my/campaigns. */
 void
 page_my_campaigns(struct http_req *r)
 {
-	struct json_object	*list;
+	struct json_object	*rep, *list = NULL;
 	struct tpl_val		*v, *rows;
 	int64_t			 now = clock_real_ms();
 	size_t			 i, n = 0;
 	enum lookup		 lk;
+	int			 more = 0;
 
 	if (!http_need_user(r))
 		return;
-	lk = market_my_campaigns(r, &list);
+	if ((lk = dash_my_campaigns(r, &rep)) == LOOKUP_FOUND) {
+		(void)json_object_object_get_ex(rep, "campaigns", &list);
+		(void)msg_get_bool(rep, "more", &more);
+	}
 	v = http_page(r, "My campaigns");
 	rows = tpl_put_list(v, "campaigns");
 	for (i = 0; list != NULL && i < json_object_array_length(list); i++)
@@ -64,10 +72,11 @@ page_my_campaigns(struct http_req *r)
 		    json_object_array_get_idx(list, i), now);
 	n = list != NULL ? json_object_array_length(list) : 0;
 	tpl_put_bool(v, "has_campaigns", n > 0);
+	tpl_put_bool(v, "more", more);
 	tpl_put_bool(v, "unavailable", lk != LOOKUP_FOUND);
 	(void)http_render(r, lk == LOOKUP_FOUND ? 200 : 503, "my_campaigns", v);
 	tpl_val_free(v);
-	json_object_put(list);
+	json_object_put(rep);
 }
 
 /* GET /my/ads. */
@@ -107,6 +116,7 @@ page_my_ads(struct http_req *r)
 		n = 0;
 		(void)msg_get_int(a, "height", &n);
 		tpl_put_int(row, "height", n);
+		dash_ad_row(row, a, clock_real_ms());
 	}
 	tpl_put_bool(v, "has_ads", ads != NULL &&
 	    json_object_array_length(ads) > 0);

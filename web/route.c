@@ -49,6 +49,8 @@ static const struct route routes[] = {
 	{ "GET",	"/img/",	page_img },
 	{ "GET",	"/my/campaigns", page_my_campaigns },
 	{ "GET",	"/my/ads",	page_my_ads },
+	{ "GET",	"/my/campaigns.json", page_my_campaigns_json },
+	{ "GET",	"/my/slots/",	page_my_slot },
 	{ "GET",	"/how",		page_how },
 };
 

@@ -34,6 +34,8 @@ void	page_api_campaign(struct http_req *r);
 void	page_img(struct http_req *r);
 void	page_my_campaigns(struct http_req *r);
 void	page_my_ads(struct http_req *r);
+void	page_my_campaigns_json(struct http_req *r);
+void	page_my_slot(struct http_req *r);
 void	page_how(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

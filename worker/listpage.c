@@ -39,7 +39,7 @@
 #define LP_AD_ROW \
 	"jsonb_build_object('id', d.id, 'nickname', d.nickname, 'hover', " \
 	"d.hover, 'url', d.url, 'image', d.image, 'width', i.width, " \
-	"'height', i.height)"
+	"'height', i.height, 'ran', dash_ad_runs(d.id, 5))"
 #define LP_AD_FROM \
 	"FROM ads d JOIN images i ON i.sha256 = d.image " \
 	"WHERE d.user_id = $1 AND ($3::integer IS NULL OR i.width = $3) " \

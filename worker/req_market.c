@@ -29,6 +29,9 @@
 /* Most slots a campaign's price needs: only the last one matters. */
 #define MARKET_IMAGE_MAX	(256u * 1024u)
 
+/* The seller's dashboard lists this many newest campaigns (bounded). */
+#define MARKET_MY_CAMPAIGNS	50
+
 /*
  * The stages of each request: those of the session's user start with the
  * shared session read (ops_req.h), then one job of their own.
@@ -359,35 +362,54 @@ mkt_my_ads(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 }
 
 /*
- * my_campaigns: the session's user's campaigns, newest first, each with
- * what the list of campaigns has (the slots on display or queued and the
- * last one, for the price).  A plain read: no SQL function of its own.
+ * my_campaigns: the seller's dashboard (issue 15) in one SQL call
+ * (sql/functions/dash_campaigns.sql): the user's MARKET_MY_CAMPAIGNS newest
+ * campaigns, each with what the list of campaigns has (the slots the price
+ * needs) and its figures (earnings, impressions, clicks, days); "more"
+ * when there are older ones.
  */
 static void
 mkt_my_campaigns(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	struct db_job	*j;
+	struct json_object	*v, *rep, *m;
+	struct db_job		*j;
+	const char		*text;
+	char			 err[128];
 
 	(void)kj;
 	(void)cj;
 	if (rq->stage != MY_CAMPAIGNS_READ) {
 		if (req_session_user(rq, dj) != 1)
 			return;
-		j = db_job_new("SELECT coalesce(jsonb_agg(jsonb_build_object("
-		    "'id', c.id, 'name', c.name, 'width', c.width, "
-		    "'height', c.height, 'min_price', c.min_price, "
-		    "'slot_ms', c.slot_ms, 'slots_sold', c.slots_sold, "
-		    "'slots', camp_state_slots(c.id, 1000, "
-		    "(extract(epoch FROM now()) * 1000)::bigint)) "
-		    "ORDER BY c.id DESC), '[]')::text FROM (SELECT * FROM "
-		    "campaigns WHERE seller_id = $1 ORDER BY id DESC "
-		    "LIMIT 200) c", 0, NULL, 0);
+		j = db_job_new("SELECT dash_campaigns($1, $2, $3)", 0, NULL,
+		    0);
 		db_job_paramf(j, "%" PRId64, rq->user_id);
+		db_job_paramf(j, "%" PRId64, clock_real_ms());
+		db_job_paramf(j, "%d", MARKET_MY_CAMPAIGNS);
 		ops_db(rq, j, MY_CAMPAIGNS_READ);
 		return;
 	}
-	mkt_json_reply(rq, dj, "campaigns");
+	text = db_job_lookup(dj) == LOOKUP_FOUND ? db_job_value(dj, 0, 0) :
+	    NULL;
+	if (text == NULL || (v = msg_parse_json((const uint8_t *)text,
+	    strlen(text), err, sizeof(err))) == NULL) {
+		if (text != NULL)
+			log_error("db_reply", "op=my_campaigns error=\"%s\"",
+			    err);
+		ops_unavailable(rq);
+		return;
+	}
+	rep = msg_reply_new();
+	if (json_object_object_get_ex(v, "campaigns", &m))
+		json_object_object_add(rep, "campaigns", json_object_get(m));
+	if (json_object_object_get_ex(v, "more", &m))
+		json_object_object_add(rep, "more", json_object_get(m));
+	json_object_object_add(rep, "now_ms",
+	    json_object_new_int64(clock_real_ms()));
+	ops_finish(rq, rep);
+	json_object_put(rep);
+	json_object_put(v);
 }
 
 /*
