@@ -29,6 +29,7 @@ LANGUAGE sql STABLE AS $$
 	CROSS JOIN LATERAL (SELECT coalesce(sum(t.impressions), 0)::bigint
 		AS i, coalesce(sum(t.clicks), 0)::bigint AS c,
 		count(*) FILTER (WHERE t.impressions > 0
+		    AND t.minute_ms >= s.start_ms - s.start_ms % 60000
 		    AND t.minute_ms < s.end_ms) AS m
 	    FROM slot_stats t
 	    WHERE t.campaign_id = s.campaign_id AND t.idx = s.idx) st
