@@ -10,6 +10,7 @@
 #define DC_TOP		8
 #define DC_BOTTOM	(DC_FONT + 8)	/* room for the day labels */
 #define DC_RIGHT	4
+#define DC_SLOT_MAX	24	/* widest day */
 
 /* v clamped to [0, INT64_MAX / 4096], so v * height never overflows. */
 static int64_t
@@ -87,7 +88,10 @@ daychart_svg(struct buf *out, const struct daychart_day *days, size_t n,
 	pw = width - DC_LEFT - DC_RIGHT;
 	ph = height - DC_TOP - DC_BOTTOM;
 	base = DC_TOP + ph;
+	/* A day is at most DC_SLOT_MAX wide: a few days are bars, not slabs. */
 	slot = pw / (int64_t)n;
+	if (slot > DC_SLOT_MAX)
+		slot = DC_SLOT_MAX;
 	dc_date(days[0].day_ms, first, sizeof(first));
 	dc_date(days[n - 1].day_ms, last, sizeof(last));
 	rc |= buf_printf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -101,7 +105,8 @@ daychart_svg(struct buf *out, const struct daychart_day *days, size_t n,
 	    "text-anchor=\"end\">0</text><text x=\"%d\" y=\"%d\">%s</text>"
 	    "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text></g>\n",
 	    DC_FONT, DC_LEFT - 4, DC_TOP + DC_FONT, max, DC_LEFT - 4, base,
-	    DC_LEFT, height - 3, first, width - DC_RIGHT, height - 3, last);
+	    DC_LEFT, height - 3, first, width - DC_RIGHT, height - 3,
+	    n > 1 ? last : "");
 	rc |= buf_printf(out, "<line class=\"daychart-axis\" "
 	    "stroke=\"currentColor\" x1=\"%d\" y1=\"%" PRId64 "\" x2=\"%d\" "
 	    "y2=\"%" PRId64 "\"/>\n", DC_LEFT, base, width - DC_RIGHT, base);
