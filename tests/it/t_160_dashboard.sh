@@ -100,6 +100,7 @@ web 1 /my/ads -b "$(jar "$B")" -o "$IT_TMP/ads.html"
 links=$(grep -o 'href="/my/slots/[0-9]*/[0-9]*"' "$IT_TMP/ads.html" | sort | tr '\n' ' ')
 want=$(printf 'href="/my/slots/%s"\n' "$C1/0" "$C1/1" "$C2/0" | sort | tr '\n' ' ')
 check "/my/ads shows the ad's 3 slots, each linking to its slot page" test "$links" = "$want"
+check "/my/ads renders whole (no template text left)" bash -c "! grep -q '}}' '$IT_TMP/ads.html'"
 PAID=$(psql_abc -c "SELECT sum(price) FROM slots WHERE ad_id = $AD")
 check "/my/ads shows the price paid in all and the impressions and clicks (1511, 12)" \
     grep -q "<td class=\"num\">3</td><td class=\"num\">$(btc "$PAID")</td><td class=\"num\">1511</td><td class=\"num\">12</td><td class=\"num\">0.79%</td>" "$IT_TMP/ads.html"
