@@ -15,6 +15,8 @@
 import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ABC_ROOT, ABC_STATE_DIR, BASE, RUN, Browser, newPassword, sim, steps } from './lib.mjs';
 
@@ -26,6 +28,15 @@ const NICK = `e2e-dad-${RUN}`;
 const HOVER = `Hover text of ${NICK}`;
 const AD_URL = `https://example.com/e2e-dash/${RUN}`;
 const MIN_TEXT = '0.00010000';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core's serious or critical findings on the open page (as ux.test.mjs).
+async function axe(page) {
+    await page.evaluate(AXE_SOURCE);
+    return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] }))
+        .violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+}
 
 // Runs SQL on the stack's database (as tests/it/lib.sh psql_abc does).
 function psql(sql) {
@@ -122,6 +133,7 @@ describe(`dashboards in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, 
         assert.equal(await chart.locator('rect.bar-imp').count(), 14, '14 days of bars');
         const today = await chart.locator('g').last().locator('title').textContent();
         assert.match(today, /: 120 impressions, 3 clicks$/, 'today\'s bar has today\'s figures');
+        assert.deepEqual(await axe(b.page), [], 'axe-core: the dashboard');
         await b.checkPage('seller-dashboard');
     });
 
@@ -157,6 +169,7 @@ describe(`dashboards in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, 
         const link = b.page.locator(`a[href="/my/slots/${campaignId}/0"]`);
         assert.equal(await link.count(), 1, 'a link to the slot page');
         assert.equal((await link.textContent()).trim(), `Slot 1 of ${CAMPAIGN}`);
+        assert.deepEqual(await axe(b.page), [], 'axe-core: /my/ads with what the ads bought');
         await b.checkPage('buyer-ads');
         await Promise.all([b.page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
         b.lastStatus = 200;
@@ -170,6 +183,7 @@ describe(`dashboards in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, 
         // Page seen: minutes with an impression / minutes so far (1 or 2 of 1 or 2 here).
         assert.match(await b.text('[data-fig="slot-seen"]'), /^(50|100)%$/);
         assert.equal(await b.page.locator('figure.daychart svg').count(), 1, 'a chart per day');
+        assert.deepEqual(await axe(b.page), [], 'axe-core: the slot page');
         await b.checkPage('buyer-slot');
     });
 
