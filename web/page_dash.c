@@ -9,7 +9,9 @@
  * Every figure comes from abc-worker in one read per page (SQL functions
  * dash_campaigns, dash_ad_runs, dash_slot), from slots and slot_stats,
  * never from account history: a purge changes none of them.  The pages
- * are per user and change with every impression, so they are not cached.
+ * are per user and change with every impression, so they are not cached;
+ * but /my/ads' figures ride in the user's cached page of ads (market_my_ads,
+ * u:<user>|ads|...), so they may be up to HTTP_FRESH_UP_MS (5 s) old.
  * A figure is formatted once (web/dashfig.c, money as BTC text) and the
  * same text goes to the HTML and to the JSON twin, so the live page shows
  * exactly what a reload would.

@@ -25,7 +25,8 @@ enum listpage_list {
 	LISTPAGE_DEPOSITS,
 	LISTPAGE_WITHDRAWALS,
 	LISTPAGE_HISTORY,
-	LISTPAGE_ADS,		/* $3 width, $4 height, $5 ad id: NULL = any */
+	LISTPAGE_ADS,		/* $3 width, $4 height, $5 ad id: NULL = any;
+				   each row's "ran": dash_ad_runs (issue 15) */
 	LISTPAGE__MAX
 };
 
