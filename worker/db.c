@@ -61,12 +61,48 @@ db_notice(void *arg, const char *message)
 	log_debug("db_notice", "message=\"%.200s\"", message);
 }
 
-/* Returns a usable connection, reconnecting if needed; NULL if down. */
+static void	db_q_clear(struct db_q *, size_t);
+static int	db_pipeline(PGconn *, struct db_q *, size_t);
+
+/*
+ * Leaves pg outside any transaction.  A durable batch whose statement
+ * failed leaves its transaction open and aborted: in a pipeline the
+ * server skips everything up to the sync after an error, the COMMIT too,
+ * so every later BEGIN would fail until the session is rolled back.
+ * Returns 0, or -1 when it cannot be rolled back (reconnect).
+ */
+static int
+db_settle(PGconn *pg)
+{
+	struct db_q	 q = { .sql = "ROLLBACK" };
+	int		 rc;
+
+	switch (PQtransactionStatus(pg)) {
+	case PQTRANS_IDLE:
+		return 0;
+	case PQTRANS_INTRANS:
+	case PQTRANS_INERROR:
+		break;
+	default:
+		return -1;
+	}
+	rc = db_pipeline(pg, &q, 1);
+	db_q_clear(&q, 1);
+	return rc == 0 && PQtransactionStatus(pg) == PQTRANS_IDLE ? 0 : -1;
+}
+
+/*
+ * Returns a usable connection outside any transaction, reconnecting if
+ * needed; NULL if down.
+ */
 static PGconn *
 db_conn(struct db *db)
 {
-	if (db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK)
-		return db->pg;
+	if (db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK) {
+		if (db_settle(db->pg) == 0)
+			return db->pg;
+		log_warn("db_unsettled", "error=\"%s\"", PQerrorMessage(db->pg));
+	}
 	PQfinish(db->pg);
 	db->pg = PQconnectdb(db->conninfo);
 	if (PQstatus(db->pg) != CONNECTION_OK ||
@@ -366,8 +402,10 @@ db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
 		*dtail = reads[i];
 		dtail = &reads[i]->next;
 	}
+	/* A batch of one that failed runs once more alone too: a request
+	 * its SQL refuses must fail, not come back forever. */
 	if (n > 0 && db_run_durable(db, durable, n) != 0 &&
-	    (n == 1 || db_run_alone(db, durable, n) != 0))
+	    db_run_alone(db, durable, n) != 0)
 		for (i = n; i-- > 0; ) {
 			durable[i]->next = retry;
 			retry = durable[i];
