@@ -32,6 +32,8 @@ struct lease {
 static atomic_int	lease_is_held;
 /* 1 once lease_acquire was called: this worker runs with a standby. */
 static atomic_int	lease_in_use;
+/* The lock session's backend pid, once the lock is held (the fence). */
+static atomic_int	lease_pid;
 
 /*
  * The lock session tells the server to drop it after about 3 s without an
@@ -45,6 +47,15 @@ int
 lease_may_act(void)
 {
 	return !atomic_load(&lease_in_use) || atomic_load(&lease_is_held);
+}
+
+int
+lease_fence_pid(void)
+{
+	if (!atomic_load(&lease_in_use))
+		return 0;
+	/* -1 before the lock is held: no session has that pid. */
+	return atomic_load(&lease_pid) > 0 ? atomic_load(&lease_pid) : -1;
 }
 
 /*
@@ -106,6 +117,30 @@ fail:
 static const char *lease_check(PGconn *pg);
 
 /*
+ * The fence's other half (sql/functions/lease_fence.sql): write
+ * transactions a previous holder still has open are ended, and waited
+ * for, before this worker acts.  0, or -1 (logged).
+ */
+static int
+lease_barrier(PGconn *pg)
+{
+	PGresult	*res;
+	int		 rc = -1;
+
+	res = PQexec(pg, "SELECT lease_fence_barrier()");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+			log_warn("lease_fence_barrier", "key=%d ended=%s",
+			    LEASE_KEY, PQgetvalue(res, 0, 0));
+		rc = 0;
+	} else
+		log_warn("standby", "key=%d reason=\"fence barrier: %.200s\"",
+		    LEASE_KEY, PQresultErrorMessage(res));
+	PQclear(res);
+	return rc;
+}
+
+/*
  * Holding the lock is not enough to act: a previous holder whose session
  * was killed (not cut) learns it only at its next check.  Waiting
  * LEASE_GRACE_MS, longer than its check interval plus answer time, and
@@ -125,7 +160,7 @@ lease_grace(PGconn *pg, int *stopped)
 		log_warn("standby", "key=%d reason=\"%s\"", LEASE_KEY, why);
 		return -1;
 	}
-	return 0;
+	return lease_barrier(pg);
 }
 
 struct lease *
@@ -163,6 +198,7 @@ lease_acquire(const char *conninfo, int *stopped)
 			return NULL;
 		}
 	}
+	atomic_store(&lease_pid, PQbackendPID(pg));
 	atomic_store(&lease_is_held, 1);
 	log_info("active", "key=%d backend_pid=%d", LEASE_KEY,
 	    PQbackendPID(pg));

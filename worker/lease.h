@@ -18,6 +18,15 @@
  * pay or follow the chain: they check it before every step (it is 1 for
  * a worker configured without a lock, active_lock = no: one host).
  *
+ * The fence (sql/functions/lease_fence.sql): every write transaction of
+ * a worker with a lock calls lease_fence(lease_fence_pid()) first, which
+ * refuses (SQLSTATE LEASE_FENCED_STATE; retried, never answered) unless
+ * the lock session still holds the lock, so even in the moment between
+ * losing the lock and _exit nothing commits; and a new holder, before it
+ * acts, ends the write transactions its predecessor still has open
+ * (lease_fence_barrier).  lease_fence_pid is 0 without a lock (one host:
+ * no fence, nothing to pay for it).
+ *
  * Ownership: lease_acquire copies nothing it keeps but the connection;
  * the struct is freed by lease_release (which also drops the lock).
  */
@@ -33,12 +42,15 @@
 /* After taking the lock, before acting: longer than a previous holder
  * needs to see that it lost the lock (LEASE_POLL_MS + LEASE_ANSWER_MS). */
 #define LEASE_GRACE_MS		1500
+/* What lease_fence raises when the session does not hold the lock. */
+#define LEASE_FENCED_STATE	"WL001"
 
 struct lease;
 
 struct lease	*lease_acquire(const char *conninfo, int *stopped);
 int		 lease_watch(struct lease *l);
 int		 lease_may_act(void);
+int		 lease_fence_pid(void);
 void		 lease_release(struct lease *l);
 
 #endif /* ABC_LEASE_H */
