@@ -143,8 +143,8 @@ lease_barrier(PGconn *pg)
 /*
  * Holding the lock is not enough to act: a previous holder whose session
  * was killed (not cut) learns it only at its next check.  Waiting
- * LEASE_GRACE_MS, longer than its check interval plus answer time, and
- * checking again, the new holder starts after the old one has ended.
+ * LEASE_GRACE_MS and checking again lets it stop first; the barrier then
+ * ends whatever write of it is still open (its new ones fail the fence).
  * 0, or -1 when stopped or the lock is gone meanwhile.
  */
 static int

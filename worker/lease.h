@@ -3,7 +3,8 @@
  * while it holds the PostgreSQL session-level advisory lock LEASE_KEY on
  * the primary, on a connection of its own.  lease_acquire waits (a
  * standby) until it gets the lock, polling every LEASE_POLL_MS, then
- * waits LEASE_GRACE_MS for any previous holder to have ended; nothing
+ * waits LEASE_GRACE_MS for any previous holder to have stopped and runs
+ * the fence barrier (below); nothing
  * else of the worker (link listener, payer, follower, start-up writes)
  * runs before.  lease_watch then checks every LEASE_POLL_MS that the
  * session still answers within LEASE_ANSWER_MS and still holds the lock;
@@ -39,9 +40,13 @@
 #define LEASE_POLL_MS		250
 #define LEASE_ANSWER_MS		1000
 #define LEASE_EXIT_LOST		3
-/* After taking the lock, before acting: longer than a previous holder
- * needs to see that it lost the lock (LEASE_POLL_MS + LEASE_ANSWER_MS). */
-#define LEASE_GRACE_MS		1500
+/* After taking the lock, before acting: two of the previous holder's
+ * checks, so that one whose session was killed (not cut) has usually seen
+ * it and stopped listening.  Not what keeps it from writing: the fence
+ * does that (a write of it fails the moment its lock is gone, and the
+ * barrier ends its open ones), so this is kept short, being part of every
+ * failover (SPEC 8: 5 s). */
+#define LEASE_GRACE_MS		500
 /* What lease_fence raises when the session does not hold the lock. */
 #define LEASE_FENCED_STATE	"WL001"
 

@@ -274,12 +274,12 @@ hosts_wait_standby() {
 # itself before the standby is promoted; and with synchronous replication an old primary
 # cannot acknowledge a commit the standby lacks anyway.
 HOSTS_MONITOR_GUCS=(
-    "pgautofailover.health_check_period=1000"
+    "pgautofailover.health_check_period=500"
     "pgautofailover.health_check_timeout=1000"
     "pgautofailover.health_check_max_retries=1"
     "pgautofailover.health_check_retry_delay=500"
     "pgautofailover.node_considered_unhealthy_timeout=2000"
-    "pgautofailover.primary_demote_timeout=3000"
+    "pgautofailover.primary_demote_timeout=1000"
 )
 
 hosts_monitor_up() {
@@ -478,7 +478,7 @@ hosts_start_btc() {
     # Not loopback, but the btc namespace, which only the bed reaches.
     abc_spawn btc-sim ip netns exec "$(hosts_ns btc)" "$sim" --allow-nonloopback \
         --listen "$(hosts_ip btc):$HOSTS_SIM_PORT" --datadir "$HOSTS_STATE/btc" \
-        --rpcuser abc --rpcpassword "$(cat "$ABC_SECRET")"
+        --rpcuser abc --rpcpassword-file "$ABC_SECRET"
     abc_wait_ready btc-sim hosts_tcp_open "$(hosts_ip btc)" "$HOSTS_SIM_PORT"
 }
 
