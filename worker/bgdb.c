@@ -116,15 +116,15 @@ int
 bgdb_begin(struct bgdb *db)
 {
 	const char	*p[1];
-	char		 pid[16];
+	char		 tok[16];
 	int		 n;
 
 	if (bgdb_exec(db, "BEGIN", 0, NULL) != 0)
 		return -1;
-	if ((n = lease_fence_pid()) == 0)
+	if ((n = lease_fence_token()) == 0)
 		return 0;
-	snprintf(pid, sizeof(pid), "%d", n);
-	p[0] = pid;
+	snprintf(tok, sizeof(tok), "%d", n);
+	p[0] = tok;
 	if (bgdb_exec(db, "SELECT lease_fence($1)", 1, p) != 0) {
 		bgdb_rollback(db);
 		return -1;
@@ -142,7 +142,7 @@ bgdb_write(struct bgdb *db, const char *sql, int n, const char *const *params)
 {
 	PGconn	*pg;
 
-	if (lease_fence_pid() == 0 || ((pg = bgdb_conn(db)) != NULL &&
+	if (lease_fence_token() == 0 || ((pg = bgdb_conn(db)) != NULL &&
 	    PQtransactionStatus(pg) == PQTRANS_INTRANS))
 		return bgdb_exec(db, sql, n, params);
 	if (bgdb_begin(db) != 0)

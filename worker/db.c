@@ -232,18 +232,18 @@ db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 	struct db_q	 qs[DB_BATCH_MAX + 3];
 	PGconn		*pg;
 	size_t		 i, first = 1;
-	int		 k, rc, pid;
-	char		 pidbuf[16];
+	int		 k, rc, token;
+	char		 tokbuf[16];
 
 	if ((pg = db_conn(db)) == NULL)
 		return -1;
 	memset(qs, 0, sizeof(qs));
 	qs[0].sql = "BEGIN";
-	if ((pid = lease_fence_pid()) != 0) {
-		snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	if ((token = lease_fence_token()) != 0) {
+		snprintf(tokbuf, sizeof(tokbuf), "%d", token);
 		qs[1].sql = "SELECT lease_fence($1)";
 		qs[1].nparams = 1;
-		qs[1].params[0] = pidbuf;
+		qs[1].params[0] = tokbuf;
 		first = 2;
 	}
 	for (i = 0; i < n; i++) {

@@ -19,14 +19,15 @@
  * pay or follow the chain: they check it before every step (it is 1 for
  * a worker configured without a lock, active_lock = no: one host).
  *
- * The fence (sql/functions/lease_fence.sql): every write transaction of
- * a worker with a lock calls lease_fence(lease_fence_pid()) first, which
- * refuses (SQLSTATE LEASE_FENCED_STATE; retried, never answered) unless
- * the lock session still holds the lock, so even in the moment between
- * losing the lock and _exit nothing commits; and a new holder, before it
- * acts, ends the write transactions its predecessor still has open
- * (lease_fence_barrier).  lease_fence_pid is 0 without a lock (one host:
- * no fence, nothing to pay for it).
+ * The fence (sql/functions/lease_fence.sql): a new holder draws a random
+ * token and locks (LEASE_KEY, token) on its lock session too, then ends
+ * the write transactions its predecessor still has open (the barrier).
+ * Every write transaction of a worker with a lock calls
+ * lease_fence(lease_fence_token()) first, which refuses (SQLSTATE
+ * LEASE_FENCED_STATE; retried, never answered) unless that token's lock is
+ * held, i.e. the lock session lives: so even in the moment between losing
+ * the lock and _exit nothing commits.  lease_fence_token is 0 without a
+ * lock (one host: no fence, nothing to pay for it).
  *
  * Ownership: lease_acquire copies nothing it keeps but the connection;
  * the struct is freed by lease_release (which also drops the lock).
@@ -55,7 +56,7 @@ struct lease;
 struct lease	*lease_acquire(const char *conninfo, int *stopped);
 int		 lease_watch(struct lease *l);
 int		 lease_may_act(void);
-int		 lease_fence_pid(void);
+int		 lease_fence_token(void);
 void		 lease_release(struct lease *l);
 
 #endif /* ABC_LEASE_H */

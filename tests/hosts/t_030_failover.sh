@@ -75,8 +75,29 @@ done
 acked_before() { [[ "$(cat "$IT_TMP"/client* 2>/dev/null | awk '$3 == "buy" && $5 == 303' | wc -l)" -ge $((2 * K)) ]]; }
 hosts_wait 60 "purchases acknowledged before the kill" acked_before
 
+# The probe: one purchase form of a market of its own, fetched before the kill and sent
+# from the kill on (same idempotency key) until it is acknowledged. One curl per try: what
+# it measures is the stack, not the clients' own work between two requests (forms, cookies,
+# a shell under load).
+market "q$RUN"
+QCID=$CID
+qform=$(confirm "q${RUN}b" any "$QCID" "$AD") || die "no form for the probe"
+qidem=$(sed -E 's/.*(^|&)idem=([^&]*).*/\2/' <<<"$qform")
+probe() {
+    local t0 out
+    while ((SECONDS < LOAD_END)); do
+        t0=$(ht_ms)
+        out=$(buy "q${RUN}b" any "$QCID" "$qform" /dev/null) || out="000"
+        echo "$t0 $(ht_ms) probe $qidem ${out%% *}" >>"$IT_TMP/probe"
+        [[ "${out%% *}" != 303 ]] || break
+        sleep 0.1
+    done
+}
+
 t_kill=$(ht_ms)
 echo "     killing every process on $old: $(hosts_kill_host "$old")"
+probe &
+CLIENTS+=("$!")
 t_prom="" t_work=""
 until [[ -n "$t_prom" && -n "$t_work" ]] || (($(ht_ms) - t_kill > 60000)); do
     [[ -n "$t_prom" ]] || ! hosts_pg_is "$new" primary || t_prom=$(ht_ms)
@@ -85,9 +106,11 @@ until [[ -n "$t_prom" && -n "$t_work" ]] || (($(ht_ms) - t_kill > 60000)); do
 done
 [[ -n "$t_prom" ]] || die "$new did not become the primary"
 [[ -n "$t_work" ]] || die "no abc-worker became active on $new"
-# The first write (registration or purchase) sent after the kill and acknowledged.
+# The first write (the probe's purchase, a client's registration or purchase) sent after
+# the kill and acknowledged.
 first_ack() {
-    cat "$IT_TMP"/client* | awk -v t="$t_kill" '$1 >= t && $5 == 303 { print $2 }' | sort -n | head -n 1
+    cat "$IT_TMP"/client* "$IT_TMP"/probe 2>/dev/null |
+        awk -v t="$t_kill" '$1 >= t && $5 == 303 { print $2 }' | sort -n | head -n 1
 }
 deadline=$((SECONDS + 60))
 until [[ -n "$(first_ack)" ]] || ((SECONDS >= deadline)); do sleep 0.2; done
@@ -153,6 +176,11 @@ check "some purchases were acknowledged before and after the kill" \
 check "every acknowledged purchase is recorded exactly once ($keys = $b_ack)" test "$keys" == "$b_ack"
 check "slots = acknowledged purchases ($slots = $b_ack), none applied unanswered" test "$slots" == "$b_ack"
 check "every form was answered in the end ($b_ack of $b_try)" test "$b_ack" == "$b_try"
+q_rows=$(psql_abc -c "SELECT count(*) FROM request_log WHERE idem_key = '$qidem'")
+q_slots=$(psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id = $QCID")
+echo "     probe: $(wc -l <"$IT_TMP/probe") tries, $q_rows request_log row, $q_slots slot"
+check "the probe's purchase was acknowledged and applied once" \
+    test "$(awk '$5 == 303' "$IT_TMP/probe" | wc -l)" -eq 1 -a "$q_rows" -eq 1 -a "$q_slots" -eq 1
 check "the ledger invariants hold on $new" invariants
 
 # The old primary's host comes back: its keeper again, which makes it the standby

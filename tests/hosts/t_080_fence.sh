@@ -9,7 +9,7 @@
 # up: its write transaction must be refused by the fence (event=db_fenced), not
 # committed. Checked: no request_log row for that purchase from A; A ended with
 # lost_lock (exit 3) and came back as a standby; the same form sent again is bought once,
-# by the new active worker; invariants hold. Without the fence (lease_fence_pid() 0) the
+# by the new active worker; invariants hold. Without the fence (lease_fence_token() 0) the
 # purchase commits from A and this test fails.
 set -euo pipefail
 # shellcheck source=tests/hosts/lib.sh
