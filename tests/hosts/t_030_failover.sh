@@ -15,6 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CLIENTS=()
 trap 'touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
+trap 'echo "t_030: line $LINENO failed (status $?)" >&2' ERR
 K=3
 LOAD_END=$((SECONDS + 120))
 
@@ -109,7 +110,7 @@ done
 # The first write (the probe's purchase, a client's registration or purchase) sent after
 # the kill and acknowledged.
 first_ack() {
-    cat "$IT_TMP"/client* "$IT_TMP"/probe 2>/dev/null |
+    { cat "$IT_TMP"/client* "$IT_TMP"/probe 2>/dev/null || true; } |
         awk -v t="$t_kill" '$1 >= t && $5 == 303 { print $2 }' | sort -n | head -n 1
 }
 deadline=$((SECONDS + 60))
@@ -121,7 +122,7 @@ acked_after() {
 }
 hosts_wait 60 "purchases acknowledged after the failover" acked_after
 touch "$IT_TMP/stop"
-wait "${CLIENTS[@]}"
+wait "${CLIENTS[@]}" || true
 CLIENTS=()
 cat "$IT_TMP"/client* >"$IT_TMP/all"
 
