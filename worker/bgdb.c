@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "bgdb.h"
+#include "lease.h"
 #include "xmalloc.h"
 
 void
@@ -104,4 +105,51 @@ bgdb_rollback(struct bgdb *db)
 {
 	if (db->pg != NULL)
 		PQclear(PQexec(db->pg, "ROLLBACK"));
+}
+
+/*
+ * BEGIN, and with a lock (worker/lease.h) the fence: the transaction can
+ * commit only while this worker's lock session holds the lock.  0 or -1
+ * (err set; nothing left open).
+ */
+int
+bgdb_begin(struct bgdb *db)
+{
+	const char	*p[1];
+	char		 tok[16];
+	int		 n;
+
+	if (bgdb_exec(db, "BEGIN", 0, NULL) != 0)
+		return -1;
+	if ((n = lease_fence_token()) == 0)
+		return 0;
+	snprintf(tok, sizeof(tok), "%d", n);
+	p[0] = tok;
+	if (bgdb_exec(db, "SELECT lease_fence($1)", 1, p) != 0) {
+		bgdb_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A statement that writes: inside the caller's transaction when one is
+ * open, else (with a lock) in one of its own behind the fence, else
+ * alone.  0 or -1 (err set).
+ */
+int
+bgdb_write(struct bgdb *db, const char *sql, int n, const char *const *params)
+{
+	PGconn	*pg;
+
+	if (lease_fence_token() == 0 || ((pg = bgdb_conn(db)) != NULL &&
+	    PQtransactionStatus(pg) == PQTRANS_INTRANS))
+		return bgdb_exec(db, sql, n, params);
+	if (bgdb_begin(db) != 0)
+		return -1;
+	if (bgdb_exec(db, sql, n, params) != 0) {
+		bgdb_rollback(db);
+		return -1;
+	}
+	return bgdb_commit(db);
 }

@@ -106,7 +106,7 @@ btcq_new_address(struct btcq *q, struct btcq_job *job)
 	snprintf(uid, sizeof(uid), "%" PRId64, job->user_id);
 	params[0] = job->address;
 	params[1] = uid;
-	if (bgdb_exec(&q->db, "INSERT INTO deposit_addresses (address, "
+	if (bgdb_write(&q->db, "INSERT INTO deposit_addresses (address, "
 	    "user_id) VALUES ($1, $2)", 2, params) != 0) {
 		snprintf(job->error, sizeof(job->error), "%s", q->err);
 		return;

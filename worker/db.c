@@ -23,11 +23,13 @@
 
 #include "clock.h"
 #include "db.h"
+#include "lease.h"
 #include "log.h"
 #include "xmalloc.h"
 
 #define DB_RETRY_MS	200
 #define DB_PRUNE_MS	60000
+#define DB_FENCED	(-2)
 
 struct db {
 	pthread_t	 thread;
@@ -242,36 +244,62 @@ db_run_reads(struct db *db, struct db_job **jobs, size_t n)
 			    "database unreachable");
 }
 
+/* 1 when res is the fence's refusal (sql/functions/lease_fence.sql). */
+static int
+db_fenced(const PGresult *res)
+{
+	const char	*state;
+
+	state = res == NULL ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state != NULL && strcmp(state, LEASE_FENCED_STATE) == 0;
+}
+
 /*
- * Runs the durable jobs of a batch in one transaction.  Returns 0 with a
- * result on every job, or -1 when the transaction did not (surely)
- * commit: then no job has a result and the caller retries them all.
+ * Runs the durable jobs of a batch in one transaction, behind the fence
+ * when this worker runs with a lock (same round trip: one more statement
+ * in the pipeline).  Returns 0 with a result on every job, -1 when the
+ * transaction did not (surely) commit: then no job has a result and the
+ * caller retries them all; DB_FENCED when the fence refused it (the lock
+ * is lost: retried, never split or answered, until the watch ends us).
  */
 static int
 db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 {
-	struct db_q	 qs[DB_BATCH_MAX + 2];
+	struct db_q	 qs[DB_BATCH_MAX + 3];
 	PGconn		*pg;
-	size_t		 i;
-	int		 k, rc;
+	size_t		 i, first = 1;
+	int		 k, rc, token;
+	char		 tokbuf[16];
 
 	if ((pg = db_conn(db)) == NULL)
 		return -1;
 	memset(qs, 0, sizeof(qs));
 	qs[0].sql = "BEGIN";
+	if ((token = lease_fence_token()) != 0) {
+		snprintf(tokbuf, sizeof(tokbuf), "%d", token);
+		qs[1].sql = "SELECT lease_fence($1)";
+		qs[1].nparams = 1;
+		qs[1].params[0] = tokbuf;
+		first = 2;
+	}
 	for (i = 0; i < n; i++) {
-		qs[i + 1].sql = jobs[i]->sql;
-		qs[i + 1].nparams = jobs[i]->nparams;
+		qs[i + first].sql = jobs[i]->sql;
+		qs[i + first].nparams = jobs[i]->nparams;
 		for (k = 0; k < jobs[i]->nparams; k++)
-			qs[i + 1].params[k] = jobs[i]->params[k];
+			qs[i + first].params[k] = jobs[i]->params[k];
 	}
-	qs[n + 1].sql = "COMMIT";
-	rc = db_pipeline(pg, qs, n + 2);
+	qs[n + first].sql = "COMMIT";
+	rc = db_pipeline(pg, qs, n + first + 1);
+	if (rc != 0 && first == 2 && db_fenced(qs[1].res)) {
+		log_error("db_fenced", "jobs=%zu reason=\"the lock session "
+		    "does not hold the lock\"", n);
+		rc = DB_FENCED;
+	}
 	for (i = 0; rc == 0 && i < n; i++) {
-		jobs[i]->res = qs[i + 1].res;
-		qs[i + 1].res = NULL;
+		jobs[i]->res = qs[i + first].res;
+		qs[i + first].res = NULL;
 	}
-	db_q_clear(qs, n + 2);
+	db_q_clear(qs, n + first + 1);
 	return rc;
 }
 
@@ -286,13 +314,15 @@ static int
 db_run_alone(struct db *db, struct db_job **jobs, size_t n)
 {
 	size_t	 i;
+	int	 rc;
 
 	if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK)
 		return -1;
 	log_warn("db_batch_split", "jobs=%zu", n);
 	for (i = 0; i < n; i++)
-		if (db_run_durable(db, &jobs[i], 1) != 0) {
-			if (db->pg == NULL || PQstatus(db->pg) != CONNECTION_OK)
+		if ((rc = db_run_durable(db, &jobs[i], 1)) != 0) {
+			if (rc == DB_FENCED || db->pg == NULL ||
+			    PQstatus(db->pg) != CONNECTION_OK)
 				return -1;
 			snprintf(jobs[i]->error, sizeof(jobs[i]->error),
 			    "the request failed in the database");
@@ -388,6 +418,7 @@ db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
 	struct db_job	*durable[DB_BATCH_MAX], *reads[DB_BATCH_MAX];
 	struct db_job	*j, *next, *retry = NULL, **dtail = done;
 	size_t		 n = 0, nr = 0, i;
+	int		 rc;
 
 	for (j = batch; j != NULL; j = next) {
 		next = j->next;
@@ -403,9 +434,10 @@ db_run_batch(struct db *db, struct db_job *batch, struct db_job **done)
 		dtail = &reads[i]->next;
 	}
 	/* A batch of one that failed runs once more alone too: a request
-	 * its SQL refuses must fail, not come back forever. */
-	if (n > 0 && db_run_durable(db, durable, n) != 0 &&
-	    db_run_alone(db, durable, n) != 0)
+	 * its SQL refuses must fail, not come back forever.  A fenced batch
+	 * is retried whole until the lock watch ends this process. */
+	if (n > 0 && (rc = db_run_durable(db, durable, n)) != 0 &&
+	    (rc == DB_FENCED || db_run_alone(db, durable, n) != 0))
 		for (i = n; i-- > 0; ) {
 			durable[i]->next = retry;
 			retry = durable[i];

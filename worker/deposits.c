@@ -458,17 +458,17 @@ dep_cursor_save(struct deposits *d, const struct dep_cursor *cur)
 	p[0] = cur->hash;
 	p[1] = height;
 	p[2] = cur->mark[0] != '\0' ? cur->mark : NULL;
-	return bgdb_exec(&d->db, "INSERT INTO chain_cursor (id, lastblock, "
+	return bgdb_write(&d->db, "INSERT INTO chain_cursor (id, lastblock, "
 	    "height, mempool_mark) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO "
 	    "UPDATE SET lastblock = $1, height = $2, mempool_mark = $3, "
 	    "updated_at = now()", 3, p);
 }
 
-/* BEGIN; 0 or -1. */
+/* BEGIN (behind the lease fence); 0 or -1. */
 static int
 dep_begin(struct deposits *d)
 {
-	return bgdb_exec(&d->db, "BEGIN", 0, NULL);
+	return bgdb_begin(&d->db);
 }
 
 /* COMMIT and write the notes, or roll back and drop them. */

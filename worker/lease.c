@@ -3,6 +3,7 @@
  * lease.h for the protocol and why the process ends when the lock is lost.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +34,8 @@ struct lease {
 static atomic_int	lease_is_held;
 /* 1 once lease_acquire was called: this worker runs with a standby. */
 static atomic_int	lease_in_use;
+/* This holder's fence token, once the lock is held (0 before). */
+static atomic_int	lease_token;
 
 /*
  * The lock session tells the server to drop it after about 3 s without an
@@ -45,6 +49,15 @@ int
 lease_may_act(void)
 {
 	return !atomic_load(&lease_in_use) || atomic_load(&lease_is_held);
+}
+
+int
+lease_fence_token(void)
+{
+	if (!atomic_load(&lease_in_use))
+		return 0;
+	/* -1 before the lock is held: a token never drawn. */
+	return atomic_load(&lease_token) != 0 ? atomic_load(&lease_token) : -1;
 }
 
 /*
@@ -106,10 +119,49 @@ fail:
 static const char *lease_check(PGconn *pg);
 
 /*
+ * The fence's other half (sql/functions/lease_fence.sql): this holder's
+ * token, a random number other than 0 and -1, locked on the lock session;
+ * then write transactions a previous holder still has open are ended, and
+ * waited for, before this worker acts.  0, or -1 (logged).
+ */
+static int
+lease_barrier(PGconn *pg)
+{
+	const char	*p[1];
+	char		 buf[16];
+	PGresult	*res;
+	int32_t		 token;
+	int		 rc = -1;
+
+	do {
+		if (getrandom(&token, sizeof(token), 0) != sizeof(token)) {
+			log_warn("standby", "key=%d reason=\"getrandom: %s\"",
+			    LEASE_KEY, strerror(errno));
+			return -1;
+		}
+	} while (token == 0 || token == -1);
+	snprintf(buf, sizeof(buf), "%" PRId32, token);
+	p[0] = buf;
+	res = PQexecParams(pg, "SELECT lease_fence_barrier($1)", 1, NULL, p,
+	    NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+			log_warn("lease_fence_barrier", "key=%d ended=%s",
+			    LEASE_KEY, PQgetvalue(res, 0, 0));
+		atomic_store(&lease_token, token);
+		rc = 0;
+	} else
+		log_warn("standby", "key=%d reason=\"fence barrier: %.200s\"",
+		    LEASE_KEY, PQresultErrorMessage(res));
+	PQclear(res);
+	return rc;
+}
+
+/*
  * Holding the lock is not enough to act: a previous holder whose session
  * was killed (not cut) learns it only at its next check.  Waiting
- * LEASE_GRACE_MS, longer than its check interval plus answer time, and
- * checking again, the new holder starts after the old one has ended.
+ * LEASE_GRACE_MS and checking again lets it stop first; the barrier then
+ * ends whatever write of it is still open (its new ones fail the fence).
  * 0, or -1 when stopped or the lock is gone meanwhile.
  */
 static int
@@ -125,7 +177,7 @@ lease_grace(PGconn *pg, int *stopped)
 		log_warn("standby", "key=%d reason=\"%s\"", LEASE_KEY, why);
 		return -1;
 	}
-	return 0;
+	return lease_barrier(pg);
 }
 
 struct lease *

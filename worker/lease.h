@@ -3,7 +3,8 @@
  * while it holds the PostgreSQL session-level advisory lock LEASE_KEY on
  * the primary, on a connection of its own.  lease_acquire waits (a
  * standby) until it gets the lock, polling every LEASE_POLL_MS, then
- * waits LEASE_GRACE_MS for any previous holder to have ended; nothing
+ * waits LEASE_GRACE_MS for any previous holder to have stopped and runs
+ * the fence barrier (below); nothing
  * else of the worker (link listener, payer, follower, start-up writes)
  * runs before.  lease_watch then checks every LEASE_POLL_MS that the
  * session still answers within LEASE_ANSWER_MS and still holds the lock;
@@ -18,6 +19,16 @@
  * pay or follow the chain: they check it before every step (it is 1 for
  * a worker configured without a lock, active_lock = no: one host).
  *
+ * The fence (sql/functions/lease_fence.sql): a new holder draws a random
+ * token and locks (LEASE_KEY, token) on its lock session too, then ends
+ * the write transactions its predecessor still has open (the barrier).
+ * Every write transaction of a worker with a lock calls
+ * lease_fence(lease_fence_token()) first, which refuses (SQLSTATE
+ * LEASE_FENCED_STATE; retried, never answered) unless that token's lock is
+ * held, i.e. the lock session lives: so even in the moment between losing
+ * the lock and _exit nothing commits.  lease_fence_token is 0 without a
+ * lock (one host: no fence, nothing to pay for it).
+ *
  * Ownership: lease_acquire copies nothing it keeps but the connection;
  * the struct is freed by lease_release (which also drops the lock).
  */
@@ -30,15 +41,22 @@
 #define LEASE_POLL_MS		250
 #define LEASE_ANSWER_MS		1000
 #define LEASE_EXIT_LOST		3
-/* After taking the lock, before acting: longer than a previous holder
- * needs to see that it lost the lock (LEASE_POLL_MS + LEASE_ANSWER_MS). */
-#define LEASE_GRACE_MS		1500
+/* After taking the lock, before acting: two of the previous holder's
+ * checks, so that one whose session was killed (not cut) has usually seen
+ * it and stopped listening.  Not what keeps it from writing: the fence
+ * does that (a write of it fails the moment its lock is gone, and the
+ * barrier ends its open ones), so this is kept short, being part of every
+ * failover (SPEC 8: 5 s). */
+#define LEASE_GRACE_MS		500
+/* What lease_fence raises when the session does not hold the lock. */
+#define LEASE_FENCED_STATE	"WL001"
 
 struct lease;
 
 struct lease	*lease_acquire(const char *conninfo, int *stopped);
 int		 lease_watch(struct lease *l);
 int		 lease_may_act(void);
+int		 lease_fence_token(void);
 void		 lease_release(struct lease *l);
 
 #endif /* ABC_LEASE_H */

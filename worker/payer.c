@@ -57,7 +57,7 @@ payer_sent(struct payer *p, const char *id, const char *txid)
 	const char	*params[2] = { id, txid };
 
 	log_info("withdrawal_sent", "id=%s txid=%s", id, txid);
-	return bgdb_exec(&p->db, "SELECT wd_sent($1, $2)", 2, params);
+	return bgdb_write(&p->db, "SELECT wd_sent($1, $2)", 2, params);
 }
 
 /* Queues id again in retry_s seconds, with why; 0 or -1. */
@@ -69,7 +69,7 @@ payer_retry(struct payer *p, const char *id, const char *why, int retry_s)
 
 	snprintf(secs, sizeof(secs), "%d", retry_s);
 	params[2] = secs;
-	return bgdb_exec(&p->db, "SELECT wd_retry($1, $2, $3)", 3, params);
+	return bgdb_write(&p->db, "SELECT wd_retry($1, $2, $3)", 3, params);
 }
 
 /*
@@ -231,7 +231,7 @@ payer_take(struct payer *p, char *id, size_t idlen, char *addr,
 	PGresult	*res;
 	int		 got;
 
-	if (bgdb_exec(&p->db, "BEGIN", 0, NULL) != 0)
+	if (bgdb_begin(&p->db) != 0)
 		return -1;
 	if ((res = bgdb_sql(&p->db, "SELECT id, address, amount FROM "
 	    "wd_take()", 0, NULL)) == NULL) {

@@ -267,19 +267,27 @@ hosts_wait_standby() {
     done
 }
 
-# Monitor settings. pg_auto_failover's defaults take 30-60 s to fail over (a node is
-# unhealthy after 20 s without news, a primary may drain for 30 s); these bring it to a few
-# seconds on one switch. primary_demote_timeout stays above the keepers'
-# network_partition_timeout (2 s, hosts_pg_keeper_conf), so a cut-off primary has demoted
-# itself before the standby is promoted; and with synchronous replication an old primary
-# cannot acknowledge a commit the standby lacks anyway.
+# Monitor settings (issue 14: writes again within 5 s of losing the primary).
+# pg_auto_failover's defaults take 30-60 s to fail over (a node is unhealthy after 20 s
+# without news, a primary may drain for 30 s). Here:
+#  - a node is unhealthy when its keeper has not reported for 1 s AND the monitor's own
+#    health check (a connection to its PostgreSQL, every 0.5 s, 1 s to answer, one retry
+#    after 0.5 s) failed: a keeper that is merely slow (a busy host) does not start a
+#    failover while its PostgreSQL answers;
+#  - the standby is promoted 1 s after the old primary was told to demote, whether or not
+#    it confirmed. That wait is what lets an async primary's last writes reach the standby;
+#    here replication is synchronous, so every acknowledged commit is on the standby
+#    already, and a cut-off old primary can commit nothing more (its commits wait for the
+#    standby, which has stopped replicating); its keeper also demotes it after the
+#    keepers' network_partition_timeout (2 s, hosts_pg_keeper_conf) without the monitor
+#    or the standby.
 HOSTS_MONITOR_GUCS=(
-    "pgautofailover.health_check_period=1000"
+    "pgautofailover.health_check_period=500"
     "pgautofailover.health_check_timeout=1000"
     "pgautofailover.health_check_max_retries=1"
     "pgautofailover.health_check_retry_delay=500"
-    "pgautofailover.node_considered_unhealthy_timeout=2000"
-    "pgautofailover.primary_demote_timeout=3000"
+    "pgautofailover.node_considered_unhealthy_timeout=1000"
+    "pgautofailover.primary_demote_timeout=1000"
 )
 
 hosts_monitor_up() {
@@ -478,7 +486,7 @@ hosts_start_btc() {
     # Not loopback, but the btc namespace, which only the bed reaches.
     abc_spawn btc-sim ip netns exec "$(hosts_ns btc)" "$sim" --allow-nonloopback \
         --listen "$(hosts_ip btc):$HOSTS_SIM_PORT" --datadir "$HOSTS_STATE/btc" \
-        --rpcuser abc --rpcpassword "$(cat "$ABC_SECRET")"
+        --rpcuser abc --rpcpassword-file "$ABC_SECRET"
     abc_wait_ready btc-sim hosts_tcp_open "$(hosts_ip btc)" "$HOSTS_SIM_PORT"
 }
 

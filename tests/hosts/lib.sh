@@ -4,7 +4,7 @@
 # names its state folder. Reuses tests/it/market_lib.sh (users, ads, campaigns, purchases)
 # with its `web` and `psql_abc` pointed at the bed: every request goes through `edge`.
 #
-#   check DESCRIPTION CMD...   (tests/it/lib.sh's, counting failures) and ht_done
+#   check DESCRIPTION CMD...   (tests/it/check_lib.sh's, counting failures) and ht_done
 #   psql_abc [args]            psql as postgres on the current primary's database abc
 #   ht_ms                      wall clock in ms
 #   edge_log_since LINE        edge's access log from line LINE on
@@ -16,7 +16,8 @@ hosts_env
 [[ -d "/sys/class/net/$HOSTS_BR" ]] || die "the hosts bed is not up (bridge $HOSTS_BR missing)"
 
 IT_TMP="$(mktemp -d)"
-IT_FAILS=0
+# shellcheck source=tests/it/check_lib.sh
+source "$ABC_ROOT/tests/it/check_lib.sh"
 RUN="h$$$((RANDOM % 100))"
 PW="pw-$RUN-secret-pass"
 IMG="$ABC_ROOT/tests/fuzz/corpus/image"
@@ -44,22 +45,8 @@ invariants() {
         return 1
     }
 }
-check() {
-    local what="$1"
-    shift
-    if "$@"; then
-        echo "ok   $what"
-    else
-        echo "FAIL $what"
-        IT_FAILS=$((IT_FAILS + 1))
-    fi
-}
-ht_done() {
-    if ((IT_FAILS)); then
-        echo "$IT_FAILS check(s) failed"
-        return 1
-    fi
-}
+# ht_done: it_done under the name the hosts tests use.
+ht_done() { it_done; }
 ht_ms() { date +%s%3N; }
 edge_lines() { wc -l <"$ABC_LOG/edge-access.log"; }
 edge_log_since() { tail -n +"$(($1 + 1))" "$ABC_LOG/edge-access.log"; }

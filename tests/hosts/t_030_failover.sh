@@ -6,8 +6,11 @@
 # a standby), takes the lock on the new primary and starts listening; abc-web dials both
 # workers' addresses and finds it. Nobody acts by hand. Clients send every unanswered form
 # again (purchases with the same idempotency key; a registration answered 409 "taken" was
-# done before) until it is answered. Measured: kill -> PostgreSQL writable on db2 -> a
-# worker active (listening) on db2 -> first write acknowledged through edge. Checked: every acknowledged registration and purchase is in
+# done before) until it is answered; a probe sends one purchase form from the kill on until
+# it is acknowledged. Measured (appended to <state>/failover-times): kill -> the monitor
+# marks the primary unhealthy -> db2 reports wait_primary (PostgreSQL writable) -> db2's
+# worker holds the lock -> it listens -> first write acknowledged through edge, which must
+# be within 5 s (SPEC 8). Checked too: every acknowledged registration and purchase is in
 # the database exactly once, no purchase applied without an answer, the ledger invariants
 # hold on db2; then db1's keeper is started again (t_050 sees it back as the standby).
 set -euo pipefail
@@ -15,8 +18,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CLIENTS=()
 trap 'touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
+trap 'echo "t_030: line $LINENO failed (status $?)" >&2' ERR
 K=3
-LOAD_END=$((SECONDS + 120))
+# The clients run until told to stop; this only bounds them (and their resends) should the
+# test itself die. Not counted from the start: setting up the markets may take minutes on
+# a loaded machine, and the load must still be running when the kill comes.
+LOAD_END=$((SECONDS + 420))
 
 old=$(hosts_primary)
 new=$([[ "$old" == db1 ]] && echo db2 || echo db1)
@@ -27,6 +34,25 @@ for ((k = 0; k < K; k++)); do
     CIDS[k]=$CID
     ADS[k]=$AD
 done
+
+# The probe: one purchase form of a market of its own, fetched before the kill and sent
+# from the kill on (same idempotency key) until it is acknowledged. One curl per try: what
+# it measures is the stack, not the clients' own work between two requests (forms, cookies,
+# a shell under load).
+market "q$RUN"
+QCID=$CID
+qform=$(confirm "q${RUN}b" any "$QCID" "$AD") || die "no form for the probe"
+qidem=$(sed -E 's/.*(^|&)idem=([^&]*).*/\2/' <<<"$qform")
+probe() {
+    local t0 out
+    while ((SECONDS < LOAD_END)); do
+        t0=$(ht_ms)
+        out=$(buy "q${RUN}b" any "$QCID" "$qform" /dev/null) || out="000"
+        echo "$t0 $(ht_ms) probe $qidem ${out%% *}" >>"$IT_TMP/probe"
+        [[ "${out%% *}" != 303 ]] || break
+        sleep 0.1
+    done
+}
 
 # reg NAME: one registration attempt; prints the status (409: the name is taken).
 reg() {
@@ -77,6 +103,8 @@ hosts_wait 60 "purchases acknowledged before the kill" acked_before
 
 t_kill=$(ht_ms)
 echo "     killing every process on $old: $(hosts_kill_host "$old")"
+probe &
+CLIENTS+=("$!")
 t_prom="" t_work=""
 until [[ -n "$t_prom" && -n "$t_work" ]] || (($(ht_ms) - t_kill > 60000)); do
     [[ -n "$t_prom" ]] || ! hosts_pg_is "$new" primary || t_prom=$(ht_ms)
@@ -85,9 +113,11 @@ until [[ -n "$t_prom" && -n "$t_work" ]] || (($(ht_ms) - t_kill > 60000)); do
 done
 [[ -n "$t_prom" ]] || die "$new did not become the primary"
 [[ -n "$t_work" ]] || die "no abc-worker became active on $new"
-# The first write (registration or purchase) sent after the kill and acknowledged.
+# The first write (the probe's purchase, a client's registration or purchase) sent after
+# the kill and acknowledged.
 first_ack() {
-    cat "$IT_TMP"/client* | awk -v t="$t_kill" '$1 >= t && $5 == 303 { print $2 }' | sort -n | head -n 1
+    { cat "$IT_TMP"/client* "$IT_TMP"/probe 2>/dev/null || true; } |
+        awk -v t="$t_kill" '$1 >= t && $5 == 303 { print $2 }' | sort -n | head -n 1
 }
 deadline=$((SECONDS + 60))
 until [[ -n "$(first_ack)" ]] || ((SECONDS >= deadline)); do sleep 0.2; done
@@ -98,15 +128,29 @@ acked_after() {
 }
 hosts_wait 60 "purchases acknowledged after the failover" acked_after
 touch "$IT_TMP/stop"
-wait "${CLIENTS[@]}"
+wait "${CLIENTS[@]}" || true
 CLIENTS=()
 cat "$IT_TMP"/client* >"$IT_TMP/all"
 
-echo "     measured: PostgreSQL writable on $new $((t_prom - t_kill)) ms after the kill;" \
-    "its abc-worker up at $((t_work - t_kill)) ms; first write acknowledged through edge at" \
-    "$((${t_ack:-0} - t_kill)) ms"
+# The phases, from the monitor's event log and the new worker's log (same clock).
+mon_ms() {
+    hosts_psql monitor -d pg_auto_failover -At -c "SELECT coalesce((extract(epoch FROM
+        min(eventtime)) * 1000)::bigint, 0) FROM pgautofailover.event WHERE nodename = '$1'
+        AND eventtime >= to_timestamp($t_kill / 1000.0) AND $2"
+}
+t_unh=$(mon_ms "$old" "description LIKE '%marked as unhealthy%'")
+t_wp=$(mon_ms "$new" "reportedstate = 'wait_primary'")
+act_line=$(grep 'event=active' "$ABC_LOG/$new-worker.log" | tail -n 1 || true)
+t_lock=$(date -d "$(sed -E 's/^ts=([^ ]*).*/\1/' <<<"${act_line:-ts=1970-01-01T00:00:00Z}")" +%s%3N)
+echo "     measured after the kill (ms): monitor marks $old unhealthy $((t_unh - t_kill)); $new" \
+    "reports wait_primary $((t_wp - t_kill)) (PostgreSQL seen writable $((t_prom - t_kill)));" \
+    "$new's worker holds the lock (event=active) $((t_lock - t_kill)), listens" \
+    "$((t_work - t_kill)); first write acknowledged through edge $((${t_ack:-0} - t_kill))"
+echo "phases_ms unhealthy=$((t_unh - t_kill)) wait_primary=$((t_wp - t_kill))" \
+    "writable=$((t_prom - t_kill)) active=$((t_lock - t_kill)) listening=$((t_work - t_kill))" \
+    "first_ack=$((${t_ack:-0} - t_kill))" >>"$HOSTS_STATE/failover-times"
 check "writes succeed again through edge after the failover" test -n "$t_ack"
-check "...within 40 s of the kill ($((${t_ack:-999999} - t_kill)) ms)" test $((${t_ack:-999999} - t_kill)) -le 40000
+check "...within 5 s of the kill ($((${t_ack:-999999} - t_kill)) ms)" test $((${t_ack:-999999} - t_kill)) -le 5000
 
 # Registrations: acknowledged (303) ones exist; 409 "taken" means an earlier attempt was
 # carried out unanswered; every name tried exists exactly once at most (unique).
@@ -139,6 +183,11 @@ check "some purchases were acknowledged before and after the kill" \
 check "every acknowledged purchase is recorded exactly once ($keys = $b_ack)" test "$keys" == "$b_ack"
 check "slots = acknowledged purchases ($slots = $b_ack), none applied unanswered" test "$slots" == "$b_ack"
 check "every form was answered in the end ($b_ack of $b_try)" test "$b_ack" == "$b_try"
+q_rows=$(psql_abc -c "SELECT count(*) FROM request_log WHERE idem_key = '$qidem'")
+q_slots=$(psql_abc -c "SELECT count(*) FROM slots WHERE campaign_id = $QCID")
+echo "     probe: $(wc -l <"$IT_TMP/probe") tries, $q_rows request_log row, $q_slots slot"
+check "the probe's purchase was acknowledged and applied once" \
+    test "$(awk '$5 == 303' "$IT_TMP/probe" | wc -l)" -eq 1 -a "$q_rows" -eq 1 -a "$q_slots" -eq 1
 check "the ledger invariants hold on $new" invariants
 
 # The old primary's host comes back: its keeper again, which makes it the standby

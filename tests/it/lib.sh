@@ -22,8 +22,9 @@ abc_env
 
 BASE_URL="http://127.0.0.1:$ABC_PORT"
 IT_TMP="$(mktemp -d)"
-IT_FAILS=0
 trap 'rm -rf "$IT_TMP"' EXIT
+# shellcheck source=tests/it/check_lib.sh
+source "$ABC_ROOT/tests/it/check_lib.sh"
 
 now_ms() { date +%s%3N; }
 
@@ -91,22 +92,4 @@ status_row() {
 status_row_html() {
     tr -d '\n\r' <"$IT_TMP/body" | grep -oE "<tr[^>]*>[[:space:]]*<td[^>]*>[^<]*$1[^<]*</td>.*" |
         head -n 1 | sed -E 's#</tr>.*#</tr>#'
-}
-
-check() {
-    local what="$1"
-    shift
-    if "$@"; then
-        echo "ok   $what"
-    else
-        echo "FAIL $what"
-        IT_FAILS=$((IT_FAILS + 1))
-    fi
-}
-
-it_done() {
-    if ((IT_FAILS)); then
-        echo "$IT_FAILS check(s) failed"
-        return 1
-    fi
 }

@@ -4,7 +4,8 @@
  * with libpq's PQmakeEmptyPGresult and PQsetvalue), a job's parameters,
  * and the job queue of the database thread against a database that
  * cannot be reached (reads come back failed, in order, with the eventfd
- * written; a durable job is retried, never answered as failed).
+ * written; a durable job is retried, never answered as failed), and that
+ * a worker without a lock puts no lease fence in its transactions.
  */
 #include <sys/eventfd.h>
 
@@ -20,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "lease.h"
 
 /* A TUPLES_OK result of one text column and rows (NULL: SQL NULL). */
 static PGresult *
@@ -223,6 +225,18 @@ test_db_queue_durable_retried(void)
 	close(fd);
 }
 
+/*
+ * A worker without a lock (one host, active_lock = no) may act and puts
+ * no fence in its transactions: lease_fence_token is 0, and db.c then
+ * sends BEGIN and the jobs alone (the durable test above runs that way).
+ */
+static void
+test_db_no_fence_without_lock(void)
+{
+	CU_ASSERT_EQUAL(lease_fence_token(), 0);
+	CU_ASSERT(lease_may_act());
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_db_lookup_found", test_db_lookup_found },
 	{ "test_db_lookup_absent", test_db_lookup_absent },
@@ -230,6 +244,7 @@ static CU_TestInfo tests[] = {
 	{ "test_db_job_params", test_db_job_params },
 	{ "test_db_queue_reads_unreachable", test_db_queue_reads_unreachable },
 	{ "test_db_queue_durable_retried", test_db_queue_durable_retried },
+	{ "test_db_no_fence_without_lock", test_db_no_fence_without_lock },
 	CU_TEST_INFO_NULL
 };
 
