@@ -64,7 +64,8 @@
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
-	X(MY_SLOT,		"my_slot")
+	X(MY_SLOT,		"my_slot")		\
+	X(KDF_PARAMS,		"kdf_params")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
