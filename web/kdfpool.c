@@ -283,6 +283,7 @@ kdfpool_get_stats(struct kdfpool *pool, struct kdfpool_stats *st)
 	st->refused = pool->refused;
 	st->expired = pool->expired;
 	st->queued = pool->nqueued;
+	st->running = pool->nrunning;
 	st->avg_run_us = pool->avg_run_us;
 	pthread_mutex_unlock(&pool->lock);
 }

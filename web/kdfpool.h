@@ -42,6 +42,7 @@ struct kdfpool_stats {
 	uint64_t	 refused;	/* turned away at once */
 	uint64_t	 expired;	/* queued past their deadline */
 	size_t		 queued;	/* waiting now */
+	int		 running;	/* being derived now */
 	int64_t		 avg_run_us;	/* measured pace, 0 before any */
 };
 

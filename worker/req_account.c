@@ -1122,7 +1122,10 @@ acct_new_address(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	json_object_put(rep);
 }
 
-/* The kdf_params answer: the salt (hex) and scrypt parameters. */
+/*
+ * The kdf_params answer: the salt (hex) and scrypt parameters of the
+ * name's credential, and those of a new one (new_n, new_r, new_p).
+ */
 static void
 acct_kdf_params_reply(struct request *rq, const uint8_t *salt,
     const struct kdf_params *kp)
@@ -1135,6 +1138,13 @@ acct_kdf_params_reply(struct request *rq, const uint8_t *salt,
 	json_object_object_add(rep, "n", json_object_new_int64((int64_t)kp->n));
 	json_object_object_add(rep, "r", json_object_new_int64(kp->r));
 	json_object_object_add(rep, "p", json_object_new_int64(kp->p));
+	/* What a new credential (registration, new password) must use. */
+	json_object_object_add(rep, "new_n",
+	    json_object_new_int64((int64_t)ops_cfg(rq)->kdf_params.n));
+	json_object_object_add(rep, "new_r",
+	    json_object_new_int64(ops_cfg(rq)->kdf_params.r));
+	json_object_object_add(rep, "new_p",
+	    json_object_new_int64(ops_cfg(rq)->kdf_params.p));
 	ops_finish(rq, rep);
 	json_object_put(rep);
 }
@@ -1194,8 +1204,12 @@ acct_kdf_params(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		acct_kdf_params_read(rq, dj, reg);
 		return;
 	}
-	if (user == NULL || strlen(user) > 64 ||
-	    (reg && !acct_valid_username(user))) {
+	if (!reg && (user == NULL || strlen(user) > 64)) {
+		ops_fail(rq, MSG_CODE_BAD_LOGIN, "Wrong username or "
+		    "password.");
+		return;
+	}
+	if (reg && !acct_valid_username(user)) {
 		ops_fail(rq, MSG_CODE_INVALID, "A name is 3 to 32 letters, "
 		    "digits, dots, dashes or underscores.");
 		return;
