@@ -4,7 +4,7 @@
  * at the measured pace, or answered "busy" when the deadline passed in the
  * queue), shutdown with jobs waiting; and common/scrypt.c's derived salt
  * of a name without an account.  A job is held on a thread by costly
- * parameters (n = 2^16: 64 MiB, a few hundred ms), and the tests wait for
+ * parameters (n = 2^17: 128 MiB, about half a second), and the tests wait for
  * the pool's own counters rather than for fixed sleeps.
  */
 #include <pthread.h>
@@ -16,7 +16,7 @@
 #include "kdfpool.h"
 #include "log.h"
 
-static const struct kdf_params slow = { UINT64_C(1) << 16, 8, 1 };
+static const struct kdf_params slow = { UINT64_C(1) << 17, 8, 1 };
 static const struct kdf_params quick = { 1024, 8, 1 };
 static const uint8_t salt[KDF_SALT_LEN] = "0123456789abcdef";
 
@@ -136,14 +136,15 @@ test_kdfpool_bounded_queue(void)
 }
 
 /*
- * A deadline of 1 ms: before any run the pace is unknown, so a second job
- * is queued, then answered "busy" unrun once the first ends; after that
- * the measured pace refuses the next queued one at once.
+ * A deadline of 100 ms, well below one run and well above a thread's
+ * wake-up even on a loaded machine: before any run the pace is unknown,
+ * so a second job is queued, then answered "busy" unrun once the first
+ * ends; after that the measured pace refuses the next one at once.
  */
 static void
 test_kdfpool_deadline(void)
 {
-	struct kdfpool		*pool = kdfpool_start(1, 4, 1);
+	struct kdfpool		*pool = kdfpool_start(1, 4, 100);
 	struct kdfpool_stats	 st;
 	struct caller		 a, b, c;
 	int64_t			 t0;
