@@ -17,29 +17,33 @@ source "$ROOT/tests/hosts/lib.sh"
 D="${BENCH_SECONDS:-15}"
 STORM="${BENCH_STORM:-16}"
 FULL=131072
-PREV=$(sed -n 's/^kdf_n = //p' "$HOSTS_STATE/worker-db1.conf" | tail -1)
-PREV=${PREV:-$FULL}
 
-worker_children() {
-    local n p
-    for n in db1 db2; do
-        p=$(abc_pid "$n-worker") && pgrep -P "$p" || true
-    done
-}
 any_active() { hosts_worker_active db1 || hosts_worker_active db2; }
-edge_serves() { [[ "$(web any /login -o /dev/null -w '%{http_code}')" == 200 ]]; }
+# set_cost N: both abc-workers started again with kdf_n = N. The bed's workers got ABC_KDF_N
+# from the environment (it wins over the file), so each supervise loop is stopped (SIGTERM:
+# the worker drains and exits 0, which ends the loop) and started anew with ABC_KDF_N=N.
 set_cost() {
-    local n f pids
-    for n in db1 db2; do
-        f="$HOSTS_STATE/worker-$n.conf"
-        if grep -q '^kdf_n = ' "$f"; then sed -i "s/^kdf_n = .*/kdf_n = $1/" "$f"; else echo "kdf_n = $1" >>"$f"; fi
+    local n p
+    for n in db2 db1; do
+        p=$(abc_pid "$n-worker") || continue
+        kill -TERM "$p"
+        hosts_wait 30 "$n's abc-worker stopping" bash -c "! kill -0 $p 2>/dev/null"
     done
-    pids=$(worker_children)
-    [[ -z "$pids" ]] || kill -KILL $pids
-    sleep 1
+    for n in db1 db2; do
+        ABC_KDF_N="$1" hosts_start_worker "$n"
+    done
     hosts_wait 60 "an abc-worker active with kdf_n = $1" any_active
-    hosts_wait 30 "edge serving pages" edge_serves
+    hosts_wait 30 "logins answered through edge" link_ok
 }
+# link_ok: two reads of a campaign that does not exist through edge answer 404 ("no such
+# campaign"), not 503: both front-ends reach the active worker (no hashing involved).
+link_ok() {
+    local i
+    for i in 1 2; do
+        [[ "$(web any "/c/99999999$i" -o /dev/null -w '%{http_code}')" == 404 ]] || return 1
+    done
+}
+PREV="${ABC_KDF_N:-$FULL}"
 pin() { taskset -a -p -c "$2" "$(abc_pid "$1-web")" >/dev/null; }
 cleanup() {
     set +e
