@@ -3,12 +3,12 @@
 # state folder (its own network 10.77.N.0/24), runs every tests/hosts/t_*.sh in name order
 # against it, and tears it down whatever happens (the state folder is kept on a failure,
 # for its logs). As root: network namespaces need CAP_NET_ADMIN, and without them this
-# FAILS (never skips). Bounded: HOSTS_TIMEOUT (360 s) for the whole run.
+# FAILS (never skips). Bounded: HOSTS_TIMEOUT (480 s) for the whole run.
 # Prints "PASS name"/"FAIL name" and "N passed, N failed"; exit 1 on any failure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export ABC_ROOT="${ABC_ROOT:-$(cd "$here/../.." && pwd)}"
-HOSTS_TIMEOUT="${HOSTS_TIMEOUT:-360}"
+HOSTS_TIMEOUT="${HOSTS_TIMEOUT:-480}"
 
 if [[ -z "${HOSTS_INNER:-}" ]]; then
     export HOSTS_INNER=1
