@@ -39,7 +39,10 @@
  * hover, url, image in base64), my_ads and my_campaigns (token), buy
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
  * mime, data), withdraw (token, address, amount in sat, password, idem),
- * my_slot (token, campaign, slot: a slot's figures for its buyer).
+ * my_slot (token, campaign, slot: a slot's figures for its buyer),
+ * kdf_params (username, for = login | register -> salt, n, r, p of the
+ * name's credential, new_n, new_r, new_p of a new one; issue 14: abc-web
+ * then sends password_key / old_key / key + salt instead of passwords).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
