@@ -39,7 +39,10 @@
  * hover, url, image in base64), my_ads and my_campaigns (token), buy
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
  * mime, data), withdraw (token, address, amount in sat, password, idem),
- * my_slot (token, campaign, slot: a slot's figures for its buyer).
+ * my_slot (token, campaign, slot: a slot's figures for its buyer),
+ * kdf_params (username, for = login | register -> salt, n, r, p of the
+ * name's credential, new_n, new_r, new_p of a new one; issue 14: abc-web
+ * then sends password_key / old_key / key + salt instead of passwords).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -64,7 +67,8 @@
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
-	X(MY_SLOT,		"my_slot")
+	X(MY_SLOT,		"my_slot")		\
+	X(KDF_PARAMS,		"kdf_params")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,

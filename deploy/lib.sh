@@ -132,6 +132,11 @@ abc_prepare_state() {
         (umask 077 && openssl rand -hex 32 >"$ABC_STATE/secrets/csrf_secret") ||
             die "could not write $ABC_STATE/secrets/csrf_secret"
     fi
+    # The key of the salts shown for names without an account (issue 14).
+    if [[ ! -s "$ABC_STATE/secrets/kdf_salt_secret" ]]; then
+        (umask 077 && openssl rand -hex 32 >"$ABC_STATE/secrets/kdf_salt_secret") ||
+            die "could not write $ABC_STATE/secrets/kdf_salt_secret"
+    fi
     printf '%s\n' "$ABC_PGDIR" >"$ABC_STATE/pgdir"
     abc_write_configs
     abc_render_nginx
@@ -151,6 +156,7 @@ sql_dir = $ABC_ROOT/sql
 bitcoind_url = http://127.0.0.1:$ABC_SIM_PORT/wallet/abc
 bitcoind_user = abc
 bitcoind_password_file = $ABC_SECRET
+kdf_salt_secret_file = $ABC_STATE/secrets/kdf_salt_secret
 fault_file = $ABC_STATE/worker.faults
 EOF
     local n
@@ -183,7 +189,8 @@ abc_sticky_settings() {
     for key in kdf_n allow_short_slots min_confirmations platform_fee_ppm \
         follow_ms session_ttl_s login_max_failures login_window_s \
         register_max_per_addr register_max register_window_s trusted_proxies admin_addrs \
-        quota_addresses_per_day quota_ads quota_campaigns quota_image_bytes; do
+        quota_addresses_per_day quota_ads quota_campaigns quota_image_bytes \
+        hash_threads hash_queue hash_deadline_ms; do
         var="ABC_${key^^}"
         [[ -n "${!var:-}" ]] || continue
         grep -v "^$key = " "$file" >"$file.new" || true

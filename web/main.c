@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "faultfile.h"
 #include "http.h"
+#include "kdfpool.h"
 #include "abc_link.h"
 #include "log.h"
 #include "metrics.h"
@@ -324,6 +325,35 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 		usercache_drop_user(uc, user, keep);
 }
 
+/*
+ * Starts the hashing pool (issue 14): hash_threads threads, hash_queue jobs
+ * waiting, none longer than hash_deadline_ms.  At most threads + queue page
+ * threads wait on it, so that sum must stay below the page threads or a
+ * login storm could hold them all.  Exits with a message on a bad value.
+ */
+static struct kdfpool *
+web_kdf_start(const struct conf *conf, const struct app *app)
+{
+	long long	 threads, queue, deadline;
+	char		 err[256];
+
+	if (conf_int(conf, "hash_threads", 1, KDFPOOL_THREADS_MAX, 1, &threads,
+	    err, sizeof(err)) != 0 || conf_int(conf, "hash_queue", 1, 10000, 2,
+	    &queue, err, sizeof(err)) != 0 || conf_int(conf,
+	    "hash_deadline_ms", 1, KDFPOOL_DEADLINE_MAX, 1500, &deadline, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		exit(1);
+	}
+	if (threads + queue >= app->threads) {
+		log_error("config", "error=\"hash_threads + hash_queue (%lld) "
+		    "must be below threads (%d): a login storm would hold "
+		    "every page thread\"", threads + queue, app->threads);
+		exit(1);
+	}
+	return kdfpool_start((int)threads, (size_t)queue, deadline);
+}
+
 /* Loads templates and starts the link; returns the exit status. */
 static int
 web_run(const struct conf *conf, const sigset_t *mask)
@@ -366,6 +396,8 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	app.users = usercache_new(4096, 1000);
 	app.cache = cache_new(64u * 1024 * 1024);
 	app.metrics = metrics_new();
+	if ((app.kdf = web_kdf_start(conf, &app)) == NULL)
+		goto out;
 	(void)client_subscribe(app.client, web_notice, &app);
 	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
 	if ((sock = web_open_socket(sockpath)) == -1)
@@ -377,6 +409,7 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	log_info("stopped", "status=%d", rc);
 out:
 	client_stop(app.client);
+	kdfpool_stop(app.kdf);	/* every page thread has ended */
 	usercache_free(app.users);
 	cache_free(app.cache);
 	metrics_free(app.metrics);

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
+#include "acctkey.h"
 #include "buf.h"
 #include "cache.h"
 #include "cachekey.h"
@@ -213,26 +215,60 @@ acct_logged_in(struct http_req *r, struct json_object *rep)
 	(void)http_redirect(r, next[0] != '\0' ? next : "/account");
 }
 
-/* Logs in with the form's username and password, then to /account. */
+/* Shows a failed reply (taken) on the form tpl, as acct_send does. */
 static void
-acct_login(struct http_req *r)
+acct_form_fail(struct http_req *r, struct json_object *fail, const char *tpl,
+    const char *title)
 {
-	struct json_object	*req, *rep;
+	acct_form(r, acct_status(fail), tpl, title, msg_reply_code(fail),
+	    msg_get_str(fail, "error") != NULL ? msg_get_str(fail, "error") :
+	    "That did not work.");
+	json_object_put(fail);
+}
 
-	req = acct_request(r, MSG_OP_LOGIN);
-	acct_copy(r, req, "username", "username");
-	acct_copy(r, req, "password", "password");
+/* Sends a login request (taken) and goes on to the next page. */
+static void
+acct_login_send(struct http_req *r, struct json_object *req)
+{
+	struct json_object	*rep;
+
 	if ((rep = acct_send(r, req, "login", "Log in")) == NULL)
 		return;
 	acct_logged_in(r, rep);
 	json_object_put(rep);
 }
 
+/*
+ * Logs in with the form's username and password, then to /account.  The
+ * password's key is derived here (web/acctkey.c); only the key is sent.
+ */
+static void
+acct_login(struct http_req *r)
+{
+	struct json_object	*req, *fail = NULL;
+
+	req = acct_request(r, MSG_OP_LOGIN);
+	acct_copy(r, req, "username", "username");
+	switch (acctkey_check(r, req, form_get(&r->form, "username"),
+	    form_get(&r->form, "password"), "password", &fail)) {
+	case ACCTKEY_OK:
+		acct_login_send(r, req);
+		return;
+	case ACCTKEY_FAIL:
+		acct_form_fail(r, fail, "login", "Log in");
+		break;
+	case ACCTKEY_ANSWERED:
+		break;
+	}
+	json_object_put(req);
+}
+
 /* GET/POST /register. */
 void
 page_register(struct http_req *r)
 {
-	struct json_object	*req, *rep;
+	struct json_object	*req, *rep, *fail = NULL;
+	struct acctkey_new	 made;
 	const char		*pw, *pw2;
 
 	if (strcmp(r->method, "POST") != 0) {
@@ -251,12 +287,28 @@ page_register(struct http_req *r)
 	}
 	req = acct_request(r, MSG_OP_REGISTER);
 	acct_copy(r, req, "username", "username");
-	acct_copy(r, req, "password", "password");
-	if ((rep = acct_send(r, req, "register", "Register")) == NULL)
+	switch (acctkey_register(r, req, form_get(&r->form, "username"), pw,
+	    &made, &fail)) {
+	case ACCTKEY_OK:
+		break;
+	case ACCTKEY_FAIL:
+		acct_form_fail(r, fail, "register", "Register");
+		/* FALLTHROUGH */
+	case ACCTKEY_ANSWERED:
+		json_object_put(req);
 		return;
+	}
+	if ((rep = acct_send(r, req, "register", "Register")) == NULL) {
+		OPENSSL_cleanse(&made, sizeof(made));
+		return;
+	}
 	json_object_put(rep);
-	/* Registered: log in at once with the same credentials. */
-	acct_login(r);
+	/* Registered: log in at once with the key just made, no hashing. */
+	req = acct_request(r, MSG_OP_LOGIN);
+	acct_copy(r, req, "username", "username");
+	acctkey_put_hex(req, "password_key", made.key, sizeof(made.key));
+	OPENSSL_cleanse(&made, sizeof(made));
+	acct_login_send(r, req);
 }
 
 /* GET/POST /login. */
@@ -764,6 +816,38 @@ acct_post_send(struct http_req *r, struct json_object *req, const char *done)
 }
 
 /*
+ * Puts the key of the form's password field (field + "_key") into req for
+ * the session's user.  A deferred POST (the session could not be looked
+ * up in time, http_post_session) does not know the user: it carries the
+ * password itself, which abc-worker still hashes.  Returns 0 to go on, or
+ * -1 after answering (req put).
+ */
+static int
+acct_key_field(struct http_req *r, struct json_object *req, const char *field)
+{
+	struct json_object	*fail = NULL;
+
+	if (r->deferred || r->user.id == 0) {
+		acct_copy(r, req, field, field);
+		return 0;
+	}
+	switch (acctkey_check(r, req, r->user.name, form_get(&r->form, field),
+	    field, &fail)) {
+	case ACCTKEY_OK:
+		return 0;
+	case ACCTKEY_FAIL:
+		acct_page_code(r, acct_status(fail), msg_reply_code(fail),
+		    msg_get_str(fail, "error"), NULL);
+		json_object_put(fail);
+		break;
+	case ACCTKEY_ANSWERED:
+		break;
+	}
+	json_object_put(req);
+	return -1;
+}
+
+/*
  * POST /account/withdraw: address, amount (BTC), password, idem.  The
  * amount is read exactly (common/money.c); abc-worker checks the rest.
  */
@@ -787,7 +871,8 @@ page_withdraw(struct http_req *r)
 	}
 	req = acct_request(r, MSG_OP_WITHDRAW);
 	acct_copy(r, req, "address", "address");
-	acct_copy(r, req, "password", "password");
+	if (acct_key_field(r, req, "password") != 0)
+		return;
 	json_object_object_add(req, "amount", json_object_new_int64(sat));
 	json_object_object_add(req, "idem", json_object_new_string(idem));
 	acct_post_send(r, req, "/account?done=withdraw");
@@ -829,22 +914,51 @@ acct_post(struct http_req *r, enum msg_op op, const char *const *fields,
 	acct_post_send(r, req, done);
 }
 
-/* POST /account/password: old, new. */
+/*
+ * POST /account/password: old, new.  Both keys are derived here (the new
+ * one with a fresh salt); a deferred POST sends the passwords instead.
+ */
 void
 page_password(struct http_req *r)
 {
-	static const char *const fields[] = { "old", "new", NULL };
+	struct json_object	*req, *fail = NULL;
 
-	acct_post(r, MSG_OP_PASSWORD, fields, "/account?done=password");
+	if (!http_post_user(r))
+		return;
+	req = acct_request(r, MSG_OP_PASSWORD);
+	if (r->deferred || r->user.id == 0) {
+		acct_copy(r, req, "old", "old");
+		acct_copy(r, req, "new", "new");
+		acct_post_send(r, req, "/account?done=password");
+		return;
+	}
+	switch (acctkey_change(r, req, r->user.name, form_get(&r->form, "old"),
+	    form_get(&r->form, "new"), &fail)) {
+	case ACCTKEY_OK:
+		acct_post_send(r, req, "/account?done=password");
+		return;
+	case ACCTKEY_FAIL:
+		acct_page_code(r, acct_status(fail), msg_reply_code(fail),
+		    msg_get_str(fail, "error"), NULL);
+		json_object_put(fail);
+		break;
+	case ACCTKEY_ANSWERED:
+		break;
+	}
+	json_object_put(req);
 }
 
-/* POST /account/history/purge: password. */
+/* POST /account/history/purge: password (its key). */
 void
 page_purge(struct http_req *r)
 {
-	static const char *const fields[] = { "password", NULL };
+	struct json_object	*req;
 
-	acct_post(r, MSG_OP_PURGE, fields, "/account?done=purged");
+	if (!http_post_user(r))
+		return;
+	req = acct_request(r, MSG_OP_PURGE);
+	if (acct_key_field(r, req, "password") == 0)
+		acct_post_send(r, req, "/account?done=purged");
 }
 
 /* POST /logout-all: every session of this user ends, on every abc-web. */

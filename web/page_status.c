@@ -20,6 +20,7 @@
 #include "client.h"
 #include "clock.h"
 #include "http.h"
+#include "kdfpool.h"
 #include "metrics.h"
 #include "msg.h"
 #include "route.h"
@@ -201,6 +202,7 @@ static void
 status_web_numbers(struct http_req *r, struct status_page *checks)
 {
 	struct cache_stats	 cs;
+	struct kdfpool_stats	 ks;
 	char			 text[256];
 	uint64_t		 total;
 
@@ -218,6 +220,13 @@ status_web_numbers(struct http_req *r, struct status_page *checks)
 	    (long long)metrics_percentile_us(r->app->metrics, 500),
 	    (long long)metrics_percentile_us(r->app->metrics, 990));
 	status_row(checks, "request latency", 1, text);
+	kdfpool_get_stats(r->app->kdf, &ks);
+	snprintf(text, sizeof(text), "derived %llu keys, busy %llu at once "
+	    "and %llu past their deadline, %zu waiting, %lld ms each (this "
+	    "abc-web's pool)", (unsigned long long)ks.ran,
+	    (unsigned long long)ks.refused, (unsigned long long)ks.expired,
+	    ks.queued, (long long)(ks.avg_run_us / 1000));
+	status_row(checks, "password keys", 1, text);
 }
 
 /* GET /metrics: Prometheus text, for admin_addrs only (else 404). */

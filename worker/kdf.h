@@ -35,20 +35,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KDF_N_DEFAULT		(UINT64_C(1) << 17)
-#define KDF_R_DEFAULT		8
-#define KDF_P_DEFAULT		1
-#define KDF_SALT_LEN		16
-#define KDF_HASH_LEN		32
-#define KDF_PASSWORD_MAX	1024
+#include "scrypt.h"
+
 #define KDF_THREADS_MAX		64
 #define KDF_MAX_WAIT_MS_MAX	600000
-
-struct kdf_params {
-	uint64_t	 n;		/* CPU/memory cost, a power of two */
-	uint32_t	 r;		/* block size */
-	uint32_t	 p;		/* parallelisation */
-};
 
 enum kdf_kind {
 	KDF_HASH,		/* new salt, compute hash */
@@ -80,13 +70,6 @@ struct kdf_stats {
 	size_t		 queued[2];	/* waiting now */
 	int64_t		 avg_run_us;	/* measured pace, 0 before any */
 };
-
-extern const struct kdf_params kdf_params_default;
-
-int		 kdf_scrypt(const char *password, size_t len,
-		    const uint8_t *salt, size_t saltlen,
-		    const struct kdf_params *p, uint8_t *out, size_t outlen);
-int		 kdf_params_valid(const struct kdf_params *p);
 
 struct kdf_job	*kdf_job_new_hash(const char *password, size_t pwlen,
 		    const struct kdf_params *params, void *arg);

@@ -17,6 +17,8 @@
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "acctnote.h"
 #include "btc.h"
@@ -307,6 +309,40 @@ worker_link_conf(const struct conf *conf, struct link_names *ln,
 }
 
 /*
+ * The key of the salts kdf_params shows for names without an account:
+ * SHA-256 of kdf_salt_secret[_file].  Without one, a random key: such a
+ * name's salt then changes when abc-worker restarts (or fails over), which
+ * tells a patient prober the name has no account, so production sets it
+ * (the same on every worker).  0, or -1 logged.
+ */
+static int
+worker_salt_secret(const struct conf *conf, uint8_t key[32])
+{
+	char		 err[256], *secret;
+	unsigned int	 n = 32;
+
+	if ((secret = conf_secret(conf, "kdf_salt_secret", err,
+	    sizeof(err))) != NULL) {
+		(void)EVP_Digest(secret, strlen(secret), key, &n,
+		    EVP_sha256(), NULL);
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		return 0;
+	}
+	if (strstr(err, "not set") == NULL) {
+		log_error("config", "error=\"%s\"", err);
+		return -1;
+	}
+	if (RAND_bytes(key, 32) != 1) {
+		log_error("config", "error=\"no randomness for a salt key\"");
+		return -1;
+	}
+	log_warn("config", "error=\"no kdf_salt_secret: the salt shown for "
+	    "a name without an account changes at each restart\"");
+	return 0;
+}
+
+/*
  * Fills the request engine's settings: scrypt cost (lower only for
  * tests), session lifetime and login rate limits.  0, or -1 logged.
  */
@@ -373,7 +409,7 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	oc->session_ttl_s = (int)ttl;
 	oc->login_max_failures = (unsigned)fails;
 	oc->login_window_ms = window * 1000;
-	return 0;
+	return worker_salt_secret(conf, oc->salt_secret);
 }
 
 /* Starts the hashing pool on its own eventfd; 0, or -1 logged. */

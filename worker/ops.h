@@ -43,6 +43,8 @@ struct ops_cfg {
 	struct kdf_pool		*kdf;		/* borrowed */
 	struct btcq		*chain;		/* borrowed */
 	struct kdf_params	 kdf_params;	/* for new password hashes */
+	/* Key of the salts shown for names without an account. */
+	uint8_t			 salt_secret[32];
 	int			 session_ttl_s;
 	int			 allow_short_slots;	/* slots under 1 h */
 	int64_t			 fee_ppm;	/* platform fee, per million */

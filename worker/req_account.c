@@ -1,8 +1,13 @@
 /*
  * Accounts and sessions (SPEC 4.1, 4.6): register, login, session lookup,
  * logout, logout everywhere, password change, the account page's data and
- * purging the history.  Passwords are hashed and checked on the hashing
- * pool; sessions are random 256-bit tokens of which the database keeps
+ * purging the history.  Since issue 14 abc-web derives the scrypt key
+ * itself (web/kdfpool.c) from the salt and parameters kdf_params gives it,
+ * and sends only that key ("<field>_key", hex), which is compared here in
+ * constant time with the stored hash; a request that still carries a
+ * password (an abc-web of the previous release, during a rolling upgrade)
+ * is hashed on the worker's pool as before.  The stored format is
+ * unchanged: pw_hash = scrypt(password, pw_salt, pw_n, pw_r, pw_p).  Sessions are random 256-bit tokens of which the database keeps
  * only a SHA-256.  Failed logins are counted per username and per
  * (username, client address), never per address alone; an unknown
  * username costs the same hashing work as a known one and gets the same
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -84,6 +90,10 @@ enum account_stage {
 	ACCOUNT_START = REQ_START,
 	ACCOUNT_SESSION = REQ_SESSION_READ,
 	ACCOUNT_READ = REQ_OWN_STAGES	/* the overview or a page read */
+};
+enum kdf_params_stage {
+	KDF_PARAMS_START = REQ_START,
+	KDF_PARAMS_READ		/* the name looked up */
 };
 enum new_address_stage {
 	NEW_ADDRESS_START = REQ_START,
@@ -243,6 +253,34 @@ acct_read_user(struct request *rq, struct db_job *dj)
 }
 
 /*
+ * Reads a (salt, n, r, p) row into rq.  Returns 1 when there was one, 0
+ * when none, -1 after answering an error.
+ */
+static int
+acct_read_salt(struct request *rq, struct db_job *dj)
+{
+	switch (db_job_lookup(dj)) {
+	case LOOKUP_UNKNOWN:
+		ops_unavailable(rq);
+		return -1;
+	case LOOKUP_ABSENT:
+		return 0;
+	case LOOKUP_FOUND:
+		break;
+	}
+	rq->params.n = strtoull(db_job_value(dj, 0, 1), NULL, 10);
+	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 2), NULL, 10);
+	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 3), NULL, 10);
+	if (acct_unhex(db_job_value(dj, 0, 0), rq->salt, KDF_SALT_LEN) != 0 ||
+	    !kdf_params_valid(&rq->params)) {
+		ops_fail(rq, MSG_CODE_INTERNAL,
+		    "stored password salt is unreadable");
+		return -1;
+	}
+	return 1;
+}
+
+/*
  * Verifies field against the hash in rq (or a dummy when none); the
  * verdict continues at stage next.
  */
@@ -250,7 +288,23 @@ static void
 acct_verify(struct request *rq, const char *field, int known, int next)
 {
 	const char	*pw = msg_get_str(rq->body, field);
+	char		 kfield[32];
+	struct kdf_job	 verdict;
+	uint8_t		 key[KDF_HASH_LEN];
 
+	snprintf(kfield, sizeof(kfield), "%s_key", field);
+	if (msg_get_str(rq->body, kfield) != NULL) {
+		/* abc-web derived it: compare here, no hashing. */
+		memset(&verdict, 0, sizeof(verdict));
+		verdict.kind = KDF_VERIFY;
+		verdict.ok = acct_unhex(msg_get_str(rq->body, kfield), key,
+		    sizeof(key)) == 0 && known &&
+		    CRYPTO_memcmp(key, rq->hash, sizeof(key)) == 0;
+		explicit_bzero(key, sizeof(key));
+		rq->stage = next;
+		ops_continue(rq, NULL, &verdict, NULL);
+		return;
+	}
 	if (pw == NULL)
 		pw = "";
 	if (known)
@@ -268,6 +322,41 @@ acct_ok(struct request *rq)
 
 	ops_finish(rq, rep);
 	json_object_put(rep);
+}
+
+/*
+ * A new credential derived by abc-web: the key in field keyf and the salt
+ * in saltf (hex), the parameters in "n", "r", "p", which must be this
+ * worker's own (a front-end never chooses a weaker cost).  Returns 1 with
+ * out filled, 0 when keyf is absent (a password instead), or -1 after
+ * answering "invalid".
+ */
+static int
+acct_new_key(struct request *rq, const char *keyf, const char *saltf,
+    struct kdf_job *out)
+{
+	const struct kdf_params	*want = &ops_cfg(rq)->kdf_params;
+	int64_t			 n = 0, r = 0, p = 0;
+
+	if (msg_get_str(rq->body, keyf) == NULL)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->kind = KDF_HASH;
+	if (acct_unhex(msg_get_str(rq->body, keyf), out->hash,
+	    KDF_HASH_LEN) != 0 || acct_unhex(msg_get_str(rq->body, saltf),
+	    out->salt, KDF_SALT_LEN) != 0 ||
+	    msg_get_int(rq->body, "n", &n) != 0 ||
+	    msg_get_int(rq->body, "r", &r) != 0 ||
+	    msg_get_int(rq->body, "p", &p) != 0 ||
+	    (uint64_t)n != want->n || (uint64_t)r != want->r ||
+	    (uint64_t)p != want->p) {
+		ops_fail(rq, MSG_CODE_INVALID, "The password key or its "
+		    "parameters are not the ones asked for; try again.");
+		return -1;
+	}
+	out->params = *want;
+	out->ok = 1;
+	return 1;
 }
 
 /* Broadcasts that sessions ended: one token, or all of a user's. */
@@ -339,6 +428,8 @@ acct_register_count(struct request *rq)
 	ratelimit_fail(ops_ratelimit(rq, OPS_RL_REG_ALL), "r:*", now);
 }
 
+static void	acct_register_store(struct request *, struct kdf_job *);
+
 /*
  * REGISTER_CHECKED: the answer of the name check.  A request already
  * carried out (a retry over the link) gets its stored reply; a taken name
@@ -349,6 +440,8 @@ acct_register_checked(struct request *rq, struct db_job *dj)
 {
 	const char	*pw = msg_get_str(rq->body, "password");
 	const char	*taken;
+	struct kdf_job	 nk;
+	int		 rc;
 
 	if (!db_job_ok(dj) || PQntuples(dj->res) != 1) {
 		ops_unavailable(rq);
@@ -365,7 +458,14 @@ acct_register_checked(struct request *rq, struct db_job *dj)
 	}
 	if (acct_register_blocked(rq))
 		return;
+	if ((rc = acct_new_key(rq, "key", "salt", &nk)) == -1)
+		return;
 	acct_register_count(rq);
+	if (rc == 1) {
+		acct_register_store(rq, &nk);
+		explicit_bzero(&nk, sizeof(nk));
+		return;
+	}
 	ops_kdf(rq, kdf_job_new_hash(pw, strlen(pw), &ops_cfg(rq)->kdf_params,
 	    NULL), REGISTER_HASHED);
 }
@@ -382,7 +482,9 @@ acct_register_start(struct request *rq)
 		    "digits, dots, dashes or underscores.");
 		return;
 	}
-	if (!acct_valid_password(msg_get_str(rq->body, "password"))) {
+	/* With a key, abc-web checked the password's length. */
+	if (msg_get_str(rq->body, "key") == NULL &&
+	    !acct_valid_password(msg_get_str(rq->body, "password"))) {
 		ops_fail(rq, MSG_CODE_INVALID, "A password is 10 to 1024 "
 		    "characters long.");
 		return;
@@ -563,8 +665,9 @@ acct_login(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	acct_login_keys(rq, user, ukey, pkey);
 	switch ((enum login_stage)rq->stage) {
 	case LOGIN_START:
-		if (user == NULL || msg_get_str(rq->body, "password") == NULL ||
-		    strlen(user) > 64) {
+		if (user == NULL || strlen(user) > 64 ||
+		    (msg_get_str(rq->body, "password") == NULL &&
+		    msg_get_str(rq->body, "password_key") == NULL)) {
 			ops_fail(rq, MSG_CODE_BAD_LOGIN, "Wrong username or "
 			    "password.");
 			return;
@@ -766,10 +869,17 @@ acct_password(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
 	const char	*pw = msg_get_str(rq->body, "new");
+	struct kdf_job	 nk;
+	int		 rc;
 
 	(void)cj;
 	switch ((enum password_stage)rq->stage) {
 	case PASSWORD_START:
+		if (msg_get_str(rq->body, "new_key") != NULL) {
+			if (acct_new_key(rq, "new_key", "new_salt", &nk) == 1)
+				req_account_recheck(rq, dj, "old");
+			return;
+		}
 		if (!acct_valid_password(pw)) {
 			ops_fail(rq, MSG_CODE_INVALID, "A password is 10 to "
 			    "1024 characters long.");
@@ -782,7 +892,12 @@ acct_password(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	case PASSWORD_OLD_CHECKED:
 		if (!kj->ok)
 			req_account_wrong_password(rq);
-		else
+		else if ((rc = acct_new_key(rq, "new_key", "new_salt",
+		    &nk)) == 1) {
+			rq->stage = PASSWORD_NEW_HASHED;
+			acct_password_store(rq, &nk);
+			explicit_bzero(&nk, sizeof(nk));
+		} else if (rc == 0)
 			ops_kdf(rq, kdf_job_new_hash(pw, strlen(pw),
 			    &ops_cfg(rq)->kdf_params, NULL),
 			    PASSWORD_NEW_HASHED);
@@ -1007,6 +1122,108 @@ acct_new_address(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	json_object_put(rep);
 }
 
+/*
+ * The kdf_params answer: the salt (hex) and scrypt parameters of the
+ * name's credential, and those of a new one (new_n, new_r, new_p).
+ */
+static void
+acct_kdf_params_reply(struct request *rq, const uint8_t *salt,
+    const struct kdf_params *kp)
+{
+	struct json_object	*rep = msg_reply_new();
+	char			 hex[2 * KDF_SALT_LEN + 1];
+
+	acct_hex(salt, KDF_SALT_LEN, hex);
+	json_object_object_add(rep, "salt", json_object_new_string(hex));
+	json_object_object_add(rep, "n", json_object_new_int64((int64_t)kp->n));
+	json_object_object_add(rep, "r", json_object_new_int64(kp->r));
+	json_object_object_add(rep, "p", json_object_new_int64(kp->p));
+	/* What a new credential (registration, new password) must use. */
+	json_object_object_add(rep, "new_n",
+	    json_object_new_int64((int64_t)ops_cfg(rq)->kdf_params.n));
+	json_object_object_add(rep, "new_r",
+	    json_object_new_int64(ops_cfg(rq)->kdf_params.r));
+	json_object_object_add(rep, "new_p",
+	    json_object_new_int64(ops_cfg(rq)->kdf_params.p));
+	ops_finish(rq, rep);
+	json_object_put(rep);
+}
+
+/*
+ * KDF_PARAMS_READ: a name with an account gets its stored salt and
+ * parameters; one without gets a salt derived from the server secret and
+ * the current parameters, stable like a real one, so the answer does not
+ * tell whether the name exists (both take the same database read).  For a
+ * registration a taken name is answered at once, before any hashing.
+ */
+static void
+acct_kdf_params_read(struct request *rq, struct db_job *dj, int reg)
+{
+	const struct ops_cfg	*cfg = ops_cfg(rq);
+	const char		*user = msg_get_str(rq->body, "username");
+	uint8_t			 salt[KDF_SALT_LEN];
+	int			 known;
+
+	if ((known = acct_read_salt(rq, dj)) == -1)
+		return;
+	if (known && reg) {
+		ops_fail(rq, MSG_CODE_NAME_TAKEN, "That name is taken.");
+		return;
+	}
+	if (known) {
+		acct_kdf_params_reply(rq, rq->salt, &rq->params);
+		return;
+	}
+	if (kdf_fake_salt(cfg->salt_secret, sizeof(cfg->salt_secret), user,
+	    salt) != 0) {
+		ops_fail(rq, MSG_CODE_INTERNAL, "no salt for that name");
+		return;
+	}
+	acct_kdf_params_reply(rq, salt, &cfg->kdf_params);
+}
+
+/*
+ * kdf_params: what abc-web needs to derive a password's key itself for
+ * "username" ("for": "login", the default, also for a re-entered password;
+ * or "register").  The rate limits answer first, so a blocked name costs
+ * the front-end no hashing either.
+ */
+static void
+acct_kdf_params(struct request *rq, struct db_job *dj, struct kdf_job *kj,
+    struct btcq_job *cj)
+{
+	const char	*user = msg_get_str(rq->body, "username");
+	const char	*purpose = msg_get_str(rq->body, "for");
+	char		 ukey[RATELIMIT_KEY_MAX], pkey[RATELIMIT_KEY_MAX];
+	int		 reg = purpose != NULL && strcmp(purpose, "register") == 0;
+	struct db_job	*j;
+
+	(void)kj;
+	(void)cj;
+	if (rq->stage == KDF_PARAMS_READ) {
+		acct_kdf_params_read(rq, dj, reg);
+		return;
+	}
+	if (!reg && (user == NULL || strlen(user) > 64)) {
+		ops_fail(rq, MSG_CODE_BAD_LOGIN, "Wrong username or "
+		    "password.");
+		return;
+	}
+	if (reg && !acct_valid_username(user)) {
+		ops_fail(rq, MSG_CODE_INVALID, "A name is 3 to 32 letters, "
+		    "digits, dots, dashes or underscores.");
+		return;
+	}
+	acct_login_keys(rq, user, ukey, pkey);
+	if (reg ? acct_register_blocked(rq) :
+	    acct_login_blocked(rq, ukey, pkey))
+		return;
+	j = db_job_new("SELECT pw_salt, pw_n, pw_r, pw_p FROM users "
+	    "WHERE lower(username) = lower($1)", 0, NULL, 0);
+	db_job_param(j, user);
+	ops_db(rq, j, KDF_PARAMS_READ);
+}
+
 const struct req_row req_account_rows[] = {
 	{ MSG_OP_REGISTER, "register", REQ_DURABLE | REQ_CHANGES_ACCOUNT,
 	    acct_register },
@@ -1023,5 +1240,6 @@ const struct req_row req_account_rows[] = {
 	    REQ_NEEDS_SESSION, acct_purge },
 	{ MSG_OP_NEW_ADDRESS, "new_address", REQ_CHANGES_ACCOUNT |
 	    REQ_NEEDS_SESSION, acct_new_address },
+	{ MSG_OP_KDF_PARAMS, "kdf_params", 0, acct_kdf_params },
 	{ MSG_OP__MAX, NULL, 0, NULL }
 };

@@ -406,6 +406,7 @@ hosts_prepare_state() {
         >>"$ABC_LOG/certs.log" || die "could not make certificates in $ABC_CERTS"
     hosts_secret "$ABC_SECRET" 24
     hosts_secret "$HOSTS_STATE/secrets/csrf_secret" 32
+    hosts_secret "$HOSTS_STATE/secrets/kdf_salt_secret" 32
     hosts_secret "$HOSTS_STATE/secrets/pg_password" 24
     (umask 077 && printf '*:*:abc:abc:%s\n' "$(cat "$HOSTS_STATE/secrets/pg_password")" \
         >"$HOSTS_STATE/secrets/pgpass")
@@ -416,7 +417,8 @@ hosts_prepare_state() {
 # The ABC_* settings given to `up` that tests need (kdf cost, short slots, ...): written
 # into every config file, so a process started later (db2's worker) runs alike.
 HOSTS_STICKY=(kdf_n allow_short_slots min_confirmations follow_ms register_max_per_addr
-    register_max login_max_failures trusted_proxies admin_addrs)
+    register_max login_max_failures trusted_proxies admin_addrs hash_threads hash_queue
+    hash_deadline_ms)
 
 hosts_sticky() {
     local key var
@@ -445,6 +447,7 @@ sql_dir = $ABC_ROOT/sql
 bitcoind_url = http://$(hosts_ip btc):$HOSTS_SIM_PORT/wallet/abc
 bitcoind_user = abc
 bitcoind_password_file = $ABC_SECRET
+kdf_salt_secret_file = $HOSTS_STATE/secrets/kdf_salt_secret
 $(hosts_sticky)
 EOF
     done

@@ -110,12 +110,16 @@ linkc_request(const struct opts *o, long i)
 		pad[o->size] = '\0';
 		json_object_object_add(req, "data", json_object_new_string(pad));
 		free(pad);
-	} else if (o->op == MSG_OP_LOGIN || o->op == MSG_OP_REGISTER) {
-		snprintf(key, sizeof(key), "%.40s_%ld", o->user, i);
+	} else if (o->op == MSG_OP_LOGIN || o->op == MSG_OP_REGISTER ||
+	    o->op == MSG_OP_KDF_PARAMS) {
+		snprintf(key, sizeof(key), "%.40s_%ld", o->user != NULL ?
+		    o->user : "", i);
 		json_object_object_add(req, "username",
-		    json_object_new_string(o->unique ? key : o->user));
-		json_object_object_add(req, "password",
-		    json_object_new_string(o->password));
+		    json_object_new_string(o->unique ? key : o->user != NULL ?
+		    o->user : ""));
+		if (o->password != NULL)
+			json_object_object_add(req, "password",
+			    json_object_new_string(o->password));
 		json_object_object_add(req, "addr",
 		    json_object_new_string(o->addr));
 	} else
@@ -328,6 +332,10 @@ linkc_thread(void *arg)
 			linkc_error_code(r, e, rep, code);
 		if (e == APP_OK && !ok)
 			linkc_count_code(r, msg_get_str(rep, "code"));
+		/* kdf_params: its answer, for t_140 to compare. */
+		if (e == APP_OK && ok && r->o->op == MSG_OP_KDF_PARAMS)
+			printf("kdf_params %s\n", json_object_to_json_string_ext(
+			    rep, JSON_C_TO_STRING_PLAIN));
 		pthread_mutex_unlock(&r->lock);
 		if (rep != NULL)
 			json_object_put(rep);

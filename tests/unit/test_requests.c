@@ -369,12 +369,128 @@ test_req_register(void)
 	rh_teardown();
 }
 
+/*
+ * Issue 14: a login carrying the key abc-web derived is compared at once
+ * (no hashing job): the stored hash logs in, anything else is a failed
+ * login, as is a name without an account or a malformed key.
+ */
+static void
+test_req_key_login(void)
+{
+	static const char	 zero[] = "0000000000000000000000000000000000"
+				    "000000000000000000000000000000";
+	char			 req[256];
+
+	rh_setup(&cfg);
+	snprintf(req, sizeof(req), "{\"op\":\"login\",\"username\":"
+	    "\"alice\",\"password_key\":\"%s\",\"addr\":\"10.0.0.9\"}",
+	    zero);
+	rh_send(req);
+	rh_db_answer(1, 7, user_row);
+	CU_ASSERT_PTR_NULL(rh_kdf_job());
+	CU_ASSERT_FATAL(db_sql_has("acct_login("));
+	rh_db_answer(0, 0, NULL);
+	CU_ASSERT_PTR_NOT_NULL(msg_get_str(rh_reply(), "token"));
+	/* One bit off. */
+	snprintf(req, sizeof(req), "{\"op\":\"login\",\"username\":"
+	    "\"alice\",\"password_key\":\"%.63s1\",\"addr\":"
+	    "\"10.0.0.9\"}", zero);
+	rh_send(req);
+	rh_db_answer(1, 7, user_row);
+	CU_ASSERT_PTR_NULL(rh_kdf_job());
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
+	/* The right key for a name without an account. */
+	snprintf(req, sizeof(req), "{\"op\":\"login\",\"username\":"
+	    "\"nobody\",\"password_key\":\"%s\",\"addr\":\"10.0.0.9\"}",
+	    zero);
+	rh_send(req);
+	rh_db_answer(0, 7, NULL);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
+	rh_send("{\"op\":\"login\",\"username\":\"bob\",\"password_key\":"
+	    "\"zz\",\"addr\":\"10.0.0.9\"}");
+	rh_db_answer(1, 7, user_row);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
+/* The salt kdf_params answers, as hex. */
+static const char *
+reply_salt(void)
+{
+	return msg_get_str(rh_reply(), "salt");
+}
+
+/*
+ * kdf_params: an account's stored salt and parameters; a name without one
+ * gets the HMAC-derived salt (the same whatever the letter case) and the
+ * current parameters, with the same keys; a registration's is refused for
+ * a taken name; and a key registered with other parameters is refused.
+ */
+static void
+test_req_kdf_params(void)
+{
+	static const char *const salt_row[] = {
+		"\\x0102030405060708090a0b0c0d0e0f10", "16384", "8", "1"
+	};
+	uint8_t		 fake[KDF_SALT_LEN];
+	char		 hex[2 * KDF_SALT_LEN + 1], first[256];
+	size_t		 i;
+
+	rh_setup(&cfg);
+	rh_send("{\"op\":\"kdf_params\",\"username\":\"alice\"}");
+	CU_ASSERT_FATAL(db_sql_has("FROM users"));
+	rh_db_answer(1, 4, salt_row);
+	CU_ASSERT_STRING_EQUAL(reply_salt(), "0102030405060708090a0b0c0d0e0f10");
+	CU_ASSERT_STRING_EQUAL(reply_text(), "{\"ok\":true,\"salt\":"
+	    "\"0102030405060708090a0b0c0d0e0f10\",\"n\":16384,\"r\":8,"
+	    "\"p\":1,\"new_n\":1024,\"new_r\":8,\"new_p\":1}");
+
+	CU_ASSERT_EQUAL_FATAL(kdf_fake_salt(cfg.salt_secret,
+	    sizeof(cfg.salt_secret), "ghost", fake), 0);
+	for (i = 0; i < KDF_SALT_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", fake[i]);
+	rh_send("{\"op\":\"kdf_params\",\"username\":\"Ghost\"}");
+	CU_ASSERT_FATAL(db_sql_has("FROM users"));
+	rh_db_answer(0, 4, NULL);
+	CU_ASSERT_STRING_EQUAL(reply_salt(), hex);
+	snprintf(first, sizeof(first), "%s", reply_text());
+	CU_ASSERT_PTR_NOT_NULL(strstr(first, "\"n\":1024,\"r\":8,\"p\":1,"));
+	rh_send("{\"op\":\"kdf_params\",\"username\":\"GHOST\"}");
+	rh_db_answer(0, 4, NULL);
+	CU_ASSERT_STRING_EQUAL(reply_salt(), hex);
+
+	rh_send("{\"op\":\"kdf_params\",\"username\":\"alice\","
+	    "\"for\":\"register\"}");
+	rh_db_answer(1, 4, salt_row);
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "name_taken");
+	rh_send("{\"op\":\"kdf_params\",\"username\":\"x\","
+	    "\"for\":\"register\"}");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
+
+	rh_send("{\"op\":\"register\",\"username\":\"carol\",\"key\":"
+	    "\"00000000000000000000000000000000000000000000000000000000000000"
+	    "00\",\"salt\":\"00000000000000000000000000000000\",\"n\":2,"
+	    "\"r\":8,\"p\":1,\"addr\":\"10.0.0.3\"}");
+	{
+		const char	*free_name[] = { NULL, "f" };
+
+		rh_db_answer(1, 2, free_name);
+	}
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
+	CU_ASSERT_PTR_NULL(rh_kdf_job());
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_req_no_session", test_req_no_session },
 	{ "test_req_session_unknown", test_req_session_unknown },
 	{ "test_req_buy", test_req_buy },
 	{ "test_req_login_rate_limited", test_req_login_rate_limited },
 	{ "test_req_login_busy", test_req_login_busy },
+	{ "test_req_key_login", test_req_key_login },
+	{ "test_req_kdf_params", test_req_kdf_params },
 	{ "test_req_withdraw_fields", test_req_withdraw_fields },
 	{ "test_req_withdraw_flow", test_req_withdraw_flow },
 	{ "test_req_register", test_req_register },
