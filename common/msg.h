@@ -39,7 +39,8 @@
  * hover, url, image in base64), my_ads and my_campaigns (token), buy
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
  * mime, data), withdraw (token, address, amount in sat, password, idem),
- * my_slot (token, campaign, slot: a slot's figures for its buyer).
+ * my_slot (token, campaign, slot: a slot's figures for its buyer),
+ * stats_flush (idem, rows, uniq: abc-web's counters, common/statsbatch.h).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -64,7 +65,8 @@
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
-	X(MY_SLOT,		"my_slot")
+	X(MY_SLOT,		"my_slot")		\
+	X(STATS_FLUSH,		"stats_flush")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
