@@ -29,6 +29,7 @@ static void
 req_stats_flush(struct request *rq)
 {
 	struct stats_row	*rows;
+	struct json_object	*rowsv;
 	struct buf		 arr[6];
 	struct db_job		*j;
 	const char		*idem = msg_get_str(rq->body, "idem"), *why;
@@ -41,8 +42,10 @@ req_stats_flush(struct request *rq)
 		    "8 to 128 characters");
 		return;
 	}
+	if (!json_object_object_get_ex(rq->body, "rows", &rowsv))
+		rowsv = NULL;
 	rows = xcalloc(STATSBATCH_MAX, sizeof(*rows));
-	if (statsbatch_parse(msg_get_obj(rq->body, "rows"), rows,
+	if (statsbatch_parse(rowsv, rows,
 	    STATSBATCH_MAX, &n, &why) != 0) {
 		free(rows);
 		ops_fail(rq, MSG_CODE_INVALID, why);
