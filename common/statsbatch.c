@@ -3,7 +3,6 @@
  * with every bound checked on abc-worker, and PostgreSQL array literals
  * of the parsed rows for the SQL function's parameters.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -46,10 +45,16 @@ statsbatch_int(struct json_object *row, size_t i, int64_t lo, int64_t hi,
 
 	if (v == NULL || !json_object_is_type(v, json_type_int))
 		return -1;
-	errno = 0;
 	*out = json_object_get_int64(v);
-	/* json-c clamps what does not fit to INT64_MIN/MAX and sets errno. */
-	if (errno != 0 || *out < lo || *out > hi)
+	/*
+	 * json-c keeps a number over INT64_MAX as unsigned and clamps it here
+	 * to INT64_MAX: refused.  One under INT64_MIN clamps to INT64_MIN,
+	 * which only a mask may be (bucket 63 alone), so it reads as that.
+	 */
+	if (*out == INT64_MAX && json_object_get_uint64(v) !=
+	    (uint64_t)INT64_MAX)
+		return -1;
+	if (*out < lo || *out > hi)
 		return -1;
 	return 0;
 }

@@ -137,6 +137,21 @@ camp_draw_charts(struct buf *out, struct json_object *st, int64_t now)
 	free((void *)pc.slots);
 }
 
+/* A queue row's liveness (issue 15): seen_pct, and a refund when one. */
+static void
+camp_liveness(struct tpl_val *row, struct json_object *s)
+{
+	int64_t	 n = 0;
+
+	(void)msg_get_int(s, "seen_pct", &n);
+	tpl_put_int(row, "seen_pct", n);
+	n = 0;
+	(void)msg_get_int(s, "refund", &n);
+	tpl_put_bool(row, "has_refund", n > 0);
+	if (n > 0)
+		camp_set_btc(row, "refund", s, "refund");
+}
+
 /* Queue rows: every slot with its times and whether it shows now. */
 static void
 camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
@@ -163,6 +178,7 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 		camp_set_btc(row, "price", s, "price");
 		tpl_put_str(row, "state", now >= end ? "done" : now >= start ?
 		    "on display" : "queued");
+		camp_liveness(row, s);
 	}
 	tpl_put_bool(v, "has_queue", len > 0);
 }
