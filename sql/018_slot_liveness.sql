@@ -54,6 +54,22 @@ INSERT INTO liveness_since (since_ms)
 
 CREATE INDEX slots_end_all ON slots (end_ms);
 
+-- Unique viewers per slot and day without any address: abc-web's
+-- HyperLogLog sketch (256 one-byte registers) over a keyed hash of the
+-- viewer's address and the day (common/statsbatch.h), merged here by the
+-- maximum of each register (hll_merge), so every abc-web and flush counts a
+-- viewer once; hll_estimate(regs) reads it (standard error 6.5 %).
+-- day_ms: the start of the UTC day (Unix ms).
+CREATE TABLE slot_uniques (
+	campaign_id	bigint NOT NULL,
+	idx		integer NOT NULL,
+	day_ms		bigint NOT NULL CHECK (day_ms >= 0 AND
+			    day_ms % 86400000 = 0),
+	regs		bytea NOT NULL CHECK (length(regs) = 256),
+	PRIMARY KEY (campaign_id, idx, day_ms),
+	FOREIGN KEY (campaign_id, idx) REFERENCES slots (campaign_id, idx)
+);
+
 ALTER TABLE ledger_transfers DROP CONSTRAINT ledger_transfers_kind_check;
 ALTER TABLE ledger_transfers ADD CONSTRAINT ledger_transfers_kind_check
     CHECK (kind IN ('deposit', 'purchase', 'fee', 'withdrawal',
@@ -68,4 +84,4 @@ ALTER TABLE account_events ADD CONSTRAINT account_events_kind_check
 	'withdrawal_sent', 'withdrawal_rejected', 'liveness_refund'));
 
 -- Its functions live in sql/functions/: stats_flush, liveness_judge,
--- liveness_due.
+-- liveness_due, hll_merge, hll_estimate.

@@ -30,11 +30,15 @@ struct counter {
 	size_t			 n;
 	uint16_t		 index[COUNTER_SLOTS];	/* into rows */
 	uint64_t		 dropped;
+	struct stats_uniq	 uniq[COUNTER_UNIQ];	/* searched linearly */
+	size_t			 nuniq;
 	/* The flusher (its thread only, but for stopping). */
 	struct client		*client;	/* borrowed */
 	int			 interval_ms, timeout_ms;
 	struct stats_row	 pending[COUNTER_CAP];	/* the unanswered batch */
 	size_t			 npending;
+	struct stats_uniq	 pending_uniq[COUNTER_UNIQ];
+	size_t			 npending_uniq;
 	char			 idem[COUNTER_IDEM + 1];
 	pthread_t		 thread;
 	int			 started;
@@ -172,6 +176,59 @@ counter_take(struct counter *c, struct stats_row *out, size_t max)
 	return n;
 }
 
+/*
+ * Adds a viewer (hash: the keyed hash of address and day) to the sketch
+ * of slot (campaign, idx) for the day of now_ms.  0, or -1 when the
+ * sketches are all taken (dropped and counted).
+ */
+int
+counter_viewer(struct counter *c, int64_t campaign, int64_t idx,
+    int64_t now_ms, uint64_t hash)
+{
+	struct stats_uniq	*u = NULL;
+	int64_t			 day = now_ms - now_ms % STATSBATCH_DAY_MS;
+	size_t			 i;
+	int			 rc = 0;
+
+	if (now_ms < 0 || campaign < 1 || idx < 0 || idx > INT32_MAX)
+		return -1;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->nuniq && u == NULL; i++)
+		if (c->uniq[i].campaign == campaign && c->uniq[i].idx == idx &&
+		    c->uniq[i].day_ms == day)
+			u = &c->uniq[i];
+	if (u == NULL && c->nuniq < COUNTER_UNIQ) {
+		u = &c->uniq[c->nuniq++];
+		memset(u, 0, sizeof(*u));
+		u->campaign = campaign;
+		u->idx = idx;
+		u->day_ms = day;
+	}
+	if (u != NULL)
+		statsbatch_hll_add(u->regs, hash);
+	else {
+		c->dropped++;
+		rc = -1;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* Moves every sketch (at most max) into out; returns how many. */
+size_t
+counter_take_uniq(struct counter *c, struct stats_uniq *out, size_t max)
+{
+	size_t	 n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->nuniq < max ? c->nuniq : max;
+	memcpy(out, c->uniq, n * sizeof(*out));
+	memmove(c->uniq, c->uniq + n, (c->nuniq - n) * sizeof(*out));
+	c->nuniq -= n;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
 /* Hits dropped because the table was full, since start. */
 uint64_t
 counter_dropped(struct counter *c)
@@ -213,6 +270,8 @@ counter_send(struct counter *c)
 	json_object_object_add(req, "idem", json_object_new_string(c->idem));
 	json_object_object_add(req, "rows", statsbatch_encode(c->pending,
 	    c->npending));
+	json_object_object_add(req, "uniq", statsbatch_encode_uniq(
+	    c->pending_uniq, c->npending_uniq));
 	why = client_call(c->client, req, c->timeout_ms, 0, &rep);
 	if (why != APP_OK)
 		log_info("stats_flush_retry", "idem=%s rows=%zu error=\"%s\"",
@@ -237,14 +296,16 @@ counter_send(struct counter *c)
 static void
 counter_flush_once(struct counter *c)
 {
-	if (c->npending == 0) {
+	if (c->npending == 0 && c->npending_uniq == 0) {
 		c->npending = counter_take(c, c->pending, COUNTER_CAP);
-		if (c->npending == 0)
+		c->npending_uniq = counter_take_uniq(c, c->pending_uniq,
+		    COUNTER_UNIQ);
+		if (c->npending == 0 && c->npending_uniq == 0)
 			return;
 		counter_new_idem(c->idem);
 	}
 	if (counter_send(c))
-		c->npending = 0;
+		c->npending = c->npending_uniq = 0;
 }
 
 static void *
@@ -265,7 +326,7 @@ counter_thread(void *arg)
 		last = c->stopping;
 		pthread_mutex_unlock(&c->stop_lock);
 		counter_flush_once(c);
-		if (last && c->npending == 0)
+		if (last && c->npending == 0 && c->npending_uniq == 0)
 			counter_flush_once(c);
 		pthread_mutex_lock(&c->stop_lock);
 		if (last)

@@ -4,6 +4,10 @@
  * (issue 15), flushed to abc-worker as one stats_flush request every
  * interval_ms, so a view never costs a database write of its own.
  *
+ * Unique viewers (counter_viewer): one HyperLogLog sketch per (slot, day)
+ * seen since the last flush (common/statsbatch.h), at most COUNTER_UNIQ
+ * of them (256 bytes each), merged by max in the database.
+ *
  * Bounded: at most COUNTER_CAP distinct (slot, minute) entries wait
  * between flushes; a hit for a new entry beyond that is dropped and
  * counted (counter_dropped, on /metrics), never blocking a page.
@@ -35,6 +39,8 @@ struct counter;
 
 /* Distinct (slot, minute) entries between two flushes: one batch. */
 #define COUNTER_CAP	STATSBATCH_MAX
+/* (slot, day) sketches between two flushes. */
+#define COUNTER_UNIQ	STATSBATCH_UNIQ_MAX
 
 struct counter	*counter_new(void);
 void		 counter_free(struct counter *c);
@@ -42,6 +48,10 @@ int		 counter_hit(struct counter *c, int64_t campaign, int64_t idx,
 		    int64_t now_ms, int64_t impressions, int64_t clicks,
 		    int bucket);
 size_t		 counter_take(struct counter *c, struct stats_row *out,
+		    size_t max);
+int		 counter_viewer(struct counter *c, int64_t campaign,
+		    int64_t idx, int64_t now_ms, uint64_t hash);
+size_t		 counter_take_uniq(struct counter *c, struct stats_uniq *out,
 		    size_t max);
 uint64_t	 counter_dropped(struct counter *c);
 int		 counter_start_flusher(struct counter *c, struct client *cl,

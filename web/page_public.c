@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "cache.h"
 #include "cachekey.h"
@@ -28,6 +29,35 @@
 #define PUBLIC_IMAGE_MAX	(256u * 1024u)
 
 /*
+ * The viewer's keyed hash for the unique-viewer sketches: HMAC-SHA256 of
+ * the day and the client address under the site's shared secret (the
+ * CSRF key, which every abc-web has and which outlives a restart, so two
+ * abc-webs and a restarted one hash a viewer alike; the "viewer" prefix
+ * keeps it apart from CSRF tokens).  Only the first 64 bits go on, into
+ * a register's maximum: no address can be read back.
+ */
+static uint64_t
+public_viewer_hash(const struct http_req *r, int64_t now)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		 msg[160];
+	uint64_t	 h = 0;
+	int		 n, i;
+
+	n = snprintf(msg, sizeof(msg), "viewer\n%lld\n%s",
+	    (long long)(now / STATSBATCH_DAY_MS), r->addr);
+	if (n < 0 || (size_t)n >= sizeof(msg) || HMAC(EVP_sha256(),
+	    r->app->csrf_key.secret, (int)r->app->csrf_key.len,
+	    (const unsigned char *)msg, (size_t)n, md, &mdlen) == NULL ||
+	    mdlen < 8)
+		return 0;
+	for (i = 0; i < 8; i++)
+		h = h << 8 | md[i];
+	return h;
+}
+
+/*
  * Counts a view of the slot d on display (issue 15): an impression in the
  * minute of now and the slot's time bucket as seen (liveness), in memory
  * only (web/counter.h flushes them).
@@ -40,9 +70,12 @@ public_count_view(struct http_req *r, int64_t id, struct json_object *d,
 
 	if (msg_get_int(d, "idx", &idx) == 0 &&
 	    msg_get_int(d, "start_ms", &start) == 0 &&
-	    msg_get_int(d, "end_ms", &end) == 0)
+	    msg_get_int(d, "end_ms", &end) == 0) {
 		(void)counter_hit(r->app->counter, id, idx, now, 1, 0,
 		    statsbatch_bucket(start, end, now));
+		(void)counter_viewer(r->app->counter, id, idx, now,
+		    public_viewer_hash(r, now));
+	}
 }
 
 /*

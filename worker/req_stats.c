@@ -24,16 +24,30 @@ enum stats_stage {
 	STATS_STORED		/* stats_flush answered */
 };
 
-/* Parses the batch and hands it to the database as six arrays. */
+/* Frees what req_stats_flush allocated. */
+static void
+req_stats_free(struct stats_row *rows, struct stats_uniq *uniq, struct buf *a,
+    int na)
+{
+	int	 k;
+
+	free(rows);
+	free(uniq);
+	for (k = 0; k < na; k++)
+		buf_clear(&a[k]);
+}
+
+/* Parses the batch and hands it to the database as ten arrays. */
 static void
 req_stats_flush(struct request *rq)
 {
 	struct stats_row	*rows;
-	struct json_object	*rowsv;
-	struct buf		 arr[6];
+	struct stats_uniq	*uniq;
+	struct json_object	*rowsv, *uniqv;
+	struct buf		 arr[10];
 	struct db_job		*j;
 	const char		*idem = msg_get_str(rq->body, "idem"), *why;
-	size_t			 n, i, len;
+	size_t			 n, nu, len;
 	int			 k;
 
 	len = idem != NULL ? strlen(idem) : 0;
@@ -44,33 +58,35 @@ req_stats_flush(struct request *rq)
 	}
 	if (!json_object_object_get_ex(rq->body, "rows", &rowsv))
 		rowsv = NULL;
+	if (!json_object_object_get_ex(rq->body, "uniq", &uniqv))
+		uniqv = NULL;
 	rows = xcalloc(STATSBATCH_MAX, sizeof(*rows));
-	if (statsbatch_parse(rowsv, rows,
-	    STATSBATCH_MAX, &n, &why) != 0) {
-		free(rows);
+	uniq = xcalloc(STATSBATCH_UNIQ_MAX, sizeof(*uniq));
+	for (k = 0; k < 10; k++)
+		buf_init(&arr[k], 1024u * 1024u);
+	if (statsbatch_parse(rowsv, rows, STATSBATCH_MAX, &n, &why) != 0 ||
+	    statsbatch_parse_uniq(uniqv, uniq, STATSBATCH_UNIQ_MAX, &nu,
+	    &why) != 0 || (n == 0 && nu == 0 && (why = "stats_flush: an "
+	    "empty batch") != NULL)) {
+		req_stats_free(rows, uniq, arr, 10);
 		ops_fail(rq, MSG_CODE_INVALID, why);
 		return;
 	}
-	for (k = 0; k < 6; k++)
-		buf_init(&arr[k], 1024u * 1024u);
-	if (statsbatch_sql_arrays(rows, n, arr) != 0) {
-		free(rows);
-		for (k = 0; k < 6; k++)
-			buf_clear(&arr[k]);
+	if (statsbatch_sql_arrays(rows, n, arr) != 0 ||
+	    statsbatch_sql_uniq(uniq, nu, arr + 6) != 0) {
+		req_stats_free(rows, uniq, arr, 10);
 		ops_fail(rq, MSG_CODE_INVALID, "stats_flush: batch too large");
 		return;
 	}
 	j = db_job_new("SELECT stats_flush($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9, $10)", 1, NULL, 0);
+	    "$9, $10, $11, $12, $13, $14)", 1, NULL, 0);
 	db_job_param(j, rq->client);
 	db_job_paramf(j, "%" PRId64, rq->epoch);
 	db_job_paramf(j, "%" PRIu64, rq->req_no);
 	db_job_param(j, idem);
-	for (i = 0; i < 6; i++)
-		db_job_param(j, (const char *)arr[i].data);
-	for (k = 0; k < 6; k++)
-		buf_clear(&arr[k]);
-	free(rows);
+	for (k = 0; k < 10; k++)
+		db_job_param(j, (const char *)arr[k].data);
+	req_stats_free(rows, uniq, arr, 10);
 	ops_db(rq, j, STATS_STORED);
 }
 

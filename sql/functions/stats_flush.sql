@@ -1,4 +1,4 @@
--- requires: request_log_find
+-- requires: request_log_find, hll_merge
 -- One flush of abc-web's counters (issue 15): rows of (campaign, idx,
 -- minute_ms, impressions, clicks, mask) added to slot_stats and OR-ed into
 -- slot_seen, exactly once per request identity or idempotency key (abc-web
@@ -6,10 +6,13 @@
 -- transaction.  Rows naming no sold slot are skipped and counted
 -- ("skipped"), not an error: a slot cannot vanish, so such a row is a
 -- forged or stale one and must not fail the others.  The arrays are
--- parallel and validated by abc-worker (worker/statsbatch.c).
+-- parallel and validated by abc-worker (common/statsbatch.c).  p_uc..p_ur:
+-- the unique viewers' sketches per (slot, day), registers as hex, merged
+-- into slot_uniques by max (hll_merge).
 CREATE OR REPLACE FUNCTION stats_flush(p_client text, p_epoch bigint,
     p_req bigint, p_idem text, p_c bigint[], p_i integer[], p_m bigint[],
-    p_imp bigint[], p_clk bigint[], p_mask bigint[]) RETURNS text
+    p_imp bigint[], p_clk bigint[], p_mask bigint[], p_uc bigint[],
+    p_ui integer[], p_ud bigint[], p_ur text[]) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
 	r	jsonb;
@@ -49,6 +52,13 @@ BEGIN
 	ORDER BY u.c, u.i
 	ON CONFLICT (campaign_id, idx) DO UPDATE
 	SET mask = t.mask | EXCLUDED.mask;
+	INSERT INTO slot_uniques AS t (campaign_id, idx, day_ms, regs)
+	SELECT DISTINCT ON (u.c, u.i, u.d) u.c, u.i, u.d, decode(u.r, 'hex')
+	FROM unnest(p_uc, p_ui, p_ud, p_ur) AS u(c, i, d, r)
+	JOIN slots s ON s.campaign_id = u.c AND s.idx = u.i
+	ORDER BY u.c, u.i, u.d
+	ON CONFLICT (campaign_id, idx, day_ms) DO UPDATE
+	SET regs = hll_merge(t.regs, EXCLUDED.regs);
 	r := jsonb_build_object('ok', true, 'rows', total,
 	    'skipped', total - (SELECT count(*) FROM unnest(p_c, p_i) AS
 	    u(c, i) JOIN slots s ON s.campaign_id = u.c AND s.idx = u.i));

@@ -67,6 +67,9 @@ check "one flush per abc-web and interval at most, not a write per view ($nf flu
     test "$nf" -le "$ticks"
 check "no database row per view: slot_stats has one row per minute" \
     test "$(psql_abc -c "SELECT count(*) <= 2 FROM slot_stats WHERE campaign_id = $CID")" = t
+uv=$(psql_abc -c "SELECT coalesce(sum(hll_estimate(regs)), 0) FROM slot_uniques WHERE campaign_id = $CID")
+check "unique viewers today: one client (seen through nginx's port and Unix sockets: <= 2), not $sent ($uv)" \
+    test "$uv" -ge 1 -a "$uv" -le 2
 check "slot_seen marks the slot's current bucket" \
     test "$(psql_abc -c "SELECT mask <> 0 FROM slot_seen WHERE campaign_id = $CID AND idx = 0")" = t
 
