@@ -438,6 +438,10 @@ camp_page(struct http_req *r, int64_t id)
 	tpl_put_str(v, "slot_len", text);
 	(void)msg_get_int(st, "slots_sold", &n);
 	tpl_put_int(v, "next_idx", n);
+	n = 100;
+	(void)msg_get_int(st, "liveness_pct", &n);
+	tpl_put_bool(v, "has_liveness", n < 100);
+	tpl_put_int(v, "liveness_pct", n);
 	if (camp_shared(r, v, id, st, now, gen) != 0) {
 		(void)http_error(r, 500, "The page could not be made.");
 		tpl_val_free(v);
