@@ -10,7 +10,7 @@
  *
  * Bounded: at most COUNTER_CAP distinct (slot, minute) entries wait
  * between flushes; a hit for a new entry beyond that is dropped and
- * counted (counter_dropped, on /metrics), never blocking a page.
+ * counted (counter_dropped; not yet on /metrics), never blocking a page.
  * Thread-safe: the page threads call counter_hit, the flusher thread
  * takes the entries, all under one mutex held for a few instructions.
  *
