@@ -43,6 +43,7 @@
  * kdf_params (username, for = login | register -> salt, n, r, p of the
  * name's credential, new_n, new_r, new_p of a new one; issue 14: abc-web
  * then sends password_key / old_key / key + salt instead of passwords).
+ * stats_flush (idem, rows, uniq: abc-web's counters, common/statsbatch.h).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -68,7 +69,8 @@
 	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
 	X(MY_SLOT,		"my_slot")		\
-	X(KDF_PARAMS,		"kdf_params")
+	X(KDF_PARAMS,		"kdf_params")		\
+	X(STATS_FLUSH,		"stats_flush")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,

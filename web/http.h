@@ -29,6 +29,7 @@ struct client;
 struct cache;
 struct metrics;
 struct kdfpool;
+struct counter;
 
 /* Process-wide state every handler may read; never written after start. */
 struct app {
@@ -46,6 +47,8 @@ struct app {
 	struct addrlist		 admin_addrs;	/* /status/detail, /metrics */
 	struct csrf_key		 csrf_key;	/* shared by every abc-web */
 	struct kdfpool		*kdf;		/* issue 14: password keys */
+	/* Issue 15: impressions, clicks and liveness (web/counter.h). */
+	struct counter		*counter;
 };
 
 /* Cookie names. */

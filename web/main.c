@@ -23,6 +23,7 @@
 #include "cachekey.h"
 #include "client.h"
 #include "clock.h"
+#include "counter.h"
 #include "conf.h"
 #include "faultfile.h"
 #include "http.h"
@@ -364,6 +365,7 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	struct tpl_set		*tpl = NULL;
 	char			 err[512];
 	const char		*sockpath;
+	long long		 flush_ms;
 	int			 sock = -1, rc = 1;
 
 	memset(&app, 0, sizeof(app));
@@ -399,6 +401,16 @@ web_run(const struct conf *conf, const sigset_t *mask)
 	if ((app.kdf = web_kdf_start(conf, &app)) == NULL)
 		goto out;
 	(void)client_subscribe(app.client, web_notice, &app);
+	/* Issue 15: the counters, flushed every stats_flush_ms. */
+	app.counter = counter_new();
+	if (conf_int(conf, "stats_flush_ms", 100, 60000, 2000, &flush_ms, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		goto out;
+	}
+	if (counter_start_flusher(app.counter, app.client, (int)flush_ms,
+	    app.request_timeout_ms) != 0)
+		goto out;
 	sockpath = conf_str(conf, "fcgi_socket", "/run/abc/web.sock");
 	if ((sock = web_open_socket(sockpath)) == -1)
 		goto out;
@@ -408,6 +420,8 @@ web_run(const struct conf *conf, const sigset_t *mask)
 		(void)unlink(sockpath);
 	log_info("stopped", "status=%d", rc);
 out:
+	counter_stop_flusher(app.counter);
+	counter_free(app.counter);
 	client_stop(app.client);
 	kdfpool_stop(app.kdf);	/* every page thread has ended */
 	usercache_free(app.users);

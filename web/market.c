@@ -91,24 +91,39 @@ market_fetch(struct http_req *r, const char *key, struct json_object *req,
 }
 
 /*
+ * Campaign id's state into *st (a new reference) when FOUND; ABSENT when
+ * abc-worker said there is none, UNKNOWN (*why set) when it could not
+ * tell and nothing was cached.  Answers nothing itself (the embed shows
+ * an empty box for an unknown campaign, not the site's error page).
+ */
+enum lookup
+market_campaign_lookup(struct http_req *r, int64_t id, struct json_object **st,
+    enum app_err *why)
+{
+	struct json_object	*req;
+	char			 key[CACHE_KEY_MAX];
+	enum lookup		 lk;
+
+	cachekey_campaign(key, id);
+	req = msg_request_new(MSG_OP_CAMPAIGN_GET);
+	json_object_object_add(req, "id", json_object_new_int64(id));
+	lk = market_fetch(r, key, req, "campaign", MSG_CODE_NO_CAMPAIGN, st,
+	    why);
+	json_object_put(req);
+	return lk;
+}
+
+/*
  * Campaign id's state, or NULL after answering 404 (abc-worker said there
  * is none) or "try again" (it could not tell, and nothing was cached).
  */
 struct json_object *
 market_campaign(struct http_req *r, int64_t id)
 {
-	struct json_object	*req, *st = NULL;
-	char			 key[CACHE_KEY_MAX];
+	struct json_object	*st = NULL;
 	enum app_err		 why;
-	enum lookup		 lk;
 
-	cachekey_campaign(key, id);
-	req = msg_request_new(MSG_OP_CAMPAIGN_GET);
-	json_object_object_add(req, "id", json_object_new_int64(id));
-	lk = market_fetch(r, key, req, "campaign", MSG_CODE_NO_CAMPAIGN, &st,
-	    &why);
-	json_object_put(req);
-	switch (lk) {
+	switch (market_campaign_lookup(r, id, &st, &why)) {
 	case LOOKUP_FOUND:
 		return st;
 	case LOOKUP_ABSENT:

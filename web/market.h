@@ -19,6 +19,8 @@
 struct http_req;
 
 struct json_object *market_campaign(struct http_req *r, int64_t id);
+enum lookup	 market_campaign_lookup(struct http_req *r, int64_t id,
+		    struct json_object **st, enum app_err *why);
 struct json_object *market_list(struct http_req *r);
 void		 market_forget(struct http_req *r, int64_t id);
 /* Which of the viewer's ads: a page, and optionally a size or one ad. */

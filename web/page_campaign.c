@@ -137,6 +137,21 @@ camp_draw_charts(struct buf *out, struct json_object *st, int64_t now)
 	free((void *)pc.slots);
 }
 
+/* A queue row's liveness (issue 15): seen_pct, and a refund when one. */
+static void
+camp_liveness(struct tpl_val *row, struct json_object *s)
+{
+	int64_t	 n = 0;
+
+	(void)msg_get_int(s, "seen_pct", &n);
+	tpl_put_int(row, "seen_pct", n);
+	n = 0;
+	(void)msg_get_int(s, "refund", &n);
+	tpl_put_bool(row, "has_refund", n > 0);
+	if (n > 0)
+		camp_set_btc(row, "refund", s, "refund");
+}
+
 /* Queue rows: every slot with its times and whether it shows now. */
 static void
 camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
@@ -163,6 +178,7 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 		camp_set_btc(row, "price", s, "price");
 		tpl_put_str(row, "state", now >= end ? "done" : now >= start ?
 		    "on display" : "queued");
+		camp_liveness(row, s);
 	}
 	tpl_put_bool(v, "has_queue", len > 0);
 }
@@ -422,6 +438,10 @@ camp_page(struct http_req *r, int64_t id)
 	tpl_put_str(v, "slot_len", text);
 	(void)msg_get_int(st, "slots_sold", &n);
 	tpl_put_int(v, "next_idx", n);
+	n = 100;
+	(void)msg_get_int(st, "liveness_pct", &n);
+	tpl_put_bool(v, "has_liveness", n < 100);
+	tpl_put_int(v, "liveness_pct", n);
 	if (camp_shared(r, v, id, st, now, gen) != 0) {
 		(void)http_error(r, 500, "The page could not be made.");
 		tpl_val_free(v);

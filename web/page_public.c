@@ -1,6 +1,7 @@
 /*
  * The pages other sites and scripts read: /embed/<id> (the ad on display,
- * for an iframe, switching at slot boundaries by itself), /api/c/<id>.json
+ * for an iframe, switching at slot boundaries by itself, each view
+ * counted: web/counter.h), /api/c/<id>.json
  * (the campaign's state with the price now and the server's clock, ETag
  * and 304) and /img/<sha256> (ad images, immutable).
  */
@@ -10,41 +11,105 @@
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "cache.h"
 #include "cachekey.h"
 #include "client.h"
 #include "clock.h"
+#include "counter.h"
 #include "http.h"
 #include "market.h"
 #include "msg.h"
 #include "route.h"
+#include "statsbatch.h"
 #include "template.h"
 #include "xmalloc.h"
 
 #define PUBLIC_IMAGE_MAX	(256u * 1024u)
 
-/* GET /embed/<id>. */
+/*
+ * The viewer's keyed hash for the unique-viewer sketches: HMAC-SHA256 of
+ * the day and the client address under the site's shared secret (the
+ * CSRF key, which every abc-web has and which outlives a restart, so two
+ * abc-webs and a restarted one hash a viewer alike; the "viewer" prefix
+ * keeps it apart from CSRF tokens).  Only the first 64 bits go on, into
+ * a register's maximum: no address can be read back.
+ */
+static uint64_t
+public_viewer_hash(const struct http_req *r, int64_t now)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		 msg[160];
+	uint64_t	 h = 0;
+	int		 n, i;
+
+	n = snprintf(msg, sizeof(msg), "viewer\n%lld\n%s",
+	    (long long)(now / STATSBATCH_DAY_MS), r->addr);
+	if (n < 0 || (size_t)n >= sizeof(msg) || HMAC(EVP_sha256(),
+	    r->app->csrf_key.secret, (int)r->app->csrf_key.len,
+	    (const unsigned char *)msg, (size_t)n, md, &mdlen) == NULL ||
+	    mdlen < 8)
+		return 0;
+	for (i = 0; i < 8; i++)
+		h = h << 8 | md[i];
+	return h;
+}
+
+/*
+ * Counts a view of the slot d on display (issue 15): an impression in the
+ * minute of now and the slot's time bucket as seen (liveness), in memory
+ * only (web/counter.h flushes them).
+ */
+static void
+public_count_view(struct http_req *r, int64_t id, struct json_object *d,
+    int64_t now)
+{
+	int64_t	 idx, start, end;
+
+	if (msg_get_int(d, "idx", &idx) == 0 &&
+	    msg_get_int(d, "start_ms", &start) == 0 &&
+	    msg_get_int(d, "end_ms", &end) == 0) {
+		(void)counter_hit(r->app->counter, id, idx, now, 1, 0,
+		    statsbatch_bucket(start, end, now));
+		(void)counter_viewer(r->app->counter, id, idx, now,
+		    public_viewer_hash(r, now));
+	}
+}
+
+/*
+ * GET /embed/<id>.  Never kept by nginx's microcache: every fetch must
+ * reach this counter (an impression, and the liveness of the slot); the
+ * campaign's state comes from abc-web's own cache, so it stays cheap.  An
+ * unknown campaign is an empty box (404), not the site's error page.
+ */
 void
 page_embed(struct http_req *r)
 {
-	static const char *const keys[] = { "nickname", "hover", "url",
-	    "image", NULL };
-	struct json_object	*st, *d;
+	static const char *const keys[] = { "nickname", "hover", "image",
+	    NULL };
+	struct json_object	*st = NULL, *d;
 	struct tpl_val		*v, *dv;
 	int64_t			 id, now = clock_real_ms(), next, n = 0;
 	const char		*s;
+	enum app_err		 why;
+	enum lookup		 lk;
 	size_t			 i;
 
 	r->frameable = 1;
-	http_edge_cacheable(r);
-	if (market_path_id(r->path, "/embed/", "", &id) != 0) {
-		(void)http_error(r, 404, "There is nothing at this address.");
+	lk = market_path_id(r->path, "/embed/", "", &id) != 0 ? LOOKUP_ABSENT :
+	    market_campaign_lookup(r, id, &st, &why);
+	if (lk == LOOKUP_UNKNOWN) {
+		(void)http_unknown(r, why);
 		return;
 	}
-	if ((st = market_campaign(r, id)) == NULL)
-		return;
 	v = tpl_obj_new();
+	if (lk == LOOKUP_ABSENT) {
+		(void)http_render(r, 404, "embed_empty", v);
+		tpl_val_free(v);
+		return;
+	}
 	tpl_put_int(v, "id", id);
 	(void)msg_get_int(st, "width", &n);
 	tpl_put_int(v, "width", n);
@@ -57,6 +122,10 @@ page_embed(struct http_req *r)
 		for (i = 0; keys[i] != NULL; i++)
 			tpl_put_str(dv, keys[i], (s = msg_get_str(d,
 			    keys[i])) != NULL ? s : "");
+		/* The click goes through /go/ (counted, then 303). */
+		(void)msg_get_int(d, "idx", &n);
+		tpl_put_int(dv, "idx", n);
+		public_count_view(r, id, d, now);
 	}
 	/* Reload at the next boundary; with nothing queued, now and then. */
 	next = market_next_boundary(st, now);

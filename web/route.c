@@ -52,6 +52,7 @@ static const struct route routes[] = {
 	{ "GET",	"/my/campaigns.json", page_my_campaigns_json },
 	{ "GET",	"/my/slots/",	page_my_slot },
 	{ "GET",	"/how",		page_how },
+	{ "GET",	"/go/",		page_go },	/* issue 15 */
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

@@ -30,6 +30,7 @@
 #include "abc_link.h"
 #include "kdf.h"
 #include "lease.h"
+#include "liveness.h"
 #include "abc_limits.h"
 #include "log.h"
 #include "migrate.h"
@@ -582,6 +583,29 @@ worker_lease(const struct conf *conf, struct lease **out)
 	return lease_watch(*out);
 }
 
+/*
+ * Starts the liveness job (worker/liveness.h): liveness_wait_ms after a
+ * slot's end, by default 10 s, longer than two of abc-web's flush
+ * intervals (stats_flush_ms, default 2 s) plus a flush's retries.
+ * 0, or -1 logged.
+ */
+static int
+worker_liveness_start(const struct conf *conf, struct liveness **out)
+{
+	struct liveness_cfg	 lc;
+	long long		 poll_ms, wait_ms;
+
+	if (worker_conf_int(conf, "liveness_poll_ms", 100, 600000, 1000,
+	    &poll_ms) || worker_conf_int(conf, "liveness_wait_ms", 1000,
+	    86400000, 10000, &wait_ms))
+		return -1;
+	lc.conninfo = conf_str(conf, "db", "");
+	lc.poll_ms = (int)poll_ms;
+	lc.wait_ms = (int)wait_ms;
+	lc.per_run = 100;
+	return (*out = liveness_start(&lc)) != NULL ? 0 : -1;
+}
+
 /* Runs the server with its threads; returns the exit status. */
 static int
 worker_serve(const struct conf *conf)
@@ -597,6 +621,7 @@ worker_serve(const struct conf *conf)
 	struct kdf_pool		*kdf = NULL;
 	struct worker_wallet	 wallet = { NULL, NULL, NULL };
 	struct pglisten		*accounts = NULL;
+	struct liveness		*live = NULL;
 	char			 err[512];
 	long long		 drain;
 	int			 efd = -1, kfd = -1, cfd = -1, afd = -1, rc = 1;
@@ -637,7 +662,8 @@ worker_serve(const struct conf *conf)
 		goto out;
 	if (worker_ops_conf(conf, &cfg.ops) != 0 ||
 	    worker_kdf_start(conf, &kfd, &kdf) != 0 ||
-	    worker_wallet_start(conf, &cfd, &wallet) != 0)
+	    worker_wallet_start(conf, &cfd, &wallet) != 0 ||
+	    worker_liveness_start(conf, &live) != 0)
 		goto out;
 	if ((afd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (accounts = pglisten_start(conf_str(conf, "db", ""),
@@ -676,6 +702,7 @@ worker_serve(const struct conf *conf)
 	cfg.db_done_fd = efd;
 	rc = server_run(&cfg) == 0 ? 0 : 1;
 out:
+	liveness_stop(live);
 	pglisten_stop(accounts);
 	if (afd != -1)
 		close(afd);

@@ -99,6 +99,7 @@ extern const struct req_row	 req_account_rows[];
 extern const struct req_row	 req_market_rows[];
 extern const struct req_row	 req_withdraw_rows[];
 extern const struct req_row	 req_dash_rows[];
+extern const struct req_row	 req_stats_rows[];	/* req_stats.c */
 /* Those, NULL-terminated: what ops_table_build indexes. */
 extern const struct req_row *const ops_req_modules[];
 

@@ -162,3 +162,45 @@ BEGIN
 END;
 $$;
 SELECT 'withdrawal invariants ok';
+
+-- Liveness refunds (issue 15).
+DO $$
+DECLARE
+	bad bigint;
+BEGIN
+	-- A slot is judged at most once (slot_liveness's key) and refunded
+	-- never more than its price, its fee part never more than its fee,
+	-- its refund = floor(price * unseen / 64).
+	SELECT count(*) INTO bad FROM slot_liveness l JOIN slots s
+	    ON s.campaign_id = l.campaign_id AND s.idx = l.idx
+	WHERE l.refund > s.price OR l.fee_part > s.fee
+	   OR (l.refund > 0 AND l.refund <> div(s.price::numeric *
+	    (64 - l.seen_buckets), 64));
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % liveness refunds above the price or off the formula', bad;
+	END IF;
+	-- Each refund's parts are exactly its transfers to the buyer, once:
+	-- one transfer per kind and slot (ledger_transfers_cause), of the
+	-- recorded amount, and none without a judged slot.
+	SELECT count(*) INTO bad FROM slot_liveness l JOIN slots s
+	    ON s.campaign_id = l.campaign_id AND s.idx = l.idx
+	WHERE l.refund <> coalesce((SELECT sum(t.amount) FROM ledger_transfers t
+	    JOIN ledger_accounts b ON b.id = t.credit_account
+	    WHERE t.kind IN ('liveness_refund', 'liveness_refund_fee',
+	    'liveness_refund_platform')
+	    AND t.reference = l.campaign_id || ':' || l.idx
+	    AND b.user_id = s.buyer_id), 0);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % liveness refunds disagree with their transfers', bad;
+	END IF;
+	SELECT count(*) INTO bad FROM ledger_transfers t
+	WHERE t.kind IN ('liveness_refund', 'liveness_refund_fee',
+	    'liveness_refund_platform') AND NOT EXISTS (SELECT 1
+	    FROM slot_liveness l WHERE l.campaign_id || ':' || l.idx =
+	    t.reference AND l.refund > 0);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % liveness refund transfers without a judged slot', bad;
+	END IF;
+END;
+$$;
+SELECT 'liveness invariants ok';

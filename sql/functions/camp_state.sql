@@ -9,6 +9,10 @@ LANGUAGE sql STABLE AS $$
 	    'description', c.description, 'width', c.width,
 	    'height', c.height, 'min_price', c.min_price,
 	    'slot_ms', c.slot_ms, 'slots_sold', c.slots_sold,
+	    -- issue 15: the share of a slot's time its embed may go unfetched
+	    -- before the slot is refunded (100: never), as liveness_judge
+	    'liveness_pct', coalesce(c.liveness_pct, CASE WHEN c.slot_ms >=
+	    60000 THEN 50 ELSE 100 END),
 	    'slots', camp_state_slots(c.id, 200, 0))::text
 	FROM campaigns c JOIN users u ON u.id = c.seller_id
 	WHERE c.id = p_id;

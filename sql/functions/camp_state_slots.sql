@@ -1,5 +1,8 @@
 -- A campaign's slots as JSON: the last p_keep, of which only those ending
--- after p_since_ms and the last purchase.
+-- after p_since_ms and the last purchase.  Issue 15: each slot's liveness,
+-- shown to seller and buyer: seen_pct (the share of its time, in whole
+-- percent rounded down, its embed was fetched: 64 buckets,
+-- sql/018_slot_liveness.sql) and, once judged, refund (sat; 0: none owed).
 CREATE OR REPLACE FUNCTION camp_state_slots(p_id bigint, p_keep integer,
     p_since_ms bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -7,10 +10,15 @@ LANGUAGE sql STABLE AS $$
 	    'idx', s.idx, 'price', s.price, 'bought_ms', s.bought_ms,
 	    'start_ms', s.start_ms, 'end_ms', s.end_ms, 'ad', s.ad_id,
 	    'nickname', a.nickname, 'hover', a.hover, 'url', a.url,
-	    'image', a.image, 'buyer', s.buyer_id) ORDER BY s.idx), '[]'::jsonb)
+	    'image', a.image, 'buyer', s.buyer_id,
+	    'seen_pct', coalesce(bit_count(v.mask::bit(64)), 0) * 100 / 64,
+	    'refund', l.refund) ORDER BY s.idx), '[]'::jsonb)
 	FROM (SELECT * FROM slots WHERE campaign_id = p_id
 	    ORDER BY idx DESC LIMIT p_keep) s
 	JOIN ads a ON a.id = s.ad_id
+	LEFT JOIN slot_seen v ON v.campaign_id = s.campaign_id AND v.idx = s.idx
+	LEFT JOIN slot_liveness l ON l.campaign_id = s.campaign_id
+	    AND l.idx = s.idx
 	WHERE s.end_ms > p_since_ms OR s.idx = (SELECT max(idx) FROM slots
 	    WHERE campaign_id = p_id);
 $$;
