@@ -40,6 +40,10 @@
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
  * mime, data), withdraw (token, address, amount in sat, password, idem),
  * my_slot (token, campaign, slot: a slot's figures for its buyer).
+ * Moderation (worker/req_moderation.c): my_approvals (token -> pending,
+ * reviewed, blocks, campaigns), campaign_review (token, campaign, slot,
+ * approve, reason, idem), campaign_settings (token, id, requires_approval,
+ * review_s, idem), seller_block (token, kind, target, on, idem).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -64,7 +68,11 @@
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
-	X(MY_SLOT,		"my_slot")
+	X(MY_SLOT,		"my_slot")		\
+	X(MY_APPROVALS,		"my_approvals")		\
+	X(CAMPAIGN_REVIEW,	"campaign_review")	\
+	X(CAMPAIGN_SETTINGS,	"campaign_settings")	\
+	X(SELLER_BLOCK,		"seller_block")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
@@ -93,7 +101,9 @@ enum msg_class {
  * buyer's ad; bad_size: the ad does not fit the space; not_yet: a later
  * slot than the one for sale; sold: a lost race; price_up: over the
  * buyer's max_price; funds: the balance is too low; held: not yet
- * withdrawable; too_small: under withdraw_min_sat.  differ is abc-web's
+ * withdrawable; too_small: under withdraw_min_sat; blocked: the seller
+ * blocked the buyer or the ad; not_pending: a review of a slot not
+ * waiting for one.  differ is abc-web's
  * own (the two passwords of a form differ), never on the link.
  */
 #define MSG_CODE_MAP(X)							\
@@ -121,7 +131,9 @@ enum msg_class {
 	X(HELD, "held", MSG_REFUSAL)				\
 	X(TOO_SMALL, "too_small", MSG_REFUSAL)			\
 	X(BAD_ADDRESS, "bad_address", MSG_REFUSAL)		\
-	X(DIFFER, "differ", MSG_REFUSAL)
+	X(DIFFER, "differ", MSG_REFUSAL)			\
+	X(BLOCKED, "blocked", MSG_REFUSAL)			\
+	X(NOT_PENDING, "not_pending", MSG_REFUSAL)
 
 enum msg_code {
 #define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,

@@ -52,6 +52,10 @@ static const struct route routes[] = {
 	{ "GET",	"/my/campaigns.json", page_my_campaigns_json },
 	{ "GET",	"/my/slots/",	page_my_slot },
 	{ "GET",	"/how",		page_how },
+	{ "GET",	"/my/approvals", page_approvals },
+	{ "POST",	"/my/approvals/review", page_approvals },
+	{ "POST",	"/my/approvals/block", page_approvals },
+	{ "POST",	"/my/approvals/settings", page_approvals },
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

@@ -31,6 +31,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_market_rows,
 	req_withdraw_rows,
 	req_dash_rows,
+	req_moderation_rows,
 	NULL
 };
 
