@@ -42,6 +42,8 @@
 #define LIMIT_AD_URL		2000u
 #define LIMIT_CAMPAIGN_NAME	80u
 #define LIMIT_CAMPAIGN_DESC	2000u
+/* A seller's reason for rejecting an ad (sql/019_moderation.sql). */
+#define LIMIT_REJECT_REASON	200u
 
 /* Cookie request header, and name + value of a cookie we set. */
 #define LIMIT_COOKIE_HEADER	(8u * 1024u)

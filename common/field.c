@@ -29,6 +29,8 @@ static const struct field_rule field_rules[FIELD__MAX] = {
 	    "The campaign name is 1 to 80 characters, on one line." },
 	{ "description", 0, LIMIT_CAMPAIGN_DESC, 1, 0,
 	    "The description is at most 2000 characters." },
+	{ "reason", 1, LIMIT_REJECT_REASON, 0, 0,
+	    "The reason is 1 to 200 characters, on one line." },
 };
 
 /*

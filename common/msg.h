@@ -44,6 +44,10 @@
  * name's credential, new_n, new_r, new_p of a new one; issue 14: abc-web
  * then sends password_key / old_key / key + salt instead of passwords).
  * stats_flush (idem, rows, uniq: abc-web's counters, common/statsbatch.h).
+ * Moderation (worker/req_moderation.c): my_approvals (token -> pending,
+ * reviewed, blocks, campaigns), campaign_review (token, campaign, slot,
+ * approve, reason, idem), campaign_settings (token, id, requires_approval,
+ * review_s, idem), seller_block (token, kind, target, on, idem).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -70,7 +74,11 @@
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
 	X(MY_SLOT,		"my_slot")		\
 	X(KDF_PARAMS,		"kdf_params")		\
-	X(STATS_FLUSH,		"stats_flush")
+	X(STATS_FLUSH,		"stats_flush")	\
+	X(MY_APPROVALS,		"my_approvals")		\
+	X(CAMPAIGN_REVIEW,	"campaign_review")	\
+	X(CAMPAIGN_SETTINGS,	"campaign_settings")	\
+	X(SELLER_BLOCK,		"seller_block")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
@@ -99,7 +107,9 @@ enum msg_class {
  * buyer's ad; bad_size: the ad does not fit the space; not_yet: a later
  * slot than the one for sale; sold: a lost race; price_up: over the
  * buyer's max_price; funds: the balance is too low; held: not yet
- * withdrawable; too_small: under withdraw_min_sat.  differ is abc-web's
+ * withdrawable; too_small: under withdraw_min_sat; blocked: the seller
+ * blocked the buyer or the ad; not_pending: a review of a slot not
+ * waiting for one.  differ is abc-web's
  * own (the two passwords of a form differ), never on the link.
  */
 #define MSG_CODE_MAP(X)							\
@@ -127,7 +137,9 @@ enum msg_class {
 	X(HELD, "held", MSG_REFUSAL)				\
 	X(TOO_SMALL, "too_small", MSG_REFUSAL)			\
 	X(BAD_ADDRESS, "bad_address", MSG_REFUSAL)		\
-	X(DIFFER, "differ", MSG_REFUSAL)
+	X(DIFFER, "differ", MSG_REFUSAL)			\
+	X(BLOCKED, "blocked", MSG_REFUSAL)			\
+	X(NOT_PENDING, "not_pending", MSG_REFUSAL)
 
 enum msg_code {
 #define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,

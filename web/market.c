@@ -175,6 +175,26 @@ market_price(struct json_object *state, int64_t now_ms)
 	return price_now(&pc, now_ms);
 }
 
+/*
+ * Whether slot s's ad may show at now_ms as the seller's moderation
+ * stands: not when rejected, and when pending only once its review time
+ * has passed (it runs unreviewed; the worker pays it out a moment later).
+ */
+static int
+market_reviewed(struct json_object *s, int64_t now_ms)
+{
+	const char	*review = msg_get_str(s, "review");
+	int64_t		 due;
+
+	if (review == NULL)
+		return 1;
+	if (strcmp(review, "rejected") == 0)
+		return 0;
+	if (strcmp(review, "pending") == 0)
+		return msg_get_int(s, "due_ms", &due) == 0 && now_ms >= due;
+	return 1;
+}
+
 /* The slot on display at now_ms (borrowed), or NULL. */
 struct json_object *
 market_on_display(struct json_object *state, int64_t now_ms)
@@ -189,7 +209,8 @@ market_on_display(struct json_object *state, int64_t now_ms)
 		s = json_object_array_get_idx(slots, i);
 		if (msg_get_int(s, "start_ms", &start) == 0 &&
 		    msg_get_int(s, "end_ms", &end) == 0 &&
-		    start <= now_ms && now_ms < end)
+		    start <= now_ms && now_ms < end &&
+		    market_reviewed(s, now_ms))
 			return s;
 	}
 	return NULL;
@@ -211,6 +232,9 @@ market_next_boundary(struct json_object *state, int64_t now_ms)
 		    (next == -1 || t < next))
 			next = t;
 		if (msg_get_int(s, "end_ms", &t) == 0 && t > now_ms &&
+		    (next == -1 || t < next))
+			next = t;
+		if (msg_get_int(s, "due_ms", &t) == 0 && t > now_ms &&
 		    (next == -1 || t < next))
 			next = t;
 	}

@@ -152,6 +152,25 @@ camp_liveness(struct tpl_val *row, struct json_object *s)
 		camp_set_btc(row, "refund", s, "refund");
 }
 
+/*
+ * What a queued slot is doing at now: the seller's moderation first (a
+ * rejected ad never shows, a pending one not before its review time).
+ */
+static const char *
+camp_slot_state(struct json_object *s, int64_t start, int64_t end,
+    int64_t now)
+{
+	const char	*review = msg_get_str(s, "review");
+	int64_t		 due = 0;
+
+	if (review != NULL && strcmp(review, "rejected") == 0)
+		return "rejected, refunded";
+	if (review != NULL && strcmp(review, "pending") == 0 &&
+	    msg_get_int(s, "due_ms", &due) == 0 && now < due && now < end)
+		return "awaiting approval";
+	return now >= end ? "done" : now >= start ? "on display" : "queued";
+}
+
 /* Queue rows: every slot with its times and whether it shows now. */
 static void
 camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
@@ -176,8 +195,7 @@ camp_queue(struct tpl_val *v, struct json_object *st, int64_t now)
 		humane_set_time(row, "start", start, NULL, now);
 		humane_set_time(row, "end", end, NULL, now);
 		camp_set_btc(row, "price", s, "price");
-		tpl_put_str(row, "state", now >= end ? "done" : now >= start ?
-		    "on display" : "queued");
+		tpl_put_str(row, "state", camp_slot_state(s, start, end, now));
 		camp_liveness(row, s);
 	}
 	tpl_put_bool(v, "has_queue", len > 0);
@@ -632,6 +650,7 @@ camp_buy_status(struct json_object *rep)
 		return 404;
 	case MSG_CODE_BAD_AD:
 	case MSG_CODE_OWN_CAMPAIGN:
+	case MSG_CODE_BLOCKED:
 		return 403;
 	default:
 		return 400;

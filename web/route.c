@@ -53,6 +53,10 @@ static const struct route routes[] = {
 	{ "GET",	"/my/slots/",	page_my_slot },
 	{ "GET",	"/how",		page_how },
 	{ "GET",	"/go/",		page_go },	/* issue 15 */
+	{ "GET",	"/my/approvals", page_approvals },
+	{ "POST",	"/my/approvals/review", page_approvals },
+	{ "POST",	"/my/approvals/block", page_approvals },
+	{ "POST",	"/my/approvals/settings", page_approvals },
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

@@ -38,5 +38,6 @@ void	page_my_campaigns_json(struct http_req *r);
 void	page_my_slot(struct http_req *r);
 void	page_how(struct http_req *r);
 void	page_go(struct http_req *r);	/* web/page_go.c, issue 15 */
+void	page_approvals(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

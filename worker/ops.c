@@ -32,6 +32,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_withdraw_rows,
 	req_dash_rows,
 	req_stats_rows,
+	req_moderation_rows,
 	NULL
 };
 

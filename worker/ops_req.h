@@ -13,7 +13,8 @@
  * start and refuses to run when an op has no row or two.  Modules:
  * req_basic.c (status, echo, counter_add, broadcast), req_account.c
  * (accounts and sessions), req_market.c (campaigns, ads, purchases),
- * req_withdraw.c (withdrawals), req_dash.c (the dashboards' slot page).
+ * req_withdraw.c (withdrawals), req_dash.c (the dashboards' slot page),
+ * req_moderation.c (the seller's reviews and blocks).
  *
  * Ownership: the request owns its body; a step borrows the finished job
  * (the engine frees it after the step).  ops_finish borrows the reply;
@@ -100,6 +101,7 @@ extern const struct req_row	 req_market_rows[];
 extern const struct req_row	 req_withdraw_rows[];
 extern const struct req_row	 req_dash_rows[];
 extern const struct req_row	 req_stats_rows[];	/* req_stats.c */
+extern const struct req_row	 req_moderation_rows[];
 /* Those, NULL-terminated: what ops_table_build indexes. */
 extern const struct req_row *const ops_req_modules[];
 

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "money.h"
 #include "payer.h"
+#include "review_due.h"
 #include "xmalloc.h"
 
 #define PAYER_COMMENT	"abc-withdrawal-"
@@ -345,7 +346,11 @@ payer_thread(void *arg)
 	pthread_mutex_lock(&p->lock);
 	while (!p->stopping) {
 		pthread_mutex_unlock(&p->lock);
-		ok = payer_run(p) == 0;
+		/* Moderated slots past their review time run and are paid
+		 * out (worker/review_due.h); on this thread's connection,
+		 * idle between runs. */
+		ok = review_due_run(&p->db) >= 0;
+		ok = payer_run(p) == 0 && ok;
 		payer_health(p, ok, prev, sizeof(prev));
 		wait_ms = ok ? p->cfg.poll_ms : p->cfg.poll_ms * 2 >
 		    PAYER_BACKOFF_MAX_MS ? PAYER_BACKOFF_MAX_MS :

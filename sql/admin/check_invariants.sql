@@ -68,11 +68,12 @@ BEGIN
 		RAISE EXCEPTION 'invariant: % uncredited deposits have a transfer', bad;
 	END IF;
 
-	-- Every sold slot has exactly one purchase transfer buyer -> seller of
-	-- price - fee, and one fee transfer when the fee is not zero.
+	-- Every sold slot bought without approval (review 'none') has exactly
+	-- one purchase transfer buyer -> seller of price - fee, and one fee
+	-- transfer when the fee is not zero.  (Moderated slots: below.)
 	SELECT count(*) INTO bad FROM slots s JOIN campaigns c
 	    ON c.id = s.campaign_id
-	WHERE (SELECT count(*) FROM ledger_transfers t
+	WHERE s.review = 'none' AND ((SELECT count(*) FROM ledger_transfers t
 	    JOIN ledger_accounts b ON b.id = t.debit_account
 	    JOIN ledger_accounts se ON se.id = t.credit_account
 	    WHERE t.kind = 'purchase'
@@ -81,12 +82,13 @@ BEGIN
 	    AND t.amount = s.price - s.fee) <> 1
 	   OR (SELECT count(*) FROM ledger_transfers t WHERE t.kind = 'fee'
 	    AND t.reference = s.campaign_id || ':' || s.idx) <>
-	    CASE WHEN s.fee > 0 THEN 1 ELSE 0 END;
+	    CASE WHEN s.fee > 0 THEN 1 ELSE 0 END);
 	IF bad <> 0 THEN
 		RAISE EXCEPTION 'invariant: % slots without exactly one purchase transfer (+ fee)', bad;
 	END IF;
 	SELECT count(*) INTO bad FROM ledger_transfers t
-	WHERE t.kind = 'purchase' AND NOT EXISTS (SELECT 1 FROM slots s
+	WHERE t.kind IN ('purchase', 'escrow', 'escrow_release',
+	    'slot_refund') AND NOT EXISTS (SELECT 1 FROM slots s
 	    WHERE s.campaign_id || ':' || s.idx = t.reference);
 	IF bad <> 0 THEN
 		RAISE EXCEPTION 'invariant: % purchase transfers without a slot', bad;
@@ -106,6 +108,75 @@ BEGIN
 	WHERE b.start_ms < a.end_ms;
 	IF bad <> 0 THEN
 		RAISE EXCEPTION 'invariant: % slots overlap the one before', bad;
+	END IF;
+
+	-- Moderation (019_moderation.sql).  A slot bought with approval on
+	-- moved its whole price buyer -> escrow once, and never had a direct
+	-- purchase transfer; approved (or run unreviewed) it has exactly one
+	-- escrow -> seller of price - fee (when not zero) and one fee (when
+	-- not zero), and no refund; rejected it has exactly one refund
+	-- escrow -> buyer of the whole price and no payout; pending neither.
+	-- So a slot is never both paid out and refunded, and a refund exists
+	-- only for a rejected slot.
+	SELECT count(*) INTO bad FROM slots s JOIN campaigns c
+	    ON c.id = s.campaign_id
+	WHERE s.review <> 'none' AND (
+	    (SELECT count(*) FROM ledger_transfers t
+	    JOIN ledger_accounts b ON b.id = t.debit_account
+	    JOIN ledger_accounts e ON e.id = t.credit_account
+	    WHERE t.kind = 'escrow' AND t.reference = s.campaign_id || ':' || s.idx
+	    AND b.user_id = s.buyer_id AND e.kind = 'escrow'
+	    AND t.amount = s.price) <> 1
+	 OR EXISTS (SELECT 1 FROM ledger_transfers t WHERE t.kind = 'purchase'
+	    AND t.reference = s.campaign_id || ':' || s.idx)
+	 OR (SELECT count(*) FROM ledger_transfers t
+	    JOIN ledger_accounts e ON e.id = t.debit_account
+	    JOIN ledger_accounts se ON se.id = t.credit_account
+	    WHERE t.kind = 'escrow_release'
+	    AND t.reference = s.campaign_id || ':' || s.idx
+	    AND e.kind = 'escrow' AND se.user_id = c.seller_id
+	    AND t.amount = s.price - s.fee) <>
+	    CASE WHEN s.review IN ('approved', 'auto') AND s.price > s.fee
+	    THEN 1 ELSE 0 END
+	 OR (SELECT count(*) FROM ledger_transfers t WHERE t.kind = 'fee'
+	    AND t.reference = s.campaign_id || ':' || s.idx) <>
+	    CASE WHEN s.review IN ('approved', 'auto') AND s.fee > 0
+	    THEN 1 ELSE 0 END
+	 OR (SELECT count(*) FROM ledger_transfers t
+	    JOIN ledger_accounts e ON e.id = t.debit_account
+	    JOIN ledger_accounts b ON b.id = t.credit_account
+	    WHERE t.kind = 'slot_refund'
+	    AND t.reference = s.campaign_id || ':' || s.idx
+	    AND e.kind = 'escrow' AND b.user_id = s.buyer_id
+	    AND t.amount = s.price) <>
+	    CASE WHEN s.review = 'rejected' THEN 1 ELSE 0 END);
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % moderated slots whose escrow, payout or refund is wrong', bad;
+	END IF;
+	-- Never both: a rejected slot has no transfer but its escrow and its
+	-- refund (whatever other refund kinds come, e.g. a liveness refund,
+	-- none may touch a rejected slot), and a refund of a slot exists only
+	-- for a rejected one.
+	SELECT count(*) INTO bad FROM slots s
+	WHERE s.review = 'rejected' AND EXISTS (SELECT 1 FROM ledger_transfers t
+	    WHERE t.reference = s.campaign_id || ':' || s.idx
+	    AND t.kind NOT IN ('escrow', 'slot_refund'));
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % rejected slots also paid out or refunded otherwise', bad;
+	END IF;
+	SELECT count(*) INTO bad FROM ledger_transfers t
+	WHERE t.kind = 'slot_refund' AND NOT EXISTS (SELECT 1 FROM slots s
+	    WHERE s.campaign_id || ':' || s.idx = t.reference
+	    AND s.review = 'rejected');
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: % slot refunds for a slot not rejected', bad;
+	END IF;
+	-- The escrow account holds exactly the prices of the pending slots.
+	SELECT count(*) INTO bad FROM ledger_accounts a
+	WHERE a.kind = 'escrow' AND a.balance <> (SELECT
+	    coalesce(sum(price), 0) FROM slots WHERE review = 'pending');
+	IF bad <> 0 THEN
+		RAISE EXCEPTION 'invariant: the escrow account disagrees with the pending slots';
 	END IF;
 END;
 $$;

@@ -78,6 +78,11 @@ BEGIN
 	ELSIF c.seller_id = buyer THEN
 		r := jsonb_build_object('ok', false, 'code', 'own_campaign',
 		    'error', 'You cannot buy your own ad space.');
+	ELSIF EXISTS (SELECT 1 FROM seller_blocks b
+	    WHERE b.seller_id = c.seller_id AND ((b.kind = 'buyer' AND
+	    b.target = buyer) OR (b.kind = 'ad' AND b.target = p_ad))) THEN
+		r := jsonb_build_object('ok', false, 'code', 'blocked',
+		    'error', 'The seller does not accept this ad or this buyer.');
 	ELSIF c.slots_sold <> p_idx THEN
 		r := jsonb_build_object('ok', false, 'code', 'sold',
 		    'error', 'That slot is already sold.') || state;
@@ -90,32 +95,54 @@ BEGIN
 		start := greatest(now_ms, coalesce(prev.end_ms, now_ms));
 		BEGIN
 			INSERT INTO slots (campaign_id, idx, buyer_id, ad_id,
-			    price, fee, bought_ms, start_ms, end_ms)
+			    price, fee, bought_ms, start_ms, end_ms, review,
+			    review_due_ms)
 			VALUES (c.id, p_idx, buyer, p_ad, price, fee, now_ms,
-			    start, start + c.slot_ms);
-			INSERT INTO ledger_transfers (debit_account,
-			    credit_account, amount, kind, reference)
-			SELECT b.id, s.id, price - fee, 'purchase',
-			    c.id || ':' || p_idx
-			FROM ledger_accounts b, ledger_accounts s
-			WHERE b.user_id = buyer AND s.user_id = c.seller_id;
-			IF fee > 0 THEN
+			    start, start + c.slot_ms, CASE WHEN
+			    c.requires_approval THEN 'pending' ELSE 'none' END,
+			    CASE WHEN c.requires_approval THEN
+			    now_ms + c.review_ms END);
+			IF c.requires_approval THEN
+				-- Held until reviewed (019_moderation.sql):
+				-- camp_review_release pays seller and fee.
 				INSERT INTO ledger_transfers (debit_account,
 				    credit_account, amount, kind, reference)
-				SELECT b.id, f.id, fee, 'fee', c.id || ':' || p_idx
-				FROM ledger_accounts b, ledger_accounts f
-				WHERE b.user_id = buyer AND f.kind = 'fees';
+				SELECT b.id, e.id, price, 'escrow',
+				    c.id || ':' || p_idx
+				FROM ledger_accounts b, ledger_accounts e
+				WHERE b.user_id = buyer AND e.kind = 'escrow';
+			ELSE
+				INSERT INTO ledger_transfers (debit_account,
+				    credit_account, amount, kind, reference)
+				SELECT b.id, s.id, price - fee, 'purchase',
+				    c.id || ':' || p_idx
+				FROM ledger_accounts b, ledger_accounts s
+				WHERE b.user_id = buyer AND s.user_id = c.seller_id;
+				IF fee > 0 THEN
+					INSERT INTO ledger_transfers (
+					    debit_account, credit_account,
+					    amount, kind, reference)
+					SELECT b.id, f.id, fee, 'fee',
+					    c.id || ':' || p_idx
+					FROM ledger_accounts b,
+					    ledger_accounts f
+					WHERE b.user_id = buyer
+					AND f.kind = 'fees';
+				END IF;
 			END IF;
 			UPDATE campaigns SET slots_sold = slots_sold + 1
 			WHERE id = c.id;
 			INSERT INTO account_events (user_id, kind, detail)
 			VALUES (buyer, 'purchase', format('slot %s of "%s" for %s sat',
 			    p_idx, left(c.name, 40), price)),
-			    (c.seller_id, 'sale', format('slot %s of "%s" for %s sat',
-			    p_idx, left(c.name, 40), price - fee));
+			    (c.seller_id, 'sale', format('slot %s of "%s" for %s sat%s',
+			    p_idx, left(c.name, 40), price - fee, CASE WHEN
+			    c.requires_approval THEN ', held until you review '
+			    'the ad' ELSE '' END));
 			r := jsonb_build_object('ok', true, 'campaign', c.id,
 			    'idx', p_idx, 'price', price, 'start_ms', start,
-			    'end_ms', start + c.slot_ms);
+			    'end_ms', start + c.slot_ms, 'review',
+			    c.requires_approval);
 		EXCEPTION WHEN check_violation THEN
 			r := jsonb_build_object('ok', false, 'code', 'funds',
 			    'error', 'Your balance is too low for this price.',

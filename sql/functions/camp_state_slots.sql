@@ -3,6 +3,9 @@
 -- shown to seller and buyer: seen_pct (the share of its time, in whole
 -- percent rounded down, its embed was fetched: 64 buckets,
 -- sql/018_slot_liveness.sql) and, once judged, refund (sat; 0: none owed).
+-- review and due_ms: the seller's
+-- moderation (019_moderation.sql); a pending slot shows only from due_ms
+-- on, a rejected one never (web/market.c market_on_display).
 CREATE OR REPLACE FUNCTION camp_state_slots(p_id bigint, p_keep integer,
     p_since_ms bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
@@ -10,7 +13,8 @@ LANGUAGE sql STABLE AS $$
 	    'idx', s.idx, 'price', s.price, 'bought_ms', s.bought_ms,
 	    'start_ms', s.start_ms, 'end_ms', s.end_ms, 'ad', s.ad_id,
 	    'nickname', a.nickname, 'hover', a.hover, 'url', a.url,
-	    'image', a.image, 'buyer', s.buyer_id,
+	    'image', a.image, 'buyer', s.buyer_id, 'review', s.review,
+	    'due_ms', s.review_due_ms,
 	    'seen_pct', coalesce(bit_count(v.mask::bit(64)), 0) * 100 / 64,
 	    'refund', l.refund) ORDER BY s.idx), '[]'::jsonb)
 	FROM (SELECT * FROM slots WHERE campaign_id = p_id

@@ -43,6 +43,9 @@ LANGUAGE sql STABLE AS $$
 		    sum(b.price - b.fee) FILTER (WHERE b.bought_ms >
 			p_now_ms - 7 * 86400000::bigint) AS w
 		FROM slots b JOIN c ON c.id = b.campaign_id
+		-- moderation: held (pending) or refunded (rejected) is
+		-- not the seller's
+		WHERE b.review NOT IN ('pending', 'rejected')
 		GROUP BY 1, 2) t
 	    GROUP BY 1)
 	SELECT jsonb_build_object('campaigns', coalesce(jsonb_agg(

@@ -26,6 +26,8 @@ LANGUAGE sql STABLE AS $$
 		sum(b.price - b.fee)::bigint AS v
 	    FROM slots b
 	    WHERE b.campaign_id = p_camp AND (p_idx IS NULL OR b.idx = p_idx)
+		-- moderation: held or refunded is not the seller's
+		AND b.review NOT IN ('pending', 'rejected')
 		AND b.bought_ms >= p_first_ms
 		AND b.bought_ms < p_first_ms + greatest(p_n, 1) * 86400000::bigint
 	    GROUP BY 1) e ON e.d = g.d;

@@ -10,6 +10,7 @@ LANGUAGE sql STABLE AS $$
 	WHERE s.end_ms < p_cutoff_ms
 	  AND s.end_ms >= p_cutoff_ms - 7 * 86400000::bigint
 	  AND s.start_ms >= (SELECT since_ms FROM liveness_since)
+	  AND s.review <> 'pending'	-- judged once approved
 	  AND NOT EXISTS (SELECT 1 FROM slot_liveness l
 	    WHERE l.campaign_id = s.campaign_id AND l.idx = s.idx)
 	ORDER BY s.end_ms

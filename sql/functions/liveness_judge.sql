@@ -31,11 +31,20 @@ BEGIN
 	SELECT * INTO c FROM campaigns WHERE id = p_campaign FOR UPDATE;
 	SELECT * INTO s FROM slots WHERE campaign_id = p_campaign
 	    AND idx = p_idx;
-	-- Judged once.  The moderation part's full refund of a rejected slot
-	-- must be checked here too (never both): skip a slot refunded so.
-	IF s.idx IS NULL OR EXISTS (SELECT 1 FROM slot_liveness
-	    WHERE campaign_id = p_campaign AND idx = p_idx) THEN
+	-- Judged once.  A slot the seller's moderation (019_moderation.sql)
+	-- still holds is judged once it is approved (its money is in escrow
+	-- until then); a rejected one was refunded in full, so it is judged
+	-- owing nothing (never both refunds).
+	IF s.idx IS NULL OR s.review = 'pending' OR EXISTS (SELECT 1
+	    FROM slot_liveness WHERE campaign_id = p_campaign
+	    AND idx = p_idx) THEN
 		RETURN NULL;
+	END IF;
+	IF s.review = 'rejected' THEN
+		INSERT INTO slot_liveness (campaign_id, idx, seen_buckets,
+		    threshold_pct, refund, seller_part, fee_part, platform_part)
+		VALUES (p_campaign, p_idx, 0, 0, 0, 0, 0, 0);
+		RETURN 0;
 	END IF;
 	SELECT coalesce(bit_count(mask::bit(64))::integer, 0) INTO seen
 	FROM slot_seen WHERE campaign_id = p_campaign AND idx = p_idx;

@@ -40,7 +40,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((f == FIELD_AD_HOVER && chars > LIMIT_AD_HOVER) ||
 	    (f == FIELD_AD_NICKNAME && chars > LIMIT_AD_NICKNAME) ||
 	    (f == FIELD_CAMPAIGN_NAME && chars > LIMIT_CAMPAIGN_NAME) ||
-	    (f == FIELD_CAMPAIGN_DESC && chars > LIMIT_CAMPAIGN_DESC))
+	    (f == FIELD_CAMPAIGN_DESC && chars > LIMIT_CAMPAIGN_DESC) ||
+	    (f == FIELD_REJECT_REASON && (chars < 1 ||
+	    chars > LIMIT_REJECT_REASON || memchr(p, '\n', n) != NULL)))
 		abort();
 	return 0;
 }

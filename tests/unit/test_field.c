@@ -103,6 +103,17 @@ test_field_nickname_and_names(void)
 	s = repeat("d", LIMIT_CAMPAIGN_DESC + 1);
 	CU_ASSERT_PTR_NOT_NULL(check(FIELD_CAMPAIGN_DESC, s));
 	free(s);
+	/* A rejection's reason (moderation): 1-200 characters, one line. */
+	CU_ASSERT_PTR_NOT_NULL(check(FIELD_REJECT_REASON, ""));
+	CU_ASSERT_PTR_NOT_NULL(check(FIELD_REJECT_REASON, "bad\nads"));
+	CU_ASSERT_PTR_NOT_NULL(check(FIELD_REJECT_REASON, "\xc3"));
+	s = repeat("\xe2\x82\xac", LIMIT_REJECT_REASON);
+	CU_ASSERT_PTR_NULL(check(FIELD_REJECT_REASON, s));
+	free(s);
+	s = repeat("r", LIMIT_REJECT_REASON + 1);
+	CU_ASSERT_PTR_NOT_NULL(check(FIELD_REJECT_REASON, s));
+	free(s);
+	CU_ASSERT_STRING_EQUAL(field_name(FIELD_REJECT_REASON), "reason");
 	CU_ASSERT_STRING_EQUAL(field_name(FIELD_AD_URL), "url");
 	CU_ASSERT_STRING_EQUAL(field_name(FIELD_CAMPAIGN_DESC), "description");
 	CU_ASSERT_STRING_EQUAL(field_name(FIELD__MAX), "?");

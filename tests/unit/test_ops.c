@@ -79,10 +79,12 @@ test_ops_table_refused(void)
 	const struct req_row		*twice[] = { req_basic_rows,
 					    req_account_rows, req_market_rows,
 					    req_withdraw_rows, req_stats_rows,
+					    req_dash_rows, req_moderation_rows,
 					    extra_echo, NULL };
 	const struct req_row		*named_none[] = { req_basic_rows,
 					    req_account_rows, req_market_rows,
 					    req_withdraw_rows, req_stats_rows,
+					    req_dash_rows, req_moderation_rows,
 					    bad_op, NULL };
 	const struct req_row		*index[MSG_OP__MAX];
 
