@@ -28,6 +28,7 @@ struct tpl_val;
 struct client;
 struct cache;
 struct metrics;
+struct apilimit;
 
 /* Process-wide state every handler may read; never written after start. */
 struct app {
@@ -44,6 +45,9 @@ struct app {
 	struct addrlist		 trusted_proxies;	/* X-Forwarded-For from */
 	struct addrlist		 admin_addrs;	/* /status/detail, /metrics */
 	struct csrf_key		 csrf_key;	/* shared by every abc-web */
+	/* Issue 15: API keys seen lately (1 s), each key's rate. */
+	struct usercache	*apikeys;
+	struct apilimit		*apilimit;
 };
 
 /* Cookie names. */

@@ -50,6 +50,17 @@ static const struct route routes[] = {
 	{ "GET",	"/my/campaigns", page_my_campaigns },
 	{ "GET",	"/my/ads",	page_my_ads },
 	{ "GET",	"/how",		page_how },
+	/* Issue 15: the JSON API (web/page_api.c), keys on /account/api. */
+	{ "GET",	"/api/v1/me/campaigns", page_api_me },
+	{ "GET",	"/api/v1/me/ads", page_api_me },
+	{ "GET",	"/api/v1/campaigns/", page_api_campaign_v1 },
+	{ "POST",	"/api/v1/campaigns/", page_api_campaign_v1 },
+	{ "POST",	"/api/v1/ads",	page_api_ads },
+	{ "GET",	"/api/v1/",	page_api_none },
+	{ "POST",	"/api/v1/",	page_api_none },
+	{ "GET",	"/account/api",	page_apikeys },
+	{ "POST",	"/account/api",	page_apikeys },
+	{ "POST",	"/account/api/revoke", page_apikeys_revoke },
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

@@ -35,5 +35,12 @@ void	page_img(struct http_req *r);
 void	page_my_campaigns(struct http_req *r);
 void	page_my_ads(struct http_req *r);
 void	page_how(struct http_req *r);
+/* Issue 15: web/page_api.c, web/page_apikeys.c. */
+void	page_api_me(struct http_req *r);
+void	page_api_campaign_v1(struct http_req *r);
+void	page_api_ads(struct http_req *r);
+void	page_api_none(struct http_req *r);
+void	page_apikeys(struct http_req *r);
+void	page_apikeys_revoke(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "ops.h"
 #include "ops_req.h"
+#include "req_apikey.h"
 #include "ratelimit.h"
 #include "xmalloc.h"
 
@@ -30,6 +31,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_account_rows,
 	req_market_rows,
 	req_withdraw_rows,
+	req_apikey_rows,	/* issue 15 */
 	NULL
 };
 
