@@ -93,6 +93,7 @@ apikey_bearer(const char *header, char out[APIKEY_LEN + 1])
 	const char	*p, *end;
 	size_t		 n;
 
+	out[0] = '\0';
 	if (header == NULL || strncasecmp(header, "Bearer", 6) != 0 ||
 	    (header[6] != ' ' && header[6] != '\t'))
 		return -1;

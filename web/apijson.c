@@ -71,8 +71,12 @@ apijson_int(struct json_object *obj, const char *key, int64_t min,
 		return -1;
 	errno = 0;
 	n = json_object_get_int64(v);
-	/* json-c saturates what does not fit: such a number is refused. */
-	if (errno != 0 || n < min || n > max)
+	/*
+	 * json-c saturates what does not fit (and keeps 2^63..2^64-1 as an
+	 * unsigned): such a number is refused, not read as INT64_MAX.
+	 */
+	if (errno != 0 || (n == INT64_MAX && json_object_get_uint64(v) >
+	    (uint64_t)INT64_MAX) || n < min || n > max)
 		return -1;
 	*out = n;
 	return 0;
