@@ -295,11 +295,24 @@ page_api_me(struct http_req *r)
 {
 	struct api_caller	 c;
 	struct json_object	*req, *rep;
+	int64_t			 before = -1, after = -1;
 	int			 ads = strcmp(r->path, "/api/v1/me/ads") == 0;
 
 	if (!api_auth(r, &c, API_READ))
 		return;
+	/* Ads come a page of 20 (?before=ID, ?after=ID), as /my/ads. */
+	if (ads && http_page_cursor(r, &before, &after) != 0) {
+		api_error(r, 400, MSG_CODE_INVALID, "That is not a page of "
+		    "your ads (?before=ID or ?after=ID).");
+		return;
+	}
 	req = api_request(ads ? MSG_OP_MY_ADS : MSG_OP_API_CAMPAIGNS, &c);
+	if (ads && before >= 0)
+		json_object_object_add(req, "before",
+		    json_object_new_int64(before));
+	if (ads && after >= 0)
+		json_object_object_add(req, "after",
+		    json_object_new_int64(after));
 	if (api_call(r, req, &rep) == 0) {
 		api_relay(r, rep, ads ? "ads" : "campaigns");
 		json_object_put(rep);

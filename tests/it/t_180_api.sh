@@ -93,6 +93,10 @@ check "malformed JSON: 400 bad_json" \
     test "$(api 1 "$BKEY" POST /api/v1/ads --data '{"nickname": ')/$(err_code)" = 400/bad_json
 check "GET /api/v1/me/ads lists it" \
     test "$(api 1 "$RKEY" GET /api/v1/me/ads)/$(jq_ '[a["id"] for a in d["ads"]]')" = "200/[$AD]"
+check "...?after=0 (the oldest page) too; ?before=x is 400 invalid" \
+    test "$(api 2 "$RKEY" GET "/api/v1/me/ads?after=0")/$(jq_ '[a["id"] for a in d["ads"]]')/$(api 2 "$RKEY" GET "/api/v1/me/ads?before=x")/$(err_code)" = "200/[$AD]/400/invalid"
+check "a key's use is recorded (last_used_at), not its every request" \
+    test "$(psql_abc -c "SELECT count(*) FROM api_keys WHERE key_hash = sha256('$RKEY'::bytea) AND last_used_at > now() - interval '1 minute'")" = 1
 check "GET /api/v1/campaigns/$CID: 200 with the state, schedule and an ETag" \
     test "$(api 1 "$RKEY" GET "/api/v1/campaigns/$CID")/$(jq_ 'd["id"], d["slots_sold"], d["price_now"]')" = "200/$CID 0 100000"
 etag=$(grep -i '^etag:' "$IT_TMP/api.head" | tr -d '\r' | cut -d' ' -f2)
