@@ -78,7 +78,18 @@
 	X(MY_APPROVALS,		"my_approvals")		\
 	X(CAMPAIGN_REVIEW,	"campaign_review")	\
 	X(CAMPAIGN_SETTINGS,	"campaign_settings")	\
-	X(SELLER_BLOCK,		"seller_block")
+	X(SELLER_BLOCK,		"seller_block")	\
+	/* Issue 15, API keys (worker/req_apikey.c): apikey_create (token,	\
+	 * name, scopes, idem, totp -> id, prefix, key shown once),		\
+	 * apikey_revoke (token, id, idem), apikey_list (token), apikey_auth	\
+	 * (api_key -> user, username, key_id, scopes), api_campaigns		\
+	 * (token or api_key -> campaigns with figures).  my_ads, buy,	\
+	 * ad_create and api_campaigns take "api_key" in place of "token". */	\
+	X(APIKEY_CREATE,	"apikey_create")	\
+	X(APIKEY_REVOKE,	"apikey_revoke")	\
+	X(APIKEY_LIST,		"apikey_list")		\
+	X(APIKEY_AUTH,		"apikey_auth")		\
+	X(API_CAMPAIGNS,	"api_campaigns")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
@@ -139,7 +150,12 @@ enum msg_class {
 	X(BAD_ADDRESS, "bad_address", MSG_REFUSAL)		\
 	X(DIFFER, "differ", MSG_REFUSAL)			\
 	X(BLOCKED, "blocked", MSG_REFUSAL)			\
-	X(NOT_PENDING, "not_pending", MSG_REFUSAL)
+	X(NOT_PENDING, "not_pending", MSG_REFUSAL)	\
+	/* Issue 15: the JSON API's own (web/page_api.c), never on the link. */ \
+	X(UNAUTHORIZED, "unauthorized", MSG_REFUSAL)		\
+	X(FORBIDDEN_SCOPE, "forbidden_scope", MSG_REFUSAL)	\
+	X(NOT_FOUND, "not_found", MSG_REFUSAL)			\
+	X(BAD_JSON, "bad_json", MSG_REFUSAL)
 
 enum msg_code {
 #define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,
@@ -161,7 +177,8 @@ enum msg_code {
 	X(ACCOUNT_CHANGED,	"account_changed")		\
 	X(ACCOUNTS_CHANGED,	"accounts_changed")		\
 	X(SESSION_REVOKED,	"session_revoked")		\
-	X(REVALIDATE,		"revalidate")
+	X(REVALIDATE,		"revalidate")			\
+	X(APIKEY_REVOKED,	"apikey_revoked")	/* "key": hash hex */
 
 enum msg_notice {
 #define MSG_NOTICE_ENUM(id, wire)	MSG_NOTICE_##id,

@@ -57,16 +57,17 @@ INSERT INTO ledger_accounts (kind) VALUES ('escrow');
 ALTER TABLE ledger_transfers DROP CONSTRAINT ledger_transfers_kind_check;
 ALTER TABLE ledger_transfers ADD CONSTRAINT ledger_transfers_kind_check
     CHECK (kind IN ('deposit', 'purchase', 'fee', 'withdrawal',
-	'withdrawal_refund', 'reorg_correction', 'escrow', 'escrow_release',
-	'slot_refund'));
+	'withdrawal_refund', 'reorg_correction', 'liveness_refund',
+	'liveness_refund_fee', 'liveness_refund_platform', 'escrow',
+	'escrow_release', 'slot_refund'));
 
 ALTER TABLE account_events DROP CONSTRAINT account_events_kind_check;
 ALTER TABLE account_events ADD CONSTRAINT account_events_kind_check
     CHECK (kind IN ('register', 'login', 'logout_all', 'password_change',
 	'history_purge', 'deposit_seen', 'deposit_credited', 'ad_uploaded',
 	'campaign_created', 'purchase', 'sale', 'withdrawal',
-	'withdrawal_sent', 'withdrawal_rejected', 'ad_approved',
-	'ad_rejected', 'campaign_settings', 'block'));
+	'withdrawal_sent', 'withdrawal_rejected', 'liveness_refund',
+	'ad_approved', 'ad_rejected', 'campaign_settings', 'block'));
 
 -- What a seller blocked for all of their campaigns: a buyer (target is a
 -- user id) or an ad (an ad id).  A purchase matching one is refused.

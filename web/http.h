@@ -30,6 +30,7 @@ struct cache;
 struct metrics;
 struct kdfpool;
 struct counter;
+struct apilimit;
 
 /* Process-wide state every handler may read; never written after start. */
 struct app {
@@ -49,6 +50,9 @@ struct app {
 	struct kdfpool		*kdf;		/* issue 14: password keys */
 	/* Issue 15: impressions, clicks and liveness (web/counter.h). */
 	struct counter		*counter;
+	/* Issue 15: API keys seen lately (1 s), each key's rate. */
+	struct usercache	*apikeys;
+	struct apilimit		*apilimit;
 };
 
 /* Cookie names. */

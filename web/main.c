@@ -29,6 +29,7 @@
 #include "http.h"
 #include "kdfpool.h"
 #include "abc_link.h"
+#include "apilimit.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
@@ -39,6 +40,7 @@
 #include "xmalloc.h"
 
 static void	web_conf_abuse(const struct conf *, struct app *);
+static void	web_conf_api(const struct conf *, struct app *);
 
 #define WEB_THREADS_MAX	256
 
@@ -119,6 +121,27 @@ web_conf_numbers(const struct conf *conf, struct app *app)
 		exit(1);
 	}
 	web_conf_abuse(conf, app);
+	web_conf_api(conf, app);
+}
+
+/*
+ * Issue 15: each API key may make api_rate requests a second in each
+ * abc-web, in bursts of api_burst (web/apilimit.h).  Exits on a bad value.
+ */
+static void
+web_conf_api(const struct conf *conf, struct app *app)
+{
+	long long	 rate, burst;
+	char		 err[256];
+
+	if (conf_int(conf, "api_rate", 1, 100000, 5, &rate, err,
+	    sizeof(err)) != 0 || conf_int(conf, "api_burst", 1, 100000, 20,
+	    &burst, err, sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		exit(1);
+	}
+	app->apilimit = apilimit_new(1024, (unsigned)rate, (unsigned)burst);
+	app->apikeys = usercache_new(1024, 1000);
 }
 
 /*
@@ -291,8 +314,14 @@ web_notice(void *arg, const char *kind, int64_t seq, struct json_object *n)
 	(void)seq;
 	if (msg_notice_parse(kind, &k) != 0)
 		return;		/* a newer worker's: nothing of ours */
+	if (k == MSG_NOTICE_APIKEY_REVOKED) {
+		if (n != NULL && (token = msg_get_str(n, "key")) != NULL)
+			usercache_drop_key(app->apikeys, token);
+		return;
+	}
 	if (k == MSG_NOTICE_REVALIDATE) {
 		usercache_clear(uc);
+		usercache_clear(app->apikeys);
 		cache_clear(app->cache);
 		return;
 	}
@@ -425,6 +454,8 @@ out:
 	client_stop(app.client);
 	kdfpool_stop(app.kdf);	/* every page thread has ended */
 	usercache_free(app.users);
+	usercache_free(app.apikeys);
+	apilimit_free(app.apilimit);
 	cache_free(app.cache);
 	metrics_free(app.metrics);
 	tls_ctx_free(tls);

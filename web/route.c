@@ -57,6 +57,17 @@ static const struct route routes[] = {
 	{ "POST",	"/my/approvals/review", page_approvals },
 	{ "POST",	"/my/approvals/block", page_approvals },
 	{ "POST",	"/my/approvals/settings", page_approvals },
+	/* Issue 15: the JSON API (web/page_api.c), keys on /account/api. */
+	{ "GET",	"/api/v1/me/campaigns", page_api_me },
+	{ "GET",	"/api/v1/me/ads", page_api_me },
+	{ "GET",	"/api/v1/campaigns/", page_api_campaign_v1 },
+	{ "POST",	"/api/v1/campaigns/", page_api_campaign_v1 },
+	{ "POST",	"/api/v1/ads",	page_api_ads },
+	{ "GET",	"/api/v1/",	page_api_none },
+	{ "POST",	"/api/v1/",	page_api_none },
+	{ "GET",	"/account/api",	page_apikeys },
+	{ "POST",	"/account/api",	page_apikeys },
+	{ "POST",	"/account/api/revoke", page_apikeys_revoke },
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

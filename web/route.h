@@ -39,5 +39,12 @@ void	page_my_slot(struct http_req *r);
 void	page_how(struct http_req *r);
 void	page_go(struct http_req *r);	/* web/page_go.c, issue 15 */
 void	page_approvals(struct http_req *r);
+/* Issue 15: web/page_api.c, web/page_apikeys.c. */
+void	page_api_me(struct http_req *r);
+void	page_api_campaign_v1(struct http_req *r);
+void	page_api_ads(struct http_req *r);
+void	page_api_none(struct http_req *r);
+void	page_apikeys(struct http_req *r);
+void	page_apikeys_revoke(struct http_req *r);
 
 #endif /* ABC_ROUTE_H */

@@ -17,6 +17,8 @@
 struct cached_user {
 	int64_t		 id;
 	char		 name[40];
+	int64_t		 key_id;	/* issue 15: an API key's; 0 else */
+	unsigned	 scopes;	/* ...its scopes (web/page_api.c) */
 };
 
 struct usercache;

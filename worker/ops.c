@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "ops.h"
 #include "ops_req.h"
+#include "req_apikey.h"
 #include "ratelimit.h"
 #include "xmalloc.h"
 
@@ -33,6 +34,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_dash_rows,
 	req_stats_rows,
 	req_moderation_rows,
+	req_apikey_rows,	/* issue 15 */
 	NULL
 };
 

@@ -32,6 +32,7 @@
 #include "kdf.h"
 #include "listpage.h"
 #include "msg.h"
+#include "req_apikey.h"
 #include "ops_req.h"
 #include "ratelimit.h"
 #include "xmalloc.h"
@@ -186,6 +187,11 @@ acct_take_token(struct request *rq)
 {
 	uint8_t	 token[32];
 
+	/* Issue 15: the API's ops may stand on an API key instead. */
+	if (msg_get_str(rq->body, "token") == NULL &&
+	    msg_get_str(rq->body, "api_key") != NULL &&
+	    apikey_op_allowed(rq->op))
+		return apikey_take(rq);
 	if (acct_unhex(msg_get_str(rq->body, "token"), token, 32) != 0) {
 		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
 		return -1;
