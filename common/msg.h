@@ -38,8 +38,13 @@
  * campaign_get (id -> state), campaign_list, ad_create (token, nickname,
  * hover, url, image in base64), my_ads and my_campaigns (token), buy
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
- * mime, data), withdraw (token, address, amount in sat, password, idem),
- * my_slot (token, campaign, slot: a slot's figures for its buyer).
+ * mime, data), withdraw (token, address, amount in sat, password, idem,
+ * code when 2FA is on), my_slot (token, campaign, slot: a slot's figures
+ * for its buyer).  2FA: totp_begin (token -> secret, uri),
+ * totp_enable (token, code, idem -> recovery), totp_disable (token, code
+ * or recovery code, idem), login_totp (pending, code, addr -> as login),
+ * payout_set (token, address, password, code, idem), security (token ->
+ * totp, payout_address, frozen_until_ms).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -64,7 +69,14 @@
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
 	X(MY_CAMPAIGNS,		"my_campaigns")		\
-	X(MY_SLOT,		"my_slot")
+	X(MY_SLOT,		"my_slot")		\
+	/* 2FA and payout safety (worker/req_totp.c) */	\
+	X(TOTP_BEGIN,		"totp_begin")		\
+	X(TOTP_ENABLE,		"totp_enable")		\
+	X(TOTP_DISABLE,		"totp_disable")		\
+	X(LOGIN_TOTP,		"login_totp")		\
+	X(PAYOUT_SET,		"payout_set")		\
+	X(SECURITY,		"security")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
@@ -95,6 +107,10 @@ enum msg_class {
  * buyer's max_price; funds: the balance is too low; held: not yet
  * withdrawable; too_small: under withdraw_min_sat.  differ is abc-web's
  * own (the two passwords of a form differ), never on the link.
+ * totp_needed: 2FA is on and no code came; bad_code: a wrong code;
+ * code_used: a code already accepted; login_expired: the pending 2FA
+ * login is gone; frozen: withdrawals wait after a payout address change;
+ * payout_address: not the saved payout address.
  */
 #define MSG_CODE_MAP(X)							\
 	X(NO_SESSION, "no_session", MSG_ABSENT)			\
@@ -121,7 +137,14 @@ enum msg_class {
 	X(HELD, "held", MSG_REFUSAL)				\
 	X(TOO_SMALL, "too_small", MSG_REFUSAL)			\
 	X(BAD_ADDRESS, "bad_address", MSG_REFUSAL)		\
-	X(DIFFER, "differ", MSG_REFUSAL)
+	X(DIFFER, "differ", MSG_REFUSAL)			\
+	/* 2FA and payout safety (worker/req_totp.c) */	\
+	X(TOTP_NEEDED, "totp_needed", MSG_REFUSAL)		\
+	X(BAD_CODE, "bad_code", MSG_REFUSAL)			\
+	X(CODE_USED, "code_used", MSG_REFUSAL)			\
+	X(LOGIN_EXPIRED, "login_expired", MSG_REFUSAL)		\
+	X(FROZEN, "frozen", MSG_REFUSAL)			\
+	X(PAYOUT_ADDRESS, "payout_address", MSG_REFUSAL)
 
 enum msg_code {
 #define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,

@@ -23,6 +23,7 @@
 #include "qr.h"
 #include "msg.h"
 #include "route.h"
+#include "security.h"
 #include "template.h"
 #include "usercache.h"
 
@@ -224,7 +225,10 @@ acct_login(struct http_req *r)
 	acct_copy(r, req, "password", "password");
 	if ((rep = acct_send(r, req, "login", "Log in")) == NULL)
 		return;
-	acct_logged_in(r, rep);
+	if (msg_get_str(rep, "pending") != NULL)	/* 2FA: a code first */
+		security_login_form(r, rep);
+	else
+		acct_logged_in(r, rep);
 	json_object_put(rep);
 }
 
@@ -634,6 +638,7 @@ acct_page_code(struct http_req *r, int status, enum msg_code code,
 	tpl_put_str(data, "idem", idem);
 	acct_keep_field(r, data, "wd_address", "address");
 	acct_keep_field(r, data, "wd_amount", "amount");
+	security_put(r, data);	/* 2FA code field, payout address, freeze */
 	(void)http_render(r, status, "account", data);
 	tpl_val_free(data);
 	json_object_put(rep);
@@ -788,6 +793,7 @@ page_withdraw(struct http_req *r)
 	req = acct_request(r, MSG_OP_WITHDRAW);
 	acct_copy(r, req, "address", "address");
 	acct_copy(r, req, "password", "password");
+	acct_copy(r, req, "code", "code");	/* 2FA, when on */
 	json_object_object_add(req, "amount", json_object_new_int64(sat));
 	json_object_object_add(req, "idem", json_object_new_string(idem));
 	acct_post_send(r, req, "/account?done=withdraw");

@@ -31,6 +31,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_market_rows,
 	req_withdraw_rows,
 	req_dash_rows,
+	req_totp_rows,
 	NULL
 };
 
@@ -108,6 +109,9 @@ ops_new(const struct ops_cfg *cfg)
 	    cfg->register_max_per_addr, cfg->register_window_ms);
 	ops->rl[OPS_RL_REG_ALL] = ratelimit_new(1, cfg->register_max,
 	    cfg->register_window_ms);
+	/* Wrong 2FA codes per user: 10^6 codes, so a few tries a window. */
+	ops->rl[OPS_RL_TOTP] = ratelimit_new(OPS_RATELIMIT_KEYS,
+	    cfg->login_max_failures, cfg->login_window_ms);
 	return ops;
 }
 
