@@ -53,6 +53,8 @@ totp_check(const uint8_t *key, size_t keylen, int64_t now_s, uint32_t code,
 		if (totp_hotp(key, keylen, (uint64_t)s, TOTP_DIGITS) != code)
 			continue;
 		if (s <= last_step) {
+			if (!used)
+				*step = s;
 			used = 1;
 			continue;
 		}

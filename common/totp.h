@@ -30,8 +30,9 @@ uint32_t totp_hotp(const uint8_t *key, size_t keylen, uint64_t step,
 /*
  * Judges a 6-digit code at unix time now: 1 with *step set when it is the
  * code of a step within TOTP_WINDOW of now and after last_step; 0 when it
- * is no such code; -1 when it matches only steps at or before last_step
- * (already used, or older than one already used).
+ * is no such code; -1 with *step set to the newest step it matches when
+ * it matches only steps at or before last_step (already used, or older
+ * than one already used).
  */
 int	totp_check(const uint8_t *key, size_t keylen, int64_t now_s,
 	    uint32_t code, int64_t last_step, int64_t *step);

@@ -79,7 +79,12 @@ acct_status(struct json_object *rep)
 		return 429;
 	case MSG_CODE_BAD_LOGIN:
 	case MSG_CODE_BAD_PASSWORD:
+	case MSG_CODE_TOTP_NEEDED:	/* 2FA (web/security.c) */
+	case MSG_CODE_BAD_CODE:
+	case MSG_CODE_CODE_USED:
 		return 403;
+	case MSG_CODE_FROZEN:		/* a payout address change */
+		return 409;
 	case MSG_CODE_BUSY:
 	case MSG_CODE_UNAVAILABLE:
 		return 503;

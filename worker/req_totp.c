@@ -194,8 +194,9 @@ totp_wrong(struct request *rq, enum msg_code code)
 
 /*
  * Judges the body's "code" against a secret (hex as the database gives
- * it) whose last accepted step is last: 1 with rq->totp_step or
- * rq->totp_recovery set, -1 after answering.
+ * it) whose last accepted step is last: 1 with rq->totp_step (possibly a
+ * used one, which SQL refuses) or rq->totp_recovery set, -1 after
+ * answering.
  */
 static int
 totp_judge_code(struct request *rq, const char *secret_hex, int64_t last,
@@ -234,10 +235,16 @@ totp_judge_code(struct request *rq, const char *secret_hex, int64_t last,
 	v = totp_check(secret, sizeof(secret), totp_now(rq), code, last,
 	    &rq->totp_step);
 	explicit_bzero(secret, sizeof(secret));
-	if (v != 1) {
-		totp_wrong(rq, v == -1 ? MSG_CODE_CODE_USED : MSG_CODE_BAD_CODE);
+	if (v == 0) {
+		rq->totp_step = -1;
+		totp_wrong(rq, MSG_CODE_BAD_CODE);
 		return -1;
 	}
+	/*
+	 * A used code (-1) goes on with its old step: the durable call
+	 * answers a retried request with its stored reply first, and only
+	 * then totp_consume refuses the step as used.
+	 */
 	return 1;
 }
 
@@ -404,6 +411,21 @@ totp_begin_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	json_object_put(rep);
 }
 
+/* The durable totp_enable call with the recovery codes' hashes. */
+static void
+totp_enable_call(struct request *rq, const char *hashes)
+{
+	struct db_job	*j;
+
+	j = db_job_new("SELECT totp_enable($1, $2, $3, $4, $5, $6, $7)", 1,
+	    NULL, 0);
+	totp_identity(rq, j);
+	db_job_paramf(j, "%" PRId64, rq->user_id);
+	db_job_paramf(j, "%" PRId64, rq->totp_step);
+	db_job_param(j, hashes);
+	ops_db(rq, j, ENABLE_STORED);
+}
+
 /*
  * ENABLE_READ: the pending secret and the typed code; then ten recovery
  * codes, their hashes stored with the first accepted step.
@@ -414,7 +436,6 @@ totp_enable_read(struct request *rq, struct db_job *dj)
 	uint8_t		 raw[TOTP_RECOVERY_COUNT][8];
 	char		 hashes[TOTP_RECOVERY_COUNT * 65 + 1], b32[24];
 	uint8_t		 h[32];
-	struct db_job	*j;
 	const char	*on;
 	size_t		 i;
 
@@ -423,9 +444,15 @@ totp_enable_read(struct request *rq, struct db_job *dj)
 		return;
 	}
 	on = db_job_lookup(dj) == LOOKUP_FOUND ? db_job_value(dj, 0, 0) : NULL;
-	if (on == NULL || strcmp(on, "f") != 0) {
+	if (on == NULL) {
 		ops_fail(rq, MSG_CODE_INVALID, "Start the setup of two-factor "
 		    "login again from your account page.");
+		return;
+	}
+	if (strcmp(on, "t") == 0) {
+		/* On already: a retry gets its stored reply, else a no. */
+		rq->totp_step = -1;
+		totp_enable_call(rq, "");
 		return;
 	}
 	if (totp_judge_code(rq, db_job_value(dj, 0, 1), 0, 0) != 1)
@@ -446,13 +473,7 @@ totp_enable_read(struct request *rq, struct db_job *dj)
 		totp_hex(h, 32, hashes + strlen(hashes));
 	}
 	explicit_bzero(raw, sizeof(raw));
-	j = db_job_new("SELECT totp_enable($1, $2, $3, $4, $5, $6, $7)", 1,
-	    NULL, 0);
-	totp_identity(rq, j);
-	db_job_paramf(j, "%" PRId64, rq->user_id);
-	db_job_paramf(j, "%" PRId64, rq->totp_step);
-	db_job_param(j, hashes);
-	ops_db(rq, j, ENABLE_STORED);
+	totp_enable_call(rq, hashes);
 }
 
 /* ENABLE_STORED: the stored reply, with the codes when made just now. */

@@ -436,8 +436,8 @@ test_req_withdraw_totp(void)
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "totp_needed");
 	withdraw_with("123456", "0");
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_code");
-	withdraw_with("050471", "37037037");
-	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "code_used");
+	withdraw_with("654321", "0");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_code");
 	/* Two wrong codes (login_max_failures): even the right one waits. */
 	withdraw_with("050471", "0");
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "rate_limited");
@@ -449,6 +449,17 @@ test_req_withdraw_totp(void)
 	CU_ASSERT_FATAL(db_sql_has("wd_request_guarded("));
 	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[8], "37037037");
 	rh_db_answer(1, 1, (const char *const[]){ "{\"ok\": true}" });
+	/*
+	 * A used code goes on to the durable call, with its step: a retried
+	 * request gets its stored reply there, a new one totp_consume's no.
+	 */
+	withdraw_with("050471", "37037037");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_chain_job());
+	rh_chain_answer(1, 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[8], "37037037");
+	rh_db_answer(1, 1, (const char *const[]){ "{\"ok\": false, "
+	    "\"code\": \"code_used\", \"error\": \"used\"}" });
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "code_used");
 	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
 	rh_teardown();
 	(void)unlink(c.totp_clock_file);

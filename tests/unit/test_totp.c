@@ -85,6 +85,7 @@ test_totp_check_reuse(void)
 	/* The step already accepted, or an older one: refused as used. */
 	CU_ASSERT_EQUAL(totp_check(rfc_key, RFC_KEYLEN, now, code_at(s), s,
 	    &got), -1);
+	CU_ASSERT_EQUAL(got, s);	/* which step: SQL says "used" */
 	CU_ASSERT_EQUAL(totp_check(rfc_key, RFC_KEYLEN, now, code_at(s - 1), s,
 	    &got), -1);
 	/* A later step after it is fine. */
