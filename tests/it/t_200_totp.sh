@@ -148,10 +148,21 @@ check "...one withdrawal" test "$(wds)" = 1
 check "the same code again is refused (403)" test "$(wd --data-urlencode "code=$(code "$SECRET" $((T0 + 60)))")" = 403
 check "...still one withdrawal" test "$(wds)" = 1
 
-# --- off ----------------------------------------------------------------------------
+# --- the payout address asks for the code too ---------------------------------------
+payout() {
+    post "$L" /account/payout --data-urlencode "idem=$(new_idem)" --data-urlencode "address=$EXT" \
+        --data-urlencode "password=$PW" "$@"
+}
 set_clock $((T0 + 90))
+check "saving a payout address without the code is refused (403)" test "$(payout)" = 403
+check "...nothing saved" test -z "$(psql_abc -c "SELECT payout_address FROM users WHERE id = $(uid)")"
+check "with the code it is saved (303)" test "$(payout --data-urlencode "code=$(code "$SECRET" $((T0 + 90)))")" = 303
+check "...saved" test "$(psql_abc -c "SELECT payout_address FROM users WHERE id = $(uid)")" = "$EXT"
+
+# --- off ----------------------------------------------------------------------------
+set_clock $((T0 + 120))
 check "a code turns 2FA off (303)" \
-    test "$(post "$L" /account/totp/disable --data-urlencode "idem=$(new_idem)" --data-urlencode "code=$(code "$SECRET" $((T0 + 90)))")" = 303
+    test "$(post "$L" /account/totp/disable --data-urlencode "idem=$(new_idem)" --data-urlencode "code=$(code "$SECRET" $((T0 + 120)))")" = 303
 check "...the secret and the recovery codes are gone" \
     test "$(psql_abc -c "SELECT (SELECT count(*) FROM user_totp WHERE user_id = $(uid)) + (SELECT count(*) FROM totp_recovery WHERE user_id = $(uid))")" = 0
 login "$L"
