@@ -29,8 +29,8 @@ restart_worker() {
     kill_proc worker TERM || true
     wait_until 10 worker_gone || true
     (
-        unset ABC_TOTP_CLOCK_FILE ABC_LOGIN_MAX_FAILURES
-        [[ $# -gt 0 ]] && export "$@"
+        unset ABC_TOTP_CLOCK_FILE
+        if (($#)); then export "$@"; fi
         start_proc worker
     )
 }
@@ -65,8 +65,7 @@ login() {
 }
 code_step() { post "$1" /login/totp --data-urlencode "pending=$PENDING" --data-urlencode "code=$2"; }
 
-# Wrong codes count per user (login_max_failures, default 5); this test makes 6.
-restart_worker ABC_TOTP_CLOCK_FILE="$CLOCK" ABC_LOGIN_MAX_FAILURES=10
+restart_worker ABC_TOTP_CLOCK_FILE="$CLOCK"
 set_clock $T0
 
 # --- enrolment --------------------------------------------------------------------
@@ -130,6 +129,19 @@ check "...once only (403)" test "$(code_step "$L" "${RECOVERY[0]}")" = 403
 check "...another one works (303)" test "$(code_step "$L" "${RECOVERY[1]}")" = 303
 check "the timeline counts them" page_has "$L" /account/history '8 left'
 
+# --- rate limit ------------------------------------------------------------------
+# That was 4 wrong codes; wrong codes count per user (login_max_failures, 5).
+login "$L"
+check "a 5th wrong code is still judged (403)" test "$(code_step "$L" "$WRONG")" = 403
+check "then even the right code waits (429)" test "$(code_step "$L" "$(code "$SECRET" $((T0 + 60)))")" = 429
+check "...saying so" grep -q 'Too many wrong codes' "$IT_TMP/out"
+# The counts live in abc-worker's memory: a restart starts them afresh.
+restart_worker ABC_TOTP_CLOCK_FILE="$CLOCK"
+linked() { test "$(account_status "$L")" = 200; }
+wait_until 20 linked || true
+login "$L"
+check "after it the right code logs in (303)" test "$(code_step "$L" "$(code "$SECRET" $((T0 + 60)))")" = 303
+
 # --- withdrawals ask for the code ---------------------------------------------------
 fund "$U" 50000000
 wd() {
@@ -142,10 +154,10 @@ check "a withdrawal without the code is refused (403)" test "$(wd)" = 403
 check "...asking for it" grep -q '6-digit code' "$IT_TMP/out"
 check "a withdrawal with a wrong code is refused (403)" test "$(wd --data-urlencode "code=$WRONG")" = 403
 check "...nothing withdrawn" test "$(wds)" = 0
-set_clock $((T0 + 60))
-check "with the right code it goes through (303)" test "$(wd --data-urlencode "code=$(code "$SECRET" $((T0 + 60)))")" = 303
+set_clock $((T0 + 90))
+check "with the right code it goes through (303)" test "$(wd --data-urlencode "code=$(code "$SECRET" $((T0 + 90)))")" = 303
 check "...one withdrawal" test "$(wds)" = 1
-check "the same code again is refused (403)" test "$(wd --data-urlencode "code=$(code "$SECRET" $((T0 + 60)))")" = 403
+check "the same code again is refused (403)" test "$(wd --data-urlencode "code=$(code "$SECRET" $((T0 + 90)))")" = 403
 check "...still one withdrawal" test "$(wds)" = 1
 
 # --- the payout address asks for the code too ---------------------------------------
@@ -153,16 +165,16 @@ payout() {
     post "$L" /account/payout --data-urlencode "idem=$(new_idem)" --data-urlencode "address=$EXT" \
         --data-urlencode "password=$PW" "$@"
 }
-set_clock $((T0 + 90))
+set_clock $((T0 + 120))
 check "saving a payout address without the code is refused (403)" test "$(payout)" = 403
 check "...nothing saved" test -z "$(psql_abc -c "SELECT payout_address FROM users WHERE id = $(uid)")"
-check "with the code it is saved (303)" test "$(payout --data-urlencode "code=$(code "$SECRET" $((T0 + 90)))")" = 303
+check "with the code it is saved (303)" test "$(payout --data-urlencode "code=$(code "$SECRET" $((T0 + 120)))")" = 303
 check "...saved" test "$(psql_abc -c "SELECT payout_address FROM users WHERE id = $(uid)")" = "$EXT"
 
 # --- off ----------------------------------------------------------------------------
-set_clock $((T0 + 120))
+set_clock $((T0 + 150))
 check "a code turns 2FA off (303)" \
-    test "$(post "$L" /account/totp/disable --data-urlencode "idem=$(new_idem)" --data-urlencode "code=$(code "$SECRET" $((T0 + 120)))")" = 303
+    test "$(post "$L" /account/totp/disable --data-urlencode "idem=$(new_idem)" --data-urlencode "code=$(code "$SECRET" $((T0 + 150)))")" = 303
 check "...the secret and the recovery codes are gone" \
     test "$(psql_abc -c "SELECT (SELECT count(*) FROM user_totp WHERE user_id = $(uid)) + (SELECT count(*) FROM totp_recovery WHERE user_id = $(uid))")" = 0
 login "$L"

@@ -29,7 +29,7 @@ restart_worker() {
     wait_until 10 worker_gone || true
     (
         unset ABC_PAYOUT_FREEZE_S
-        [[ $# -gt 0 ]] && export "$@"
+        if (($#)); then export "$@"; fi
         start_proc worker
     )
 }
