@@ -48,6 +48,13 @@
  * reviewed, blocks, campaigns), campaign_review (token, campaign, slot,
  * approve, reason, idem), campaign_settings (token, id, requires_approval,
  * review_s, idem), seller_block (token, kind, target, on, idem).
+ * mime, data), withdraw (token, address, amount in sat, password, idem,
+ * code when 2FA is on), my_slot (token, campaign, slot: a slot's figures
+ * for its buyer).  2FA: totp_begin (token -> secret, uri),
+ * totp_enable (token, code, idem -> recovery), totp_disable (token, code
+ * or recovery code, idem), login_totp (pending, code, addr -> as login),
+ * payout_set (token, address, password, code, idem), security (token ->
+ * totp, payout_address, frozen_until_ms).
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -89,7 +96,14 @@
 	X(APIKEY_REVOKE,	"apikey_revoke")	\
 	X(APIKEY_LIST,		"apikey_list")		\
 	X(APIKEY_AUTH,		"apikey_auth")		\
-	X(API_CAMPAIGNS,	"api_campaigns")
+	X(API_CAMPAIGNS,	"api_campaigns")	\
+	/* 2FA and payout safety (worker/req_totp.c) */	\
+	X(TOTP_BEGIN,		"totp_begin")		\
+	X(TOTP_ENABLE,		"totp_enable")		\
+	X(TOTP_DISABLE,		"totp_disable")		\
+	X(LOGIN_TOTP,		"login_totp")		\
+	X(PAYOUT_SET,		"payout_set")		\
+	X(SECURITY,		"security")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,
@@ -122,6 +136,10 @@ enum msg_class {
  * blocked the buyer or the ad; not_pending: a review of a slot not
  * waiting for one.  differ is abc-web's
  * own (the two passwords of a form differ), never on the link.
+ * totp_needed: 2FA is on and no code came; bad_code: a wrong code;
+ * code_used: a code already accepted; login_expired: the pending 2FA
+ * login is gone; frozen: withdrawals wait after a payout address change;
+ * payout_address: not the saved payout address.
  */
 #define MSG_CODE_MAP(X)							\
 	X(NO_SESSION, "no_session", MSG_ABSENT)			\
@@ -155,7 +173,14 @@ enum msg_class {
 	X(UNAUTHORIZED, "unauthorized", MSG_REFUSAL)		\
 	X(FORBIDDEN_SCOPE, "forbidden_scope", MSG_REFUSAL)	\
 	X(NOT_FOUND, "not_found", MSG_REFUSAL)			\
-	X(BAD_JSON, "bad_json", MSG_REFUSAL)
+	X(BAD_JSON, "bad_json", MSG_REFUSAL)	\
+	/* 2FA and payout safety (worker/req_totp.c) */	\
+	X(TOTP_NEEDED, "totp_needed", MSG_REFUSAL)		\
+	X(BAD_CODE, "bad_code", MSG_REFUSAL)			\
+	X(CODE_USED, "code_used", MSG_REFUSAL)			\
+	X(LOGIN_EXPIRED, "login_expired", MSG_REFUSAL)		\
+	X(FROZEN, "frozen", MSG_REFUSAL)			\
+	X(PAYOUT_ADDRESS, "payout_address", MSG_REFUSAL)
 
 enum msg_code {
 #define MSG_CODE_ENUM(id, wire, cls)	MSG_CODE_##id,

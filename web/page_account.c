@@ -25,6 +25,7 @@
 #include "qr.h"
 #include "msg.h"
 #include "route.h"
+#include "security.h"
 #include "template.h"
 #include "usercache.h"
 
@@ -80,7 +81,12 @@ acct_status(struct json_object *rep)
 		return 429;
 	case MSG_CODE_BAD_LOGIN:
 	case MSG_CODE_BAD_PASSWORD:
+	case MSG_CODE_TOTP_NEEDED:	/* 2FA (web/security.c) */
+	case MSG_CODE_BAD_CODE:
+	case MSG_CODE_CODE_USED:
 		return 403;
+	case MSG_CODE_FROZEN:		/* a payout address change */
+		return 409;
 	case MSG_CODE_BUSY:
 	case MSG_CODE_UNAVAILABLE:
 		return 503;
@@ -234,7 +240,10 @@ acct_login_send(struct http_req *r, struct json_object *req)
 
 	if ((rep = acct_send(r, req, "login", "Log in")) == NULL)
 		return;
-	acct_logged_in(r, rep);
+	if (msg_get_str(rep, "pending") != NULL)	/* 2FA: a code first */
+		security_login_form(r, rep);
+	else
+		acct_logged_in(r, rep);
 	json_object_put(rep);
 }
 
@@ -686,6 +695,7 @@ acct_page_code(struct http_req *r, int status, enum msg_code code,
 	tpl_put_str(data, "idem", idem);
 	acct_keep_field(r, data, "wd_address", "address");
 	acct_keep_field(r, data, "wd_amount", "amount");
+	security_put(r, data);	/* 2FA code field, payout address, freeze */
 	(void)http_render(r, status, "account", data);
 	tpl_val_free(data);
 	json_object_put(rep);
@@ -873,6 +883,7 @@ page_withdraw(struct http_req *r)
 	acct_copy(r, req, "address", "address");
 	if (acct_key_field(r, req, "password") != 0)
 		return;
+	acct_copy(r, req, "code", "code");	/* 2FA, when on */
 	json_object_object_add(req, "amount", json_object_new_int64(sat));
 	json_object_object_add(req, "idem", json_object_new_string(idem));
 	acct_post_send(r, req, "/account?done=withdraw");

@@ -68,6 +68,13 @@ static const struct route routes[] = {
 	{ "GET",	"/account/api",	page_apikeys },
 	{ "POST",	"/account/api",	page_apikeys },
 	{ "POST",	"/account/api/revoke", page_apikeys_revoke },
+	/* 2FA and the payout address (web/security.c) */
+	{ "POST",	"/login/totp",	page_login_totp },
+	{ "GET",	"/account/security", page_security },
+	{ "POST",	"/account/totp/begin", page_totp_begin },
+	{ "POST",	"/account/totp/enable", page_totp_enable },
+	{ "POST",	"/account/totp/disable", page_totp_disable },
+	{ "POST",	"/account/payout", page_payout },
 };
 
 /* Returns non-zero when path matches pattern (a prefix if it ends '/'). */

@@ -36,6 +36,13 @@ void	page_my_campaigns(struct http_req *r);
 void	page_my_ads(struct http_req *r);
 void	page_my_campaigns_json(struct http_req *r);
 void	page_my_slot(struct http_req *r);
+/* 2FA and the payout address (web/security.c) */
+void	page_login_totp(struct http_req *r);
+void	page_security(struct http_req *r);
+void	page_totp_begin(struct http_req *r);
+void	page_totp_enable(struct http_req *r);
+void	page_totp_disable(struct http_req *r);
+void	page_payout(struct http_req *r);
 void	page_how(struct http_req *r);
 void	page_go(struct http_req *r);	/* web/page_go.c, issue 15 */
 void	page_approvals(struct http_req *r);

@@ -344,6 +344,39 @@ worker_salt_secret(const struct conf *conf, uint8_t key[32])
 }
 
 /*
+ * The payout freeze (default 3 days, as A-Ads) and the test clock of 2FA:
+ * totp_clock_file names a file whose first line is the Unix time 2FA codes
+ * are judged at (absent or unreadable: the real clock), so a test can
+ * compute codes; only where allow_short_slots says this is a test stack.
+ * 0, or -1 logged.
+ */
+static int
+worker_totp_conf(const struct conf *conf, struct ops_cfg *oc)
+{
+	const char	*file = conf_str(conf, "totp_clock_file", "");
+	long long	 freeze;
+
+	if (worker_conf_int(conf, "payout_freeze_s", 1, 365 * 86400,
+	    3 * 86400, &freeze) != 0)
+		return -1;
+	oc->payout_freeze_s = freeze;
+	if (file[0] != '\0' && !oc->allow_short_slots) {
+		log_error("config", "error=\"totp_clock_file is for test "
+		    "stacks only (allow_short_slots = yes)\"");
+		return -1;
+	}
+	if (strlen(file) >= sizeof(oc->totp_clock_file)) {
+		log_error("config", "error=\"totp_clock_file is too long\"");
+		return -1;
+	}
+	snprintf(oc->totp_clock_file, sizeof(oc->totp_clock_file), "%s", file);
+	if (file[0] != '\0')
+		log_warn("config", "totp_clock_file=%s: 2FA codes are judged "
+		    "at a test clock", file);
+	return 0;
+}
+
+/*
  * Fills the request engine's settings: scrypt cost (lower only for
  * tests), session lifetime and login rate limits.  0, or -1 logged.
  */
@@ -410,6 +443,8 @@ worker_ops_conf(const struct conf *conf, struct ops_cfg *oc)
 	oc->session_ttl_s = (int)ttl;
 	oc->login_max_failures = (unsigned)fails;
 	oc->login_window_ms = window * 1000;
+	if (worker_totp_conf(conf, oc) != 0)
+		return -1;
 	return worker_salt_secret(conf, oc->salt_secret);
 }
 

@@ -35,6 +35,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_stats_rows,
 	req_moderation_rows,
 	req_apikey_rows,	/* issue 15 */
+	req_totp_rows,
 	NULL
 };
 
@@ -112,6 +113,9 @@ ops_new(const struct ops_cfg *cfg)
 	    cfg->register_max_per_addr, cfg->register_window_ms);
 	ops->rl[OPS_RL_REG_ALL] = ratelimit_new(1, cfg->register_max,
 	    cfg->register_window_ms);
+	/* Wrong 2FA codes per user: 10^6 codes, so a few tries a window. */
+	ops->rl[OPS_RL_TOTP] = ratelimit_new(OPS_RATELIMIT_KEYS,
+	    cfg->login_max_failures, cfg->login_window_ms);
 	return ops;
 }
 

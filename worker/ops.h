@@ -59,6 +59,8 @@ struct ops_cfg {
 	int			 quota_campaigns;	/* per seller */
 	int			 quota_ads;		/* per user */
 	int64_t			 quota_image_bytes;	/* per user, all ads */
+	int64_t			 payout_freeze_s;	/* after a change */
+	char			 totp_clock_file[256];	/* tests: "" */
 	ops_reply_fn		 reply;
 	ops_notice_fn		 notice;
 	ops_status_fn		 status;	/* adds event-loop facts */

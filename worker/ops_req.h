@@ -31,6 +31,7 @@
 #include "kdf.h"
 #include "msg.h"
 #include "ops.h"
+#include "totp.h"
 
 struct db_job;
 struct btcq_job;
@@ -59,6 +60,13 @@ struct request {
 	struct kdf_params	 params;
 	uint8_t			 salt[KDF_SALT_LEN];
 	uint8_t			 hash[KDF_HASH_LEN];
+	/* 2FA (req_totp.c): what req_totp_judge found. */
+	int			 totp_on;
+	int64_t			 totp_step;	/* -1: no code matched */
+	int			 totp_has_recovery;
+	uint8_t			 totp_recovery[32];	/* SHA-256 */
+	char			 totp_codes[TOTP_RECOVERY_COUNT]
+				    [TOTP_RECOVERY_LEN + 1];	/* new */
 };
 
 /*
@@ -102,6 +110,7 @@ extern const struct req_row	 req_withdraw_rows[];
 extern const struct req_row	 req_dash_rows[];
 extern const struct req_row	 req_stats_rows[];	/* req_stats.c */
 extern const struct req_row	 req_moderation_rows[];
+extern const struct req_row	 req_totp_rows[];
 /* Those, NULL-terminated: what ops_table_build indexes. */
 extern const struct req_row *const ops_req_modules[];
 
@@ -110,9 +119,10 @@ enum ops_rl {
 	OPS_RL_NAME,		/* failed logins per username */
 	OPS_RL_PAIR,		/* ...per username and client address */
 	OPS_RL_REG_ADDR,	/* registrations hashed per client address */
-	OPS_RL_REG_ALL		/* ...and in all (one key) */
+	OPS_RL_REG_ALL,		/* ...and in all (one key) */
+	OPS_RL_TOTP		/* wrong 2FA codes per user */
 };
-#define OPS_RL_COUNT	4
+#define OPS_RL_COUNT	5
 
 const struct ops_cfg *ops_cfg(const struct request *rq);
 struct ratelimit *ops_ratelimit(const struct request *rq, enum ops_rl which);
@@ -136,5 +146,21 @@ int	req_session_token(struct request *rq);
 void	req_account_recheck(struct request *rq, struct db_job *dj,
 	    const char *field);
 void	req_account_wrong_password(struct request *rq);
+
+/*
+ * The second factor (req_totp.c), for any request that asks for it once
+ * the session's user is known: req_totp_read queues the read of the
+ * user's 2FA row, continuing at stage next; req_totp_judge, at that
+ * stage, checks the body's "code" (a recovery code too when recovery is
+ * set): 0 when 2FA is off, 1 when rq->totp_step (or totp_recovery) holds
+ * what to pass to SQL totp_consume(user, step, recovery) in the request's
+ * durable call, -1 after answering.  req_totp_login_pending (login, once
+ * the password is right and rq->totp_on) stores a pending login and
+ * answers with its token.
+ */
+void	req_totp_read(struct request *rq, int next);
+int	req_totp_judge(struct request *rq, struct db_job *dj, int recovery);
+void	req_totp_login_pending(struct request *rq, int next);
+void	req_totp_login_pending_done(struct request *rq, struct db_job *dj);
 
 #endif /* ABC_OPS_REQ_H */

@@ -59,7 +59,8 @@ enum login_stage {
 	LOGIN_START = REQ_START,
 	LOGIN_USER_READ,	/* the name looked up */
 	LOGIN_CHECKED,		/* the password checked */
-	LOGIN_OPENED		/* the session stored */
+	LOGIN_OPENED,		/* the session stored */
+	LOGIN_PENDING		/* 2FA on: the pending login stored */
 };
 enum session_stage {
 	SESSION_START = REQ_START,
@@ -643,6 +644,10 @@ acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
 	}
 	/* This address knew the password; others guessing keep their count. */
 	ratelimit_clear(ops_ratelimit(rq, OPS_RL_PAIR), pkey);
+	if (rq->totp_on) {	/* no session before the code (req_totp.c) */
+		req_totp_login_pending(rq, LOGIN_PENDING);
+		return;
+	}
 	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
 		ops_fail(rq, MSG_CODE_INTERNAL,
 		    "no randomness for a session token");
@@ -681,13 +686,17 @@ acct_login(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		if (acct_login_blocked(rq, ukey, pkey))
 			return;
 		j = db_job_new("SELECT id, username, pw_hash, pw_salt, pw_n, "
-		    "pw_r, pw_p FROM users WHERE lower(username) = lower($1)",
-		    0, NULL, 0);
+		    "pw_r, pw_p, EXISTS (SELECT 1 FROM user_totp t WHERE "
+		    "t.user_id = users.id AND t.enabled) FROM users WHERE "
+		    "lower(username) = lower($1)", 0, NULL, 0);
 		db_job_param(j, user);
 		ops_db(rq, j, LOGIN_USER_READ);
 		break;
 	case LOGIN_USER_READ:
-		if ((known = acct_read_user(rq, dj)) != -1)
+		if ((known = acct_read_user(rq, dj)) == 1)
+			rq->totp_on = db_job_value(dj, 0, 7) != NULL &&
+			    strcmp(db_job_value(dj, 0, 7), "t") == 0;
+		if (known != -1)
 			acct_verify(rq, "password", known, LOGIN_CHECKED);
 		break;
 	case LOGIN_CHECKED:
@@ -698,6 +707,9 @@ acct_login(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			ops_unavailable(rq);
 		else
 			acct_login_done(rq);
+		break;
+	case LOGIN_PENDING:
+		req_totp_login_pending_done(rq, dj);
 		break;
 	}
 }

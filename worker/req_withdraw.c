@@ -2,8 +2,10 @@
  * withdraw (SPEC 4.5): a user sends part of their balance to a bitcoin
  * address, re-entering the password.  Stages: the form's fields checked;
  * the session and the password (worker/req_account.c); the address
- * checked by bitcoind (validateaddress, on the chain thread); then one
- * durable SQL call, wd_request, that debits the balance, records the
+ * checked by bitcoind (validateaddress, on the chain thread); the 2FA
+ * code when 2FA is on (req_totp.c); then one durable SQL call,
+ * wd_request_guarded (the payout address and its freeze, the code's step
+ * counted once) then wd_request, that debits the balance, records the
  * withdrawal ('queued', or 'approval' above withdraw_approval_sat) and
  * stores the reply under the request's identity and idempotency key.
  * Paying it is the payer's job (worker/payer.c), never this request's.
@@ -32,6 +34,7 @@ enum wd_stage {
 	WD_START = REQ_START,
 	WD_SESSION = REQ_SESSION_READ,
 	WD_PASSWORD = REQ_PASSWORD_CHECKED,
+	WD_TOTP,		/* the 2FA row read (req_totp.c) */
 	WD_ADDRESS,		/* validateaddress answered */
 	WD_STORED		/* wd_request answered */
 };
@@ -95,16 +98,25 @@ wd_check_fields(struct request *rq)
 	return 0;
 }
 
-/* WD_PASSWORD: a checked password; then bitcoind checks the address. */
+/* WD_PASSWORD: a checked password; then the 2FA code, when it is on. */
 static void
 wd_password_checked(struct request *rq, struct kdf_job *kj)
 {
-	struct btcq_job	*cj;
-
 	if (!kj->ok) {
 		req_account_wrong_password(rq);
 		return;
 	}
+	req_totp_read(rq, WD_TOTP);
+}
+
+/* WD_TOTP: the code judged; then bitcoind checks the address. */
+static void
+wd_totp_checked(struct request *rq, struct db_job *dj)
+{
+	struct btcq_job	*cj;
+
+	if (req_totp_judge(rq, dj, 0) == -1)
+		return;
 	cj = xcalloc(1, sizeof(*cj));
 	cj->kind = BTCQ_VALIDATE_ADDRESS;
 	snprintf(cj->address, sizeof(cj->address), "%s",
@@ -132,8 +144,9 @@ wd_address_checked(struct request *rq, struct btcq_job *cj)
 		return;
 	}
 	(void)msg_get_int(rq->body, "amount", &amount);
-	j = db_job_new("SELECT wd_request($1, $2, $3, $4, $5, $6, $7, $8)", 1,
-	    NULL, 0);
+	/* wd_request behind the payout address, its freeze and 2FA. */
+	j = db_job_new("SELECT wd_request_guarded($1, $2, $3, $4, $5, $6, $7, "
+	    "$8, $9)", 1, NULL, 0);
 	db_job_param(j, rq->client);
 	db_job_paramf(j, "%" PRId64, rq->epoch);
 	db_job_paramf(j, "%" PRIu64, rq->req_no);
@@ -142,6 +155,10 @@ wd_address_checked(struct request *rq, struct btcq_job *cj)
 	db_job_param(j, msg_get_str(rq->body, "address"));
 	db_job_paramf(j, "%" PRId64, amount);
 	db_job_paramf(j, "%" PRId64, ops_cfg(rq)->withdraw_approval_sat);
+	if (rq->totp_step >= 0)
+		db_job_paramf(j, "%" PRId64, rq->totp_step);
+	else
+		db_job_param(j, NULL);
 	ops_db(rq, j, WD_STORED);
 }
 
@@ -160,6 +177,9 @@ req_withdraw_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		break;
 	case WD_PASSWORD:
 		wd_password_checked(rq, kj);
+		break;
+	case WD_TOTP:
+		wd_totp_checked(rq, dj);
 		break;
 	case WD_ADDRESS:
 		wd_address_checked(rq, cj);

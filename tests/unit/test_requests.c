@@ -4,7 +4,9 @@
  * (reqharness.c): which job each stage hands over, and which reply each
  * canned answer becomes.  No PostgreSQL, hashing pool or bitcoind.
  */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -279,6 +281,14 @@ test_req_withdraw_fields(void)
 	rh_teardown();
 }
 
+/* Answers the 2FA row read (req_totp.c) with none: 2FA is off. */
+static void
+no_totp(void)
+{
+	CU_ASSERT_FATAL(db_sql_has("FROM user_totp"));
+	rh_db_answer(0, 3, NULL);
+}
+
 /*
  * Withdraw all the way: the session, the password, bitcoind's verdict on
  * the address, then one durable wd_request whose stored reply is the
@@ -300,13 +310,15 @@ test_req_withdraw_flow(void)
 	CU_ASSERT_FATAL(db_sql_has("acct_session($1, $2)"));
 	rh_db_answer(1, 7, user_row);
 	rh_kdf_answer(1);
+	no_totp();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_chain_job());
 	CU_ASSERT_EQUAL(rh_chain_job()->kind, BTCQ_VALIDATE_ADDRESS);
 	rh_chain_answer(1, 1, NULL, 0);
-	CU_ASSERT_FATAL(db_sql_has("wd_request("));
+	CU_ASSERT_FATAL(db_sql_has("wd_request_guarded("));
 	CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
 	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[4], "7");	/* user */
 	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[6], "20000");
+	CU_ASSERT_PTR_NULL(rh_db_job()->params[8]);	/* no 2FA step */
 	rh_db_answer(1, 1, stored);
 	CU_ASSERT_STRING_EQUAL(reply_text(), "{\"ok\":true,\"id\":5,"
 	    "\"status\":\"queued\"}");
@@ -317,11 +329,13 @@ test_req_withdraw_flow(void)
 	rh_send(req);
 	rh_db_answer(1, 7, user_row);
 	rh_kdf_answer(1);
+	no_totp();
 	rh_chain_answer(0, 0, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "unavailable");
 	rh_send(req);
 	rh_db_answer(1, 7, user_row);
 	rh_kdf_answer(1);
+	no_totp();
 	rh_chain_answer(1, 0, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_address");
 
@@ -480,6 +494,86 @@ test_req_kdf_params(void)
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
 	CU_ASSERT_PTR_NULL(rh_kdf_job());
 	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+/* The RFC 6238 test key, as the database gives a bytea. */
+static const char	 rfc_secret[] = "\\x3132333435363738393031323334353637383930";
+
+/* cfg with a fixed 2FA clock at 1111111111 (step 37037037). */
+static struct ops_cfg
+fixed_clock_cfg(void)
+	struct ops_cfg	 c = cfg;
+	FILE		*f;
+
+	snprintf(c.totp_clock_file, sizeof(c.totp_clock_file),
+	    "/tmp/abc-test-totp-clock.%ld", (long)getpid());
+	f = fopen(c.totp_clock_file, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "1111111111\n");
+	fclose(f);
+	return c;
+
+/* Sends a withdrawal with code through the password to the 2FA row. */
+withdraw_with(const char *code, const char *last_step)
+	char		 req[512];
+	const char	*row[] = { "t", rfc_secret, last_step };
+
+	snprintf(req, sizeof(req), "{\"op\":\"withdraw\",\"token\":\"" TOKEN
+	    "\",\"password\":\"the password\",\"address\":\"bcrt1qw508d6qejx"
+	    "tdg4y5r3zarvary0c5xw7kygt080\",\"amount\":20000,\"idem\":\"k\","
+	    "\"addr\":\"10.0.0.1\"%s%s%s}", code != NULL ? ",\"code\":\"" : "",
+	    code != NULL ? code : "", code != NULL ? "\"" : "");
+	rh_kdf_answer(1);
+	CU_ASSERT_FATAL(db_sql_has("FROM user_totp"));
+	rh_db_answer(1, 3, row);
+
+ * 2FA on, on a fixed clock: a withdrawal without a code, with a wrong one
+ * or with one already used is refused before bitcoind is asked; the right
+ * one (RFC 6238's code at 1111111111, 6 digits) goes on with its step.
+test_req_withdraw_totp(void)
+	struct ops_cfg	 c = fixed_clock_cfg();
+
+	rh_setup(&c);
+	withdraw_with(NULL, "0");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "totp_needed");
+	withdraw_with("123456", "0");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_code");
+	withdraw_with("654321", "0");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_code");
+	/* Two wrong codes (login_max_failures): even the right one waits. */
+	withdraw_with("050471", "0");
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "rate_limited");
+	rh_setup(&c);
+	withdraw_with("050 471", "0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_chain_job());
+	rh_chain_answer(1, 1, NULL, 0);
+	CU_ASSERT_FATAL(db_sql_has("wd_request_guarded("));
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[8], "37037037");
+	rh_db_answer(1, 1, (const char *const[]){ "{\"ok\": true}" });
+	/*
+	 * A used code goes on to the durable call, with its step: a retried
+	 * request gets its stored reply there, a new one totp_consume's no.
+	 */
+	withdraw_with("050471", "37037037");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_chain_job());
+	rh_chain_answer(1, 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[8], "37037037");
+	rh_db_answer(1, 1, (const char *const[]){ "{\"ok\": false, "
+	    "\"code\": \"code_used\", \"error\": \"used\"}" });
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "code_used");
+	(void)unlink(c.totp_clock_file);
+
+/* 2FA on: a right password gives a pending login, never a session. */
+test_req_login_totp_pending(void)
+	const char	*row[] = { "7", "alice", user_row[2], user_row[3],
+			    "1024", "8", "1", "t" };
+
+	rh_send("{\"op\":\"login\",\"username\":\"alice\",\"password\":"
+	    "\"right at last\",\"addr\":\"10.0.0.9\"}");
+	rh_db_answer(1, 8, row);
+	rh_kdf_answer(1);
+	CU_ASSERT_FATAL(db_sql_has("INSERT INTO login_pending"));
+	CU_ASSERT_FALSE(db_sql_has("acct_login("));
+	CU_ASSERT_PTR_NULL(msg_get_str(rh_reply(), "token"));
+	CU_ASSERT_EQUAL(strlen(msg_get_str(rh_reply(), "pending")), 64);
 	rh_teardown();
 }
 
@@ -494,6 +588,8 @@ static CU_TestInfo tests[] = {
 	{ "test_req_withdraw_fields", test_req_withdraw_fields },
 	{ "test_req_withdraw_flow", test_req_withdraw_flow },
 	{ "test_req_register", test_req_register },
+	{ "test_req_withdraw_totp", test_req_withdraw_totp },
+	{ "test_req_login_totp_pending", test_req_login_totp_pending },
 	CU_TEST_INFO_NULL
 };
 
