@@ -494,12 +494,16 @@ test_req_kdf_params(void)
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
 	CU_ASSERT_PTR_NULL(rh_kdf_job());
 	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
+}
+
 /* The RFC 6238 test key, as the database gives a bytea. */
 static const char	 rfc_secret[] = "\\x3132333435363738393031323334353637383930";
 
 /* cfg with a fixed 2FA clock at 1111111111 (step 37037037). */
 static struct ops_cfg
 fixed_clock_cfg(void)
+{
 	struct ops_cfg	 c = cfg;
 	FILE		*f;
 
@@ -510,9 +514,12 @@ fixed_clock_cfg(void)
 	fprintf(f, "1111111111\n");
 	fclose(f);
 	return c;
+}
 
 /* Sends a withdrawal with code through the password to the 2FA row. */
+static void
 withdraw_with(const char *code, const char *last_step)
+{
 	char		 req[512];
 	const char	*row[] = { "t", rfc_secret, last_step };
 
@@ -521,14 +528,21 @@ withdraw_with(const char *code, const char *last_step)
 	    "tdg4y5r3zarvary0c5xw7kygt080\",\"amount\":20000,\"idem\":\"k\","
 	    "\"addr\":\"10.0.0.1\"%s%s%s}", code != NULL ? ",\"code\":\"" : "",
 	    code != NULL ? code : "", code != NULL ? "\"" : "");
+	rh_send(req);
+	rh_db_answer(1, 7, user_row);
 	rh_kdf_answer(1);
 	CU_ASSERT_FATAL(db_sql_has("FROM user_totp"));
 	rh_db_answer(1, 3, row);
+}
 
+/*
  * 2FA on, on a fixed clock: a withdrawal without a code, with a wrong one
  * or with one already used is refused before bitcoind is asked; the right
  * one (RFC 6238's code at 1111111111, 6 digits) goes on with its step.
+ */
+static void
 test_req_withdraw_totp(void)
+{
 	struct ops_cfg	 c = fixed_clock_cfg();
 
 	rh_setup(&c);
@@ -541,6 +555,7 @@ test_req_withdraw_totp(void)
 	/* Two wrong codes (login_max_failures): even the right one waits. */
 	withdraw_with("050471", "0");
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "rate_limited");
+	rh_teardown();
 	rh_setup(&c);
 	withdraw_with("050 471", "0");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rh_chain_job());
@@ -559,19 +574,26 @@ test_req_withdraw_totp(void)
 	rh_db_answer(1, 1, (const char *const[]){ "{\"ok\": false, "
 	    "\"code\": \"code_used\", \"error\": \"used\"}" });
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "code_used");
+	CU_ASSERT_EQUAL(ops_pending(rh_ops()), 0);
+	rh_teardown();
 	(void)unlink(c.totp_clock_file);
+}
 
 /* 2FA on: a right password gives a pending login, never a session. */
+static void
 test_req_login_totp_pending(void)
+{
 	const char	*row[] = { "7", "alice", user_row[2], user_row[3],
 			    "1024", "8", "1", "t" };
 
+	rh_setup(&cfg);
 	rh_send("{\"op\":\"login\",\"username\":\"alice\",\"password\":"
 	    "\"right at last\",\"addr\":\"10.0.0.9\"}");
 	rh_db_answer(1, 8, row);
 	rh_kdf_answer(1);
 	CU_ASSERT_FATAL(db_sql_has("INSERT INTO login_pending"));
 	CU_ASSERT_FALSE(db_sql_has("acct_login("));
+	rh_db_answer(0, 0, NULL);
 	CU_ASSERT_PTR_NULL(msg_get_str(rh_reply(), "token"));
 	CU_ASSERT_EQUAL(strlen(msg_get_str(rh_reply(), "pending")), 64);
 	rh_teardown();
