@@ -155,3 +155,19 @@ kdf_fake_salt(const uint8_t *secret, size_t secretlen, const char *name,
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return 0;
 }
+
+/*
+ * What the database keeps of a password: SHA-256 of its scrypt key.  Since
+ * abc-web derives the key and abc-worker only compares (issue 14), the key
+ * is what logs in; keeping only its hash means a copy of the database
+ * does not give the keys that would log in as anyone (as SCRAM's
+ * StoredKey).  Returns 0, or -1 when the digest fails.
+ */
+int
+kdf_stored_hash(const uint8_t key[KDF_HASH_LEN], uint8_t out[KDF_HASH_LEN])
+{
+	unsigned int	 n = KDF_HASH_LEN;
+
+	return EVP_Digest(key, KDF_HASH_LEN, out, &n, EVP_sha256(), NULL) ==
+	    1 && n == KDF_HASH_LEN ? 0 : -1;
+}

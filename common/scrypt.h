@@ -2,7 +2,8 @@
  * scrypt, the password KDF of abc (SPEC 4.1), shared by abc-worker (which
  * still hashes passwords sent by an older abc-web) and abc-web (which
  * derives the key itself, web/kdfpool.c): OpenSSL 3's EVP_KDF "SCRYPT",
- * bounded parameters, and the derived salt of a name that does not exist.
+ * bounded parameters, the derived salt of a name that does not exist, and
+ * the hash of a key the database keeps (kdf_stored_hash).
  * Each call holds 128 * n * r * p bytes plus 128 * n * r: about 128 MiB at
  * the defaults.  No state; the caller owns every buffer.
  */
@@ -33,5 +34,7 @@ int		 kdf_scrypt(const char *password, size_t len,
 int		 kdf_params_valid(const struct kdf_params *p);
 int		 kdf_fake_salt(const uint8_t *secret, size_t secretlen,
 		    const char *name, uint8_t salt[KDF_SALT_LEN]);
+int		 kdf_stored_hash(const uint8_t key[KDF_HASH_LEN],
+		    uint8_t out[KDF_HASH_LEN]);
 
 #endif /* ABC_SCRYPT_H */

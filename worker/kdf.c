@@ -157,7 +157,7 @@ kdf_job_free(struct kdf_job *job)
 static void
 kdf_run(struct kdf_job *job)
 {
-	uint8_t		 out[KDF_HASH_LEN];
+	uint8_t		 out[KDF_HASH_LEN], stored[KDF_HASH_LEN];
 
 	job->ok = 0;
 	job->failed = 0;
@@ -168,19 +168,21 @@ kdf_run(struct kdf_job *job)
 			    ERR_get_error());
 			job->failed = 1;
 		} else if (kdf_scrypt(job->password, job->pwlen, job->salt,
-		    sizeof(job->salt), &job->params, job->hash,
-		    sizeof(job->hash)) != 0)
+		    sizeof(job->salt), &job->params, out, sizeof(out)) != 0 ||
+		    kdf_stored_hash(out, job->hash) != 0)
 			job->failed = 1;
 		else
 			job->ok = 1;
+		OPENSSL_cleanse(out, sizeof(out));
 		break;
 	case KDF_VERIFY:
 		if (kdf_scrypt(job->password, job->pwlen, job->salt,
-		    sizeof(job->salt), &job->params, out, sizeof(out)) != 0)
+		    sizeof(job->salt), &job->params, out, sizeof(out)) != 0 ||
+		    kdf_stored_hash(out, stored) != 0)
 			job->failed = 1;
 		else {
-			job->ok = CRYPTO_memcmp(out, job->hash,
-			    sizeof(out)) == 0;
+			job->ok = CRYPTO_memcmp(stored, job->hash,
+			    sizeof(stored)) == 0;
 			if (job->dummy)
 				job->ok = 0;
 		}

@@ -7,8 +7,10 @@
  * constant time with the stored hash; a request that still carries a
  * password (an abc-web of the previous release, during a rolling upgrade)
  * is hashed on the worker's pool as before.  The stored format is
- * unchanged: pw_hash = scrypt(password, pw_salt, pw_n, pw_r, pw_p).  Sessions are random 256-bit tokens of which the database keeps
- * only a SHA-256.  Failed logins are counted per username and per
+ * pw_hash = SHA-256(scrypt(password, pw_salt, pw_n, pw_r, pw_p)) since
+ * migration 022 (common/scrypt.h kdf_stored_hash: the key alone, which is
+ * what logs in, is never stored).  Sessions are random 256-bit tokens of
+ * which the database keeps only a SHA-256.  Failed logins are counted per username and per
  * (username, client address), never per address alone; an unknown
  * username costs the same hashing work as a known one and gets the same
  * answer, so neither timing nor wording tells whether a name exists.  A
@@ -297,7 +299,7 @@ acct_verify(struct request *rq, const char *field, int known, int next)
 	const char	*pw = msg_get_str(rq->body, field);
 	char		 kfield[32];
 	struct kdf_job	 verdict;
-	uint8_t		 key[KDF_HASH_LEN];
+	uint8_t		 key[KDF_HASH_LEN], stored[KDF_HASH_LEN];
 
 	snprintf(kfield, sizeof(kfield), "%s_key", field);
 	if (msg_get_str(rq->body, kfield) != NULL) {
@@ -305,8 +307,9 @@ acct_verify(struct request *rq, const char *field, int known, int next)
 		memset(&verdict, 0, sizeof(verdict));
 		verdict.kind = KDF_VERIFY;
 		verdict.ok = acct_unhex(msg_get_str(rq->body, kfield), key,
-		    sizeof(key)) == 0 && known &&
-		    CRYPTO_memcmp(key, rq->hash, sizeof(key)) == 0;
+		    sizeof(key)) == 0 && kdf_stored_hash(key, stored) == 0 &&
+		    known && CRYPTO_memcmp(stored, rq->hash,
+		    sizeof(stored)) == 0;
 		explicit_bzero(key, sizeof(key));
 		rq->stage = next;
 		ops_continue(rq, NULL, &verdict, NULL);
@@ -344,13 +347,18 @@ acct_new_key(struct request *rq, const char *keyf, const char *saltf,
 {
 	const struct kdf_params	*want = &ops_cfg(rq)->kdf_params;
 	int64_t			 n = 0, r = 0, p = 0;
+	uint8_t			 key[KDF_HASH_LEN];
+	int			 bad;
 
 	if (msg_get_str(rq->body, keyf) == NULL)
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->kind = KDF_HASH;
-	if (acct_unhex(msg_get_str(rq->body, keyf), out->hash,
-	    KDF_HASH_LEN) != 0 || acct_unhex(msg_get_str(rq->body, saltf),
+	bad = acct_unhex(msg_get_str(rq->body, keyf), key, sizeof(key)) != 0 ||
+	    kdf_stored_hash(key, out->hash) != 0;
+	explicit_bzero(key, sizeof(key));
+	if (bad ||
+	    acct_unhex(msg_get_str(rq->body, saltf),
 	    out->salt, KDF_SALT_LEN) != 0 ||
 	    msg_get_int(rq->body, "n", &n) != 0 ||
 	    msg_get_int(rq->body, "r", &r) != 0 ||

@@ -261,9 +261,13 @@ test_kdf_pool_hash_verify(void)
 			hashed[i] = j;
 		}
 	for (i = 0; i < 4; i++) {
+		/* What is stored is the key's SHA-256, not the key. */
 		CU_ASSERT_EQUAL(kdf_scrypt(pw[i], strlen(pw[i]),
 		    hashed[i]->salt, KDF_SALT_LEN, &small, direct,
 		    sizeof(direct)), 0);
+		CU_ASSERT_NOT_EQUAL(memcmp(direct, hashed[i]->hash,
+		    KDF_HASH_LEN), 0);
+		CU_ASSERT_EQUAL(kdf_stored_hash(direct, direct), 0);
 		CU_ASSERT_EQUAL(memcmp(direct, hashed[i]->hash,
 		    KDF_HASH_LEN), 0);
 	}

@@ -38,9 +38,10 @@ static const struct ops_cfg	 cfg = {
 };
 
 /* A users row as req_session_user and login read it. */
+/* alice's stored hash is SHA-256 of the all-zero key (kdf_stored_hash). */
 static const char *const user_row[] = {
 	"7", "alice",
-	"\\x0000000000000000000000000000000000000000000000000000000000000000",
+	"\\x66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
 	"\\x00000000000000000000000000000000",
 	"1024", "8", "1"
 };
@@ -385,7 +386,8 @@ test_req_register(void)
 
 /*
  * Issue 14: a login carrying the key abc-web derived is compared at once
- * (no hashing job): the stored hash logs in, anything else is a failed
+ * (no hashing job): the key whose SHA-256 is stored logs in; the stored
+ * hash itself (a copy of the database) does not, and anything else is a failed
  * login, as is a name without an account or a malformed key.
  */
 static void
@@ -410,6 +412,13 @@ test_req_key_login(void)
 	    "\"alice\",\"password_key\":\"%.63s1\",\"addr\":"
 	    "\"10.0.0.9\"}", zero);
 	rh_send(req);
+	rh_db_answer(1, 7, user_row);
+	CU_ASSERT_PTR_NULL(rh_kdf_job());
+	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
+	/* The stored hash itself, as a copy of the database would give it. */
+	rh_send("{\"op\":\"login\",\"username\":\"alice\",\"password_key\":"
+	    "\"66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925\","
+	    "\"addr\":\"10.0.0.9\"}");
 	rh_db_answer(1, 7, user_row);
 	CU_ASSERT_PTR_NULL(rh_kdf_job());
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "bad_login");
