@@ -3,8 +3,8 @@
  * and revoked like the other account forms (CSRF token, idempotency key,
  * exactly once through request_log).  A new key is shown once, in the
  * answer to the form that made it; a repeat of that form (same idem)
- * says the key exists but cannot show it.  Optional "totp" is passed on
- * for when two-factor login is on (abc-worker checks it there).
+ * says the key exists but cannot show it.  The form's "totp" goes to
+ * abc-worker as "code", which it requires when two-factor login is on.
  *
  * Ownership: each handler frees what it asks and renders.
  */
@@ -162,7 +162,7 @@ apikeys_create(struct http_req *r)
 		json_object_array_add(scopes, json_object_new_string("buy"));
 	json_object_object_add(req, "scopes", scopes);
 	if (totp != NULL && totp[0] != '\0')
-		json_object_object_add(req, "totp",
+		json_object_object_add(req, "code",
 		    json_object_new_string(totp));
 	if (http_call(r, req, &rep) == 0) {
 		apikeys_created(r, rep);

@@ -23,7 +23,9 @@
 
 enum apikey_create_stage {
 	AKC_START = REQ_START,
-	AKC_DONE = REQ_OWN_STAGES	/* apikey_create answered */
+	AKC_SESSION = REQ_SESSION_READ,
+	AKC_TOTP = REQ_OWN_STAGES,	/* the 2FA row read (req_totp.c) */
+	AKC_DONE			/* apikey_create answered */
 };
 enum apikey_revoke_stage {
 	AKR_START = REQ_START,
@@ -110,26 +112,38 @@ apikey_parse(struct request *rq, struct db_job *dj)
 	return rep;
 }
 
-/* apikey_create: checks the form, makes the key, one durable call. */
-static void
-apikey_create_submit(struct request *rq)
+/* The form's fields, once the session is known; 0, or -1 answered. */
+static int
+apikey_create_fields(struct request *rq)
 {
 	const char	*name = msg_get_str(rq->body, "name");
-	const char	*idem = msg_get_str(rq->body, "idem");
+	char		 scopes[16];
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > 40 * 4 ||
+	    !utf8_valid((const uint8_t *)name, strlen(name)) ||
+	    apikey_scopes(rq->body, scopes, sizeof(scopes)) != 0) {
+		ops_fail(rq, MSG_CODE_INVALID, "A key needs a name of 1-40 "
+		    "characters and the scope read, buy or both.");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * AKC_TOTP: with the session's user known and the 2FA code judged (when
+ * 2FA is on, SQL totp_consume spends its step in the same transaction),
+ * makes the key: one durable call.
+ */
+static void
+apikey_create_store(struct request *rq, struct db_job *dj)
+{
 	char		 scopes[16], key[APIKEY_LEN + 1];
 	uint8_t		 hash[32];
 	struct db_job	*j;
 
-	if (req_session_token(rq) != 0)
+	if (req_totp_judge(rq, dj, 0) == -1)
 		return;		/* answered */
-	if (name == NULL || name[0] == '\0' || strlen(name) > 40 * 4 ||
-	    !utf8_valid((const uint8_t *)name, strlen(name)) || apikey_scopes(rq->body, scopes,
-	    sizeof(scopes)) != 0) {
-		ops_fail(rq, MSG_CODE_INVALID, "A key needs a name of 1-40 "
-		    "characters and the scope read, buy or both.");
-		return;
-	}
-	/* totp: checked here when 2FA is on */
+	(void)apikey_scopes(rq->body, scopes, sizeof(scopes));
 	if (apikey_random(rq->token) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL, "No random bytes for a key.");
 		return;
@@ -138,18 +152,22 @@ apikey_create_submit(struct request *rq)
 	apikey_hash(key, hash);
 	key[APIKEY_PREFIX_LEN] = '\0';
 	j = db_job_new("SELECT apikey_create($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9, $10, $11)", 1, NULL, 0);
+	    "$9, $10, $11, $12)", 1, NULL, 0);
 	db_job_param(j, rq->client);
 	db_job_paramf(j, "%" PRId64, rq->epoch);
 	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, idem);
+	db_job_param(j, msg_get_str(rq->body, "idem"));
 	db_job_param_hex(j, rq->token_hash, sizeof(rq->token_hash));
 	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
-	db_job_param(j, name);
+	db_job_param(j, msg_get_str(rq->body, "name"));
 	db_job_param(j, scopes);
 	db_job_param_hex(j, hash, sizeof(hash));
 	db_job_param(j, key);
 	db_job_paramf(j, "%d", APIKEY_MAX_PER_USER);
+	if (rq->totp_step >= 0)
+		db_job_paramf(j, "%" PRId64, rq->totp_step);
+	else
+		db_job_param(j, NULL);
 	ops_db(rq, j, AKC_DONE);
 }
 
@@ -187,10 +205,21 @@ apikey_create(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 {
 	(void)kj;
 	(void)cj;
-	if (rq->stage == AKC_START)
-		apikey_create_submit(rq);
-	else
+	switch ((enum apikey_create_stage)rq->stage) {
+	case AKC_START:
+	case AKC_SESSION:
+		/* The user, for the second factor (asked when it is on). */
+		if (req_session_user(rq, dj) == 1 &&
+		    apikey_create_fields(rq) == 0)
+			req_totp_read(rq, AKC_TOTP);
+		break;
+	case AKC_TOTP:
+		apikey_create_store(rq, dj);
+		break;
+	case AKC_DONE:
 		apikey_create_done(rq, dj);
+		break;
+	}
 }
 
 /* Tells every abc-web to forget the key whose hash (hex) is given. */

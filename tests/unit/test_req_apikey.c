@@ -93,6 +93,13 @@ test_key_ops(void)
 	rh_teardown();
 }
 
+/* What the session lookup finds (id, name, hash, salt, n, r, p). */
+static const char *const session_row[] = {
+	"7", "alice",
+	"\\x0000000000000000000000000000000000000000000000000000000000000000",
+	"\\x00000000000000000000000000000000", "1024", "8", "1"
+};
+
 /* The key is in the live answer only, and hashed in the query. */
 static void
 test_key_create(void)
@@ -104,6 +111,9 @@ test_key_create(void)
 	rh_setup(&cfg);
 	rh_send("{\"op\":\"apikey_create\",\"token\":\"" TOKEN "\","
 	    "\"name\":\"bot\",\"scopes\":[\"buy\",\"read\"],\"idem\":\"i-00001\"}");
+	/* The session's user, then its 2FA row (none: 2FA is off). */
+	rh_db_answer(1, 7, session_row);
+	rh_db_answer(0, 3, NULL);
 	CU_ASSERT_FATAL(rh_db_job() != NULL &&
 	    strstr(rh_db_job()->sql, "apikey_create(") != NULL);
 	CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
@@ -125,20 +135,26 @@ test_key_create(void)
 	/* A repeat (the stored answer) shows no key. */
 	rh_send("{\"op\":\"apikey_create\",\"token\":\"" TOKEN "\","
 	    "\"name\":\"bot\",\"scopes\":[\"read\"],\"idem\":\"i-00001\"}");
+	rh_db_answer(1, 7, session_row);
+	rh_db_answer(0, 3, NULL);
 	row[0] = "{\"ok\": true, \"id\": 5, \"prefix\": \"x\", \"repeat\": true}";
 	rh_db_answer(1, 1, row);
 	CU_ASSERT_PTR_NULL(msg_get_str(rh_reply(), "key"));
-	/* Bad scopes or name: refused before the database. */
+	/* Bad scopes or name: refused once the session is known, before
+	 * the 2FA row and the key's call. */
 	rh_send("{\"op\":\"apikey_create\",\"token\":\"" TOKEN "\","
 	    "\"name\":\"bot\",\"scopes\":[\"read\",\"read\"]}");
+	rh_db_answer(1, 7, session_row);
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
 	rh_send("{\"op\":\"apikey_create\",\"token\":\"" TOKEN "\","
 	    "\"name\":\"bot\",\"scopes\":[\"admin\"]}");
+	rh_db_answer(1, 7, session_row);
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
 	rh_send("{\"op\":\"apikey_create\",\"token\":\"" TOKEN "\","
 	    "\"name\":\"\",\"scopes\":[\"read\"]}");
+	rh_db_answer(1, 7, session_row);
 	CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
-	CU_ASSERT_EQUAL(rh_jobs(), 2);
+	CU_ASSERT_EQUAL(rh_jobs(), 9);
 	rh_teardown();
 }
 
