@@ -38,7 +38,10 @@
  * campaign_get (id -> state), campaign_list, ad_create (token, nickname,
  * hover, url, image in base64), my_ads and my_campaigns (token), buy
  * (token, campaign, slot, ad, max_price, idem), image_get (sha256 ->
- * mime, data), withdraw (token, address, amount in sat, password, idem).
+ * mime, data), withdraw (token, address, amount in sat, password, idem);
+ * webhooks (token -> endpoints, each with its last deliveries),
+ * webhook_add (token, url, idem), webhook_delete (token, id, idem),
+ * webhook_redeliver (token, id of a delivery, idem): worker/req_webhook.c.
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -62,7 +65,11 @@
 	X(BUY,			"buy")			\
 	X(IMAGE_GET,		"image_get")		\
 	X(WITHDRAW,		"withdraw")		\
-	X(MY_CAMPAIGNS,		"my_campaigns")
+	X(MY_CAMPAIGNS,		"my_campaigns")		\
+	X(WEBHOOKS,		"webhooks")		\
+	X(WEBHOOK_ADD,		"webhook_add")		\
+	X(WEBHOOK_DELETE,	"webhook_delete")	\
+	X(WEBHOOK_REDELIVER,	"webhook_redeliver")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,

@@ -30,6 +30,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_account_rows,
 	req_market_rows,
 	req_withdraw_rows,
+	req_webhook_rows,
 	NULL
 };
 

@@ -98,6 +98,7 @@ extern const struct req_row	 req_basic_rows[];
 extern const struct req_row	 req_account_rows[];
 extern const struct req_row	 req_market_rows[];
 extern const struct req_row	 req_withdraw_rows[];
+extern const struct req_row	 req_webhook_rows[];
 /* Those four, NULL-terminated: what ops_table_build indexes. */
 extern const struct req_row *const ops_req_modules[];
 

@@ -113,6 +113,16 @@ BEGIN
 			    p_idx, left(c.name, 40), price)),
 			    (c.seller_id, 'sale', format('slot %s of "%s" for %s sat',
 			    p_idx, left(c.name, 40), price - fee));
+			-- Webhooks (issue 15): in this transaction, or not at all.
+			PERFORM webhook_event(buyer, 'slot_bought',
+			    jsonb_build_object('role', 'buyer', 'campaign', c.id,
+			    'idx', p_idx, 'ad', p_ad, 'price', price,
+			    'start_ms', start, 'end_ms', start + c.slot_ms));
+			PERFORM webhook_event(c.seller_id, 'slot_bought',
+			    jsonb_build_object('role', 'seller', 'campaign', c.id,
+			    'idx', p_idx, 'ad', p_ad, 'price', price,
+			    'earned', price - fee, 'start_ms', start,
+			    'end_ms', start + c.slot_ms));
 			r := jsonb_build_object('ok', true, 'campaign', c.id,
 			    'idx', p_idx, 'price', price, 'start_ms', start,
 			    'end_ms', start + c.slot_ms);

@@ -1,0 +1,3 @@
+-- Placeholder on branch webhooks only: migrations 018-020 belong to other
+-- issue-15 branches, and abc-worker applies numbered migrations without
+-- gaps.  Delete this file at merge (the lead numbers 021_webhooks.sql).
