@@ -193,18 +193,20 @@ static int
 wh_batch(struct webhook *w)
 {
 	struct wh_send	 sends[WEBHOOK_BATCH];
-	const char	*params[2];
-	char		 limit[16], hold[16];
+	const char	*params[3];
+	char		 limit[16], per[16], hold[16];
 	PGresult	*res;
 	CURLM		*m;
 	int		 i, n, rc = 0;
 
 	snprintf(limit, sizeof(limit), "%d", WEBHOOK_BATCH);
+	snprintf(per, sizeof(per), "%d", WEBHOOK_PER_ENDPOINT);
 	snprintf(hold, sizeof(hold), "%d", WEBHOOK_HOLD_S);
 	params[0] = limit;
-	params[1] = hold;
+	params[1] = per;
+	params[2] = hold;
 	if ((res = bgdb_sql(&w->db, "SELECT id, delivery, kind, url, secret, "
-	    "attempts, body FROM webhook_take($1, $2)", 2, params)) == NULL)
+	    "attempts, body FROM webhook_take($1, $2, $3)", 3, params)) == NULL)
 		return -1;
 	if ((n = PQntuples(res)) == 0 || (m = curl_multi_init()) == NULL) {
 		PQclear(res);

@@ -5,7 +5,8 @@
  * users' endpoints, and writes the "slot started" events as slots start
  * (webhook_slots_started).  Only the active worker acts (lease_may_act).
  *
- * Each run takes up to WEBHOOK_BATCH due deliveries (webhook_take puts
+ * Each run takes up to WEBHOOK_BATCH due deliveries, at most
+ * WEBHOOK_PER_ENDPOINT of one endpoint (webhook_take puts
  * them WEBHOOK_HOLD_S ahead, so a worker killed while sending sends them
  * again after that: at least once, with the same delivery id) and POSTs
  * them at once through one libcurl multi handle: connect within 2 s, all
@@ -22,6 +23,7 @@
 #define ABC_WEBHOOK_H
 
 #define WEBHOOK_BATCH		16	/* deliveries in flight at once */
+#define WEBHOOK_PER_ENDPOINT	4	/* of one endpoint in a batch */
 #define WEBHOOK_HOLD_S		30	/* > the 5 s a delivery may take */
 #define WEBHOOK_CONNECT_MS	2000L
 #define WEBHOOK_TOTAL_MS	5000L

@@ -3,7 +3,7 @@
 -- event for its buyer and its seller, once each (once_key).  It looks a
 -- minute back before the cursor, since a purchase computes start_ms
 -- before it commits; the once_key makes looking twice harmless.  Returns
--- the slots looked at.
+-- the slots looked at (those whose buyer or seller has an endpoint).
 CREATE OR REPLACE FUNCTION webhook_slots_started() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -18,7 +18,10 @@ BEGIN
 	FOR s IN SELECT x.campaign_id, x.idx, x.buyer_id, x.ad_id, x.start_ms,
 	    x.end_ms, c.seller_id, c.name FROM slots x
 	    JOIN campaigns c ON c.id = x.campaign_id
-	    WHERE x.start_ms > cur - 60000 AND x.start_ms <= now_ms
+	    WHERE x.start_ms > cur - 60000 AND x.start_ms <= now_ms AND
+	    (EXISTS (SELECT 1 FROM webhook_endpoints e
+	    WHERE e.user_id = x.buyer_id) OR EXISTS (SELECT 1 FROM
+	    webhook_endpoints e WHERE e.user_id = c.seller_id))
 	    ORDER BY x.start_ms LOOP
 		d := jsonb_build_object('campaign', s.campaign_id, 'idx', s.idx,
 		    'name', s.name, 'ad', s.ad_id, 'start_ms', s.start_ms,

@@ -9,7 +9,8 @@
 # a delivery written while abc-worker is SIGKILLed is sent after its
 # restart; "redeliver" sends the same delivery id again; an endpoint that
 # never answers is given up after 7 attempts; with the production policy
-# (webhook_allow_private = no) a loopback endpoint is refused.
+# (webhook_allow_private = no) a loopback endpoint is refused; only its
+# owner deletes an endpoint.
 set -euo pipefail
 # shellcheck source=tests/it/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,10 +30,10 @@ LOG="$IT_TMP/hooks.log"
 : >"$LOG"
 
 # --- the receiver, and abc-worker allowed to reach it -------------------------
-python3 "$ABC_ROOT/tests/it/webhook_recv.py" "$IT_TMP/port" "$LOG" "$IT_TMP/secrets" 300 &
+python3 "$ABC_ROOT/tests/it/webhook_recv.py" "$IT_TMP/port" "$LOG" "$IT_TMP/secrets" 900 &
 RECV=$!
 trap 'kill $RECV 2>/dev/null || true; [[ -n "${IT_KEEP:-}" ]] && echo "kept $IT_TMP" || rm -rf "$IT_TMP"' EXIT
-wait_until 10 test -s "$IT_TMP/port"
+wait_until 60 test -s "$IT_TMP/port"
 PORT=$(cat "$IT_TMP/port")
 worker_gone() { ! pid_of worker >/dev/null 2>&1; }
 # The test settings: loopback endpoints allowed, the schedule 100 times
@@ -152,7 +153,7 @@ test_worker
 check "...and accepted once after the restart" wait_until 30 accepted_is "$B" ad_rejected 1
 
 # --- 5. redeliver -------------------------------------------------------------
-DID=$(psql_abc -c "SELECT d.id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.kind = 'withdrawal_sent'")
+DID=$(psql_abc -c "SELECT d.id FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.kind = 'withdrawal_sent' AND e.user_id = $(uid "$B")")
 DUUID=$(psql_abc -c "SELECT delivery FROM webhook_deliveries WHERE id = $DID")
 web 1 /account/webhooks -b "$(jar "$B")" -o "$IT_TMP/page"
 form=$(tr -d '\n' <"$IT_TMP/page" | grep -o "<form method=\"post\" action=\"/account/webhooks/redeliver\"[^>]*><input type=\"hidden\" name=\"csrf\" value=\"[^\"]*\"><input type=\"hidden\" name=\"idem\" value=\"[0-9a-f]*\"><input type=\"hidden\" name=\"id\" value=\"$DID\">" | head -1)
@@ -193,6 +194,20 @@ web 1 /account/webhooks/redeliver -b "$(jar "$B")" -o /dev/null \
 refused() { psql_abc -c "SELECT last_error FROM webhook_deliveries WHERE id = $DID" | grep -q 'address refused'; }
 check "webhook_allow_private = no: a loopback endpoint is refused, not reached" wait_until 15 refused
 check "...the receiver saw nothing" test "$(requests_of)" = "$n0"
+
+# --- 8. deleting an endpoint ---------------------------------------------------
+EID=$(psql_abc -c "SELECT id FROM webhook_endpoints WHERE user_id = $(uid "$B")")
+del() {
+    local c
+    c=$(csrf_of "$(jar "$1")" 1)
+    web 1 /account/webhooks/delete -b "$(jar "$1")" -o /dev/null -w '%{http_code}' \
+        --data-urlencode "csrf=$c" --data-urlencode "idem=$(new_idem)" --data-urlencode "id=$EID"
+}
+check "the seller cannot delete the buyer's endpoint (400)" test "$(del "$S")" = 400
+check "the buyer deletes it (303), with its delivery log" \
+    bash -c "[[ $(del "$B") == 303 && $(endpoints "$B") == 0 && \
+        $(psql_abc -c "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $EID") == 0 ]]"
+psql_abc -c "DELETE FROM webhook_endpoints WHERE user_id = $(uid "$S")" >/dev/null
 check "ledger invariants hold" invariants
 
 it_done
