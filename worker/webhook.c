@@ -117,6 +117,9 @@ wh_prepare(struct webhook *w, struct wh_send *s, PGresult *res, int i)
 	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, WEBHOOK_TOTAL_MS);
 	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	/* No proxy from the environment: the address policy is about the
+	 * receiver, and a proxy would hide it. */
+	curl_easy_setopt(s->easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(s->easy, CURLOPT_OPENSOCKETFUNCTION, wh_open_socket);
 	curl_easy_setopt(s->easy, CURLOPT_OPENSOCKETDATA, s);
