@@ -55,6 +55,10 @@
  * or recovery code, idem), login_totp (pending, code, addr -> as login),
  * payout_set (token, address, password, code, idem), security (token ->
  * totp, payout_address, frozen_until_ms).
+ * mime, data), withdraw (token, address, amount in sat, password, idem);
+ * webhooks (token -> endpoints, each with its last deliveries),
+ * webhook_add (token, url, idem), webhook_delete (token, id, idem),
+ * webhook_redeliver (token, id of a delivery, idem): worker/req_webhook.c.
  */
 #define MSG_OP_MAP(X)					\
 	X(STATUS,		"status")		\
@@ -103,7 +107,11 @@
 	X(TOTP_DISABLE,		"totp_disable")		\
 	X(LOGIN_TOTP,		"login_totp")		\
 	X(PAYOUT_SET,		"payout_set")		\
-	X(SECURITY,		"security")
+	X(SECURITY,		"security")	\
+	X(WEBHOOKS,		"webhooks")		\
+	X(WEBHOOK_ADD,		"webhook_add")		\
+	X(WEBHOOK_DELETE,	"webhook_delete")	\
+	X(WEBHOOK_REDELIVER,	"webhook_redeliver")
 
 enum msg_op {
 #define MSG_OP_ENUM(id, wire)	MSG_OP_##id,

@@ -36,6 +36,7 @@
 #include "migrate.h"
 #include "money.h"
 #include "payer.h"
+#include "webhook.h"
 #include "pglisten.h"
 #include "server.h"
 #include "tls.h"
@@ -573,6 +574,34 @@ worker_relay_batch(struct server *s, struct acctnote_batch *batch)
 	acctnote_init(batch);
 }
 
+/* Starts the webhook sender (worker/webhook.h); 0, or -1 logged. */
+static int
+worker_webhook_start(const struct conf *conf, struct webhook **out)
+{
+	struct webhook_cfg	 wc;
+	long long		 poll_ms, scale;
+	char			 err[256];
+	int			 priv;
+
+	memset(&wc, 0, sizeof(wc));
+	if (worker_conf_int(conf, "webhook_poll_ms", 50, 60000, 500,
+	    &poll_ms) || worker_conf_int(conf, "webhook_backoff_scale", 1,
+	    1000, 1000, &scale))
+		return -1;
+	if (conf_bool(conf, "webhook_allow_private", 0, &priv, err,
+	    sizeof(err)) != 0) {
+		log_error("config", "error=\"%s\"", err);
+		return -1;
+	}
+	if (scale != 1000)
+		log_warn("config", "webhook_backoff_scale set: for tests only");
+	wc.conninfo = conf_str(conf, "db", "");
+	wc.poll_ms = (int)poll_ms;
+	wc.backoff_pm = (int)scale;
+	wc.allow_private = priv;
+	return (*out = webhook_start(&wc)) != NULL ? 0 : -1;
+}
+
 /*
  * server_wake_fn: relays PostgreSQL's account notifications (arg is their
  * pglisten) to every abc-web, those of one wake as one notice where they
@@ -657,6 +686,7 @@ worker_serve(const struct conf *conf)
 	struct worker_wallet	 wallet = { NULL, NULL, NULL };
 	struct pglisten		*accounts = NULL;
 	struct liveness		*live = NULL;
+	struct webhook		*hooks = NULL;
 	char			 err[512];
 	long long		 drain;
 	int			 efd = -1, kfd = -1, cfd = -1, afd = -1, rc = 1;
@@ -698,7 +728,8 @@ worker_serve(const struct conf *conf)
 	if (worker_ops_conf(conf, &cfg.ops) != 0 ||
 	    worker_kdf_start(conf, &kfd, &kdf) != 0 ||
 	    worker_wallet_start(conf, &cfd, &wallet) != 0 ||
-	    worker_liveness_start(conf, &live) != 0)
+	    worker_liveness_start(conf, &live) != 0 ||
+	    worker_webhook_start(conf, &hooks) != 0)
 		goto out;
 	if ((afd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (accounts = pglisten_start(conf_str(conf, "db", ""),
@@ -738,6 +769,7 @@ worker_serve(const struct conf *conf)
 	rc = server_run(&cfg) == 0 ? 0 : 1;
 out:
 	liveness_stop(live);
+	webhook_stop(hooks);
 	pglisten_stop(accounts);
 	if (afd != -1)
 		close(afd);

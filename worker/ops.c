@@ -36,6 +36,7 @@ const struct req_row *const ops_req_modules[] = {
 	req_moderation_rows,
 	req_apikey_rows,	/* issue 15 */
 	req_totp_rows,
+	req_webhook_rows,
 	NULL
 };
 

@@ -111,6 +111,7 @@ extern const struct req_row	 req_dash_rows[];
 extern const struct req_row	 req_stats_rows[];	/* req_stats.c */
 extern const struct req_row	 req_moderation_rows[];
 extern const struct req_row	 req_totp_rows[];
+extern const struct req_row	 req_webhook_rows[];
 /* Those, NULL-terminated: what ops_table_build indexes. */
 extern const struct req_row *const ops_req_modules[];
 

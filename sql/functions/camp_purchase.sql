@@ -1,4 +1,4 @@
--- requires: camp_price_at, request_log_find, acct_session
+-- requires: camp_price_at, request_log_find, acct_session, webhook_event
 -- A purchase in one call (SPEC 4.4, 5): the answer of a request already
 -- served; the buyer from the session token; then, under the campaign's
 -- row lock, the price at the database's clock and the sale: slot,
@@ -139,6 +139,16 @@ BEGIN
 			    p_idx, left(c.name, 40), price - fee, CASE WHEN
 			    c.requires_approval THEN ', held until you review '
 			    'the ad' ELSE '' END));
+			-- Webhooks (issue 15): in this transaction, or not at all.
+			PERFORM webhook_event(buyer, 'slot_bought',
+			    jsonb_build_object('role', 'buyer', 'campaign', c.id,
+			    'idx', p_idx, 'ad', p_ad, 'price', price,
+			    'start_ms', start, 'end_ms', start + c.slot_ms));
+			PERFORM webhook_event(c.seller_id, 'slot_bought',
+			    jsonb_build_object('role', 'seller', 'campaign', c.id,
+			    'idx', p_idx, 'ad', p_ad, 'price', price,
+			    'earned', price - fee, 'start_ms', start,
+			    'end_ms', start + c.slot_ms));
 			r := jsonb_build_object('ok', true, 'campaign', c.id,
 			    'idx', p_idx, 'price', price, 'start_ms', start,
 			    'end_ms', start + c.slot_ms, 'review',

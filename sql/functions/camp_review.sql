@@ -1,4 +1,4 @@
--- requires: request_log_find, camp_review_release
+-- requires: request_log_find, camp_review_release, webhook_event
 -- The seller's review of a pending slot (019_moderation.sql), exactly once
 -- per request (request_log, like camp_create).  Under the campaign's row
 -- lock (the one a purchase takes, so no sale interleaves) and the slot's:
@@ -63,7 +63,10 @@ BEGIN
 			    end_ms = end_ms - freed
 			WHERE campaign_id = c.id AND idx > s.idx;
 		END IF;
-		-- webhook: ad_rejected
+		-- Webhooks (issue 15): in this transaction, or not at all.
+		PERFORM webhook_event(s.buyer_id, 'ad_rejected',
+		    jsonb_build_object('campaign', c.id, 'idx', s.idx,
+		    'ad', s.ad_id, 'reason', p_reason, 'refunded', s.price));
 		INSERT INTO account_events (user_id, kind, detail)
 		VALUES (s.buyer_id, 'ad_rejected', format('your ad in slot %s '
 		    'of "%s" was rejected: %s; %s sat refunded', s.idx,

@@ -68,6 +68,10 @@ BEGIN
 	INSERT INTO account_events (user_id, kind, detail)
 	VALUES (uid, 'deposit_credited', p_amount || ' sat in ' ||
 	    left(p_txid, 16) || '…:' || p_vout);
+	PERFORM webhook_event(uid, 'deposit_credited', jsonb_build_object(
+	    'txid', p_txid, 'vout', p_vout, 'address', p_address,
+	    'amount', p_amount, 'confirmations', p_conf),
+	    format('deposit_credited:%s:%s', p_txid, p_vout));
 	RETURN 'credited:' || uid;
 END;
 $$;

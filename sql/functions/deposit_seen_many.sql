@@ -81,5 +81,13 @@ BEGIN
 		FROM c
 		RETURNING 1)
 	SELECT c.vout, c.amount, 'credited:' || c.user_id FROM c;
+	-- Webhooks of what was just credited (deposit_seen's above are
+	-- skipped by the once key).
+	PERFORM webhook_event(d.user_id, 'deposit_credited', jsonb_build_object(
+	    'txid', d.txid, 'vout', d.vout, 'address', d.address,
+	    'amount', d.amount, 'confirmations', p_conf),
+	    format('deposit_credited:%s:%s', d.txid, d.vout))
+	FROM deposits d WHERE d.txid = p_txid AND d.vout = ANY (p_vouts) AND
+	    d.status = 'credited' AND d.credited_at = now();
 END;
 $$;

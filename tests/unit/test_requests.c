@@ -608,6 +608,60 @@ test_req_login_totp_pending(void)
 	rh_teardown();
 }
 
+/*
+ * webhook_add: after the session, a URL that is not http(s) or has no
+ * idempotency key is refused with no further job; a good one is one
+ * durable webhook_endpoint_add carrying a fresh 64-hex secret (another
+ * for each request), whose stored reply is the answer.
+ */
+static void
+test_req_webhook_add(void)
+{
+	static const char *const bad[] = {
+		"\"url\":\"ftp://example.com/\",\"idem\":\"k\"",
+		"\"url\":\"https://a b/\",\"idem\":\"k\"",
+		"\"idem\":\"k\"",
+		"\"url\":\"https://example.com/\"",
+	};
+	const char	*stored[] = { "{\"ok\": true, \"id\": 3}" };
+	char		 req[512], first[65];
+	size_t		 i;
+
+	rh_setup(&cfg);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(req, sizeof(req), "{\"op\":\"webhook_add\",\"token\":"
+		    "\"" TOKEN "\",%s}", bad[i]);
+		rh_send(req);
+		CU_ASSERT_FATAL(db_sql_has("acct_session($1, $2)"));
+		rh_db_answer(1, 7, user_row);
+		CU_ASSERT_EQUAL(rh_replies(), i + 1);
+		CU_ASSERT_STRING_EQUAL(rh_reply_code(), "invalid");
+		CU_ASSERT_PTR_NULL(rh_db_job());
+	}
+	for (i = 0; i < 2; i++) {
+		rh_send("{\"op\":\"webhook_add\",\"token\":\"" TOKEN "\","
+		    "\"url\":\"https://example.com/hook\",\"idem\":\"k\"}");
+		rh_db_answer(1, 7, user_row);
+		CU_ASSERT_FATAL(db_sql_has("webhook_endpoint_add("));
+		CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
+		CU_ASSERT_STRING_EQUAL(rh_db_job()->params[4], "7");
+		CU_ASSERT_STRING_EQUAL(rh_db_job()->params[5],
+		    "https://example.com/hook");
+		CU_ASSERT_EQUAL(strlen(rh_db_job()->params[6]), 64);
+		CU_ASSERT_EQUAL(strspn(rh_db_job()->params[6],
+		    "0123456789abcdef"), 64);
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s",
+			    rh_db_job()->params[6]);
+		else
+			CU_ASSERT_STRING_NOT_EQUAL(first,
+			    rh_db_job()->params[6]);
+		rh_db_answer(1, 1, stored);
+		CU_ASSERT_STRING_EQUAL(reply_text(), "{\"ok\":true,\"id\":3}");
+	}
+	rh_teardown();
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_req_no_session", test_req_no_session },
 	{ "test_req_session_unknown", test_req_session_unknown },
@@ -621,6 +675,7 @@ static CU_TestInfo tests[] = {
 	{ "test_req_register", test_req_register },
 	{ "test_req_withdraw_totp", test_req_withdraw_totp },
 	{ "test_req_login_totp_pending", test_req_login_totp_pending },
+	{ "test_req_webhook_add", test_req_webhook_add },
 	CU_TEST_INFO_NULL
 };
 
