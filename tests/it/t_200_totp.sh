@@ -171,10 +171,24 @@ check "...nothing saved" test -z "$(psql_abc -c "SELECT payout_address FROM user
 check "with the code it is saved (303)" test "$(payout --data-urlencode "code=$(code "$SECRET" $((T0 + 120)))")" = 303
 check "...saved" test "$(psql_abc -c "SELECT payout_address FROM users WHERE id = $(uid)")" = "$EXT"
 
-# --- off ----------------------------------------------------------------------------
+# --- an API key asks for the code too ----------------------------------------------
+apikey() {
+    post "$L" /account/api --data-urlencode "idem=$(new_idem)" --data-urlencode "name=bot" \
+        --data-urlencode "scope_read=on" "$@"
+}
+keys() { psql_abc -c "SELECT count(*) FROM api_keys WHERE user_id = $(uid)"; }
 set_clock $((T0 + 150))
+check "an API key without the code is refused ($(apikey))" test "$(keys)" = 0
+check "...asking for it" grep -q '6-digit code' "$IT_TMP/out"
+apikey --data-urlencode "totp=$WRONG" >/dev/null
+check "...and with a wrong code" test "$(keys)" = 0
+check "with the right code it is made (201)" test "$(apikey --data-urlencode "totp=$(code "$SECRET" $((T0 + 150)))")" = 201
+check "...one key, shown once" test "$(keys)/$(grep -cE 'abc_[A-Za-z0-9_-]{43}' "$IT_TMP/out")" = 1/1
+
+# --- off ----------------------------------------------------------------------------
+set_clock $((T0 + 180))
 check "a code turns 2FA off (303)" \
-    test "$(post "$L" /account/totp/disable --data-urlencode "idem=$(new_idem)" --data-urlencode "code=$(code "$SECRET" $((T0 + 150)))")" = 303
+    test "$(post "$L" /account/totp/disable --data-urlencode "idem=$(new_idem)" --data-urlencode "code=$(code "$SECRET" $((T0 + 180)))")" = 303
 check "...the secret and the recovery codes are gone" \
     test "$(psql_abc -c "SELECT (SELECT count(*) FROM user_totp WHERE user_id = $(uid)) + (SELECT count(*) FROM totp_recovery WHERE user_id = $(uid))")" = 0
 login "$L"
