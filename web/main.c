@@ -370,7 +370,7 @@ web_kdf_start(const struct conf *conf, const struct app *app)
 	if (conf_int(conf, "hash_threads", 1, KDFPOOL_THREADS_MAX, 1, &threads,
 	    err, sizeof(err)) != 0 || conf_int(conf, "hash_queue", 1, 10000, 2,
 	    &queue, err, sizeof(err)) != 0 || conf_int(conf,
-	    "hash_deadline_ms", 1, KDFPOOL_DEADLINE_MAX, 1500, &deadline, err,
+	    "hash_deadline_ms", 1, KDFPOOL_DEADLINE_MAX, 1000, &deadline, err,
 	    sizeof(err)) != 0) {
 		log_error("config", "error=\"%s\"", err);
 		exit(1);
