@@ -251,17 +251,22 @@ lease_check(PGconn *pg)
 	    "objsubid = 1 AND pid = pg_backend_pid() AND granted AND "
 	    "NOT pg_is_in_recovery()", 1, NULL, p, NULL, NULL, 0))
 		return "the lock session is gone";
-	while (PQisBusy(pg)) {
-		if ((left = deadline - clock_mono_ms()) <= 0)
-			return "no answer from the lock session in time";
-		pfd.fd = PQsocket(pg);
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			return "poll failed";
-		if (!PQconsumeInput(pg))
-			return "the lock session is gone";
-	}
-	while ((res = PQgetResult(pg)) != NULL) {
+	/* Every PQgetResult only once PQisBusy says it will not block: the
+	 * one that ends the query (NULL) waits for ReadyForQuery, which a
+	 * network that trickles could hold back for as long as it likes. */
+	for (;;) {
+		while (PQisBusy(pg)) {
+			if ((left = deadline - clock_mono_ms()) <= 0)
+				return "no answer from the lock session in time";
+			pfd.fd = PQsocket(pg);
+			pfd.events = POLLIN;
+			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+				return "poll failed";
+			if (!PQconsumeInput(pg))
+				return "the lock session is gone";
+		}
+		if ((res = PQgetResult(pg)) == NULL)
+			return why;
 		if (why == NULL && (PQresultStatus(res) != PGRES_TUPLES_OK ||
 		    PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0),
 		    "1") != 0))
@@ -269,7 +274,6 @@ lease_check(PGconn *pg)
 			    "the lock is not held" : "the lock session failed";
 		PQclear(res);
 	}
-	return why;
 }
 
 static void *

@@ -368,18 +368,27 @@ for f in x_c_anon_1 x_c_2 x_embed_1 x_embed_2 x_ads; do
 done
 check "the campaign page shows the ad (escaped) in the display and the queue" \
     test "$(grep -o '&lt;script&gt;alert(1)&lt;/script&gt;' "$IT_TMP/x_c_anon_1" | wc -l)" -ge 3
-# same_attrs FILE: the display's link, title and alt decode to exactly the URL, hover and nickname.
+# same_attrs FILE URL: the display's link, title and alt decode to exactly URL, the hover and
+# the nickname. The embed links through /go/<campaign>/<slot> (a counted click, issue 15),
+# whose 303 goes to the URL itself.
 same_attrs() {
-    python3 - "$1" "$NICK" "$HOVER" 'https://example.com/xss?a=1&b=2' <<'PY'
+    python3 - "$1" "$NICK" "$HOVER" "$2" <<'PY'
 import html, re, sys
 t = open(sys.argv[1]).read()
 m = re.search(r'<a href="([^"<>]*)"[^<>]*title="([^"<>]*)"><img src="/img/[0-9a-f]{64}" alt="([^"<>]*)"', t)
 sys.exit(0 if m and tuple(html.unescape(x) for x in m.groups()) == (sys.argv[4], sys.argv[3], sys.argv[2]) else 1)
 PY
 }
+XURL='https://example.com/xss?a=1&b=2'
 for f in x_embed_1 x_embed_2 x_c_anon_1 x_c_2; do
-    check "$f: link, title and alt are the URL, hover and nickname, entity-escaped" same_attrs "$IT_TMP/$f"
+    url="$XURL"
+    [[ "$f" != x_embed_* ]] || url=$(grep -oE '/go/[0-9]+/[0-9]+' "$IT_TMP/$f" | head -1)
+    check "$f: link ($url), title and alt are the URL, hover and nickname, entity-escaped" \
+        same_attrs "$IT_TMP/$f" "${url:-none}"
 done
+go=$(grep -oE '/go/[0-9]+/[0-9]+' "$IT_TMP/x_embed_1" | head -1)
+check "the embed's $go answers 303 to exactly the URL" \
+    test "$(web 1 "${go:-/go/0/0}" -o /dev/null -w '%{http_code} %{redirect_url}')" = "303 $XURL"
 for via in 1 2; do
     check "/api through #$via: no '<', '>' or '&' at all, \\u-escaped instead" bash -c \
         "! grep -q '[<>&]' '$IT_TMP/x_api_$via' && grep -q 'u003cscript' '$IT_TMP/x_api_$via'"
