@@ -140,6 +140,11 @@ mod_campaign_row(struct tpl_val *row, struct json_object *o, int allow_s)
 	mod_str(row, o, "name");
 	tpl_put_bool(row, "requires_approval", on);
 	tpl_put_int(row, "review_minutes", ms / 60000 > 0 ? ms / 60000 : 1);
+	/* NULL: the default (liveness_judge: 50 for slots of a minute or more). */
+	if (msg_get_int(o, "liveness_pct", &ms) == 0)
+		tpl_put_int(row, "liveness_pct", ms);
+	else
+		tpl_put_str(row, "liveness_pct", "");
 	tpl_put_bool(row, "allow_short", allow_s);
 	mod_idem(row, "idem");
 }
@@ -294,6 +299,18 @@ mod_request(struct http_req *r, const char **error)
 		    "requires_approval") != NULL));
 		json_object_object_add(req, "review_s",
 		    json_object_new_int64(b));
+		/* Issue 15: the liveness share (empty: unchanged). */
+		s = form_get(&r->form, "liveness_pct");
+		if (s != NULL && *s != '\0') {
+			if (mod_int(r, "liveness_pct", 100, &b)) {
+				*error = "The liveness share is 0 to 100 "
+				    "percent.";
+				json_object_put(req);
+				return NULL;
+			}
+			json_object_object_add(req, "liveness_pct",
+			    json_object_new_int64(b));
+		}
 	}
 	return req;
 }

@@ -127,12 +127,15 @@ mod_review(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	ops_db(rq, j, MOD_DONE);
 }
 
-/* campaign_settings: id, requires_approval (bool), review_s. */
+/*
+ * campaign_settings: id, requires_approval (bool), review_s, and
+ * liveness_pct (0-100; absent: unchanged).
+ */
 static void
 mod_settings(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	int64_t		 id, review_s, lo;
+	int64_t		 id, review_s, lo, pct = -1;
 	int		 requires;
 	struct db_job	*j;
 	char		 msg[160];
@@ -156,11 +159,23 @@ mod_settings(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_fail(rq, MSG_CODE_INVALID, msg);
 		return;
 	}
+	if (json_object_object_get_ex(rq->body, "liveness_pct", NULL)) {
+		if (msg_get_int(rq->body, "liveness_pct", &pct) || pct < 0 ||
+		    pct > 100) {
+			ops_fail(rq, MSG_CODE_INVALID, "The liveness share is "
+			    "0 to 100 percent.");
+			return;
+		}
+	}
 	j = mod_job(rq, "SELECT camp_settings($1, $2, $3, $4, $5, $6, $7, "
-	    "$8)");
+	    "$8, $9)");
 	db_job_paramf(j, "%" PRId64, id);
 	db_job_param(j, requires ? "true" : "false");
 	db_job_paramf(j, "%" PRId64, review_s * 1000);
+	if (pct >= 0)
+		db_job_paramf(j, "%" PRId64, pct);
+	else
+		db_job_param(j, NULL);
 	ops_db(rq, j, MOD_DONE);
 }
 

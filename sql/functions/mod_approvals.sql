@@ -35,7 +35,8 @@ LANGUAGE sql STABLE AS $$
 		WHERE b.seller_id = p_seller),
 	    'campaigns', (SELECT coalesce(jsonb_agg(jsonb_build_object('id',
 		c.id, 'name', c.name, 'requires_approval',
-		c.requires_approval, 'review_ms', c.review_ms)
+		c.requires_approval, 'review_ms', c.review_ms,
+		'liveness_pct', c.liveness_pct)
 		ORDER BY c.id DESC), '[]'::jsonb)
 		FROM campaigns c WHERE c.seller_id = p_seller))::text;
 $$;

@@ -57,6 +57,23 @@ done
 CID=$(sell "$SELLER" any "Mod+$RUN" 0.001 slot_seconds=40)
 check "the seller creates a campaign (40 s slots)" test -n "$CID"
 check "the seller requires approval, 600 s to review (303)" test "$(settings "$SELLER" "$CID" 600)" = 303
+# The liveness share (issue 15's embed guarantee) is a setting of the same form.
+live() { # NAME CID PCT: the settings form with a liveness share; prints the status.
+    local c
+    c=$(csrf_of "$(jar "$1")" any)
+    post_form "$1" /my/approvals/settings \
+        "csrf=$c&idem=$(new_idem)&id=$2&requires_approval=1&review_minutes=1&review_seconds=600&liveness_pct=$3" \
+        "$IT_TMP/live.$1" | cut -d' ' -f1
+}
+lv() { psql_abc -c "SELECT coalesce(liveness_pct, -1) FROM campaigns WHERE id = $CID"; }
+check "the seller sets the liveness share to 80% (303)" test "$(live "$SELLER" "$CID" 80)" = 303
+check "...stored ($(lv))" test "$(lv)" = 80
+check "...a share over 100 is refused ($(live "$SELLER" "$CID" 101))" test "$(lv)" = 80
+shows_lv() {
+    web any /my/approvals -b "$(jar "$SELLER")" >"$IT_TMP/approvals.lv"
+    grep -q 'name="liveness_pct" value="80"' "$IT_TMP/approvals.lv"
+}
+check "...the settings form shows it" shows_lv
 check "...stored" test "$(q "SELECT requires_approval || ':' || review_ms FROM campaigns WHERE id = $CID")" = "true:600000"
 for u in "$A" "$B" "$C"; do
     out=$(buy_next "$u" "$CID")
