@@ -56,12 +56,21 @@ wait_until() {
 pid_of() { abc_pid "$1"; }
 
 kill_proc() {
-    local pid
+    local pid i
     pid="$(abc_pid "$1")" || {
         echo "kill_proc: $1 is not running" >&2
         return 1
     }
     kill "-$2" "$pid"
+    # A SIGKILLed process takes a moment to go (its threads, its memory; longer on a busy
+    # machine): wait for it, or a start right after finds it alive and starts nothing.
+    if [[ "$2" == KILL || "$2" == 9 ]]; then
+        for ((i = 0; i < 100; i++)); do
+            abc_alive "$pid" || return 0
+            sleep 0.1
+        done
+        echo "kill_proc: $1 (pid $pid) still there 10 s after SIGKILL" >&2
+    fi
 }
 
 # start_proc NAME: starts whatever is not running, the way ./deploy/run does.
