@@ -231,9 +231,18 @@ describe(`market in a browser (${BASE}, seller ${SELLER}, buyer ${BUYER})`, () =
         const left = 20_000 - (Date.now() - boughtAt);
         assert.ok(left > 2_000, `the 20 s slot still runs (${left} ms left)`);
         await b.goto(`/embed/${campaignId}`);
-        const link = b.page.locator('body > a');
-        assert.equal(await link.count(), 1, 'one link');
-        assert.equal(await link.getAttribute('href'), AD_URL);
+        // The ad's link goes through /go/<campaign>/<slot> (a counted click whose
+        // 303 is the ad's URL); beside it, "Ad · your ad here" links to the campaign.
+        const link = b.page.locator('body > a:not(.sell)');
+        assert.equal(await link.count(), 1, 'one ad link');
+        assert.match(await link.getAttribute('href'), new RegExp(`^/go/${campaignId}/[0-9]+$`));
+        const sell = b.page.locator('body > a.sell');
+        assert.equal(await sell.count(), 1, 'one "your ad here" link');
+        assert.equal(await sell.getAttribute('href'), `/c/${campaignId}`);
+        const goUrl = new URL(await link.getAttribute('href'), b.page.url()).toString();
+        const go = await b.page.request.get(goUrl, { maxRedirects: 0 });
+        assert.equal(go.status(), 303, '/go answers 303');
+        assert.equal(go.headers()['location'], AD_URL, '...to the ad\'s URL');
         assert.equal(await link.getAttribute('title'), HOVER);
         assert.equal(await link.getAttribute('target'), '_blank');
         const img = link.locator('img');
