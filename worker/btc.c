@@ -143,7 +143,12 @@ btc_parse_reply(struct json_object *root, struct btc_result *out)
 		btc_copy_utf8(out->message, sizeof(out->message),
 		    json_object_object_get_ex(err, "message", &v) &&
 		    json_object_is_type(v, json_type_string) ?
-		    json_object_get_string(v) : "(no message)");
+		    json_object_get_string(v) : "");
+		/* An empty message says no more than a missing one, and a
+		 * failed batch must still say why (btc_parse_batch). */
+		if (out->message[0] == '\0')
+			snprintf(out->message, sizeof(out->message),
+			    "(no message)");
 		return -1;
 	}
 	if (!json_object_object_get_ex(root, "result", &res))

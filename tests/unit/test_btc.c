@@ -746,6 +746,13 @@ test_btc_batch_malformed(void)
 	    "-32700,\"message\":\"Parse error\"},\"id\":null}", 2, o), -1);
 	CU_ASSERT_STRING_EQUAL(o[0].message, "Parse error");
 	clear_all(o, 2);
+	/* ...with an empty message: the batch still says why (the fuzzer
+	 * found this one). */
+	CU_ASSERT_EQUAL(parse_batch("{\"result\":null,\"error\":{\"code\":"
+	    "-32601,\"message\":\"\"},\"id\":\"a\"}", 2, o), -1);
+	CU_ASSERT_STRING_EQUAL(o[0].message, "(no message)");
+	CU_ASSERT_STRING_EQUAL(o[1].message, "(no message)");
+	clear_all(o, 2);
 }
 
 /* A body over the bound or with a NUL fails before any parsing. */
