@@ -429,9 +429,16 @@ abc_proc_release() {
 
 # abc_alive PID: the process exists and is not a zombie (a killed process whose parent
 # does not reap it, e.g. pid 1 of some containers, still answers kill -0).
+# The state is read from /proc/PID/stat (the field after the command's closing parenthesis):
+# `ps -o stat=` printed nothing, now and then, for a SIGKILLed abc-web whose threads were
+# still exiting, which read as "alive" and made `start` answer "already running" for a
+# process about to vanish (the chaos nemesis's kill_web, 5 times in 20 tries).
 abc_alive() {
-    kill -0 "$1" 2>/dev/null || return 1
-    [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]
+    local st
+    [[ "$1" =~ ^[0-9]+$ ]] || return 1
+    st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    st="${st##*) }"
+    [[ -n "$st" && "${st:0:1}" != [ZX] ]]
 }
 
 # abc_pid NAME: prints the pid of NAME when it is running; fails otherwise.

@@ -3,8 +3,14 @@
 # ABC_HOSTS_DIR names it; as root). Not part of ./deploy/test; bounded (3 phases of
 # BENCH_SECONDS, default 15 s, plus set-up), stops by itself and puts back what it changed.
 #
-# Both abc-workers are restarted with full-cost scrypt (kdf_n = 2^17) and each abc-web is
-# pinned to its own CPU (taskset: fe1 on CPU 0, fe2 on CPU 1). Then, through edge:
+# Both abc-workers are restarted with full-cost scrypt (kdf_n = 2^17). Each abc-web is pinned
+# to its own CPU (taskset: fe1 on CPU 0, fe2 on CPU 1) and given a CPU budget of its own,
+# BENCH_FE_CPU (default 0.5) of a CPU, by a cgroup (v1 `cpu` controller, cfs quota), as a
+# front-end host of that size would have: on this 2-CPU machine the bed's other processes
+# (edge, both workers, PostgreSQL, the load's clients) need the rest, and without a budget a
+# second front-end only takes CPU time from them (measured: 1.20 -> 1.27 logins/s). Up to
+# its quota a front-end is served first (high cpu.shares). Then,
+# through edge:
 #   quiet  purchases only (one buyer, 5 a second over 30 campaigns): their latency
 #   one    a login storm (BENCH_STORM clients, default 16) with fe2's abc-web stopped, so
 #          every login and purchase goes to fe1: logins/s of one front-end, purchases' latency
@@ -18,37 +24,41 @@ D="${BENCH_SECONDS:-15}"
 STORM="${BENCH_STORM:-16}"
 FULL=131072
 
-any_active() { hosts_worker_active db1 || hosts_worker_active db2; }
-# set_cost N: both abc-workers started again with kdf_n = N. The bed's workers got ABC_KDF_N
-# from the environment (it wins over the file), so each supervise loop is stopped (SIGTERM:
-# the worker drains and exits 0, which ends the loop) and started anew with ABC_KDF_N=N.
-set_cost() {
-    local n p
-    for n in db2 db1; do
-        p=$(abc_pid "$n-worker") || continue
-        kill -TERM "$p"
-        hosts_wait 30 "$n's abc-worker stopping" bash -c "! kill -0 $p 2>/dev/null"
-    done
-    for n in db1 db2; do
-        ABC_KDF_N="$1" hosts_start_worker "$n"
-    done
-    hosts_wait 60 "an abc-worker active with kdf_n = $1" any_active
-    hosts_wait 30 "logins answered through edge" link_ok
-}
-# link_ok: two reads of a campaign that does not exist through edge answer 404 ("no such
-# campaign"), not 503: both front-ends reach the active worker (no hashing involved).
-link_ok() {
-    local i
-    for i in 1 2; do
-        [[ "$(web any "/c/99999999$i" -o /dev/null -w '%{http_code}')" == 404 ]] || return 1
-    done
-}
 PREV="${ABC_KDF_N:-$FULL}"
-pin() { taskset -a -p -c "$2" "$(abc_pid "$1-web")" >/dev/null; }
+FE_CPU="${BENCH_FE_CPU:-0.5}"
+CG_ROOT=/sys/fs/cgroup/cpu
+[[ -w "$CG_ROOT/cgroup.procs" ]] || die "no writable cgroup v1 cpu controller at $CG_ROOT"
+QUOTA_US=$(awk -v c="$FE_CPU" 'BEGIN { q = int(c * 100000); if (q < 1000 || q > 200000) exit 1; print q }') ||
+    die "BENCH_FE_CPU must be between 0.01 and 2 (CPUs)"
+# pin NODE CPU: NODE's abc-web (every thread) on CPU and in its own cgroup of FE_CPU.
+pin() {
+    local pid cg="$CG_ROOT/abc-bench-$$-$1"
+    pid=$(abc_pid "$1-web")
+    taskset -a -p -c "$2" "$pid" >/dev/null
+    mkdir -p "$cg"
+    echo 100000 >"$cg/cpu.cfs_period_us"
+    echo "$QUOTA_US" >"$cg/cpu.cfs_quota_us"
+    # Shares well above the root group's processes (1024 each): up to its quota the front-end
+    # gets its CPU time first, as on a host of its own, whatever else runs on the machine.
+    echo 16384 >"$cg/cpu.shares"
+    echo "$pid" >"$cg/cgroup.procs"
+}
+# unpin: every process of this run's cgroups back to the root group, the groups removed.
+unpin() {
+    local cg pid
+    for cg in "$CG_ROOT"/abc-bench-$$-*; do
+        [[ -d "$cg" ]] || continue
+        while read -r pid; do
+            echo "$pid" >"$CG_ROOT/cgroup.procs" 2>/dev/null || true
+        done <"$cg/cgroup.procs"
+        rmdir "$cg"
+    done
+}
 cleanup() {
     set +e
+    unpin
     "$ROOT/deploy/hosts/run" start fe2 >/dev/null 2>&1
-    set_cost "$PREV" >/dev/null 2>&1
+    hosts_set_cost "$PREV" >/dev/null 2>&1
     rm -rf "$IT_TMP"
 }
 trap cleanup EXIT
@@ -61,7 +71,7 @@ for i in $(seq 2 30); do
 done
 fund "m${RUN}b" "$FUND"
 SESSION=$(awk '$6 == "abc_session" { print $7 }' "$(jar "m${RUN}b")" | tail -1)
-set_cost "$FULL"
+hosts_set_cost "$FULL"
 LU="l$RUN"
 [[ "$(register "$LU" any)" == 303 ]] || die "cannot register the storm's user"
 pin fe1 0
@@ -69,7 +79,7 @@ pin fe2 1
 load() { python3 "$ROOT/tests/bench/logins_load.py" "$HOSTS_EDGE_URL" "$D" "$1" "$LU" "$PW" "$SESSION" "$AD" "$CIDS"; }
 la() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "kdf_n=$FULL, $D s a phase, storm of $STORM clients, fe1 on CPU 0, fe2 on CPU 1, $(nproc) CPUs"
+echo "kdf_n=$FULL, $D s a phase, storm of $STORM clients, fe1 on CPU 0, fe2 on CPU 1, $FE_CPU CPU each, $(nproc) CPUs"
 echo "quiet: $(load 0) load=$(la)"
 "$ROOT/deploy/hosts/run" kill fe2 >/dev/null
 sleep 6 # past edge's fail_timeout: fe2 is marked down after its first failure

@@ -142,6 +142,10 @@ def check(stack, history_path, run_id, root):
         "SELECT a.user_id, sum(t.amount)::bigint AS sum FROM ledger_transfers"
         " t JOIN ledger_accounts a ON a.id = t.credit_account WHERE t.kind ="
         " 'deposit' AND a.user_id IN (%s) GROUP BY 1" % ids)}
+    fee_tx = {r["reference"]: r["amount"] for r in stack.sql(
+        "SELECT t.reference, t.amount FROM ledger_transfers t JOIN slots s "
+        "ON t.reference = s.campaign_id || ':' || s.idx WHERE t.kind = 'fee'"
+        " AND (s.campaign_id IN (%s) OR s.buyer_id IN (%s))" % (cids, ids))}
     wallet = stack.rpc("listsinceblock", [], timeout=60)["transactions"]
 
     check_ops(f, ops, uid, camps, slots, ads, wds)
@@ -150,6 +154,7 @@ def check(stack, history_path, run_id, root):
     check_payouts(f, wds, wallet)
     check_money(f, users, uname, balance, finals, camps, slots, wds,
                 chain_in, dep_credit)
+    check_fees(f, slots, fee_tx, fee_ppm(stack.state))
 
     agree = formula_agrees(os.environ.get("ABC_BUILD",
                                           os.path.join(root, "build")),
@@ -379,6 +384,35 @@ def check_payouts(f, wds, wallet):
                   "%s in %s" % (w["id"], paid, s[0].get("address"),
                                 s[0]["txid"], w["amount"], w["address"],
                                 w["txid"]))
+
+
+def fee_ppm(state):
+    """The platform fee abc-worker was started with (its config file)."""
+    try:
+        with open(os.path.join(state, "worker.conf")) as conf:
+            for line in conf:
+                key, _, value = line.partition("=")
+                if key.strip() == "platform_fee_ppm":
+                    return int(value.strip())
+    except OSError:
+        pass
+    return 0
+
+
+def check_fees(f, slots, fee_tx, ppm):
+    """Each slot's fee is floor(price * ppm / 10^6), and the fees account
+    got exactly that once (a 'fee' transfer for the slot, none for 0)."""
+    for s in slots:
+        ref = "%d:%d" % (s["campaign_id"], s["idx"])
+        want = s["price"] * ppm // 1000000
+        if s["fee"] != want:
+            f.bad("slot %s: fee %d, the price %d at %d ppm makes %d" % (
+                ref, s["fee"], s["price"], ppm, want))
+        if fee_tx.get(ref, 0) != s["fee"]:
+            f.bad("slot %s: fee %d, the fees account got %s" % (
+                ref, s["fee"], fee_tx.get(ref, "nothing")),
+                lost=int(fee_tx.get(ref, 0) < s["fee"]),
+                doubled=int(fee_tx.get(ref, 0) > s["fee"]))
 
 
 def check_money(f, users, uname, balance, finals, camps, slots, wds,

@@ -51,6 +51,9 @@ secs="${secs:-90}"
 # refused or unfinished payment again within seconds, so the heal settles quickly.
 export ABC_KDF_N="${ABC_KDF_N:-1024}" ABC_ALLOW_SHORT_SLOTS="${ABC_ALLOW_SHORT_SLOTS:-yes}"
 export ABC_WITHDRAW_RETRY_S="${ABC_WITHDRAW_RETRY_S:-5}" ABC_WITHDRAW_GRACE_S="${ABC_WITHDRAW_GRACE_S:-10}"
+# A platform fee (2.5 %) so every purchase also moves money to the fees account, which the
+# checker follows to the satoshi (checker.py check_fees, check_money).
+export ABC_PLATFORM_FEE_PPM="${ABC_PLATFORM_FEE_PPM:-25000}"
 
 # shellcheck source=deploy/lib.sh
 source "$ABC_ROOT/deploy/lib.sh"

@@ -51,6 +51,33 @@ ht_ms() { date +%s%3N; }
 edge_lines() { wc -l <"$ABC_LOG/edge-access.log"; }
 edge_log_since() { tail -n +"$(($1 + 1))" "$ABC_LOG/edge-access.log"; }
 
+# hosts_set_cost N: both abc-workers started again with kdf_n = N (the bed's workers got
+# ABC_KDF_N from the environment, which wins over the file, so each supervise loop is
+# stopped (SIGTERM: the worker drains and exits 0, which ends the loop) and started anew
+# with ABC_KDF_N=N); returns once a worker is active and both front-ends reach it.
+hosts_any_active() { hosts_worker_active db1 || hosts_worker_active db2; }
+hosts_set_cost() {
+    local n p
+    for n in db2 db1; do
+        p=$(abc_pid "$n-worker") || continue
+        kill -TERM "$p"
+        hosts_wait 30 "$n's abc-worker stopping" bash -c "! kill -0 $p 2>/dev/null"
+    done
+    for n in db1 db2; do
+        ABC_KDF_N="$1" hosts_start_worker "$n"
+    done
+    hosts_wait 60 "an abc-worker active with kdf_n = $1" hosts_any_active
+    hosts_wait 30 "logins answered through edge" hosts_link_ok
+}
+# hosts_link_ok: two reads of a campaign that does not exist through edge answer 404 ("no
+# such campaign"), not 503: both front-ends reach the active worker (no hashing involved).
+hosts_link_ok() {
+    local i
+    for i in 1 2; do
+        [[ "$(web any "/c/99999999$i" -o /dev/null -w '%{http_code}')" == 404 ]] || return 1
+    done
+}
+
 # market NAME: a seller NAME with a campaign (1-hour slots, 1000 sat minimum) and a buyer
 # NAME-b with 10 BTC and an ad; sets CID (campaign) and AD (the buyer's ad).
 market() {

@@ -11,33 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FULL=131072
 N=20
-any_active() { hosts_worker_active db1 || hosts_worker_active db2; }
-# set_cost N: both abc-workers started again with kdf_n = N. The bed's workers got ABC_KDF_N
-# from the environment (it wins over the file), so each supervise loop is stopped (SIGTERM:
-# the worker drains and exits 0, which ends the loop) and started anew with ABC_KDF_N=N.
-set_cost() {
-    local n p
-    for n in db2 db1; do
-        p=$(abc_pid "$n-worker") || continue
-        kill -TERM "$p"
-        hosts_wait 30 "$n's abc-worker stopping" bash -c "! kill -0 $p 2>/dev/null"
-    done
-    for n in db1 db2; do
-        ABC_KDF_N="$1" hosts_start_worker "$n"
-    done
-    hosts_wait 60 "an abc-worker active with kdf_n = $1" any_active
-    hosts_wait 30 "logins answered through edge" link_ok
-}
-# link_ok: two reads of a campaign that does not exist through edge answer 404 ("no such
-# campaign"), not 503: both front-ends reach the active worker (no hashing involved).
-link_ok() {
-    local i
-    for i in 1 2; do
-        [[ "$(web any "/c/99999999$i" -o /dev/null -w '%{http_code}')" == 404 ]] || return 1
-    done
-}
 PREV="${ABC_KDF_N:-$FULL}"
-set_cost "$FULL"
+hosts_set_cost "$FULL"
 
 # A jar and CSRF token for each first (GETs), then the 20 POSTs at once.
 declare -a CS
@@ -104,6 +79,6 @@ while read -r u; do
     [[ "$st" == 303 ]] && logins=$((logins + 1))
 done <"$IT_TMP/made"
 check "every registered user logs in ($logins of $ok)" test "$logins" = "$ok"
-set_cost "$PREV"
+hosts_set_cost "$PREV"
 check "ledger invariants hold" invariants
 ht_done
