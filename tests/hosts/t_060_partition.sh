@@ -91,7 +91,7 @@ for dir in dport sport; do
         match ip "$dir" "$HOSTS_PG_PORT" 0xffff flowid 1:2
 done
 echo "     cut $active's abc-worker from PostgreSQL"
-took_over() { s_since | grep -q 'event=active' && hosts_worker_active "$standby"; }
+took_over() { s_since | grep 'event=active' >/dev/null && hosts_worker_active "$standby"; }
 hosts_wait 60 "$standby's worker taking over" took_over
 after() { (($(acks "$t_cut") >= 2)); }
 deadline=$((SECONDS + 60))
@@ -126,9 +126,9 @@ check "no request_log row from the cut worker after the standby became active" t
 check "...and the new active worker wrote some" test "$mine" -gt 0
 # The process that held the lock ended at once (its payer and follower with it): its
 # supervisor restarted it, and the new process is a standby.
-restarted() { a_since | grep -q 'event=restart status=3'; }
+restarted() { a_since | grep 'event=restart status=3' >/dev/null; }
 check "the cut worker's process ended with exit 3 and was restarted" restarted
-standby_again() { a_since | sed -n '/event=lost_lock/,$p' | grep -q 'event=standby'; }
+standby_again() { a_since | sed -n '/event=lost_lock/,$p' | grep 'event=standby' >/dev/null; }
 check "...and came back as a standby" standby_again
 paid_after=$(a_since | sed -n '/event=lost_lock/,$p' | grep -cE 'event=(withdrawal_sent|payer_|follower_|deposit)' || true)
 check "the cut worker neither paid nor followed the chain after losing the lock" test "$paid_after" -eq 0

@@ -69,7 +69,7 @@ for dir in dport sport; do
         match ip "$dir" "$lport" 0xffff flowid 1:2
 done
 psql_abc -c "SELECT pg_terminate_backend($lpid)" >/dev/null
-took_over() { s_since | grep -q 'event=active'; }
+took_over() { s_since | grep 'event=active' >/dev/null; }
 hosts_wait 30 "$standby's worker taking the lock" took_over
 t_act=$(ht_ms)
 
@@ -79,7 +79,7 @@ BG+=("$!")
 sleep 1
 kill -CONT "$wpid"
 FROZEN=""
-lost() { a_since | grep -q 'event=lost_lock'; }
+lost() { a_since | grep 'event=lost_lock' >/dev/null; }
 hosts_wait 30 "$active's worker logging lost_lock" lost
 wait "${BG[@]}" || true
 BG=()
@@ -96,9 +96,9 @@ late=$(psql_abc -c "SELECT count(*) FROM request_log WHERE written_by = 'abc-wor
     AND created_at >= to_timestamp($t_act / 1000.0)")
 check "no request_log row for the purchase from $active's worker ($from_a)" test "$from_a" -eq 0
 check "no request_log row at all from $active's worker after the takeover ($late)" test "$late" -eq 0
-restarted() { a_since | grep -q 'event=restart status=3'; }
+restarted() { a_since | grep 'event=restart status=3' >/dev/null; }
 check "$active's worker ended with exit 3 and was restarted" restarted
-standby_again() { a_since | sed -n '/event=lost_lock/,$p' | grep -q 'event=standby'; }
+standby_again() { a_since | sed -n '/event=lost_lock/,$p' | grep 'event=standby' >/dev/null; }
 hosts_wait 30 "$active's worker a standby again" standby_again || true
 check "...and came back as a standby" standby_again
 

@@ -29,7 +29,7 @@ applied() {
     local want="$1" p
     shift
     for p in "${PROCS[@]}"; do
-        tail -c +$(($1 + 1)) "$ABC_LOG/$p.log" | grep -q "event=faults $want" || return 1
+        tail -c +$(($1 + 1)) "$ABC_LOG/$p.log" | grep "event=faults $want" >/dev/null || return 1
         shift
     done
 }
@@ -74,7 +74,7 @@ set_faults "drop_pct=30 cut=5"
 bad_logged() {
     local p i=0
     for p in "${PROCS[@]}"; do
-        tail -c +$((off1[i] + 1)) "$ABC_LOG/$p.log" | grep -q 'event=faults error=.*unknown key.*kept=yes' || return 1
+        tail -c +$((off1[i] + 1)) "$ABC_LOG/$p.log" | grep 'event=faults error=.*unknown key.*kept=yes' >/dev/null || return 1
         i=$((i + 1))
     done
 }

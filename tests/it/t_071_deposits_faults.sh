@@ -97,7 +97,7 @@ btc_row_says() {
     http_get /status 3 >/dev/null || return 1
     [[ "$(status_row bitcoind)" =~ ^(down|degraded)$ ]] || return 1
     http_get /status/detail 3 >/dev/null || return 1
-    [[ "$(status_row bitcoind)" == down ]] && status_row_html bitcoind | grep -qi "$1"
+    [[ "$(status_row bitcoind)" == down ]] && status_row_html bitcoind | grep -i "$1" >/dev/null
 }
 btc_row_up() {
     http_get /status 3 >/dev/null || return 1
@@ -133,7 +133,7 @@ T_DOWN=$(now_ms)
 "$SIM" down 40 >/dev/null || echo "  ./deploy/sim down failed"
 check "A: /status says bitcoind is down (within 5 s)" wait_until 5 btc_row_says down
 echo "  /status bitcoind row: $(status_row_html bitcoind | sed 's/<[^>]*>/ /g; s/  */ /g')"
-row_has_since() { status_row_html bitcoind | grep -q since; }
+row_has_since() { status_row_html bitcoind | grep since >/dev/null; }
 check "A: ...with 'since'" row_has_since
 pages_work A
 check "A: the pending deposit still shows (pending 0.21000000)" state_is "$JH" pending 0.21000000

@@ -35,7 +35,7 @@ restart_worker() {
     )
 }
 # page_has JAR PATH REGEX: the page at PATH (abc-web 1) matches REGEX.
-page_has() { web 1 "$2" -b "$1" | grep -qiE "$3"; }
+page_has() { web 1 "$2" -b "$1" | grep -iE "$3" >/dev/null; }
 # code SECRET UNIX_TIME: the 6-digit TOTP code (RFC 6238, SHA1, 30 s).
 code() {
     python3 -c '

@@ -33,7 +33,7 @@ restart_worker() {
         start_proc worker
     )
 }
-page_has() { web 1 "$2" -b "$1" | grep -qiE "$3"; }
+page_has() { web 1 "$2" -b "$1" | grep -iE "$3" >/dev/null; }
 # post PATH DATA...: a form POST of U through abc-web 1; the status; body in $IT_TMP/out.
 post() {
     local p="$1" c
