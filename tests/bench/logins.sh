@@ -26,21 +26,35 @@ FULL=131072
 
 PREV="${ABC_KDF_N:-$FULL}"
 FE_CPU="${BENCH_FE_CPU:-0.5}"
-CG_ROOT=/sys/fs/cgroup/cpu
-[[ -w "$CG_ROOT/cgroup.procs" ]] || die "no writable cgroup v1 cpu controller at $CG_ROOT"
 QUOTA_US=$(awk -v c="$FE_CPU" 'BEGIN { q = int(c * 100000); if (q < 1000 || q > 200000) exit 1; print q }') ||
     die "BENCH_FE_CPU must be between 0.01 and 2 (CPUs)"
+# The cgroup tree: v1's `cpu` controller where mounted (this machine), else v2's unified
+# tree with the cpu controller enabled for its children (Debian 12's default).
+if [[ -w /sys/fs/cgroup/cpu/cgroup.procs ]]; then
+    CG_ROOT=/sys/fs/cgroup/cpu CG_V=1
+elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+    echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+    CG_ROOT=/sys/fs/cgroup CG_V=2
+else
+    die "no writable cgroup cpu controller (v1 /sys/fs/cgroup/cpu or v2 /sys/fs/cgroup)"
+fi
 # pin NODE CPU: NODE's abc-web (every thread) on CPU and in its own cgroup of FE_CPU.
+# Its weight is well above the other processes' (v1 shares 16384 vs 1024, v2 weight 10000
+# vs 100): up to its quota the front-end gets its CPU time first, as on a host of its own,
+# whatever else runs on the machine.
 pin() {
     local pid cg="$CG_ROOT/abc-bench-$$-$1"
     pid=$(abc_pid "$1-web")
     taskset -a -p -c "$2" "$pid" >/dev/null
     mkdir -p "$cg"
-    echo 100000 >"$cg/cpu.cfs_period_us"
-    echo "$QUOTA_US" >"$cg/cpu.cfs_quota_us"
-    # Shares well above the root group's processes (1024 each): up to its quota the front-end
-    # gets its CPU time first, as on a host of its own, whatever else runs on the machine.
-    echo 16384 >"$cg/cpu.shares"
+    if ((CG_V == 1)); then
+        echo 100000 >"$cg/cpu.cfs_period_us"
+        echo "$QUOTA_US" >"$cg/cpu.cfs_quota_us"
+        echo 16384 >"$cg/cpu.shares"
+    else
+        echo "$QUOTA_US 100000" >"$cg/cpu.max"
+        echo 10000 >"$cg/cpu.weight"
+    fi
     echo "$pid" >"$cg/cgroup.procs"
 }
 # unpin: every process of this run's cgroups back to the root group, the groups removed.
