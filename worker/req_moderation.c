@@ -25,6 +25,7 @@
 #include "log.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 
 /* Review times a seller may set (ms): a minute to a week; with short
  * slots allowed (tests, demos) from a second. */
@@ -38,21 +39,6 @@ enum mod_stage {
 	MOD_SESSION = REQ_SESSION_READ,
 	MOD_DONE = REQ_OWN_STAGES	/* the SQL function answered */
 };
-
-/* Queues j, a call whose first four parameters are the request's ids. */
-static struct db_job *
-mod_job(struct request *rq, const char *sql)
-{
-	struct db_job	*j;
-
-	j = db_job_new(sql, 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
-	db_job_paramf(j, "%" PRId64, rq->user_id);
-	return j;
-}
 
 /*
  * Finishes with the stored answer; a review that succeeded changed what
@@ -118,8 +104,8 @@ mod_review(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		    (const uint8_t *)"", 0));
 		return;
 	}
-	j = mod_job(rq, "SELECT camp_review($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9)");
+	j = req_durable_user_job(rq, "SELECT camp_review($1, $2, $3, $4, $5, "
+	    "$6, $7, $8, $9)");
 	db_job_paramf(j, "%" PRId64, camp);
 	db_job_paramf(j, "%" PRId64, idx);
 	db_job_param(j, approve ? "true" : "false");
@@ -167,8 +153,8 @@ mod_settings(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			return;
 		}
 	}
-	j = mod_job(rq, "SELECT camp_settings($1, $2, $3, $4, $5, $6, $7, "
-	    "$8, $9)");
+	j = req_durable_user_job(rq, "SELECT camp_settings($1, $2, $3, $4, $5, "
+	    "$6, $7, $8, $9)");
 	db_job_paramf(j, "%" PRId64, id);
 	db_job_param(j, requires ? "true" : "false");
 	db_job_paramf(j, "%" PRId64, review_s * 1000);
@@ -203,7 +189,8 @@ mod_block(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_fail(rq, MSG_CODE_INVALID, "Block a buyer or an ad.");
 		return;
 	}
-	j = mod_job(rq, "SELECT seller_block($1, $2, $3, $4, $5, $6, $7, $8)");
+	j = req_durable_user_job(rq, "SELECT seller_block($1, $2, $3, $4, $5, "
+	    "$6, $7, $8)");
 	db_job_param(j, kind);
 	db_job_paramf(j, "%" PRId64, target);
 	db_job_param(j, on ? "true" : "false");

@@ -1,0 +1,107 @@
+/* What the request modules share that is no stage; see req_common.h. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "db.h"
+#include "msg.h"
+#include "ops_req.h"
+#include "req_common.h"
+
+/*
+ * A durable call of rq (stored with its reply: once only): sql's $1-$4
+ * are the request's client, epoch, req_no and "idem"; the caller adds
+ * the rest.
+ */
+struct db_job *
+req_durable_job(struct request *rq, const char *sql)
+{
+	struct db_job	*j;
+
+	j = db_job_new(sql, 1, NULL, 0);
+	db_job_param(j, rq->client);
+	db_job_paramf(j, "%" PRId64, rq->epoch);
+	db_job_paramf(j, "%" PRIu64, rq->req_no);
+	db_job_param(j, msg_get_str(rq->body, "idem"));
+	return j;
+}
+
+/* The same with $5 the session's user (req_session_user found it). */
+struct db_job *
+req_durable_user_job(struct request *rq, const char *sql)
+{
+	struct db_job	*j;
+
+	j = req_durable_job(rq, sql);
+	db_job_paramf(j, "%" PRId64, rq->user_id);
+	return j;
+}
+
+/*
+ * 0 when the request carries its idempotency key, or -1 after answering
+ * that the form (which always has one) is incomplete.
+ */
+int
+req_need_idem(struct request *rq)
+{
+	if (msg_get_str(rq->body, "idem") != NULL)
+		return 0;
+	ops_fail(rq, MSG_CODE_INVALID, "The form is incomplete; reload it.");
+	return -1;
+}
+
+/* Writes len bytes as lowercase hex into out (2*len + 1 bytes). */
+void
+req_hex(const uint8_t *p, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* The value of hex digit ch (already checked with isxdigit). */
+static int
+req_hexval(char ch)
+{
+	return isdigit((unsigned char)ch) ? ch - '0' :
+	    tolower((unsigned char)ch) - 'a' + 10;
+}
+
+/*
+ * Decodes exactly 2*len hex digits, either case, after an optional "\x"
+ * (PostgreSQL's bytea output), into out; 0, or -1 for anything else
+ * (NULL included).
+ */
+int
+req_unhex(const char *s, uint8_t *out, size_t len)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return -1;
+	if (s[0] == '\\' && s[1] == 'x')
+		s += 2;
+	if (strlen(s) != 2 * len)
+		return -1;
+	for (i = 0; i < 2 * len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	for (i = 0; i < len; i++)
+		out[i] = (uint8_t)(req_hexval(s[2 * i]) << 4 |
+		    req_hexval(s[2 * i + 1]));
+	return 0;
+}
+
+/* SHA-256 of len bytes: how tokens and recovery codes are stored. */
+void
+req_sha256(const void *p, size_t len, uint8_t out[32])
+{
+	(void)SHA256(p, len, out);
+}

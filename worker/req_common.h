@@ -1,0 +1,29 @@
+/*
+ * What the request modules share that is no stage of a request: the
+ * first parameters of a durable call (the request's identity on the link
+ * and its idempotency key, by which the database stores the reply and
+ * answers a retried request with it), the check that a form carries that
+ * key, and the hex and SHA-256 of tokens and hashes as the database
+ * stores them.  worker/req_market.c has its own copies of the durable
+ * preamble and hex; it can use these too.
+ *
+ * Ownership: a new job is the caller's (to ops_db); the request's
+ * strings are copied into it.  Nothing else allocates.
+ */
+#ifndef ABC_REQ_COMMON_H
+#define ABC_REQ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db_job;
+struct request;
+
+struct db_job	*req_durable_job(struct request *rq, const char *sql);
+struct db_job	*req_durable_user_job(struct request *rq, const char *sql);
+int		 req_need_idem(struct request *rq);
+void		 req_hex(const uint8_t *p, size_t len, char *out);
+int		 req_unhex(const char *s, uint8_t *out, size_t len);
+void		 req_sha256(const void *p, size_t len, uint8_t out[32]);
+
+#endif /* ABC_REQ_COMMON_H */
