@@ -25,7 +25,6 @@
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "btcq.h"
 #include "clock.h"
@@ -563,26 +562,6 @@ acct_login_failed(struct request *rq, const char *ukey, const char *pkey)
 	ratelimit_fail(ops_ratelimit(rq, OPS_RL_NAME), ukey, now);
 }
 
-/* The answer to a successful login: the new session's token. */
-static void
-acct_login_done(struct request *rq)
-{
-	struct json_object	*rep;
-	char			 hex[65];
-
-	req_hex(rq->token, 32, hex);
-	rep = msg_reply_new();
-	json_object_object_add(rep, "token", json_object_new_string(hex));
-	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
-	json_object_object_add(rep, "username",
-	    json_object_new_string(rq->username));
-	json_object_object_add(rep, "ttl_s",
-	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
-	explicit_bzero(hex, sizeof(hex));
-	ops_finish(rq, rep);
-	json_object_put(rep);
-}
-
 /* A checked password: count a failure, or open a session. */
 static void
 acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
@@ -601,12 +580,8 @@ acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
 		req_totp_login_pending(rq, LOGIN_PENDING);
 		return;
 	}
-	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL,
-		    "no randomness for a session token");
+	if (req_new_token(rq, "a session token") != 0)
 		return;
-	}
-	req_sha256(rq->token, 32, rq->token_hash);
 	j = db_job_new("SELECT acct_login($1, $2, $3, $4)", 0, NULL, 0);
 	db_job_paramf(j, "%" PRId64, rq->user_id);
 	db_job_param_hex(j, rq->token_hash, 32);
@@ -659,7 +634,7 @@ acct_login(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		if (!db_job_ok(dj))
 			ops_unavailable(rq);
 		else
-			acct_login_done(rq);
+			req_session_reply(rq);
 		break;
 	case LOGIN_PENDING:
 		req_totp_login_pending_done(rq, dj);

@@ -1,8 +1,11 @@
 /* What the request modules share that is no stage; see req_common.h. */
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "db.h"
@@ -104,4 +107,46 @@ void
 req_sha256(const void *p, size_t len, uint8_t out[32])
 {
 	(void)SHA256(p, len, out);
+}
+
+/*
+ * A new random rq->token and its hash in rq->token_hash (what the
+ * database keeps); 0, or -1 after answering that there is no randomness
+ * for what ("a session"...).
+ */
+int
+req_new_token(struct request *rq, const char *what)
+{
+	char	 text[64];
+
+	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
+		snprintf(text, sizeof(text), "no randomness for %s", what);
+		ops_fail(rq, MSG_CODE_INTERNAL, text);
+		return -1;
+	}
+	req_sha256(rq->token, sizeof(rq->token), rq->token_hash);
+	return 0;
+}
+
+/*
+ * Answers a login (with a password, or with its 2FA code) that opened
+ * the session of rq->token for rq->user_id.
+ */
+void
+req_session_reply(struct request *rq)
+{
+	struct json_object	*rep;
+	char			 hex[2 * sizeof(rq->token) + 1];
+
+	req_hex(rq->token, sizeof(rq->token), hex);
+	rep = msg_reply_new();
+	json_object_object_add(rep, "token", json_object_new_string(hex));
+	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
+	json_object_object_add(rep, "username",
+	    json_object_new_string(rq->username));
+	json_object_object_add(rep, "ttl_s",
+	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
+	explicit_bzero(hex, sizeof(hex));
+	ops_finish(rq, rep);
+	json_object_put(rep);
 }

@@ -4,8 +4,10 @@
  * and its idempotency key, by which the database stores the reply and
  * answers a retried request with it), the check that a form carries that
  * key, and the hex and SHA-256 of tokens and hashes as the database
- * stores them.  worker/req_market.c has its own copies of the durable
- * preamble and hex; it can use these too.
+ * stores them; what a password login and a 2FA login both do: a new
+ * random token (a session's or a pending login's) and the answer that
+ * hands a session over.  worker/req_market.c has its own copies of the
+ * durable preamble and hex; it can use these too.
  *
  * Ownership: a new job is the caller's (to ops_db); the request's
  * strings are copied into it.  Nothing else allocates.
@@ -25,5 +27,7 @@ int		 req_need_idem(struct request *rq);
 void		 req_hex(const uint8_t *p, size_t len, char *out);
 int		 req_unhex(const char *s, uint8_t *out, size_t len);
 void		 req_sha256(const void *p, size_t len, uint8_t out[32]);
+int		 req_new_token(struct request *rq, const char *what);
+void		 req_session_reply(struct request *rq);
 
 #endif /* ABC_REQ_COMMON_H */

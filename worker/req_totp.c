@@ -255,11 +255,8 @@ req_totp_login_pending(struct request *rq, int next)
 {
 	struct db_job	*j;
 
-	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL, "no randomness for a login");
+	if (req_new_token(rq, "a login") != 0)
 		return;
-	}
-	req_sha256(rq->token, sizeof(rq->token), rq->token_hash);
 	j = db_job_new("WITH gone AS (DELETE FROM login_pending WHERE "
 	    "expires_at < now()) INSERT INTO login_pending (token_hash, "
 	    "user_id, client_addr, expires_at) VALUES ($1, $2, left($3, 64), "
@@ -498,6 +495,7 @@ totp_login_read(struct request *rq, struct db_job *dj)
 {
 	struct db_job	*j;
 	const char	*on;
+	uint8_t		 pending[32];
 
 	switch (db_job_lookup(dj)) {
 	case LOOKUP_UNKNOWN:
@@ -520,15 +518,13 @@ totp_login_read(struct request *rq, struct db_job *dj)
 	    totp_judge_code(rq, db_job_value(dj, 0, 3),
 	    strtoll(db_job_value(dj, 0, 4), NULL, 10), 1) != 1)
 		return;
-	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL, "no randomness for a session");
+	memcpy(pending, rq->token_hash, sizeof(pending));
+	if (req_new_token(rq, "a session") != 0)
 		return;
-	}
 	j = db_job_new("SELECT totp_login($1, $2, $3, $4, $5, $6)", 0, NULL,
 	    0);
-	db_job_param_hex(j, rq->token_hash, 32);	/* the pending one */
+	db_job_param_hex(j, pending, sizeof(pending));
 	totp_params(rq, j, 1);
-	req_sha256(rq->token, sizeof(rq->token), rq->token_hash);
 	db_job_param_hex(j, rq->token_hash, 32);	/* the session's */
 	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 	db_job_param(j, rq->addr);
@@ -539,9 +535,7 @@ totp_login_read(struct request *rq, struct db_job *dj)
 static void
 totp_login_done(struct request *rq, struct db_job *dj)
 {
-	struct json_object	*rep;
-	const char		*v;
-	char			 hex[65];
+	const char	*v;
 
 	if (!db_job_ok(dj) || (v = db_job_value(dj, 0, 0)) == NULL) {
 		ops_unavailable(rq);
@@ -557,17 +551,7 @@ totp_login_done(struct request *rq, struct db_job *dj)
 		    MSG_CODE_BAD_CODE);
 		return;
 	}
-	req_hex(rq->token, 32, hex);
-	rep = msg_reply_new();
-	json_object_object_add(rep, "token", json_object_new_string(hex));
-	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
-	json_object_object_add(rep, "username",
-	    json_object_new_string(rq->username));
-	json_object_object_add(rep, "ttl_s",
-	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
-	explicit_bzero(hex, sizeof(hex));
-	ops_finish(rq, rep);
-	json_object_put(rep);
+	req_session_reply(rq);
 }
 
 /* login_totp: the second step of a login (pending, code, addr). */
