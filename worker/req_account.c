@@ -180,15 +180,10 @@ acct_db_session(struct request *rq, const char *sql)
 static int
 acct_read_user(struct request *rq, struct db_job *dj)
 {
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return -1;
-	case LOOKUP_ABSENT:
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
+	int	 found;
+
+	if ((found = req_row(rq, dj)) != 1)
+		return found;
 	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
@@ -212,15 +207,10 @@ acct_read_user(struct request *rq, struct db_job *dj)
 static int
 acct_read_salt(struct request *rq, struct db_job *dj)
 {
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return -1;
-	case LOOKUP_ABSENT:
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
+	int	 found;
+
+	if ((found = req_row(rq, dj)) != 1)
+		return found;
 	rq->params.n = strtoull(db_job_value(dj, 0, 1), NULL, 10);
 	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 2), NULL, 10);
 	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 3), NULL, 10);
@@ -657,16 +647,9 @@ acct_session(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			    "acct_session($1, $2)");
 		return;
 	}
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
+	if (req_row_or_fail(rq, dj, MSG_CODE_NO_SESSION,
+	    "You are not logged in.") != 1)
 		return;
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, "user", json_object_new_int64(
 	    strtoll(db_job_value(dj, 0, 0), NULL, 10)));
@@ -996,17 +979,9 @@ acct_account(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		return;
 	}
 	if (rq->stage == ACCOUNT_SESSION) {
-		switch (db_job_lookup(dj)) {
-		case LOOKUP_UNKNOWN:
-			ops_unavailable(rq);
+		if (req_row_or_fail(rq, dj, MSG_CODE_NO_SESSION,
+		    "You are not logged in.") != 1)
 			return;
-		case LOOKUP_ABSENT:
-			ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged "
-			    "in.");
-			return;
-		case LOOKUP_FOUND:
-			break;
-		}
 		rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 		snprintf(rq->username, sizeof(rq->username), "%s",
 		    db_job_value(dj, 0, 1));

@@ -354,17 +354,9 @@ apikey_auth(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_db(rq, j, AKL_DONE);
 		return;
 	}
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
+	if (req_row_or_fail(rq, dj, MSG_CODE_NO_SESSION, "No such API key, "
+	    "or it was revoked.") != 1)
 		return;
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_NO_SESSION, "No such API key, or it "
-		    "was revoked.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, "key_id", json_object_new_int64(
 	    strtoll(db_job_value(dj, 0, 0), NULL, 10)));

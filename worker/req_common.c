@@ -55,6 +55,40 @@ req_need_idem(struct request *rq)
 	return -1;
 }
 
+/*
+ * 1 when dj, a read of one row, found it; 0 when there was none; -1
+ * after answering that the read failed (never "not found": abc-web shows
+ * it as a retryable error).
+ */
+int
+req_row(struct request *rq, struct db_job *dj)
+{
+	switch (db_job_lookup(dj)) {
+	case LOOKUP_UNKNOWN:
+		ops_unavailable(rq);
+		return -1;
+	case LOOKUP_ABSENT:
+		return 0;
+	case LOOKUP_FOUND:
+		break;
+	}
+	return 1;
+}
+
+/* The same, but -1 after answering code and text when there was none. */
+int
+req_row_or_fail(struct request *rq, struct db_job *dj, enum msg_code code,
+    const char *text)
+{
+	int	 found;
+
+	if ((found = req_row(rq, dj)) == 0) {
+		ops_fail(rq, code, text);
+		return -1;
+	}
+	return found;
+}
+
 /* Writes len bytes as lowercase hex into out (2*len + 1 bytes). */
 void
 req_hex(const uint8_t *p, size_t len, char *out)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 
 enum my_slot_stage {
 	MY_SLOT_START = REQ_START,
@@ -34,16 +35,9 @@ dash_slot_reply(struct request *rq, struct db_job *dj)
 	const char		*text;
 	char			 err[128];
 
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_NO_CAMPAIGN, "You bought no such slot.");
+	if (req_row_or_fail(rq, dj, MSG_CODE_NO_CAMPAIGN,
+	    "You bought no such slot.") != 1)
 		return;
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	text = db_job_value(dj, 0, 0);
 	if ((v = msg_parse_json((const uint8_t *)text, strlen(text), err,
 	    sizeof(err))) == NULL) {

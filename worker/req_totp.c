@@ -212,19 +212,13 @@ int
 req_totp_judge(struct request *rq, struct db_job *dj, int recovery)
 {
 	const char	*on;
+	int		 found;
 
 	rq->totp_on = 0;
 	rq->totp_step = -1;
 	rq->totp_has_recovery = 0;
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return -1;
-	case LOOKUP_ABSENT:
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
+	if ((found = req_row(rq, dj)) != 1)
+		return found;
 	on = db_job_value(dj, 0, 0);
 	if (on == NULL || strcmp(on, "t") != 0)
 		return 0;
@@ -497,17 +491,9 @@ totp_login_read(struct request *rq, struct db_job *dj)
 	const char	*on;
 	uint8_t		 pending[32];
 
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
+	if (req_row_or_fail(rq, dj, MSG_CODE_LOGIN_EXPIRED, "This login "
+	    "took too long or had too many wrong codes; log in again.") != 1)
 		return;
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_LOGIN_EXPIRED, "This login took too "
-		    "long or had too many wrong codes; log in again.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
