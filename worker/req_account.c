@@ -174,6 +174,24 @@ acct_db_session(struct request *rq, const char *sql)
 }
 
 /*
+ * Reads the stored salt (column salt_col) and scrypt cost (n, r, p from
+ * column n_col on) of dj's row into rq; 0, or -1 when unreadable.
+ */
+static int
+acct_read_kdf(struct request *rq, struct db_job *dj, int salt_col, int n_col)
+{
+	rq->params.n = strtoull(db_job_value(dj, 0, n_col), NULL, 10);
+	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, n_col + 1), NULL,
+	    10);
+	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, n_col + 2), NULL,
+	    10);
+	if (req_unhex(db_job_value(dj, 0, salt_col), rq->salt,
+	    KDF_SALT_LEN) != 0 || !kdf_params_valid(&rq->params))
+		return -1;
+	return 0;
+}
+
+/*
  * Reads a users row (id, username, hash, salt, n, r, p) into c.  Returns
  * 1 when there was one, 0 when none, -1 after answering an error.
  */
@@ -187,12 +205,8 @@ acct_read_user(struct request *rq, struct db_job *dj)
 	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
-	rq->params.n = strtoull(db_job_value(dj, 0, 4), NULL, 10);
-	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 5), NULL, 10);
-	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 6), NULL, 10);
 	if (req_unhex(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
-	    req_unhex(db_job_value(dj, 0, 3), rq->salt, KDF_SALT_LEN) != 0 ||
-	    !kdf_params_valid(&rq->params)) {
+	    acct_read_kdf(rq, dj, 3, 4) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL,
 		    "stored password hash is unreadable");
 		return -1;
@@ -211,11 +225,7 @@ acct_read_salt(struct request *rq, struct db_job *dj)
 
 	if ((found = req_row(rq, dj)) != 1)
 		return found;
-	rq->params.n = strtoull(db_job_value(dj, 0, 1), NULL, 10);
-	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 2), NULL, 10);
-	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 3), NULL, 10);
-	if (req_unhex(db_job_value(dj, 0, 0), rq->salt, KDF_SALT_LEN) != 0 ||
-	    !kdf_params_valid(&rq->params)) {
+	if (acct_read_kdf(rq, dj, 0, 1) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL,
 		    "stored password salt is unreadable");
 		return -1;
