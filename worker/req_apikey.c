@@ -276,17 +276,9 @@ apikey_revoke(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 static void
 apikey_json_reply(struct request *rq, struct db_job *dj, const char *member)
 {
-	struct json_object	*rep, *v = NULL;
-	const char		*text;
-	char			 err[128];
+	struct json_object	*rep, *v;
 
-	if (db_job_lookup(dj) == LOOKUP_FOUND &&
-	    (text = db_job_value(dj, 0, 0)) != NULL &&
-	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL)
-		log_error("db_reply", "op=%s error=\"%s\"",
-		    msg_op_name(rq->op), err);
-	if (v == NULL) {
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <openssl/sha.h>
 
 #include "db.h"
+#include "log.h"
 #include "msg.h"
 #include "ops_req.h"
 #include "req_common.h"
@@ -87,6 +88,27 @@ req_row_or_fail(struct request *rq, struct db_job *dj, enum msg_code code,
 		return -1;
 	}
 	return found;
+}
+
+/*
+ * The JSON text of column 0 of dj's row, parsed (the caller's); NULL
+ * when the read failed, there was none, or it is no JSON (logged with
+ * rq's op: the database answered what it should not).
+ */
+struct json_object *
+req_row_json(struct request *rq, struct db_job *dj)
+{
+	struct json_object	*v = NULL;
+	const char		*text;
+	char			 err[128];
+
+	if (db_job_lookup(dj) == LOOKUP_FOUND &&
+	    (text = db_job_value(dj, 0, 0)) != NULL &&
+	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
+	    sizeof(err))) == NULL)
+		log_error("db_reply", "op=%s error=\"%s\"",
+		    msg_op_name(rq->op), err);
+	return v;
 }
 
 /* Writes len bytes as lowercase hex into out (2*len + 1 bytes). */

@@ -3,14 +3,16 @@
  * first parameters of a durable call (the request's identity on the link
  * and its idempotency key, by which the database stores the reply and
  * answers a retried request with it), the check that a form carries that
- * key, what a read of one row answers when it failed or found none, and the hex and SHA-256 of tokens and hashes as the database
+ * key, what a read of one row answers when it failed or found none, the
+ * JSON a read returns, and the hex and SHA-256 of tokens and hashes as the database
  * stores them; what a password login and a 2FA login both do: a new
  * random token (a session's or a pending login's) and the answer that
  * hands a session over.  worker/req_market.c has its own copies of the
  * durable preamble and hex; it can use these too.
  *
  * Ownership: a new job is the caller's (to ops_db); the request's
- * strings are copied into it.  Nothing else allocates.
+ * strings are copied into it.  req_row_json's value is the caller's.
+ * Nothing else allocates.
  */
 #ifndef ABC_REQ_COMMON_H
 #define ABC_REQ_COMMON_H
@@ -21,6 +23,7 @@
 #include "msg.h"
 
 struct db_job;
+struct json_object;
 struct request;
 
 struct db_job	*req_durable_job(struct request *rq, const char *sql);
@@ -29,6 +32,7 @@ int		 req_need_idem(struct request *rq);
 int		 req_row(struct request *rq, struct db_job *dj);
 int		 req_row_or_fail(struct request *rq, struct db_job *dj,
 		    enum msg_code code, const char *text);
+struct json_object *req_row_json(struct request *rq, struct db_job *dj);
 void		 req_hex(const uint8_t *p, size_t len, char *out);
 int		 req_unhex(const char *s, uint8_t *out, size_t len);
 void		 req_sha256(const void *p, size_t len, uint8_t out[32]);

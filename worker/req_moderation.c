@@ -22,7 +22,6 @@
 #include "clock.h"
 #include "db.h"
 #include "field.h"
-#include "log.h"
 #include "msg.h"
 #include "ops_req.h"
 #include "req_common.h"
@@ -202,10 +201,8 @@ static void
 mod_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	struct json_object	*rep, *v = NULL;
+	struct json_object	*rep, *v;
 	struct db_job		*j;
-	const char		*text;
-	char			 err[128];
 
 	(void)kj;
 	(void)cj;
@@ -217,12 +214,7 @@ mod_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_db(rq, j, MOD_DONE);
 		return;
 	}
-	if ((text = db_job_value(dj, 0, 0)) == NULL ||
-	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL) {
-		if (text != NULL)
-			log_error("db_reply", "op=my_approvals error=\"%s\"",
-			    err);
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}

@@ -12,7 +12,6 @@
 #include <json-c/json.h>
 
 #include "db.h"
-#include "log.h"
 #include "msg.h"
 #include "ops_req.h"
 #include "req_common.h"
@@ -45,10 +44,8 @@ static void
 wh_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	struct json_object	*rep, *v = NULL;
+	struct json_object	*rep, *v;
 	struct db_job		*j;
-	const char		*text;
-	char			 err[128];
 
 	(void)kj;
 	(void)cj;
@@ -61,12 +58,7 @@ wh_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_db(rq, j, WH_DONE);
 		return;
 	}
-	if (db_job_lookup(dj) == LOOKUP_FOUND &&
-	    (text = db_job_value(dj, 0, 0)) != NULL &&
-	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL)
-		log_error("db_reply", "op=webhooks error=\"%s\"", err);
-	if (v == NULL) {
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}
