@@ -29,6 +29,7 @@
 #include "btcq.h"
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "kdf.h"
 #include "listpage.h"
 #include "msg.h"
@@ -139,7 +140,7 @@ acct_take_token(struct request *rq)
 	    msg_get_str(rq->body, "api_key") != NULL &&
 	    apikey_op_allowed(rq->op))
 		return apikey_take(rq);
-	if (req_unhex(msg_get_str(rq->body, "token"), token, 32) != 0) {
+	if (hex_decode(msg_get_str(rq->body, "token"), token, 32) != 0) {
 		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
 		return -1;
 	}
@@ -185,7 +186,7 @@ acct_read_kdf(struct request *rq, struct db_job *dj, int salt_col, int n_col)
 	    10);
 	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, n_col + 2), NULL,
 	    10);
-	if (req_unhex(db_job_value(dj, 0, salt_col), rq->salt,
+	if (hex_decode(db_job_value(dj, 0, salt_col), rq->salt,
 	    KDF_SALT_LEN) != 0 || !kdf_params_valid(&rq->params))
 		return -1;
 	return 0;
@@ -205,7 +206,7 @@ acct_read_user(struct request *rq, struct db_job *dj)
 	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
-	if (req_unhex(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
+	if (hex_decode(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
 	    acct_read_kdf(rq, dj, 3, 4) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL,
 		    "stored password hash is unreadable");
@@ -250,7 +251,7 @@ acct_verify(struct request *rq, const char *field, int known, int next)
 		/* abc-web derived it: compare here, no hashing. */
 		memset(&verdict, 0, sizeof(verdict));
 		verdict.kind = KDF_VERIFY;
-		verdict.ok = req_unhex(msg_get_str(rq->body, kfield), key,
+		verdict.ok = hex_decode(msg_get_str(rq->body, kfield), key,
 		    sizeof(key)) == 0 && kdf_stored_hash(key, stored) == 0 &&
 		    known && CRYPTO_memcmp(stored, rq->hash,
 		    sizeof(stored)) == 0;
@@ -298,11 +299,11 @@ acct_new_key(struct request *rq, const char *keyf, const char *saltf,
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->kind = KDF_HASH;
-	bad = req_unhex(msg_get_str(rq->body, keyf), key, sizeof(key)) != 0 ||
+	bad = hex_decode(msg_get_str(rq->body, keyf), key, sizeof(key)) != 0 ||
 	    kdf_stored_hash(key, out->hash) != 0;
 	explicit_bzero(key, sizeof(key));
 	if (bad ||
-	    req_unhex(msg_get_str(rq->body, saltf),
+	    hex_decode(msg_get_str(rq->body, saltf),
 	    out->salt, KDF_SALT_LEN) != 0 ||
 	    msg_get_int(rq->body, "n", &n) != 0 ||
 	    msg_get_int(rq->body, "r", &r) != 0 ||
@@ -330,11 +331,11 @@ acct_revoked(struct request *rq, int64_t user, const uint8_t *token_hash,
 	if (user != 0)
 		json_object_object_add(n, "user", json_object_new_int64(user));
 	if (token_hash != NULL) {
-		req_hex(token_hash, 32, hex);
+		hex_encode(token_hash, 32, hex);
 		json_object_object_add(n, "token", json_object_new_string(hex));
 	}
 	if (keep != NULL) {
-		req_hex(keep, 32, hex);
+		hex_encode(keep, 32, hex);
 		json_object_object_add(n, "keep", json_object_new_string(hex));
 	}
 	ops_notice(rq, n);
@@ -1064,7 +1065,7 @@ acct_kdf_params_reply(struct request *rq, const uint8_t *salt,
 	struct json_object	*rep = msg_reply_new();
 	char			 hex[2 * KDF_SALT_LEN + 1];
 
-	req_hex(salt, KDF_SALT_LEN, hex);
+	hex_encode(salt, KDF_SALT_LEN, hex);
 	json_object_object_add(rep, "salt", json_object_new_string(hex));
 	json_object_object_add(rep, "n", json_object_new_int64((int64_t)kp->n));
 	json_object_object_add(rep, "r", json_object_new_int64(kp->r));

@@ -1,5 +1,4 @@
 /* What the request modules share that is no stage; see req_common.h. */
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <openssl/sha.h>
 
 #include "db.h"
+#include "hex.h"
 #include "log.h"
 #include "msg.h"
 #include "ops_req.h"
@@ -111,53 +111,6 @@ req_row_json(struct request *rq, struct db_job *dj)
 	return v;
 }
 
-/* Writes len bytes as lowercase hex into out (2*len + 1 bytes). */
-void
-req_hex(const uint8_t *p, size_t len, char *out)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-/* The value of hex digit ch (already checked with isxdigit). */
-static int
-req_hexval(char ch)
-{
-	return isdigit((unsigned char)ch) ? ch - '0' :
-	    tolower((unsigned char)ch) - 'a' + 10;
-}
-
-/*
- * Decodes exactly 2*len hex digits, either case, after an optional "\x"
- * (PostgreSQL's bytea output), into out; 0, or -1 for anything else
- * (NULL included).
- */
-int
-req_unhex(const char *s, uint8_t *out, size_t len)
-{
-	size_t	 i;
-
-	if (s == NULL)
-		return -1;
-	if (s[0] == '\\' && s[1] == 'x')
-		s += 2;
-	if (strlen(s) != 2 * len)
-		return -1;
-	for (i = 0; i < 2 * len; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return -1;
-	for (i = 0; i < len; i++)
-		out[i] = (uint8_t)(req_hexval(s[2 * i]) << 4 |
-		    req_hexval(s[2 * i + 1]));
-	return 0;
-}
-
 /* SHA-256 of len bytes: how tokens and recovery codes are stored. */
 void
 req_sha256(const void *p, size_t len, uint8_t out[32])
@@ -194,7 +147,7 @@ req_session_reply(struct request *rq)
 	struct json_object	*rep;
 	char			 hex[2 * sizeof(rq->token) + 1];
 
-	req_hex(rq->token, sizeof(rq->token), hex);
+	hex_encode(rq->token, sizeof(rq->token), hex);
 	rep = msg_reply_new();
 	json_object_object_add(rep, "token", json_object_new_string(hex));
 	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));

@@ -28,6 +28,7 @@
 #include "btcq.h"
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "msg.h"
 #include "ops_req.h"
 #include "ratelimit.h"
@@ -177,7 +178,7 @@ totp_judge_code(struct request *rq, const char *secret_hex, int64_t last,
 		totp_wrong(rq, MSG_CODE_BAD_CODE);
 		return -1;
 	}
-	if (req_unhex(secret_hex, secret, sizeof(secret)) != 0) {
+	if (hex_decode(secret_hex, secret, sizeof(secret)) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL, "stored 2FA secret is "
 		    "unreadable");
 		return -1;
@@ -272,7 +273,7 @@ req_totp_login_pending_done(struct request *rq, struct db_job *dj)
 		ops_unavailable(rq);
 		return;
 	}
-	req_hex(rq->token, 32, hex);
+	hex_encode(rq->token, 32, hex);
 	rep = msg_reply_new();
 	json_object_object_add(rep, "totp", json_object_new_boolean(1));
 	json_object_object_add(rep, "pending", json_object_new_string(hex));
@@ -389,7 +390,7 @@ totp_enable_read(struct request *rq, struct db_job *dj)
 		req_sha256(b32, TOTP_RECOVERY_LEN, h);
 		if (i > 0)
 			strcat(hashes, ",");
-		req_hex(h, 32, hashes + strlen(hashes));
+		hex_encode(h, 32, hashes + strlen(hashes));
 	}
 	explicit_bzero(raw, sizeof(raw));
 	totp_enable_call(rq, hashes);
@@ -552,7 +553,7 @@ totp_login_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	(void)cj;
 	switch ((enum login2_stage)rq->stage) {
 	case LOGIN2_START:
-		if (req_unhex(msg_get_str(rq->body, "pending"), pending,
+		if (hex_decode(msg_get_str(rq->body, "pending"), pending,
 		    sizeof(pending)) != 0) {
 			ops_fail(rq, MSG_CODE_LOGIN_EXPIRED, "Log in again.");
 			return;
