@@ -44,6 +44,23 @@ req_durable_user_job(struct request *rq, const char *sql)
 }
 
 /*
+ * The stages around a session user's durable call that answers at stage
+ * done: there, finish (with the stored answer) and 0; before it, 1 once
+ * req_session_user knows rq->user_id (the call is to be made), 0 while
+ * the session is read or after that answered.
+ */
+int
+req_user_call(struct request *rq, struct db_job *dj, int done,
+    void (*finish)(struct request *, struct db_job *))
+{
+	if (rq->stage == done) {
+		finish(rq, dj);
+		return 0;
+	}
+	return req_session_user(rq, dj) == 1;
+}
+
+/*
  * 0 when the request carries its idempotency key, or -1 after answering
  * that the form (which always has one) is incomplete.
  */

@@ -3,7 +3,8 @@
  * - the first parameters of a durable call (the request's identity on
  *   the link and its idempotency key, by which the database stores the
  *   reply and answers a retried request with it) and the check that a
- *   form carries that key;
+ *   form carries that key; the stages before a session user's durable
+ *   call and after it;
  * - what a read of one row answers when it failed or found none, and the
  *   JSON such a read returns, parsed;
  * - the SHA-256 under which tokens are stored;
@@ -32,6 +33,8 @@ struct request;
 struct db_job	*req_durable_job(struct request *rq, const char *sql);
 struct db_job	*req_durable_user_job(struct request *rq, const char *sql);
 int		 req_need_idem(struct request *rq);
+int		 req_user_call(struct request *rq, struct db_job *dj, int done,
+		    void (*finish)(struct request *, struct db_job *));
 int		 req_row(struct request *rq, struct db_job *dj);
 int		 req_row_or_fail(struct request *rq, struct db_job *dj,
 		    enum msg_code code, const char *text);

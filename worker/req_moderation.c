@@ -84,11 +84,7 @@ mod_review(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == MOD_DONE) {
-		mod_done(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, MOD_DONE, mod_done))
 		return;
 	if (msg_get_int(rq->body, "campaign", &camp) ||
 	    msg_get_int(rq->body, "slot", &idx) ||
@@ -127,11 +123,7 @@ mod_settings(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == MOD_DONE) {
-		mod_done(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, MOD_DONE, mod_done))
 		return;
 	lo = ops_cfg(rq)->allow_short_slots ? MOD_REVIEW_SHORT_MS :
 	    MOD_REVIEW_MIN_MS;
@@ -176,11 +168,7 @@ mod_block(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == MOD_DONE) {
-		mod_done(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, MOD_DONE, mod_done))
 		return;
 	if (kind == NULL || (strcmp(kind, "buyer") != 0 &&
 	    strcmp(kind, "ad") != 0) || msg_get_int(rq->body, "target",

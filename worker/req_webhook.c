@@ -81,11 +81,7 @@ wh_add(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == WH_DONE) {
-		ops_finish_stored(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, WH_DONE, ops_finish_stored))
 		return;
 	if (!wh_url_ok(url)) {
 		ops_fail(rq, MSG_CODE_INVALID, "A webhook address is an "
@@ -119,11 +115,7 @@ wh_by_id(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == WH_DONE) {
-		ops_finish_stored(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, WH_DONE, ops_finish_stored))
 		return;
 	if (wh_id(rq, "id", &id) != 0 || req_need_idem(rq) != 0)
 		return;
