@@ -48,10 +48,14 @@ liveness_judge(struct liveness *l, const char *campaign, const char *idx)
 	return 0;
 }
 
-/* One run: the slots due, each judged; 0, or -1 with err set. */
+/*
+ * The job's step (l is the job's arg): the slots due, each judged; 0, or
+ * -1 with the job's err set.
+ */
 static int
-liveness_run(struct liveness *l)
+liveness_run(void *arg)
 {
+	struct liveness	*l = arg;
 	const char	*params[2];
 	char		 cutoff[24], limit[16];
 	PGresult	*res;
@@ -78,19 +82,12 @@ liveness_run(struct liveness *l)
 	return rc;
 }
 
-/* The job's step: one run, on the job's connection. */
-static int
-liveness_step(void *arg)
-{
-	return liveness_run(arg);
-}
-
 /* Starts the job; NULL (logged) when it cannot. */
 struct liveness *
 liveness_start(const struct liveness_cfg *cfg)
 {
 	struct periodic_cfg	 pc = { "liveness", cfg->conninfo,
-				    cfg->poll_ms, cfg->poll_ms, liveness_step,
+				    cfg->poll_ms, cfg->poll_ms, liveness_run,
 				    NULL };
 	struct liveness		*l;
 

@@ -232,10 +232,14 @@ wh_batch(struct webhook *w)
 	return rc;
 }
 
-/* One run: the slot-started job, then batches while any is full. */
+/*
+ * The job's step (w is the job's arg): the slot-started job, then
+ * batches while any is full; 0, or -1 with the job's err set.
+ */
 static int
-wh_run(struct webhook *w)
+wh_run(void *arg)
 {
+	struct webhook	*w = arg;
 	PGresult	*res;
 
 	if (!lease_may_act())
@@ -247,19 +251,12 @@ wh_run(struct webhook *w)
 	return wh_batch(w);
 }
 
-/* The job's step: one run, on the job's connection. */
-static int
-wh_step(void *arg)
-{
-	return wh_run(arg);
-}
-
 /* Starts the job; NULL (logged) when it cannot. */
 struct webhook *
 webhook_start(const struct webhook_cfg *cfg)
 {
 	struct periodic_cfg	 pc = { "webhook", cfg->conninfo,
-				    cfg->poll_ms, cfg->poll_ms * 4, wh_step,
+				    cfg->poll_ms, cfg->poll_ms * 4, wh_run,
 				    NULL };
 	struct webhook		*w;
 
