@@ -103,24 +103,28 @@ periodic_start(struct periodic *pj, const struct periodic_cfg *cfg)
 	return 0;
 }
 
+/* Sets *flag (woken or stopping) under the lock and ends the wait. */
+static void
+periodic_signal(struct periodic *pj, int *flag)
+{
+	pthread_mutex_lock(&pj->lock);
+	*flag = 1;
+	pthread_cond_signal(&pj->wake);
+	pthread_mutex_unlock(&pj->lock);
+}
+
 /* Runs the next step now (after the running one, if any). */
 void
 periodic_wake(struct periodic *pj)
 {
-	pthread_mutex_lock(&pj->lock);
-	pj->woken = 1;
-	pthread_cond_signal(&pj->wake);
-	pthread_mutex_unlock(&pj->lock);
+	periodic_signal(pj, &pj->woken);
 }
 
 /* Stops the thread (a running step finishes) and frees the connection. */
 void
 periodic_stop(struct periodic *pj)
 {
-	pthread_mutex_lock(&pj->lock);
-	pj->stopping = 1;
-	pthread_cond_signal(&pj->wake);
-	pthread_mutex_unlock(&pj->lock);
+	periodic_signal(pj, &pj->stopping);
 	pthread_join(pj->thread, NULL);
 	periodic_clear(pj);
 }
