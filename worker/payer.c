@@ -6,25 +6,22 @@
  * sendtoaddress leaves the row 'sending': only the wallet lookup, grace_s
  * later, decides whether it was paid.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
 #include "bgdb.h"
 #include "btc.h"
-#include "clock.h"
 #include "lease.h"
 #include "log.h"
 #include "money.h"
 #include "payer.h"
+#include "periodic.h"
 #include "review_due.h"
 #include "xmalloc.h"
 
@@ -34,15 +31,9 @@
 #define PAYER_BACKOFF_MAX_MS 5000
 
 struct payer {
-	struct payer_cfg	 cfg;		/* strings owned (copied) */
+	struct payer_cfg	 cfg;		/* strings owned; conninfo NULL */
 	struct btc		*btc;		/* owned, this thread's */
-	struct bgdb		 db;		/* this thread's */
-	char			 err[256];	/* thread only */
-	pthread_t		 thread;
-	int			 started;
-	pthread_mutex_t		 lock;		/* guards stopping */
-	pthread_cond_t		 wake;
-	int			 stopping;
+	struct periodic		 job;		/* its thread and connection */
 };
 
 /* An unfinished payment being looked up. */
@@ -58,7 +49,7 @@ payer_sent(struct payer *p, const char *id, const char *txid)
 	const char	*params[2] = { id, txid };
 
 	log_info("withdrawal_sent", "id=%s txid=%s", id, txid);
-	return bgdb_write(&p->db, "SELECT wd_sent($1, $2)", 2, params);
+	return bgdb_write(&p->job.db, "SELECT wd_sent($1, $2)", 2, params);
 }
 
 /* Queues id again in retry_s seconds, with why; 0 or -1. */
@@ -70,7 +61,7 @@ payer_retry(struct payer *p, const char *id, const char *why, int retry_s)
 
 	snprintf(secs, sizeof(secs), "%d", retry_s);
 	params[2] = secs;
-	return bgdb_write(&p->db, "SELECT wd_retry($1, $2, $3)", 3, params);
+	return bgdb_write(&p->job.db, "SELECT wd_retry($1, $2, $3)", 3, params);
 }
 
 /*
@@ -145,8 +136,8 @@ payer_scan(struct payer *p, struct payer_open *open, size_t n, int64_t since)
 	for (;;) {
 		snprintf(params, sizeof(params), "[\"*\", %d, %" PRId64 "]",
 		    page, skip);
-		if ((r = btc_get(p->btc, "listtransactions", params, 3, p->err,
-		    sizeof(p->err), &why)) == NULL) {
+		if ((r = btc_get(p->btc, "listtransactions", params, 3,
+		    p->job.err, sizeof(p->job.err), &why)) == NULL) {
 			if (why.oversized && page > 1) {
 				page /= 2;
 				continue;
@@ -154,8 +145,8 @@ payer_scan(struct payer *p, struct payer_open *open, size_t n, int64_t since)
 			return -1;
 		}
 		if (!json_object_is_type(r, json_type_array)) {
-			snprintf(p->err, sizeof(p->err), "listtransactions: "
-			    "not an array");
+			snprintf(p->job.err, sizeof(p->job.err),
+			    "listtransactions: not an array");
 			json_object_put(r);
 			return -1;
 		}
@@ -186,7 +177,7 @@ payer_recover(struct payer *p)
 
 	snprintf(grace, sizeof(grace), "%d", p->cfg.grace_s);
 	params[0] = grace;
-	if ((res = bgdb_sql(&p->db, "SELECT id, floor(extract(epoch FROM "
+	if ((res = bgdb_sql(&p->job.db, "SELECT id, floor(extract(epoch FROM "
 	    "attempt_at))::bigint FROM withdrawals WHERE status = 'sending' "
 	    "AND attempt_at < now() - make_interval(secs => $1) ORDER BY id "
 	    "LIMIT 100", 1, params)) == NULL)
@@ -232,11 +223,11 @@ payer_take(struct payer *p, char *id, size_t idlen, char *addr,
 	PGresult	*res;
 	int		 got;
 
-	if (bgdb_begin(&p->db) != 0)
+	if (bgdb_begin(&p->job.db) != 0)
 		return -1;
-	if ((res = bgdb_sql(&p->db, "SELECT id, address, amount FROM "
+	if ((res = bgdb_sql(&p->job.db, "SELECT id, address, amount FROM "
 	    "wd_take()", 0, NULL)) == NULL) {
-		bgdb_rollback(&p->db);
+		bgdb_rollback(&p->job.db);
 		return -1;
 	}
 	if ((got = PQntuples(res) == 1)) {
@@ -245,8 +236,8 @@ payer_take(struct payer *p, char *id, size_t idlen, char *addr,
 		*amount = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
 	}
 	PQclear(res);
-	if (bgdb_commit(&p->db) != 0) {
-		bgdb_rollback(&p->db);
+	if (bgdb_commit(&p->job.db) != 0) {
+		bgdb_rollback(&p->job.db);
 		return -1;
 	}
 	return got;
@@ -266,8 +257,8 @@ payer_send(struct payer *p, const char *id, const char *addr, int64_t amount)
 	int			 rc;
 
 	if (money_format_btc(amount, btc_amount, sizeof(btc_amount)) != 0) {
-		snprintf(p->err, sizeof(p->err), "withdrawal %s: amount %"
-		    PRId64 " out of range", id, amount);
+		snprintf(p->job.err, sizeof(p->job.err), "withdrawal %s: "
+		    "amount %" PRId64 " out of range", id, amount);
 		return -1;
 	}
 	snprintf(params, sizeof(params), "[\"%s\", %s, \"" PAYER_COMMENT
@@ -285,9 +276,10 @@ payer_send(struct payer *p, const char *id, const char *addr, int64_t amount)
 		    r.rpc_code, r.message);
 		rc = payer_retry(p, id, r.message, p->cfg.retry_s);
 	} else {
-		snprintf(p->err, sizeof(p->err), "sendtoaddress for withdrawal "
-		    "%s: %.150s; the wallet decides after %d s", id, rc != 0 ?
-		    r.message : "no txid in the answer", p->cfg.grace_s);
+		snprintf(p->job.err, sizeof(p->job.err), "sendtoaddress for "
+		    "withdrawal %s: %.150s; the wallet decides after %d s", id,
+		    rc != 0 ? r.message : "no txid in the answer",
+		    p->cfg.grace_s);
 		rc = -1;
 	}
 	btc_result_clear(&r);
@@ -320,104 +312,68 @@ payer_run(struct payer *p)
 	return 0;
 }
 
-/* Logs a change of health once, not once per run. */
+/* Frees p but its job (stopped, or never started). */
 static void
-payer_health(struct payer *p, int ok, char *prev, size_t prevlen)
+payer_free(struct payer *p)
 {
-	const char	*now = ok ? "" : p->err;
-
-	if (strcmp(prev, now) == 0)
-		return;
-	if (ok)
-		log_info("payer_ok", "was=\"%s\"", prev);
-	else
-		log_warn("payer_failing", "error=\"%s\"", now);
-	snprintf(prev, prevlen, "%s", now);
+	btc_free(p->btc);
+	explicit_bzero((char *)p->cfg.password, strlen(p->cfg.password));
+	free((char *)p->cfg.url);
+	free((char *)p->cfg.user);
+	free((char *)p->cfg.password);
+	free(p);
 }
 
-static void *
-payer_thread(void *arg)
+/*
+ * The job's step.  Moderated slots past their review time run and are
+ * paid out first (worker/review_due.h), on this job's connection, idle
+ * between runs; then the payments.
+ */
+static int
+payer_step(void *arg)
 {
 	struct payer	*p = arg;
-	struct timespec	 deadline;
-	char		 prev[256] = "";
-	int		 wait_ms, ok;
+	int		 ok;
 
-	pthread_mutex_lock(&p->lock);
-	while (!p->stopping) {
-		pthread_mutex_unlock(&p->lock);
-		/* Moderated slots past their review time run and are paid
-		 * out (worker/review_due.h); on this thread's connection,
-		 * idle between runs. */
-		ok = review_due_run(&p->db) >= 0;
-		ok = payer_run(p) == 0 && ok;
-		payer_health(p, ok, prev, sizeof(prev));
-		wait_ms = ok ? p->cfg.poll_ms : p->cfg.poll_ms * 2 >
-		    PAYER_BACKOFF_MAX_MS ? PAYER_BACKOFF_MAX_MS :
-		    p->cfg.poll_ms * 2;
-		clock_abs_deadline(&deadline, wait_ms);
-		pthread_mutex_lock(&p->lock);
-		while (!p->stopping && pthread_cond_timedwait(&p->wake,
-		    &p->lock, &deadline) != ETIMEDOUT)
-			continue;
-	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
+	ok = review_due_run(&p->job.db) >= 0;
+	ok = payer_run(p) == 0 && ok;
+	return ok ? 0 : -1;
 }
 
-/* Starts the thread; NULL (logged) when it cannot. */
+/* Starts the job; NULL (logged) when it cannot. */
 struct payer *
 payer_start(const struct payer_cfg *cfg)
 {
-	pthread_condattr_t	 attr;
+	struct periodic_cfg	 pc = { "payer", cfg->conninfo, cfg->poll_ms,
+				    cfg->poll_ms * 2 > PAYER_BACKOFF_MAX_MS ?
+				    PAYER_BACKOFF_MAX_MS : cfg->poll_ms * 2,
+				    payer_step, NULL };
 	struct payer		*p;
 
 	p = xcalloc(1, sizeof(*p));
 	p->cfg = *cfg;
-	p->cfg.conninfo = xstrdup(cfg->conninfo);
+	p->cfg.conninfo = NULL;		/* the job's connection keeps it */
 	p->cfg.url = xstrdup(cfg->url);
 	p->cfg.user = xstrdup(cfg->user);
 	p->cfg.password = xstrdup(cfg->password);
 	p->btc = btc_new(cfg->url, cfg->user, cfg->password);
 	btc_set_body_max(p->btc, cfg->body_max);
-	bgdb_init(&p->db, cfg->conninfo, p->err, sizeof(p->err));
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (pthread_create(&p->thread, NULL, payer_thread, p) != 0) {
-		log_error("payer_start", "error=\"cannot start thread\"");
-		payer_stop(p);
+	pc.arg = p;
+	if (periodic_start(&p->job, &pc) != 0) {
+		payer_free(p);
 		return NULL;
 	}
-	p->started = 1;
 	return p;
 }
 
-/* Stops the thread (a running payment finishes) and frees everything. */
+/* Stops the job (a running payment finishes) and frees everything. */
 void
 payer_stop(struct payer *p)
 {
 	if (p == NULL)
 		return;
-	if (p->started) {
-		pthread_mutex_lock(&p->lock);
-		p->stopping = 1;
-		pthread_cond_signal(&p->wake);
-		pthread_mutex_unlock(&p->lock);
-		pthread_join(p->thread, NULL);
-	}
-	btc_free(p->btc);
-	bgdb_close(&p->db);
-	explicit_bzero((char *)p->cfg.password, strlen(p->cfg.password));
-	free((char *)p->cfg.conninfo);
-	free((char *)p->cfg.url);
-	free((char *)p->cfg.user);
-	free((char *)p->cfg.password);
-	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->wake);
-	free(p);
+	periodic_stop(&p->job);
+	payer_free(p);
 }
 
 /* Reads a fault_withdraw_crash setting; 0, or -1 when unknown. */

@@ -25,18 +25,18 @@
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "btcq.h"
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "kdf.h"
 #include "listpage.h"
 #include "msg.h"
-#include "req_apikey.h"
 #include "ops_req.h"
 #include "ratelimit.h"
+#include "req_apikey.h"
+#include "req_common.h"
 #include "xmalloc.h"
 
 #define PASSWORD_MIN	10
@@ -126,61 +126,6 @@ acct_valid_password(const char *s)
 	    strlen(s) <= KDF_PASSWORD_MAX;
 }
 
-/* The value of hex digit ch (already checked with isxdigit). */
-static int
-acct_hexval(char ch)
-{
-	return isdigit((unsigned char)ch) ? ch - '0' :
-	    tolower((unsigned char)ch) - 'a' + 10;
-}
-
-/* Decodes 2*len hex digits (after an optional "\x") into out. */
-static int
-acct_unhex(const char *s, uint8_t *out, size_t len)
-{
-	size_t	 i;
-	int	 hi, lo;
-
-	if (s == NULL)
-		return -1;
-	if (s[0] == '\\' && s[1] == 'x')
-		s += 2;
-	if (strlen(s) != 2 * len)
-		return -1;
-	for (i = 0; i < 2 * len; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return -1;
-	for (i = 0; i < len; i++) {
-		hi = acct_hexval(s[2 * i]);
-		lo = acct_hexval(s[2 * i + 1]);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-/* Writes len bytes as lowercase hex into out (2*len + 1 bytes). */
-static void
-acct_hex(const uint8_t *p, size_t len, char *out)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-/* SHA-256 of a session token: what the database stores. */
-static void
-acct_token_hash(const uint8_t token[32], uint8_t out[32])
-{
-	unsigned int	 n = 32;
-
-	(void)EVP_Digest(token, 32, out, &n, EVP_sha256(), NULL);
-}
-
 /*
  * Reads the request's "token" (64 hex digits) into rq->token_hash.
  * Returns 0, or -1 after answering "no_session".
@@ -195,11 +140,11 @@ acct_take_token(struct request *rq)
 	    msg_get_str(rq->body, "api_key") != NULL &&
 	    apikey_op_allowed(rq->op))
 		return apikey_take(rq);
-	if (acct_unhex(msg_get_str(rq->body, "token"), token, 32) != 0) {
+	if (hex_decode(msg_get_str(rq->body, "token"), token, 32) != 0) {
 		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
 		return -1;
 	}
-	acct_token_hash(token, rq->token_hash);
+	req_sha256(token, 32, rq->token_hash);
 	explicit_bzero(token, sizeof(token));
 	return 0;
 }
@@ -230,30 +175,39 @@ acct_db_session(struct request *rq, const char *sql)
 }
 
 /*
+ * Reads the stored salt (column salt_col) and scrypt cost (n, r, p from
+ * column n_col on) of dj's row into rq; 0, or -1 when unreadable.
+ */
+static int
+acct_read_kdf(struct request *rq, struct db_job *dj, int salt_col, int n_col)
+{
+	rq->params.n = strtoull(db_job_value(dj, 0, n_col), NULL, 10);
+	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, n_col + 1), NULL,
+	    10);
+	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, n_col + 2), NULL,
+	    10);
+	if (hex_decode(db_job_value(dj, 0, salt_col), rq->salt,
+	    KDF_SALT_LEN) != 0 || !kdf_params_valid(&rq->params))
+		return -1;
+	return 0;
+}
+
+/*
  * Reads a users row (id, username, hash, salt, n, r, p) into c.  Returns
  * 1 when there was one, 0 when none, -1 after answering an error.
  */
 static int
 acct_read_user(struct request *rq, struct db_job *dj)
 {
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return -1;
-	case LOOKUP_ABSENT:
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
+	int	 found;
+
+	if ((found = req_row(rq, dj)) != 1)
+		return found;
 	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
-	rq->params.n = strtoull(db_job_value(dj, 0, 4), NULL, 10);
-	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 5), NULL, 10);
-	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 6), NULL, 10);
-	if (acct_unhex(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
-	    acct_unhex(db_job_value(dj, 0, 3), rq->salt, KDF_SALT_LEN) != 0 ||
-	    !kdf_params_valid(&rq->params)) {
+	if (hex_decode(db_job_value(dj, 0, 2), rq->hash, KDF_HASH_LEN) != 0 ||
+	    acct_read_kdf(rq, dj, 3, 4) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL,
 		    "stored password hash is unreadable");
 		return -1;
@@ -268,20 +222,11 @@ acct_read_user(struct request *rq, struct db_job *dj)
 static int
 acct_read_salt(struct request *rq, struct db_job *dj)
 {
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return -1;
-	case LOOKUP_ABSENT:
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
-	rq->params.n = strtoull(db_job_value(dj, 0, 1), NULL, 10);
-	rq->params.r = (uint32_t)strtoul(db_job_value(dj, 0, 2), NULL, 10);
-	rq->params.p = (uint32_t)strtoul(db_job_value(dj, 0, 3), NULL, 10);
-	if (acct_unhex(db_job_value(dj, 0, 0), rq->salt, KDF_SALT_LEN) != 0 ||
-	    !kdf_params_valid(&rq->params)) {
+	int	 found;
+
+	if ((found = req_row(rq, dj)) != 1)
+		return found;
+	if (acct_read_kdf(rq, dj, 0, 1) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL,
 		    "stored password salt is unreadable");
 		return -1;
@@ -306,7 +251,7 @@ acct_verify(struct request *rq, const char *field, int known, int next)
 		/* abc-web derived it: compare here, no hashing. */
 		memset(&verdict, 0, sizeof(verdict));
 		verdict.kind = KDF_VERIFY;
-		verdict.ok = acct_unhex(msg_get_str(rq->body, kfield), key,
+		verdict.ok = hex_decode(msg_get_str(rq->body, kfield), key,
 		    sizeof(key)) == 0 && kdf_stored_hash(key, stored) == 0 &&
 		    known && CRYPTO_memcmp(stored, rq->hash,
 		    sizeof(stored)) == 0;
@@ -354,11 +299,11 @@ acct_new_key(struct request *rq, const char *keyf, const char *saltf,
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->kind = KDF_HASH;
-	bad = acct_unhex(msg_get_str(rq->body, keyf), key, sizeof(key)) != 0 ||
+	bad = hex_decode(msg_get_str(rq->body, keyf), key, sizeof(key)) != 0 ||
 	    kdf_stored_hash(key, out->hash) != 0;
 	explicit_bzero(key, sizeof(key));
 	if (bad ||
-	    acct_unhex(msg_get_str(rq->body, saltf),
+	    hex_decode(msg_get_str(rq->body, saltf),
 	    out->salt, KDF_SALT_LEN) != 0 ||
 	    msg_get_int(rq->body, "n", &n) != 0 ||
 	    msg_get_int(rq->body, "r", &r) != 0 ||
@@ -386,11 +331,11 @@ acct_revoked(struct request *rq, int64_t user, const uint8_t *token_hash,
 	if (user != 0)
 		json_object_object_add(n, "user", json_object_new_int64(user));
 	if (token_hash != NULL) {
-		acct_hex(token_hash, 32, hex);
+		hex_encode(token_hash, 32, hex);
 		json_object_object_add(n, "token", json_object_new_string(hex));
 	}
 	if (keep != NULL) {
-		acct_hex(keep, 32, hex);
+		hex_encode(keep, 32, hex);
 		json_object_object_add(n, "keep", json_object_new_string(hex));
 	}
 	ops_notice(rq, n);
@@ -618,26 +563,6 @@ acct_login_failed(struct request *rq, const char *ukey, const char *pkey)
 	ratelimit_fail(ops_ratelimit(rq, OPS_RL_NAME), ukey, now);
 }
 
-/* The answer to a successful login: the new session's token. */
-static void
-acct_login_done(struct request *rq)
-{
-	struct json_object	*rep;
-	char			 hex[65];
-
-	acct_hex(rq->token, 32, hex);
-	rep = msg_reply_new();
-	json_object_object_add(rep, "token", json_object_new_string(hex));
-	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
-	json_object_object_add(rep, "username",
-	    json_object_new_string(rq->username));
-	json_object_object_add(rep, "ttl_s",
-	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
-	explicit_bzero(hex, sizeof(hex));
-	ops_finish(rq, rep);
-	json_object_put(rep);
-}
-
 /* A checked password: count a failure, or open a session. */
 static void
 acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
@@ -656,12 +581,8 @@ acct_login_checked(struct request *rq, struct kdf_job *kj, const char *ukey,
 		req_totp_login_pending(rq, LOGIN_PENDING);
 		return;
 	}
-	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL,
-		    "no randomness for a session token");
+	if (req_new_token(rq, "a session token") != 0)
 		return;
-	}
-	acct_token_hash(rq->token, rq->token_hash);
 	j = db_job_new("SELECT acct_login($1, $2, $3, $4)", 0, NULL, 0);
 	db_job_paramf(j, "%" PRId64, rq->user_id);
 	db_job_param_hex(j, rq->token_hash, 32);
@@ -714,7 +635,7 @@ acct_login(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		if (!db_job_ok(dj))
 			ops_unavailable(rq);
 		else
-			acct_login_done(rq);
+			req_session_reply(rq);
 		break;
 	case LOGIN_PENDING:
 		req_totp_login_pending_done(rq, dj);
@@ -737,16 +658,9 @@ acct_session(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			    "acct_session($1, $2)");
 		return;
 	}
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
+	if (req_row_or_fail(rq, dj, MSG_CODE_NO_SESSION,
+	    "You are not logged in.") != 1)
 		return;
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged in.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, "user", json_object_new_int64(
 	    strtoll(db_job_value(dj, 0, 0), NULL, 10)));
@@ -1076,17 +990,9 @@ acct_account(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		return;
 	}
 	if (rq->stage == ACCOUNT_SESSION) {
-		switch (db_job_lookup(dj)) {
-		case LOOKUP_UNKNOWN:
-			ops_unavailable(rq);
+		if (req_row_or_fail(rq, dj, MSG_CODE_NO_SESSION,
+		    "You are not logged in.") != 1)
 			return;
-		case LOOKUP_ABSENT:
-			ops_fail(rq, MSG_CODE_NO_SESSION, "You are not logged "
-			    "in.");
-			return;
-		case LOOKUP_FOUND:
-			break;
-		}
 		rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 		snprintf(rq->username, sizeof(rq->username), "%s",
 		    db_job_value(dj, 0, 1));
@@ -1159,7 +1065,7 @@ acct_kdf_params_reply(struct request *rq, const uint8_t *salt,
 	struct json_object	*rep = msg_reply_new();
 	char			 hex[2 * KDF_SALT_LEN + 1];
 
-	acct_hex(salt, KDF_SALT_LEN, hex);
+	hex_encode(salt, KDF_SALT_LEN, hex);
 	json_object_object_add(rep, "salt", json_object_new_string(hex));
 	json_object_object_add(rep, "n", json_object_new_int64((int64_t)kp->n));
 	json_object_object_add(rep, "r", json_object_new_int64(kp->r));

@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "ops_req.h"
 #include "req_apikey.h"
+#include "req_common.h"
 #include "utf8.h"
 
 enum apikey_create_stage {
@@ -151,12 +152,8 @@ apikey_create_store(struct request *rq, struct db_job *dj)
 	apikey_from_raw(rq->token, key);
 	apikey_hash(key, hash);
 	key[APIKEY_PREFIX_LEN] = '\0';
-	j = db_job_new("SELECT apikey_create($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9, $10, $11, $12)", 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
+	j = req_durable_job(rq, "SELECT apikey_create($1, $2, $3, $4, $5, $6, "
+	    "$7, $8, $9, $10, $11, $12)");
 	db_job_param_hex(j, rq->token_hash, sizeof(rq->token_hash));
 	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 	db_job_param(j, msg_get_str(rq->body, "name"));
@@ -254,12 +251,8 @@ apikey_revoke(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			ops_fail(rq, MSG_CODE_INVALID, "Which key?");
 			return;
 		}
-		j = db_job_new("SELECT apikey_revoke($1, $2, $3, $4, $5, $6, "
-		    "$7)", 1, NULL, 0);
-		db_job_param(j, rq->client);
-		db_job_paramf(j, "%" PRId64, rq->epoch);
-		db_job_paramf(j, "%" PRIu64, rq->req_no);
-		db_job_param(j, msg_get_str(rq->body, "idem"));
+		j = req_durable_job(rq, "SELECT apikey_revoke($1, $2, $3, $4, "
+		    "$5, $6, $7)");
 		db_job_param_hex(j, rq->token_hash, sizeof(rq->token_hash));
 		db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 		db_job_paramf(j, "%" PRId64, id);
@@ -283,17 +276,9 @@ apikey_revoke(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 static void
 apikey_json_reply(struct request *rq, struct db_job *dj, const char *member)
 {
-	struct json_object	*rep, *v = NULL;
-	const char		*text;
-	char			 err[128];
+	struct json_object	*rep, *v;
 
-	if (db_job_lookup(dj) == LOOKUP_FOUND &&
-	    (text = db_job_value(dj, 0, 0)) != NULL &&
-	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL)
-		log_error("db_reply", "op=%s error=\"%s\"",
-		    msg_op_name(rq->op), err);
-	if (v == NULL) {
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}
@@ -361,17 +346,9 @@ apikey_auth(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_db(rq, j, AKL_DONE);
 		return;
 	}
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
+	if (req_row_or_fail(rq, dj, MSG_CODE_NO_SESSION, "No such API key, "
+	    "or it was revoked.") != 1)
 		return;
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_NO_SESSION, "No such API key, or it "
-		    "was revoked.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	rep = msg_reply_new();
 	json_object_object_add(rep, "key_id", json_object_new_int64(
 	    strtoll(db_job_value(dj, 0, 0), NULL, 10)));

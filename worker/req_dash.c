@@ -6,15 +6,14 @@
  */
 #include <inttypes.h>
 #include <stdint.h>
-#include <string.h>
 
 #include <json-c/json.h>
 
 #include "clock.h"
 #include "db.h"
-#include "log.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 
 enum my_slot_stage {
 	MY_SLOT_START = REQ_START,
@@ -31,23 +30,11 @@ static void
 dash_slot_reply(struct request *rq, struct db_job *dj)
 {
 	struct json_object	*v, *rep;
-	const char		*text;
-	char			 err[128];
 
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_NO_CAMPAIGN, "You bought no such slot.");
+	if (req_row_or_fail(rq, dj, MSG_CODE_NO_CAMPAIGN,
+	    "You bought no such slot.") != 1)
 		return;
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
-	text = db_job_value(dj, 0, 0);
-	if ((v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL) {
-		log_error("db_reply", "op=my_slot error=\"%s\"", err);
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}

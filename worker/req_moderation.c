@@ -22,9 +22,9 @@
 #include "clock.h"
 #include "db.h"
 #include "field.h"
-#include "log.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 
 /* Review times a seller may set (ms): a minute to a week; with short
  * slots allowed (tests, demos) from a second. */
@@ -38,21 +38,6 @@ enum mod_stage {
 	MOD_SESSION = REQ_SESSION_READ,
 	MOD_DONE = REQ_OWN_STAGES	/* the SQL function answered */
 };
-
-/* Queues j, a call whose first four parameters are the request's ids. */
-static struct db_job *
-mod_job(struct request *rq, const char *sql)
-{
-	struct db_job	*j;
-
-	j = db_job_new(sql, 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
-	db_job_paramf(j, "%" PRId64, rq->user_id);
-	return j;
-}
 
 /*
  * Finishes with the stored answer; a review that succeeded changed what
@@ -99,11 +84,7 @@ mod_review(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == MOD_DONE) {
-		mod_done(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, MOD_DONE, mod_done))
 		return;
 	if (msg_get_int(rq->body, "campaign", &camp) ||
 	    msg_get_int(rq->body, "slot", &idx) ||
@@ -118,8 +99,8 @@ mod_review(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		    (const uint8_t *)"", 0));
 		return;
 	}
-	j = mod_job(rq, "SELECT camp_review($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9)");
+	j = req_durable_user_job(rq, "SELECT camp_review($1, $2, $3, $4, $5, "
+	    "$6, $7, $8, $9)");
 	db_job_paramf(j, "%" PRId64, camp);
 	db_job_paramf(j, "%" PRId64, idx);
 	db_job_param(j, approve ? "true" : "false");
@@ -142,11 +123,7 @@ mod_settings(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == MOD_DONE) {
-		mod_done(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, MOD_DONE, mod_done))
 		return;
 	lo = ops_cfg(rq)->allow_short_slots ? MOD_REVIEW_SHORT_MS :
 	    MOD_REVIEW_MIN_MS;
@@ -167,8 +144,8 @@ mod_settings(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			return;
 		}
 	}
-	j = mod_job(rq, "SELECT camp_settings($1, $2, $3, $4, $5, $6, $7, "
-	    "$8, $9)");
+	j = req_durable_user_job(rq, "SELECT camp_settings($1, $2, $3, $4, $5, "
+	    "$6, $7, $8, $9)");
 	db_job_paramf(j, "%" PRId64, id);
 	db_job_param(j, requires ? "true" : "false");
 	db_job_paramf(j, "%" PRId64, review_s * 1000);
@@ -191,11 +168,7 @@ mod_block(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == MOD_DONE) {
-		mod_done(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, MOD_DONE, mod_done))
 		return;
 	if (kind == NULL || (strcmp(kind, "buyer") != 0 &&
 	    strcmp(kind, "ad") != 0) || msg_get_int(rq->body, "target",
@@ -203,7 +176,8 @@ mod_block(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_fail(rq, MSG_CODE_INVALID, "Block a buyer or an ad.");
 		return;
 	}
-	j = mod_job(rq, "SELECT seller_block($1, $2, $3, $4, $5, $6, $7, $8)");
+	j = req_durable_user_job(rq, "SELECT seller_block($1, $2, $3, $4, $5, "
+	    "$6, $7, $8)");
 	db_job_param(j, kind);
 	db_job_paramf(j, "%" PRId64, target);
 	db_job_param(j, on ? "true" : "false");
@@ -215,10 +189,8 @@ static void
 mod_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	struct json_object	*rep, *v = NULL;
+	struct json_object	*rep, *v;
 	struct db_job		*j;
-	const char		*text;
-	char			 err[128];
 
 	(void)kj;
 	(void)cj;
@@ -230,12 +202,7 @@ mod_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_db(rq, j, MOD_DONE);
 		return;
 	}
-	if ((text = db_job_value(dj, 0, 0)) == NULL ||
-	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL) {
-		if (text != NULL)
-			log_error("db_reply", "op=my_approvals error=\"%s\"",
-			    err);
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}

@@ -7,7 +7,6 @@
  * again).  The rows are validated here (common/statsbatch.c) before any
  * reaches SQL.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "db.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 #include "statsbatch.h"
 #include "xmalloc.h"
 
@@ -78,12 +78,8 @@ req_stats_flush(struct request *rq)
 		ops_fail(rq, MSG_CODE_INVALID, "stats_flush: batch too large");
 		return;
 	}
-	j = db_job_new("SELECT stats_flush($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9, $10, $11, $12, $13, $14)", 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, idem);
+	j = req_durable_job(rq, "SELECT stats_flush($1, $2, $3, $4, $5, $6, "
+	    "$7, $8, $9, $10, $11, $12, $13, $14)");
 	for (k = 0; k < 10; k++)
 		db_job_param(j, (const char *)arr[k].data);
 	req_stats_free(rows, uniq, arr, 10);

@@ -17,22 +17,22 @@
  * Ownership: like every request module, stages borrow their job; the
  * secret lives on the stack of the stage that judges and is wiped.
  */
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "btcq.h"
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "msg.h"
 #include "ops_req.h"
 #include "ratelimit.h"
+#include "req_common.h"
 #include "totp.h"
 #include "xmalloc.h"
 
@@ -79,55 +79,6 @@ enum security_stage {
 	SECURITY_SESSION = REQ_SESSION_READ,
 	SECURITY_READ = REQ_OWN_STAGES
 };
-
-/* Lowercase hex of len bytes into out (2*len + 1). */
-static void
-totp_hex(const uint8_t *p, size_t len, char *out)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-/* Reads 2*len hex digits (after an optional "\x") into out; 0 or -1. */
-static int
-totp_unhex(const char *s, uint8_t *out, size_t len)
-{
-	size_t	 i;
-	int	 hi, lo;
-
-	if (s == NULL)
-		return -1;
-	if (s[0] == '\\' && s[1] == 'x')
-		s += 2;
-	if (strlen(s) != 2 * len)
-		return -1;
-	for (i = 0; i < 2 * len; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return -1;
-	for (i = 0; i < len; i++) {
-		hi = isdigit((unsigned char)s[2 * i]) ? s[2 * i] - '0' :
-		    tolower((unsigned char)s[2 * i]) - 'a' + 10;
-		lo = isdigit((unsigned char)s[2 * i + 1]) ?
-		    s[2 * i + 1] - '0' :
-		    tolower((unsigned char)s[2 * i + 1]) - 'a' + 10;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void
-totp_sha256(const void *p, size_t len, uint8_t out[32])
-{
-	unsigned int	 n = 32;
-
-	(void)EVP_Digest(p, len, out, &n, EVP_sha256(), NULL);
-}
 
 /*
  * The time codes are judged at: the real clock, or in a test stack the
@@ -219,7 +170,7 @@ totp_judge_code(struct request *rq, const char *secret_hex, int64_t last,
 		return -1;
 	if (recovery && totp_recovery_norm(typed, norm, sizeof(norm)) == 0) {
 		/* The database spends it, or says it is no unused code. */
-		totp_sha256(norm, strlen(norm), rq->totp_recovery);
+		req_sha256(norm, strlen(norm), rq->totp_recovery);
 		rq->totp_has_recovery = 1;
 		return 1;
 	}
@@ -227,7 +178,7 @@ totp_judge_code(struct request *rq, const char *secret_hex, int64_t last,
 		totp_wrong(rq, MSG_CODE_BAD_CODE);
 		return -1;
 	}
-	if (totp_unhex(secret_hex, secret, sizeof(secret)) != 0) {
+	if (hex_decode(secret_hex, secret, sizeof(secret)) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL, "stored 2FA secret is "
 		    "unreadable");
 		return -1;
@@ -262,19 +213,13 @@ int
 req_totp_judge(struct request *rq, struct db_job *dj, int recovery)
 {
 	const char	*on;
+	int		 found;
 
 	rq->totp_on = 0;
 	rq->totp_step = -1;
 	rq->totp_has_recovery = 0;
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
-		return -1;
-	case LOOKUP_ABSENT:
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
+	if ((found = req_row(rq, dj)) != 1)
+		return found;
 	on = db_job_value(dj, 0, 0);
 	if (on == NULL || strcmp(on, "t") != 0)
 		return 0;
@@ -299,37 +244,14 @@ totp_params(struct request *rq, struct db_job *j, int with_recovery)
 		db_job_param(j, NULL);
 }
 
-/* The request identity and idempotency key: a durable call's $1-$4. */
-static void
-totp_identity(struct request *rq, struct db_job *j)
-{
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
-}
-
-/* 0, or -1 after answering that the form lacks its idempotency key. */
-static int
-totp_need_idem(struct request *rq)
-{
-	if (msg_get_str(rq->body, "idem") != NULL)
-		return 0;
-	ops_fail(rq, MSG_CODE_INVALID, "The form is incomplete; reload it.");
-	return -1;
-}
-
 /* Pending login: a random token, stored hashed, that is no session. */
 void
 req_totp_login_pending(struct request *rq, int next)
 {
 	struct db_job	*j;
 
-	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL, "no randomness for a login");
+	if (req_new_token(rq, "a login") != 0)
 		return;
-	}
-	totp_sha256(rq->token, sizeof(rq->token), rq->token_hash);
 	j = db_job_new("WITH gone AS (DELETE FROM login_pending WHERE "
 	    "expires_at < now()) INSERT INTO login_pending (token_hash, "
 	    "user_id, client_addr, expires_at) VALUES ($1, $2, left($3, 64), "
@@ -351,7 +273,7 @@ req_totp_login_pending_done(struct request *rq, struct db_job *dj)
 		ops_unavailable(rq);
 		return;
 	}
-	totp_hex(rq->token, 32, hex);
+	hex_encode(rq->token, 32, hex);
 	rep = msg_reply_new();
 	json_object_object_add(rep, "totp", json_object_new_boolean(1));
 	json_object_object_add(rep, "pending", json_object_new_string(hex));
@@ -417,10 +339,8 @@ totp_enable_call(struct request *rq, const char *hashes)
 {
 	struct db_job	*j;
 
-	j = db_job_new("SELECT totp_enable($1, $2, $3, $4, $5, $6, $7)", 1,
-	    NULL, 0);
-	totp_identity(rq, j);
-	db_job_paramf(j, "%" PRId64, rq->user_id);
+	j = req_durable_user_job(rq, "SELECT totp_enable($1, $2, $3, $4, $5, "
+	    "$6, $7)");
 	db_job_paramf(j, "%" PRId64, rq->totp_step);
 	db_job_param(j, hashes);
 	ops_db(rq, j, ENABLE_STORED);
@@ -467,10 +387,10 @@ totp_enable_read(struct request *rq, struct db_job *dj)
 		(void)totp_base32(raw[i], sizeof(raw[i]), b32, sizeof(b32));
 		b32[TOTP_RECOVERY_LEN] = '\0';
 		memcpy(rq->totp_codes[i], b32, TOTP_RECOVERY_LEN + 1);
-		totp_sha256(b32, TOTP_RECOVERY_LEN, h);
+		req_sha256(b32, TOTP_RECOVERY_LEN, h);
 		if (i > 0)
 			strcat(hashes, ",");
-		totp_hex(h, 32, hashes + strlen(hashes));
+		hex_encode(h, 32, hashes + strlen(hashes));
 	}
 	explicit_bzero(raw, sizeof(raw));
 	totp_enable_call(rq, hashes);
@@ -516,7 +436,7 @@ totp_enable_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	(void)cj;
 	switch ((enum enable_stage)rq->stage) {
 	case ENABLE_START:
-		if (totp_need_idem(rq) != 0)
+		if (req_need_idem(rq) != 0)
 			return;
 		/* FALLTHROUGH */
 	case ENABLE_SESSION:
@@ -543,7 +463,7 @@ totp_disable_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	(void)cj;
 	switch ((enum disable_stage)rq->stage) {
 	case DISABLE_START:
-		if (totp_need_idem(rq) != 0)
+		if (req_need_idem(rq) != 0)
 			return;
 		/* FALLTHROUGH */
 	case DISABLE_SESSION:
@@ -553,10 +473,8 @@ totp_disable_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	case DISABLE_READ:
 		if (req_totp_judge(rq, dj, 1) == -1)
 			return;
-		j = db_job_new("SELECT totp_disable($1, $2, $3, $4, $5, $6, "
-		    "$7)", 1, NULL, 0);
-		totp_identity(rq, j);
-		db_job_paramf(j, "%" PRId64, rq->user_id);
+		j = req_durable_user_job(rq, "SELECT totp_disable($1, $2, $3, "
+		    "$4, $5, $6, $7)");
 		totp_params(rq, j, 1);
 		ops_db(rq, j, DISABLE_STORED);
 		break;
@@ -572,18 +490,11 @@ totp_login_read(struct request *rq, struct db_job *dj)
 {
 	struct db_job	*j;
 	const char	*on;
+	uint8_t		 pending[32];
 
-	switch (db_job_lookup(dj)) {
-	case LOOKUP_UNKNOWN:
-		ops_unavailable(rq);
+	if (req_row_or_fail(rq, dj, MSG_CODE_LOGIN_EXPIRED, "This login "
+	    "took too long or had too many wrong codes; log in again.") != 1)
 		return;
-	case LOOKUP_ABSENT:
-		ops_fail(rq, MSG_CODE_LOGIN_EXPIRED, "This login took too "
-		    "long or had too many wrong codes; log in again.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
 	rq->user_id = strtoll(db_job_value(dj, 0, 0), NULL, 10);
 	snprintf(rq->username, sizeof(rq->username), "%s",
 	    db_job_value(dj, 0, 1));
@@ -594,15 +505,13 @@ totp_login_read(struct request *rq, struct db_job *dj)
 	    totp_judge_code(rq, db_job_value(dj, 0, 3),
 	    strtoll(db_job_value(dj, 0, 4), NULL, 10), 1) != 1)
 		return;
-	if (RAND_bytes(rq->token, sizeof(rq->token)) != 1) {
-		ops_fail(rq, MSG_CODE_INTERNAL, "no randomness for a session");
+	memcpy(pending, rq->token_hash, sizeof(pending));
+	if (req_new_token(rq, "a session") != 0)
 		return;
-	}
 	j = db_job_new("SELECT totp_login($1, $2, $3, $4, $5, $6)", 0, NULL,
 	    0);
-	db_job_param_hex(j, rq->token_hash, 32);	/* the pending one */
+	db_job_param_hex(j, pending, sizeof(pending));
 	totp_params(rq, j, 1);
-	totp_sha256(rq->token, sizeof(rq->token), rq->token_hash);
 	db_job_param_hex(j, rq->token_hash, 32);	/* the session's */
 	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 	db_job_param(j, rq->addr);
@@ -613,9 +522,7 @@ totp_login_read(struct request *rq, struct db_job *dj)
 static void
 totp_login_done(struct request *rq, struct db_job *dj)
 {
-	struct json_object	*rep;
-	const char		*v;
-	char			 hex[65];
+	const char	*v;
 
 	if (!db_job_ok(dj) || (v = db_job_value(dj, 0, 0)) == NULL) {
 		ops_unavailable(rq);
@@ -631,17 +538,7 @@ totp_login_done(struct request *rq, struct db_job *dj)
 		    MSG_CODE_BAD_CODE);
 		return;
 	}
-	totp_hex(rq->token, 32, hex);
-	rep = msg_reply_new();
-	json_object_object_add(rep, "token", json_object_new_string(hex));
-	json_object_object_add(rep, "user", json_object_new_int64(rq->user_id));
-	json_object_object_add(rep, "username",
-	    json_object_new_string(rq->username));
-	json_object_object_add(rep, "ttl_s",
-	    json_object_new_int(ops_cfg(rq)->session_ttl_s));
-	explicit_bzero(hex, sizeof(hex));
-	ops_finish(rq, rep);
-	json_object_put(rep);
+	req_session_reply(rq);
 }
 
 /* login_totp: the second step of a login (pending, code, addr). */
@@ -656,12 +553,12 @@ totp_login_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 	(void)cj;
 	switch ((enum login2_stage)rq->stage) {
 	case LOGIN2_START:
-		if (totp_unhex(msg_get_str(rq->body, "pending"), pending,
+		if (hex_decode(msg_get_str(rq->body, "pending"), pending,
 		    sizeof(pending)) != 0) {
 			ops_fail(rq, MSG_CODE_LOGIN_EXPIRED, "Log in again.");
 			return;
 		}
-		totp_sha256(pending, sizeof(pending), rq->token_hash);
+		req_sha256(pending, sizeof(pending), rq->token_hash);
 		explicit_bzero(pending, sizeof(pending));
 		j = db_job_new("SELECT p.user_id, u.username, t.enabled, "
 		    "t.secret, t.last_step FROM login_pending p JOIN users u "
@@ -712,10 +609,8 @@ payout_address_checked(struct request *rq, struct btcq_job *cj)
 		    "again.");
 		return;
 	}
-	j = db_job_new("SELECT payout_set($1, $2, $3, $4, $5, $6, $7, $8)", 1,
-	    NULL, 0);
-	totp_identity(rq, j);
-	db_job_paramf(j, "%" PRId64, rq->user_id);
+	j = req_durable_user_job(rq, "SELECT payout_set($1, $2, $3, $4, $5, "
+	    "$6, $7, $8)");
 	db_job_param(j, msg_get_str(rq->body, "address"));
 	db_job_paramf(j, "%" PRId64, ops_cfg(rq)->payout_freeze_s);
 	totp_params(rq, j, 0);
@@ -737,7 +632,7 @@ payout_set_step(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			    "and digits, such as bc1q...");
 			return;
 		}
-		if (totp_need_idem(rq) != 0)
+		if (req_need_idem(rq) != 0)
 			return;
 		/* FALLTHROUGH */
 	case PAYOUT_SESSION:

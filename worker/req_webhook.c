@@ -12,9 +12,9 @@
 #include <json-c/json.h>
 
 #include "db.h"
-#include "log.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 #include "whsign.h"
 
 #define WH_MAX_ENDPOINTS	5	/* per user */
@@ -39,40 +39,13 @@ wh_id(struct request *rq, const char *name, int64_t *out)
 	return 0;
 }
 
-/* A durable call's first four parameters: the request and its key. */
-static struct db_job *
-wh_durable(struct request *rq, const char *sql)
-{
-	struct db_job	*j;
-
-	j = db_job_new(sql, 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
-	db_job_paramf(j, "%" PRId64, rq->user_id);
-	return j;
-}
-
-/* 1 when the request carries an idempotency key, else answers. */
-static int
-wh_idem(struct request *rq)
-{
-	if (msg_get_str(rq->body, "idem") != NULL)
-		return 1;
-	ops_fail(rq, MSG_CODE_INVALID, "The form is incomplete; reload it.");
-	return 0;
-}
-
 /* webhooks: the user's endpoints, each with its last deliveries. */
 static void
 wh_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
     struct btcq_job *cj)
 {
-	struct json_object	*rep, *v = NULL;
+	struct json_object	*rep, *v;
 	struct db_job		*j;
-	const char		*text;
-	char			 err[128];
 
 	(void)kj;
 	(void)cj;
@@ -85,12 +58,7 @@ wh_list(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		ops_db(rq, j, WH_DONE);
 		return;
 	}
-	if (db_job_lookup(dj) == LOOKUP_FOUND &&
-	    (text = db_job_value(dj, 0, 0)) != NULL &&
-	    (v = msg_parse_json((const uint8_t *)text, strlen(text), err,
-	    sizeof(err))) == NULL)
-		log_error("db_reply", "op=webhooks error=\"%s\"", err);
-	if (v == NULL) {
+	if ((v = req_row_json(rq, dj)) == NULL) {
 		ops_unavailable(rq);
 		return;
 	}
@@ -113,11 +81,7 @@ wh_add(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == WH_DONE) {
-		ops_finish_stored(rq, dj);
-		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (!req_user_call(rq, dj, WH_DONE, ops_finish_stored))
 		return;
 	if (!wh_url_ok(url)) {
 		ops_fail(rq, MSG_CODE_INVALID, "A webhook address is an "
@@ -125,15 +89,15 @@ wh_add(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 		    "without spaces.");
 		return;
 	}
-	if (!wh_idem(rq))
+	if (req_need_idem(rq) != 0)
 		return;
 	if (wh_new_secret(secret) != 0) {
 		ops_fail(rq, MSG_CODE_INTERNAL, "No secret could be made; "
 		    "try again.");
 		return;
 	}
-	j = wh_durable(rq, "SELECT webhook_endpoint_add($1, $2, $3, $4, $5, "
-	    "$6, $7, $8)");
+	j = req_durable_user_job(rq, "SELECT webhook_endpoint_add($1, $2, $3, "
+	    "$4, $5, $6, $7, $8)");
 	db_job_param(j, url);
 	db_job_param(j, secret);
 	db_job_paramf(j, "%d", WH_MAX_ENDPOINTS);
@@ -151,15 +115,11 @@ wh_by_id(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 
 	(void)kj;
 	(void)cj;
-	if (rq->stage == WH_DONE) {
-		ops_finish_stored(rq, dj);
+	if (!req_user_call(rq, dj, WH_DONE, ops_finish_stored))
 		return;
-	}
-	if (req_session_user(rq, dj) != 1)
+	if (wh_id(rq, "id", &id) != 0 || req_need_idem(rq) != 0)
 		return;
-	if (wh_id(rq, "id", &id) != 0 || !wh_idem(rq))
-		return;
-	j = wh_durable(rq, rq->op == MSG_OP_WEBHOOK_DELETE ?
+	j = req_durable_user_job(rq, rq->op == MSG_OP_WEBHOOK_DELETE ?
 	    "SELECT webhook_endpoint_delete($1, $2, $3, $4, $5, $6)" :
 	    "SELECT webhook_redeliver($1, $2, $3, $4, $5, $6)");
 	db_job_paramf(j, "%" PRId64, id);

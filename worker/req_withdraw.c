@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "money.h"
 #include "ops_req.h"
+#include "req_common.h"
 #include "xmalloc.h"
 
 #define WD_ADDRESS_MIN	14
@@ -90,12 +91,7 @@ wd_check_fields(struct request *rq)
 		wd_too_small(rq);
 		return -1;
 	}
-	if (msg_get_str(rq->body, "idem") == NULL) {
-		ops_fail(rq, MSG_CODE_INVALID,
-		    "The form is incomplete; reload it.");
-		return -1;
-	}
-	return 0;
+	return req_need_idem(rq);
 }
 
 /* WD_PASSWORD: a checked password; then the 2FA code, when it is on. */
@@ -145,13 +141,8 @@ wd_address_checked(struct request *rq, struct btcq_job *cj)
 	}
 	(void)msg_get_int(rq->body, "amount", &amount);
 	/* wd_request behind the payout address, its freeze and 2FA. */
-	j = db_job_new("SELECT wd_request_guarded($1, $2, $3, $4, $5, $6, $7, "
-	    "$8, $9)", 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
-	db_job_paramf(j, "%" PRId64, rq->user_id);
+	j = req_durable_user_job(rq, "SELECT wd_request_guarded($1, $2, $3, "
+	    "$4, $5, $6, $7, $8, $9)");
 	db_job_param(j, msg_get_str(rq->body, "address"));
 	db_job_paramf(j, "%" PRId64, amount);
 	db_job_paramf(j, "%" PRId64, ops_cfg(rq)->withdraw_approval_sat);

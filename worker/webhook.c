@@ -3,34 +3,25 @@
  * job, then one batch of due deliveries sent in parallel, each outcome
  * recorded with webhook_attempted.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
 #include "bgdb.h"
-#include "clock.h"
 #include "lease.h"
 #include "log.h"
+#include "periodic.h"
 #include "webhook.h"
 #include "whsign.h"
 #include "xmalloc.h"
 
 struct webhook {
-	struct webhook_cfg	 cfg;		/* conninfo owned */
-	struct bgdb		 db;		/* this thread's */
-	char			 err[256];
-	pthread_t		 thread;
-	int			 started;
-	pthread_mutex_t		 lock;		/* guards stopping */
-	pthread_cond_t		 wake;
-	int			 stopping;
+	struct webhook_cfg	 cfg;		/* conninfo not kept */
+	struct periodic		 job;		/* its thread and connection */
 };
 
 /* One delivery in flight. */
@@ -160,8 +151,8 @@ wh_record(struct webhook *w, struct wh_send *s, CURLcode res)
 	else
 		log_warn("webhook_failed", "delivery=%s attempt=%d error=\"%s\" "
 		    "next_ms=%" PRId64, s->id, s->attempts + 1, why, delay);
-	return bgdb_exec(&w->db, "SELECT webhook_attempted($1, $2, $3, $4, "
-	    "$5)", 5, params);
+	return bgdb_exec(&w->job.db, "SELECT webhook_attempted($1, $2, $3, "
+	    "$4, $5)", 5, params);
 }
 
 /* Runs the transfers of m to their end, recording each; 0 or -1. */
@@ -176,7 +167,8 @@ wh_perform(struct webhook *w, CURLM *m)
 		if (curl_multi_perform(m, &running) != CURLM_OK ||
 		    (running > 0 && curl_multi_poll(m, NULL, 0, 500, NULL) !=
 		    CURLM_OK)) {
-			snprintf(w->err, sizeof(w->err), "libcurl multi failed");
+			snprintf(w->job.err, sizeof(w->job.err),
+			    "libcurl multi failed");
 			return -1;
 		}
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
@@ -208,8 +200,9 @@ wh_batch(struct webhook *w)
 	params[0] = limit;
 	params[1] = per;
 	params[2] = hold;
-	if ((res = bgdb_sql(&w->db, "SELECT id, delivery, kind, url, secret, "
-	    "attempts, body FROM webhook_take($1, $2, $3)", 3, params)) == NULL)
+	if ((res = bgdb_sql(&w->job.db, "SELECT id, delivery, kind, url, "
+	    "secret, attempts, body FROM webhook_take($1, $2, $3)", 3,
+	    params)) == NULL)
 		return -1;
 	if ((n = PQntuples(res)) == 0 || (m = curl_multi_init()) == NULL) {
 		PQclear(res);
@@ -220,8 +213,8 @@ wh_batch(struct webhook *w)
 		if (wh_prepare(w, &sends[i], res, i) != 0 ||
 		    curl_multi_add_handle(m, sends[i].easy) != CURLM_OK) {
 			/* Stays due after WEBHOOK_HOLD_S: tried again. */
-			snprintf(w->err, sizeof(w->err), "cannot prepare "
-			    "delivery %s", sends[i].id);
+			snprintf(w->job.err, sizeof(w->job.err), "cannot "
+			    "prepare delivery %s", sends[i].id);
 			rc = -1;
 		}
 	}
@@ -239,104 +232,54 @@ wh_batch(struct webhook *w)
 	return rc;
 }
 
-/* One run: the slot-started job, then batches while any is full. */
+/*
+ * The job's step (w is the job's arg): the slot-started job, then
+ * batches while any is full; 0, or -1 with the job's err set.
+ */
 static int
-wh_run(struct webhook *w)
+wh_run(void *arg)
 {
+	struct webhook	*w = arg;
 	PGresult	*res;
 
 	if (!lease_may_act())
 		return 0;
-	if ((res = bgdb_sql(&w->db, "SELECT webhook_slots_started()", 0,
+	if ((res = bgdb_sql(&w->job.db, "SELECT webhook_slots_started()", 0,
 	    NULL)) == NULL)
 		return -1;
 	PQclear(res);
 	return wh_batch(w);
 }
 
-/* Logs a change of health once, not once per run. */
-static void
-wh_health(struct webhook *w, int ok, char *prev, size_t prevlen)
-{
-	const char	*now = ok ? "" : w->err;
-
-	if (strcmp(prev, now) == 0)
-		return;
-	if (ok)
-		log_info("webhook_ok", "was=\"%s\"", prev);
-	else
-		log_warn("webhook_failing", "error=\"%s\"", now);
-	snprintf(prev, prevlen, "%s", now);
-}
-
-static void *
-wh_thread(void *arg)
-{
-	struct webhook	*w = arg;
-	struct timespec	 deadline;
-	char		 prev[256] = "";
-	int		 ok;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->lock);
-		ok = wh_run(w) == 0;
-		wh_health(w, ok, prev, sizeof(prev));
-		clock_abs_deadline(&deadline, ok ? w->cfg.poll_ms :
-		    w->cfg.poll_ms * 4);
-		pthread_mutex_lock(&w->lock);
-		while (!w->stopping && pthread_cond_timedwait(&w->wake,
-		    &w->lock, &deadline) != ETIMEDOUT)
-			continue;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-/* Starts the thread; NULL (logged) when it cannot. */
+/* Starts the job; NULL (logged) when it cannot. */
 struct webhook *
 webhook_start(const struct webhook_cfg *cfg)
 {
-	pthread_condattr_t	 attr;
+	struct periodic_cfg	 pc = { "webhook", cfg->conninfo,
+				    cfg->poll_ms, cfg->poll_ms * 4, wh_run,
+				    NULL };
 	struct webhook		*w;
 
 	w = xcalloc(1, sizeof(*w));
 	w->cfg = *cfg;
-	w->cfg.conninfo = xstrdup(cfg->conninfo);
-	bgdb_init(&w->db, cfg->conninfo, w->err, sizeof(w->err));
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	if (pthread_create(&w->thread, NULL, wh_thread, w) != 0) {
-		log_error("webhook_start", "error=\"cannot start thread\"");
-		webhook_stop(w);
+	w->cfg.conninfo = NULL;		/* the job's connection keeps it */
+	pc.arg = w;
+	if (periodic_start(&w->job, &pc) != 0) {
+		free(w);
 		return NULL;
 	}
-	w->started = 1;
 	if (cfg->allow_private)
 		log_warn("config", "webhook_allow_private set: webhooks may "
 		    "reach loopback and private addresses");
 	return w;
 }
 
-/* Stops the thread (a batch in flight finishes) and frees everything. */
+/* Stops the job (a batch in flight finishes) and frees everything. */
 void
 webhook_stop(struct webhook *w)
 {
 	if (w == NULL)
 		return;
-	if (w->started) {
-		pthread_mutex_lock(&w->lock);
-		w->stopping = 1;
-		pthread_cond_signal(&w->wake);
-		pthread_mutex_unlock(&w->lock);
-		pthread_join(w->thread, NULL);
-	}
-	bgdb_close(&w->db);
-	free((char *)w->cfg.conninfo);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->wake);
+	periodic_stop(&w->job);
 	free(w);
 }
