@@ -337,9 +337,132 @@ camp_bought(struct json_object *st, int64_t idx, int64_t now, char *out,
 }
 
 /*
- * Renders the parts of campaign id's page that are the same for everyone
- * from its state st at now into out: partials/campaign_live, a NUL,
- * partials/campaign_queue.  0, or -1 (err set).
+ * The entry c:<id>|html: what a campaign page shows that is the same for
+ * every viewer, made from the campaign's state once and reused for at
+ * most CAMP_SHARED_FRESH_MS, so that a page served from it needs neither
+ * the state nor its JSON parsed (parsing it was a third of abc-web's CPU
+ * per logged-in page).  One record of CF_N text fields, each but the last
+ * ended by a NUL, in the order below; the numbers in decimal.  Fields are
+ * C strings of the state (a string with a NUL in it ends there, as when
+ * the page took it from the state directly) or HTML our templates made:
+ * no field holds a NUL.
+ */
+enum camp_field {
+	CF_TAG,			/* CAMP_RECORD_TAG: the format */
+	CF_NAME, CF_DESCRIPTION, CF_SELLER_NAME,
+	CF_WIDTH, CF_HEIGHT, CF_SELLER, CF_NEXT_IDX, CF_LIVENESS,
+	CF_MIN_PRICE,		/* BTC text */
+	CF_SLOT_LEN,		/* for people: "1 hour" */
+	CF_LIVE,		/* partials/campaign_live, rendered */
+	CF_QUEUE,		/* partials/campaign_queue, rendered */
+	CF_N
+};
+#define CAMP_RECORD_TAG	"camp1"
+
+/* A record read back: pointers into its text, which must outlive it. */
+struct camp_view {
+	const char	*f[CF_N];
+	size_t		 len[CF_N];
+	int64_t		 width, height, seller, next_idx, liveness;
+};
+
+/* Appends s and a NUL to out; 0 or -1 (too large). */
+static int
+camp_add_field(struct buf *out, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	return buf_add(out, s, strlen(s) + 1);
+}
+
+/* Appends the decimal n and a NUL to out; 0 or -1. */
+static int
+camp_add_int(struct buf *out, int64_t n)
+{
+	char	 text[24];
+
+	snprintf(text, sizeof(text), "%lld", (long long)n);
+	return camp_add_field(out, text);
+}
+
+/*
+ * Appends the scalar fields of the record (CF_TAG to CF_SLOT_LEN) from
+ * the state st to out; 0 or -1 (too large).
+ */
+static int
+camp_record_head(struct buf *out, struct json_object *st)
+{
+	char	 btc[32], len[64];
+	int64_t	 w = 0, h = 0, seller = 0, sold = 0, live = 100, slot = 0;
+
+	(void)msg_get_int(st, "width", &w);
+	(void)msg_get_int(st, "height", &h);
+	(void)msg_get_int(st, "seller", &seller);
+	(void)msg_get_int(st, "slots_sold", &sold);
+	(void)msg_get_int(st, "liveness_pct", &live);
+	(void)msg_get_int(st, "slot_ms", &slot);
+	camp_slot_len(slot, len, sizeof(len));
+	slot = 0;
+	(void)msg_get_int(st, "min_price", &slot);
+	market_btc(slot, btc, sizeof(btc));
+	if (camp_add_field(out, CAMP_RECORD_TAG) != 0 ||
+	    camp_add_field(out, msg_get_str(st, "name")) != 0 ||
+	    camp_add_field(out, msg_get_str(st, "description")) != 0 ||
+	    camp_add_field(out, msg_get_str(st, "seller_name")) != 0 ||
+	    camp_add_int(out, w) != 0 || camp_add_int(out, h) != 0 ||
+	    camp_add_int(out, seller) != 0 || camp_add_int(out, sold) != 0 ||
+	    camp_add_int(out, live) != 0 || camp_add_field(out, btc) != 0 ||
+	    camp_add_field(out, len) != 0)
+		return -1;
+	return 0;
+}
+
+/* Reads the decimal field i of v into *n; 0, or -1 when it is not one. */
+static int
+camp_view_int(const struct camp_view *v, enum camp_field i, int64_t *n)
+{
+	char	*end;
+
+	if (v->len[i] == 0 || v->len[i] > 19 ||
+	    strspn(v->f[i], "-0123456789") != v->len[i])
+		return -1;
+	*n = strtoll(v->f[i], &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+/*
+ * Splits the record text (len bytes, NUL-terminated after them as
+ * cache_get returns it) into v.  0, or -1 when it is not one of ours
+ * (another format): the caller renders it again.
+ */
+static int
+camp_view_parse(const char *text, size_t len, struct camp_view *v)
+{
+	const char	*p = text, *end = text + len, *nul;
+	int		 i;
+
+	for (i = 0; i < CF_N; i++) {
+		nul = i + 1 < CF_N ? memchr(p, '\0', (size_t)(end - p)) : end;
+		if (nul == NULL)
+			return -1;
+		v->f[i] = p;
+		v->len[i] = (size_t)(nul - p);
+		p = nul + (i + 1 < CF_N);
+	}
+	if (strcmp(v->f[CF_TAG], CAMP_RECORD_TAG) != 0 ||
+	    memchr(v->f[CF_QUEUE], '\0', v->len[CF_QUEUE]) != NULL ||
+	    camp_view_int(v, CF_WIDTH, &v->width) != 0 ||
+	    camp_view_int(v, CF_HEIGHT, &v->height) != 0 ||
+	    camp_view_int(v, CF_SELLER, &v->seller) != 0 ||
+	    camp_view_int(v, CF_NEXT_IDX, &v->next_idx) != 0 ||
+	    camp_view_int(v, CF_LIVENESS, &v->liveness) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Renders the record of campaign id's page from its state st at now into
+ * out (see camp_field).  0, or -1 (err set).
  */
 static int
 camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
@@ -352,6 +475,10 @@ camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
 	size_t		 wlen;
 	int		 rc;
 
+	if (camp_record_head(out, st) != 0) {
+		snprintf(err, errlen, "campaign record: too large");
+		return -1;
+	}
 	v = tpl_obj_new();
 	(void)msg_get_int(st, "width", &w);
 	(void)msg_get_int(st, "height", &h);
@@ -383,107 +510,135 @@ camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
 }
 
 /*
- * The shared parts of campaign id's page (state st) into v's live_html
- * and queue_html: rendered at most CAMP_SHARED_FRESH_MS ago by any page
- * (the cache), or now.  gen was read before st (cache.h).  0, or -1 when
- * they could not be rendered (logged).
+ * The record of campaign id's page into *text (the caller frees it) and
+ * *view (pointing into it): rendered at most CAMP_SHARED_FRESH_MS ago by
+ * any page (the cache), or now from the state.  *st is the state when it
+ * was read (a new reference, the caller puts it), else NULL.  0, or -1
+ * after answering (no such campaign, "try again", or a render failure,
+ * logged).
  */
 static int
-camp_shared(struct http_req *r, struct tpl_val *v, int64_t id,
-    struct json_object *st, int64_t now, uint64_t gen)
+camp_shared(struct http_req *r, int64_t id, int64_t now,
+    struct json_object **st, char **text, struct camp_view *view)
 {
 	struct buf	 out;
-	char		 key[CACHE_KEY_MAX], *text, err[256];
-	const char	*live;
-	size_t		 len, llen;
+	char		 key[CACHE_KEY_MAX], err[256];
+	uint64_t	 gen;
+	size_t		 len;
 
+	*st = NULL;
 	cachekey_campaign_html(key, id);
-	buf_init(&out, 8u * 1024 * 1024);
-	text = cache_get(r->app->cache, key, CAMP_SHARED_FRESH_MS,
+	gen = cache_gen(r->app->cache);	/* before the state: cache.h */
+	*text = cache_get(r->app->cache, key, CAMP_SHARED_FRESH_MS,
 	    clock_mono_ms(), &len);
-	if (text == NULL) {
-		if (camp_render_shared(r, st, now, &out, err,
-		    sizeof(err)) != 0) {
-			log_error("template", "name=campaign error=\"%s\"",
-			    err);
-			buf_clear(&out);
-			return -1;
-		}
-		(void)cache_put(r->app->cache, key, (const char *)out.data,
-		    out.len, clock_mono_ms(), gen);
-		live = (const char *)out.data;
-		len = out.len;
-	} else
-		live = text;
-	llen = strnlen(live, len);
-	tpl_put_strn(v, "live_html", live, llen);
-	tpl_put_strn(v, "queue_html", llen < len ? live + llen + 1 : "",
-	    llen < len ? len - llen - 1 : 0);
-	buf_clear(&out);
-	free(text);
+	if (*text != NULL && camp_view_parse(*text, len, view) == 0)
+		return 0;
+	free(*text);
+	*text = NULL;
+	if ((*st = market_campaign(r, id)) == NULL)
+		return -1;
+	buf_init(&out, 8u * 1024 * 1024);
+	if (camp_render_shared(r, *st, now, &out, err, sizeof(err)) != 0 ||
+	    (camp_view_parse((const char *)out.data, out.len, view) != 0 &&
+	    snprintf(err, sizeof(err), "campaign record: unreadable") > 0)) {
+		log_error("template", "name=campaign error=\"%s\"", err);
+		buf_clear(&out);
+		(void)http_error(r, 500, "The page could not be made.");
+		return -1;
+	}
+	(void)cache_put(r->app->cache, key, (const char *)out.data, out.len,
+	    clock_mono_ms(), gen);
+	*text = (char *)out.data;	/* the view points into it */
 	return 0;
 }
 
-/* GET /c/<id>: everything about one campaign. */
+/*
+ * The slot bought (?bought=N, the purchase's redirect) into *idx; 0, or
+ * -1 when the query names none.
+ */
+static int
+camp_bought_idx(struct http_req *r, int64_t *idx)
+{
+	struct form	 q;
+	const char	*s;
+	int		 rc = -1;
+
+	if (r->query[0] == '\0')	/* most views */
+		return -1;
+	memset(&q, 0, sizeof(q));
+	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
+	    (s = form_get(&q, "bought")) != NULL &&
+	    (*idx = strtoll(s, NULL, 10)) >= 0)
+		rc = 0;
+	form_clear(&q);
+	return rc;
+}
+
+/*
+ * The page's data from the record view: the campaign's own fields, and
+ * the parts for everyone already rendered.
+ */
+static void
+camp_put_view(struct tpl_val *v, const struct camp_view *cv, int64_t id)
+{
+	tpl_put_int(v, "id", id);
+	tpl_put_strn(v, "name", cv->f[CF_NAME], cv->len[CF_NAME]);
+	tpl_put_strn(v, "description", cv->f[CF_DESCRIPTION],
+	    cv->len[CF_DESCRIPTION]);
+	tpl_put_strn(v, "seller_name", cv->f[CF_SELLER_NAME],
+	    cv->len[CF_SELLER_NAME]);
+	tpl_put_int(v, "width", cv->width);
+	tpl_put_int(v, "height", cv->height);
+	tpl_put_strn(v, "min_price", cv->f[CF_MIN_PRICE],
+	    cv->len[CF_MIN_PRICE]);
+	tpl_put_strn(v, "slot_len", cv->f[CF_SLOT_LEN], cv->len[CF_SLOT_LEN]);
+	tpl_put_int(v, "next_idx", cv->next_idx);
+	tpl_put_bool(v, "has_liveness", cv->liveness < 100);
+	tpl_put_int(v, "liveness_pct", cv->liveness);
+	tpl_put_strn(v, "live_html", cv->f[CF_LIVE], cv->len[CF_LIVE]);
+	tpl_put_strn(v, "queue_html", cv->f[CF_QUEUE], cv->len[CF_QUEUE]);
+}
+
+/*
+ * GET /c/<id>: everything about one campaign.  The parts for everyone come
+ * from the record (camp_shared); the state itself is read only to make it,
+ * or for the notice after a purchase.
+ */
 static void
 camp_page(struct http_req *r, int64_t id)
 {
-	static const char *const keys[] = { "name", "description",
-	    "seller_name", NULL };
 	struct json_object	*st;
+	struct camp_view	 cv;
 	struct tpl_val		*v;
-	char			 text[64], notice[256];
-	int64_t			 now = clock_real_ms(), w = 0, h = 0, n = 0;
-	int64_t			 seller = 0, bought;
-	uint64_t		 gen;
-	struct form		 q;
+	char			*text, notice[256];
+	int64_t			 now = clock_real_ms(), bought;
 
-	gen = cache_gen(r->app->cache);	/* before the state: cache.h */
-	if ((st = market_campaign(r, id)) == NULL)
+	if (camp_shared(r, id, now, &st, &text, &cv) != 0)
 		return;
+	notice[0] = '\0';
+	if (camp_bought_idx(r, &bought) == 0) {
+		if (st == NULL && (st = market_campaign(r, id)) == NULL) {
+			free(text);
+			return;
+		}
+		camp_bought(st, bought, now, notice, sizeof(notice));
+	}
+	json_object_put(st);
 	(void)http_user(r);
 	http_edge_cacheable(r);
-	v = http_page(r, msg_get_str(st, "name"));
-	tpl_put_int(v, "id", id);
-	camp_copy(v, st, keys);
-	(void)msg_get_int(st, "width", &w);
-	(void)msg_get_int(st, "height", &h);
-	tpl_put_int(v, "width", w);
-	tpl_put_int(v, "height", h);
-	camp_set_btc(v, "min_price", st, "min_price");
-	(void)msg_get_int(st, "slot_ms", &n);
-	camp_slot_len(n, text, sizeof(text));
-	tpl_put_str(v, "slot_len", text);
-	(void)msg_get_int(st, "slots_sold", &n);
-	tpl_put_int(v, "next_idx", n);
-	n = 100;
-	(void)msg_get_int(st, "liveness_pct", &n);
-	tpl_put_bool(v, "has_liveness", n < 100);
-	tpl_put_int(v, "liveness_pct", n);
-	if (camp_shared(r, v, id, st, now, gen) != 0) {
-		(void)http_error(r, 500, "The page could not be made.");
-		tpl_val_free(v);
-		json_object_put(st);
-		return;
-	}
-	(void)msg_get_int(st, "seller", &seller);
-	tpl_put_bool(v, "is_seller", r->user.id != 0 && r->user.id == seller);
-	camp_embed_snippet(r, v, id, w, h);
+	v = http_page(r, cv.f[CF_NAME]);
+	camp_put_view(v, &cv, id);
+	tpl_put_bool(v, "is_seller", r->user.id != 0 &&
+	    r->user.id == cv.seller);
+	camp_embed_snippet(r, v, id, cv.width, cv.height);
 	if (r->user.id != 0)
-		camp_fitting_ads(r, v, w, h);
+		camp_fitting_ads(r, v, cv.width, cv.height);
 	else
 		tpl_put_bool(v, "has_ads", 0);
-	memset(&q, 0, sizeof(q));
-	notice[0] = '\0';
-	if (form_parse(r->query, strlen(r->query), &q) == FORM_OK &&
-	    form_get(&q, "bought") != NULL &&
-	    (bought = strtoll(form_get(&q, "bought"), NULL, 10)) >= 0)
-		camp_bought(st, bought, now, notice, sizeof(notice));
-	form_clear(&q);
 	tpl_put_str(v, "notice", notice);
 	(void)http_render(r, 200, "campaign", v);
 	tpl_val_free(v);
-	json_object_put(st);
+	free(text);
 }
 
 /*
