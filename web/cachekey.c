@@ -59,3 +59,15 @@ cachekey_ads(char key[CACHE_KEY_MAX], int64_t user,
 	    (long long)q->id);
 	return n > 0 && n < CACHE_KEY_MAX ? 0 : -1;
 }
+
+/*
+ * In the user's group, like the pages of their ads it is made from:
+ * dropped with them.
+ */
+void
+cachekey_ads_fit(char key[CACHE_KEY_MAX], int64_t user, int64_t width,
+    int64_t height)
+{
+	snprintf(key, CACHE_KEY_MAX, CACHEKEY_USERS "%lld|fit|w%lld|h%lld",
+	    (long long)user, (long long)width, (long long)height);
+}

@@ -15,6 +15,8 @@
  *                          dropping it drops them all (cache.h, Groups)
  *   u:<user>|account       their account overview
  *   u:<user>|ads|<query>   a page of their ads (my_ads)
+ *   u:<user>|fit|w<W>|h<H> their ads of W x H pixels (ids and nicknames),
+ *                          for the campaign page's form
  *
  * Memory: each function writes a NUL-terminated key into the caller's
  * buffer of CACHE_KEY_MAX bytes; nothing is allocated.
@@ -40,6 +42,8 @@ void	cachekey_campaign_html(char key[CACHE_KEY_MAX], int64_t id);
 void	cachekey_image(char key[CACHE_KEY_MAX], const char *sha256_hex);
 void	cachekey_user(char key[CACHE_KEY_MAX], int64_t user);
 void	cachekey_account(char key[CACHE_KEY_MAX], int64_t user);
+void	cachekey_ads_fit(char key[CACHE_KEY_MAX], int64_t user, int64_t width,
+	    int64_t height);
 int	cachekey_ads(char key[CACHE_KEY_MAX], int64_t user,
 	    const struct cachekey_ads *q);
 

@@ -230,39 +230,113 @@ camp_display(struct tpl_val *v, struct json_object *st, int64_t now)
 		camp_copy(tpl_put_obj(v, "display"), d, keys);
 }
 
-/* The viewer's ads that fit the campaign's size (logged in only). */
-static void
-camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
+/*
+ * The viewer's ads of w x h pixels as a record into out: FIT_RECORD_TAG,
+ * then an id and a nickname per ad, each field ended by a NUL (a nickname
+ * is a C string of the reply: it holds no NUL).  From the newest page of
+ * their ads of that size (market_my_ads): a bounded list to pick from.
+ * The lookup's outcome; out is filled only when FOUND.
+ */
+#define FIT_RECORD_TAG	"fit1"
+static enum lookup
+camp_fit_record(struct http_req *r, int64_t w, int64_t h, struct buf *out)
 {
 	struct market_ads_q	 q = { .before = -1, .after = -1, .width = w,
 				    .height = h };
 	struct json_object	*rep, *ads = NULL, *a;
-	struct tpl_val		*list, *row;
+	const char		*nick;
+	char			 num[24];
 	int64_t			 aw, ah, id;
+	enum lookup		 lk;
 	size_t			 i;
-	int			 n = 0;
 
-	list = tpl_put_list(v, "ads");
-	/*
-	 * The newest page of ads of this size: a bounded list to pick from.
-	 * Unknown is not "you have no ads": the page says to reload.
-	 */
-	tpl_put_bool(v, "ads_unknown", market_my_ads(r, &q, &rep) ==
-	    LOOKUP_UNKNOWN);
-	if (rep != NULL && json_object_object_get_ex(rep, "ads", &ads))
+	if ((lk = market_my_ads(r, &q, &rep)) != LOOKUP_FOUND)
+		return lk;
+	(void)buf_add(out, FIT_RECORD_TAG, sizeof(FIT_RECORD_TAG));
+	if (json_object_object_get_ex(rep, "ads", &ads))
 		for (i = 0; i < json_object_array_length(ads); i++) {
 			a = json_object_array_get_idx(ads, i);
 			if (msg_get_int(a, "width", &aw) != 0 ||
 			    msg_get_int(a, "height", &ah) != 0 || aw != w ||
 			    ah != h || msg_get_int(a, "id", &id) != 0)
 				continue;
-			row = tpl_list_add(list);
-			tpl_put_int(row, "id", id);
-			tpl_put_str(row, "nickname", msg_get_str(a, "nickname"));
-			n++;
+			if ((nick = msg_get_str(a, "nickname")) == NULL)
+				nick = "";
+			snprintf(num, sizeof(num), "%lld", (long long)id);
+			if (buf_add(out, num, strlen(num) + 1) != 0 ||
+			    buf_add(out, nick, strlen(nick) + 1) != 0)
+				break;	/* (bounded far above a page) */
 		}
 	json_object_put(rep);
+	return LOOKUP_FOUND;
+}
+
+/*
+ * Adds the ads of a record (camp_fit_record) to list; the number added,
+ * or -1 when text is not such a record.
+ */
+static int
+camp_fit_rows(struct tpl_val *list, const char *text, size_t len)
+{
+	const char	*p = text, *end = text + len, *nick;
+	struct tpl_val	*row;
+	char		*e;
+	long long	 id;
+	int		 n = 0;
+
+	if (len < sizeof(FIT_RECORD_TAG) || memcmp(text, FIT_RECORD_TAG,
+	    sizeof(FIT_RECORD_TAG)) != 0)
+		return -1;
+	for (p += sizeof(FIT_RECORD_TAG); p < end; p = nick + strlen(nick) + 1) {
+		nick = p + strlen(p) + 1;
+		if (nick >= end || *p == '\0' || (id = strtoll(p, &e, 10)) <= 0 ||
+		    *e != '\0')
+			return -1;
+		row = tpl_list_add(list);
+		tpl_put_int(row, "id", id);
+		tpl_put_str(row, "nickname", nick);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The viewer's ads that fit the campaign's size (logged in only), from
+ * the cached record, else made now and cached (in the viewer's group:
+ * their upload drops it with their ads, cache.h).  Unknown is not "you
+ * have no ads": the page says to reload.
+ */
+static void
+camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
+{
+	struct tpl_val	*list;
+	struct buf	 rec;
+	char		 key[CACHE_KEY_MAX], *text;
+	enum lookup	 lk = LOOKUP_FOUND;
+	uint64_t	 gen;
+	size_t		 len = 0;
+	int		 n = -1;
+
+	list = tpl_put_list(v, "ads");
+	cachekey_ads_fit(key, r->user.id, w, h);
+	buf_init(&rec, 64 * 1024);
+	if ((text = cache_get(r->app->cache, key, http_fresh_ms(r),
+	    clock_mono_ms(), &len)) != NULL)
+		n = camp_fit_rows(list, text, len);
+	if (n < 0) {
+		list = tpl_put_list(v, "ads");	/* (a bad record's rows) */
+		gen = cache_gen(r->app->cache);	/* before the read: cache.h */
+		lk = camp_fit_record(r, w, h, &rec);
+		if (lk == LOOKUP_FOUND && (n = camp_fit_rows(list,
+		    (const char *)rec.data, rec.len)) >= 0)
+			(void)cache_put(r->app->cache, key,
+			    (const char *)rec.data, rec.len, clock_mono_ms(),
+			    gen);
+	}
+	tpl_put_bool(v, "ads_unknown", lk == LOOKUP_UNKNOWN);
 	tpl_put_bool(v, "has_ads", n > 0);
+	buf_clear(&rec);
+	free(text);
 }
 
 /*
@@ -576,7 +650,8 @@ camp_bought_idx(struct http_req *r, int64_t *idx)
 
 /*
  * The page's data from the record view: the campaign's own fields, and
- * the parts for everyone already rendered.
+ * the parts for everyone already rendered.  v borrows from the record's
+ * text: free v first.
  */
 static void
 camp_put_view(struct tpl_val *v, const struct camp_view *cv, int64_t id)
@@ -595,8 +670,9 @@ camp_put_view(struct tpl_val *v, const struct camp_view *cv, int64_t id)
 	tpl_put_int(v, "next_idx", cv->next_idx);
 	tpl_put_bool(v, "has_liveness", cv->liveness < 100);
 	tpl_put_int(v, "liveness_pct", cv->liveness);
-	tpl_put_strn(v, "live_html", cv->f[CF_LIVE], cv->len[CF_LIVE]);
-	tpl_put_strn(v, "queue_html", cv->f[CF_QUEUE], cv->len[CF_QUEUE]);
+	/* Most of the page's bytes: borrowed, the record outlives v. */
+	tpl_put_strref(v, "live_html", cv->f[CF_LIVE], cv->len[CF_LIVE]);
+	tpl_put_strref(v, "queue_html", cv->f[CF_QUEUE], cv->len[CF_QUEUE]);
 }
 
 /*

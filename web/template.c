@@ -50,8 +50,9 @@ struct tpl_pair {
 
 struct tpl_val {
 	enum tpl_type	 type;
-	char		*str;	/* owned; TPL_STR, always NUL-terminated */
+	char		*str;	/* owned unless borrowed; TPL_STR */
 	size_t		 len;	/* TPL_STR bytes, NUL excluded */
+	int		 borrowed;	/* str is the caller's (strref) */
 	long long	 num;	/* TPL_INT and TPL_BOOL */
 	struct tpl_pair	*pairs;	/* owned; TPL_OBJ, in insertion order */
 	size_t		 npairs;
@@ -212,7 +213,8 @@ tpl_val_free(struct tpl_val *v)
 		tpl_val_free(v->items[i]);
 	free(v->pairs);
 	free(v->items);
-	free(v->str);
+	if (!v->borrowed)
+		free(v->str);
 	free(v);
 }
 
@@ -266,6 +268,22 @@ tpl_put_strn(struct tpl_val *obj, const char *key, const char *s, size_t n)
 	v = tpl_put(obj, key, TPL_STR);
 	v->str = xstrndup(s, n);
 	v->len = n;
+}
+
+/*
+ * Sets key to the n bytes at s without copying them: s must stay as it is
+ * until obj's root is freed.  For large HTML made once and shown on many
+ * pages (a copy per page of it costs more than the rest of the page).
+ */
+void
+tpl_put_strref(struct tpl_val *obj, const char *key, const char *s, size_t n)
+{
+	struct tpl_val	*v;
+
+	v = tpl_put(obj, key, TPL_STR);
+	v->str = (char *)s;	/* never written through: see tpl_emit */
+	v->len = n;
+	v->borrowed = 1;
 }
 
 /* Sets key to the integer n, rendered in decimal. */

@@ -9,7 +9,8 @@
  *
  * Data: a struct tpl_val tree built by page code.  An object owns its keys
  * and values; a list owns its items; every setter copies the strings it is
- * given.  The caller owns the root returned by tpl_obj_new() and releases
+ * given but tpl_put_strref, which borrows them (the caller keeps them
+ * until it frees the tree).  The caller owns the root returned by tpl_obj_new() and releases
  * the whole tree with tpl_val_free().  Pointers returned by tpl_put_list(),
  * tpl_put_obj() and tpl_list_add() are borrowed: they stay valid until the
  * key is set again or the root is freed.
@@ -35,6 +36,8 @@ void		 tpl_val_free(struct tpl_val *v);
 void		 tpl_put_str(struct tpl_val *obj, const char *key,
 		    const char *s);
 void		 tpl_put_strn(struct tpl_val *obj, const char *key,
+		    const char *s, size_t n);
+void		 tpl_put_strref(struct tpl_val *obj, const char *key,
 		    const char *s, size_t n);
 void		 tpl_put_int(struct tpl_val *obj, const char *key, long long n);
 void		 tpl_put_bool(struct tpl_val *obj, const char *key, int b);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csrf.h"
+
 #define USERCACHE_KEY_LEN	64	/* hex SHA-256 */
 
 struct cached_user {
@@ -19,6 +21,10 @@ struct cached_user {
 	char		 name[40];
 	int64_t		 key_id;	/* issue 15: an API key's; 0 else */
 	unsigned	 scopes;	/* ...its scopes (web/page_api.c) */
+	/* A session's CSRF token (csrf_token of CSRF_SESSION and the
+	 * token the key names), made once per lookup, not once per page;
+	 * "" when not made. */
+	char		 csrf[CSRF_TOKEN_LEN + 1];
 };
 
 struct usercache;
