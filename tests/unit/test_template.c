@@ -179,6 +179,51 @@ test_template_scalars(void)
 	tpl_val_free(d);
 }
 
+/*
+ * Numbers at their bounds, and keys and strings either side of the sizes
+ * kept inside a pair or a value (TPL_KEY_INLINE 24, TPL_STR_INLINE 48):
+ * the same text whichever way each is stored, and a key set again keeps
+ * its place.
+ */
+static void
+test_template_inline_bounds(void)
+{
+	struct tpl_val	*d;
+	char		 s47[48], s48[49], s49[50], want[512];
+	const char	*k23 = "k2345678901234567890123";
+	const char	*k24 = "k23456789012345678901234";
+	const char	*k25 = "k234567890123456789012345";
+
+	memset(s47, 'a', 47);
+	s47[47] = '\0';
+	memset(s48, 'b', 48);
+	s48[48] = '\0';
+	memset(s49, 'c', 49);
+	s49[49] = '\0';
+	d = tpl_obj_new();
+	tpl_put_int(d, "min", LLONG_MIN);
+	tpl_put_int(d, "max", LLONG_MAX);
+	tpl_put_int(d, "zero", 0);
+	tpl_put_int(d, "ten", 10);
+	tpl_put_str(d, k23, s47);
+	tpl_put_str(d, k24, s48);
+	tpl_put_str(d, k25, s49);
+	tpl_put_str(d, "empty", "");
+	expect("{{min}} {{max}} {{zero}} {{ten}}", d,
+	    "-9223372036854775808 9223372036854775807 0 10");
+	snprintf(want, sizeof(want), "%s|%s|%s|", s47, s48, s49);
+	expect("{{k2345678901234567890123}}|{{k23456789012345678901234}}|"
+	    "{{k234567890123456789012345}}|{{empty}}", d, want);
+	/* Set again, long over short and short over long. */
+	tpl_put_str(d, k23, s49);
+	tpl_put_str(d, k25, "x");
+	tpl_put_strref(d, k24, s47, 5);
+	snprintf(want, sizeof(want), "%s|aaaaa|x", s49);
+	expect("{{k2345678901234567890123}}|{{k23456789012345678901234}}|"
+	    "{{k234567890123456789012345}}", d, want);
+	tpl_val_free(d);
+}
+
 /* Three nested lists; the innermost item reads keys of every level. */
 static void
 test_template_nested_sections(void)
@@ -775,6 +820,7 @@ static CU_TestInfo template_tests[] = {
 	{ "escape", test_template_escape },
 	{ "raw", test_template_raw },
 	{ "scalars", test_template_scalars },
+	{ "inline_bounds", test_template_inline_bounds },
 	{ "nested_sections", test_template_nested_sections },
 	{ "inverted", test_template_inverted },
 	{ "empty_list", test_template_empty_list },
