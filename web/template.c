@@ -69,6 +69,22 @@ struct tpl_val {
 	struct tpl_val	**items; /* owned; TPL_LIST, each a TPL_OBJ */
 	size_t		 nitems;
 	size_t		 cap;	/* of pairs or items */
+	struct tpl_val	*root;	/* of the tree; the root points to itself */
+	struct tpl_arena *arena; /* the root's: where the tree's values live */
+};
+
+/*
+ * The values of a tree but its root, taken in turn from blocks the root
+ * owns and freed with it at once: a page's fifty values were as many
+ * callocs and frees (the allocator's fast path holds a few of a size).  A
+ * value replaced by tpl_put stays in its block, emptied, until the root is
+ * freed: a page sets few keys twice.
+ */
+#define TPL_ARENA_VALS	64
+struct tpl_arena {
+	struct tpl_arena *next;	/* an older, full block */
+	size_t		 used;
+	struct tpl_val	 vals[TPL_ARENA_VALS];
 };
 
 enum tpl_kind {
@@ -130,7 +146,8 @@ struct tpl_render {
 
 static void	 tpl_errf(char *, size_t, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
-static struct tpl_val *tpl_val_new(enum tpl_type);
+static struct tpl_val *tpl_val_new(struct tpl_val *, enum tpl_type);
+static void	 tpl_val_empty(struct tpl_val *);
 static struct tpl_val *tpl_put(struct tpl_val *, const char *,
 		    enum tpl_type);
 static const struct tpl_val *tpl_obj_get(const struct tpl_val *,
@@ -189,13 +206,28 @@ tpl_errf(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- Data trees ---- */
 
-/* Returns a new empty value of the given type; aborts on OOM. */
+/*
+ * Returns a new empty value of the given type in root's tree (from its
+ * blocks), or a new root when root is NULL; aborts on OOM.
+ */
 static struct tpl_val *
-tpl_val_new(enum tpl_type type)
+tpl_val_new(struct tpl_val *root, enum tpl_type type)
 {
-	struct tpl_val	*v;
+	struct tpl_arena	*a;
+	struct tpl_val		*v;
 
-	v = xcalloc(1, sizeof(*v));
+	if (root == NULL) {
+		v = xcalloc(1, sizeof(*v));
+		v->root = v;
+	} else {
+		if ((a = root->arena) == NULL || a->used == TPL_ARENA_VALS) {
+			a = xcalloc(1, sizeof(*a));
+			a->next = root->arena;
+			root->arena = a;
+		}
+		v = &a->vals[a->used++];	/* (zeroed, never used before) */
+		v->root = root;
+	}
 	v->type = type;
 	return v;
 }
@@ -204,27 +236,49 @@ tpl_val_new(enum tpl_type type)
 struct tpl_val *
 tpl_obj_new(void)
 {
-	return tpl_val_new(TPL_OBJ);
+	return tpl_val_new(NULL, TPL_OBJ);
 }
 
-/* Frees v and everything it owns.  NULL is a no-op. */
-void
-tpl_val_free(struct tpl_val *v)
+/* Frees what v owns outside the blocks: its keys, lists and strings. */
+static void
+tpl_val_empty(struct tpl_val *v)
 {
 	size_t	 i;
 
-	if (v == NULL)
-		return;
 	for (i = 0; i < v->npairs; i++) {
 		free(v->pairs[i].key);
-		tpl_val_free(v->pairs[i].val);
+		tpl_val_empty(v->pairs[i].val);
 	}
 	for (i = 0; i < v->nitems; i++)
-		tpl_val_free(v->items[i]);
+		tpl_val_empty(v->items[i]);
 	free(v->pairs);
 	free(v->items);
 	if (!v->borrowed && v->str != v->inl)
 		free(v->str);
+	v->pairs = NULL;
+	v->items = NULL;
+	v->npairs = v->nitems = v->cap = 0;
+	v->str = NULL;
+}
+
+/*
+ * Frees v and everything it owns.  NULL is a no-op.  A value other than
+ * a root is only emptied: its room goes with the root's blocks.
+ */
+void
+tpl_val_free(struct tpl_val *v)
+{
+	struct tpl_arena	*a;
+
+	if (v == NULL)
+		return;
+	tpl_val_empty(v);
+	if (v->root != v)
+		return;
+	while ((a = v->arena) != NULL) {
+		v->arena = a->next;
+		free(a);
+	}
 	free(v);
 }
 
@@ -247,7 +301,7 @@ tpl_put(struct tpl_val *obj, const char *key, enum tpl_type type)
 	size_t		 i, keylen;
 
 	assert(obj != NULL && obj->type == TPL_OBJ && key != NULL);
-	v = tpl_val_new(type);
+	v = tpl_val_new(obj->root, type);
 	keylen = strlen(key);
 	for (i = 0; i < obj->npairs; i++) {
 		if (obj->pairs[i].keylen == keylen &&
@@ -376,7 +430,7 @@ tpl_list_add(struct tpl_val *list)
 		list->items = xreallocarray(list->items, list->cap,
 		    sizeof(*list->items));
 	}
-	v = tpl_val_new(TPL_OBJ);
+	v = tpl_val_new(list->root, TPL_OBJ);
 	list->items[list->nitems++] = v;
 	return v;
 }
