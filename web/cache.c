@@ -23,6 +23,8 @@
  * tombstone, however many entries it has (a user's pages of ads).
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,6 +206,44 @@ cache_node_new(struct cache *c, const char *key, uint64_t h)
 	return e;
 }
 
+/*
+ * A stored value: its bytes, NUL-ended, after a count of who holds them,
+ * the entry and each reader of cache_get_ref, so that a reader reads a
+ * large value without copying it and an entry dropped meanwhile frees it
+ * only when the last reader is done.  An entry's val points at data.
+ */
+struct cache_val {
+	atomic_uint	 refs;
+	char		 data[];
+};
+
+/* A value of len bytes copied from val, held once (by its entry). */
+static char *
+cache_val_new(const char *val, size_t len)
+{
+	struct cache_val	*v;
+
+	v = xmalloc(offsetof(struct cache_val, data) + len + 1);
+	atomic_init(&v->refs, 1);
+	memcpy(v->data, val, len);
+	v->data[len] = '\0';
+	return v->data;
+}
+
+/* Lets go of data (a value's, or NULL); the last holder frees it. */
+static void
+cache_val_unref(const char *data)
+{
+	struct cache_val	*v;
+
+	if (data == NULL)
+		return;
+	v = (struct cache_val *)(void *)(data - offsetof(struct cache_val,
+	    data));
+	if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1)
+		free(v);
+}
+
 /* Takes e, already on no list, out of the index and frees it; lock held. */
 static void
 cache_node_free(struct cache *c, struct centry *e)
@@ -217,7 +257,7 @@ cache_node_free(struct cache *c, struct centry *e)
 			break;
 		}
 	c->nodes--;
-	free(e->val);
+	cache_val_unref(e->val);
 	free(e);
 }
 
@@ -236,7 +276,7 @@ cache_unset(struct cache *c, struct centry *e)
 	clist_unlink(&c->lru, e);
 	c->bytes -= e->len;
 	c->entries--;
-	free(e->val);
+	cache_val_unref(e->val);
 	e->val = NULL;
 	e->len = 0;
 }
@@ -323,6 +363,47 @@ cache_get(struct cache *c, const char *key, int64_t max_age_ms,
 	return val;
 }
 
+/*
+ * As cache_get, but the value itself, not a copy: the caller reads it (NUL
+ * is after its *len bytes), never writes it, and lets go of it with
+ * cache_unref.  For large values read on every page.
+ */
+const char *
+cache_get_ref(struct cache *c, const char *key, int64_t max_age_ms,
+    int64_t now_ms, size_t *len)
+{
+	struct centry	*e;
+	const char	*val = NULL;
+	uint64_t	 h = cache_hash(key);
+
+	pthread_mutex_lock(&c->lock);
+	e = cache_find(c, key, h);
+	if (e != NULL && e->val != NULL &&
+	    e->gver != cache_group_version(c, key, NULL)) {
+		cache_forget(c, e);	/* its group was dropped since */
+		e = NULL;
+	}
+	if (e != NULL && e->val != NULL && now_ms - e->at_ms <= max_age_ms) {
+		val = e->val;
+		atomic_fetch_add_explicit(&((struct cache_val *)(void *)
+		    (e->val - offsetof(struct cache_val, data)))->refs, 1,
+		    memory_order_relaxed);
+		if (len != NULL)
+			*len = e->len;
+		c->hits++;
+	} else
+		c->misses++;
+	pthread_mutex_unlock(&c->lock);
+	return val;
+}
+
+/* Lets go of a value of cache_get_ref (NULL: nothing). */
+void
+cache_unref(const char *val)
+{
+	cache_val_unref(val);
+}
+
 /* The current generation: read it before asking the worker. */
 uint64_t
 cache_gen(struct cache *c)
@@ -362,11 +443,9 @@ cache_put(struct cache *c, const char *key, const char *val, size_t len,
 	if (strlen(key) >= CACHE_KEY_MAX)
 		return 0;
 	h = cache_hash(key);
-	if (len <= c->max_bytes) {	/* never changes: no lock */
-		copy = xmalloc(len + 1);
-		memcpy(copy, val, len);
-		copy[len] = '\0';
-	} else
+	if (len <= c->max_bytes)	/* never changes: no lock */
+		copy = cache_val_new(val, len);
+	else
 		copy = NULL;
 	pthread_mutex_lock(&c->lock);
 	e = cache_find(c, key, h);
@@ -399,7 +478,7 @@ cache_put(struct cache *c, const char *key, const char *val, size_t len,
 	return 1;
 out:
 	pthread_mutex_unlock(&c->lock);
-	free(copy);
+	cache_val_unref(copy);
 	return 0;
 }
 

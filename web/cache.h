@@ -14,7 +14,9 @@
  * index, so thousands of entries cost no more than a few.
  *
  * Memory: the cache copies key and value in cache_put(); cache_get()
- * returns a NUL-terminated copy that the caller frees with free().
+ * returns a NUL-terminated copy that the caller frees with free();
+ * cache_get_ref() returns the stored value itself, read-only, that the
+ * caller lets go of with cache_unref() (it outlives a drop meanwhile).
  * Thread-safe: every call takes one mutex.
  *
  * Generations (no stale put after a drop).  A page that misses reads
@@ -68,6 +70,9 @@ struct cache	*cache_new(size_t max_bytes);
 void		 cache_free(struct cache *c);
 char		*cache_get(struct cache *c, const char *key, int64_t max_age_ms,
 		    int64_t now_ms, size_t *len);
+const char	*cache_get_ref(struct cache *c, const char *key,
+		    int64_t max_age_ms, int64_t now_ms, size_t *len);
+void		 cache_unref(const char *val);
 uint64_t	 cache_gen(struct cache *c);
 int		 cache_put(struct cache *c, const char *key, const char *val,
 		    size_t len, int64_t now_ms, uint64_t gen);

@@ -311,7 +311,8 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 {
 	struct tpl_val	*list;
 	struct buf	 rec;
-	char		 key[CACHE_KEY_MAX], *text;
+	char		 key[CACHE_KEY_MAX];
+	const char	*text;
 	enum lookup	 lk = LOOKUP_FOUND;
 	uint64_t	 gen;
 	size_t		 len = 0;
@@ -320,7 +321,7 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 	list = tpl_put_list(v, "ads");
 	cachekey_ads_fit(key, r->user.id, w, h);
 	buf_init(&rec, 64 * 1024);
-	if ((text = cache_get(r->app->cache, key, http_fresh_ms(r),
+	if ((text = cache_get_ref(r->app->cache, key, http_fresh_ms(r),
 	    clock_mono_ms(), &len)) != NULL)
 		n = camp_fit_rows(list, text, len);
 	if (n < 0) {
@@ -336,7 +337,7 @@ camp_fitting_ads(struct http_req *r, struct tpl_val *v, int64_t w, int64_t h)
 	tpl_put_bool(v, "ads_unknown", lk == LOOKUP_UNKNOWN);
 	tpl_put_bool(v, "has_ads", n > 0);
 	buf_clear(&rec);
-	free(text);
+	cache_unref(text);
 }
 
 /*
@@ -432,6 +433,25 @@ enum camp_field {
 	CF_N
 };
 #define CAMP_RECORD_TAG	"camp1"
+
+/*
+ * A record's text: the cache's value itself (ref, let go of with
+ * cache_unref), or one made for this page (own, freed).
+ */
+struct camp_text {
+	const char	*ref;
+	char		*own;
+};
+
+/* Lets go of t's text. */
+static void
+camp_text_free(struct camp_text *t)
+{
+	cache_unref(t->ref);
+	free(t->own);
+	t->ref = NULL;
+	t->own = NULL;
+}
 
 /* A record read back: pointers into its text, which must outlive it. */
 struct camp_view {
@@ -584,7 +604,7 @@ camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
 }
 
 /*
- * The record of campaign id's page into *text (the caller frees it) and
+ * The record of campaign id's page into *text (camp_text_free) and
  * *view (pointing into it): rendered at most CAMP_SHARED_FRESH_MS ago by
  * any page (the cache), or now from the state.  *st is the state when it
  * was read (a new reference, the caller puts it), else NULL.  0, or -1
@@ -593,7 +613,7 @@ camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
  */
 static int
 camp_shared(struct http_req *r, int64_t id, int64_t now,
-    struct json_object **st, char **text, struct camp_view *view)
+    struct json_object **st, struct camp_text *text, struct camp_view *view)
 {
 	struct buf	 out;
 	char		 key[CACHE_KEY_MAX], err[256];
@@ -603,12 +623,14 @@ camp_shared(struct http_req *r, int64_t id, int64_t now,
 	*st = NULL;
 	cachekey_campaign_html(key, id);
 	gen = cache_gen(r->app->cache);	/* before the state: cache.h */
-	*text = cache_get(r->app->cache, key, CAMP_SHARED_FRESH_MS,
+	/* The cache's own copy, not one per page: 10-20 KB. */
+	text->own = NULL;
+	text->ref = cache_get_ref(r->app->cache, key, CAMP_SHARED_FRESH_MS,
 	    clock_mono_ms(), &len);
-	if (*text != NULL && camp_view_parse(*text, len, view) == 0)
+	if (text->ref != NULL && camp_view_parse(text->ref, len, view) == 0)
 		return 0;
-	free(*text);
-	*text = NULL;
+	cache_unref(text->ref);
+	text->ref = NULL;
 	if ((*st = market_campaign(r, id)) == NULL)
 		return -1;
 	buf_init(&out, 8u * 1024 * 1024);
@@ -622,7 +644,7 @@ camp_shared(struct http_req *r, int64_t id, int64_t now,
 	}
 	(void)cache_put(r->app->cache, key, (const char *)out.data, out.len,
 	    clock_mono_ms(), gen);
-	*text = (char *)out.data;	/* the view points into it */
+	text->own = (char *)out.data;	/* the view points into it */
 	return 0;
 }
 
@@ -686,7 +708,8 @@ camp_page(struct http_req *r, int64_t id)
 	struct json_object	*st;
 	struct camp_view	 cv;
 	struct tpl_val		*v;
-	char			*text, notice[256];
+	struct camp_text	 text;
+	char			 notice[256];
 	int64_t			 now = clock_real_ms(), bought;
 
 	if (camp_shared(r, id, now, &st, &text, &cv) != 0)
@@ -694,7 +717,7 @@ camp_page(struct http_req *r, int64_t id)
 	notice[0] = '\0';
 	if (camp_bought_idx(r, &bought) == 0) {
 		if (st == NULL && (st = market_campaign(r, id)) == NULL) {
-			free(text);
+			camp_text_free(&text);
 			return;
 		}
 		camp_bought(st, bought, now, notice, sizeof(notice));
@@ -714,7 +737,7 @@ camp_page(struct http_req *r, int64_t id)
 	tpl_put_str(v, "notice", notice);
 	(void)http_render(r, 200, "campaign", v);
 	tpl_val_free(v);
-	free(text);
+	camp_text_free(&text);
 }
 
 /*

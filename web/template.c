@@ -81,6 +81,7 @@ struct tpl_val {
  * freed: a page sets few keys twice.
  */
 #define TPL_ARENA_VALS	64
+#define TPL_ROOT_KEYS	48
 struct tpl_arena {
 	struct tpl_arena *next;	/* an older, full block */
 	size_t		 used;
@@ -217,18 +218,31 @@ tpl_val_new(struct tpl_val *root, enum tpl_type type)
 	struct tpl_val		*v;
 
 	if (root == NULL) {
-		v = xcalloc(1, sizeof(*v));
-		v->root = v;
+		v = xmalloc(sizeof(*v));
+		root = v;
 	} else {
+		/* Not zeroed: a page uses part of a block (see below). */
 		if ((a = root->arena) == NULL || a->used == TPL_ARENA_VALS) {
-			a = xcalloc(1, sizeof(*a));
+			a = xmalloc(sizeof(*a));
 			a->next = root->arena;
+			a->used = 0;
 			root->arena = a;
 		}
-		v = &a->vals[a->used++];	/* (zeroed, never used before) */
-		v->root = root;
+		v = &a->vals[a->used++];
 	}
+	/* Every member but the inline string, written when used. */
 	v->type = type;
+	v->str = NULL;
+	v->len = 0;
+	v->borrowed = 0;
+	v->num = 0;
+	v->pairs = NULL;
+	v->npairs = 0;
+	v->items = NULL;
+	v->nitems = 0;
+	v->cap = 0;
+	v->root = root;
+	v->arena = NULL;
 	return v;
 }
 
@@ -312,7 +326,9 @@ tpl_put(struct tpl_val *obj, const char *key, enum tpl_type type)
 		}
 	}
 	if (obj->npairs == obj->cap) {
-		obj->cap = obj->cap == 0 ? 8 : obj->cap * 2;
+		/* A page's root holds some forty keys: room for them first. */
+		obj->cap = obj->cap != 0 ? obj->cap * 2 : obj->root == obj ?
+		    TPL_ROOT_KEYS : 8;
 		obj->pairs = xreallocarray(obj->pairs, obj->cap,
 		    sizeof(*obj->pairs));
 	}

@@ -55,6 +55,45 @@ mono_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * cache_get_ref: the stored value itself, held past a drop, an overwrite,
+ * an eviction and the cache's end (the reader's copy stays whole: ASan and
+ * valgrind see a use after free); a miss and an old entry give NULL.
+ */
+static void
+test_cache_get_ref(void)
+{
+	struct cache	*c = cache_new(BIG);
+	const char	*a, *b, *d;
+	size_t		 len = 0;
+
+	CU_ASSERT_PTR_NULL(cache_get_ref(c, "k", AGE, NOW, &len));
+	CU_ASSERT_EQUAL(put(c, "k", "first", cache_gen(c)), 1);
+	a = cache_get_ref(c, "k", AGE, NOW, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(len, 5);
+	CU_ASSERT_STRING_EQUAL(a, "first");
+	b = cache_get_ref(c, "k", AGE, NOW, NULL);
+	CU_ASSERT_PTR_EQUAL(a, b);	/* no copy */
+	CU_ASSERT_PTR_NULL(cache_get_ref(c, "k", 0, NOW + 1, NULL));
+	cache_drop(c, "k");
+	CU_ASSERT_STRING_EQUAL(a, "first");
+	cache_unref(b);
+	CU_ASSERT_STRING_EQUAL(a, "first");
+	cache_unref(a);
+	CU_ASSERT_EQUAL(put(c, "k", "second", cache_gen(c)), 1);
+	d = cache_get_ref(c, "k", AGE, NOW, NULL);
+	CU_ASSERT_EQUAL(put(c, "k", "third", cache_gen(c)), 1);
+	CU_ASSERT_STRING_EQUAL(d, "second");
+	CU_ASSERT_TRUE(has(c, "k", "third"));
+	cache_unref(d);
+	d = cache_get_ref(c, "k", AGE, NOW, NULL);
+	cache_free(c);
+	CU_ASSERT_STRING_EQUAL(d, "third");
+	cache_unref(d);
+	cache_unref(NULL);
+}
+
 static void
 test_cache_put_get(void)
 {
@@ -692,6 +731,7 @@ test_cache_threads(void)
 
 static CU_TestInfo tests[] = {
 	{ "test_cache_put_get", test_cache_put_get },
+	{ "test_cache_get_ref", test_cache_get_ref },
 	{ "test_cache_max_age", test_cache_max_age },
 	{ "test_cache_overwrite", test_cache_overwrite },
 	{ "test_cache_lru_bytes", test_cache_lru_bytes },
