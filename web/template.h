@@ -10,10 +10,12 @@
  * Data: a struct tpl_val tree built by page code.  An object owns its keys
  * and values; a list owns its items; every setter copies the strings it is
  * given but tpl_put_strref, which borrows them (the caller keeps them
- * until it frees the tree).  The caller owns the root returned by tpl_obj_new() and releases
- * the whole tree with tpl_val_free().  Pointers returned by tpl_put_list(),
- * tpl_put_obj() and tpl_list_add() are borrowed: they stay valid until the
- * key is set again or the root is freed.
+ * until it frees the tree).  The caller owns the root returned by
+ * tpl_obj_new() and releases the whole tree with tpl_val_free(): the
+ * tree's values live in blocks the root owns, freed with it at once.
+ * Pointers returned by tpl_put_list(), tpl_put_obj() and tpl_list_add()
+ * are borrowed: they stay valid until the key is set again or the root is
+ * freed.
  *
  * Templates: a struct tpl_set holds compiled templates.  The caller owns it
  * (tpl_set_new()/tpl_set_load_dir(), released by tpl_set_free()).  After
