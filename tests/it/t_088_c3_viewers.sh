@@ -117,6 +117,10 @@ done
 form=$(confirm "$A" 1 "$CID" "$(ad_of "adA$RUN")")
 check "B's token in A's purchase form: refused (403)" \
     test "$(buy "$A" 1 "$CID" "$(with "$form" csrf "${TOKEN[$B]}")" /dev/null | cut -d' ' -f1)" = 403
+# (A view through #1 just before: the page's record is cached there when the purchase
+# comes, and must not outlive it.)
+page 1 "$A" "$IT_TMP/before.buy"
+check "before the purchase A's page through #1 lists no slot" grep -q 'No slot sold yet' "$IT_TMP/before.buy"
 out=$(buy "$A" 1 "$CID" "$(with "$form" csrf "${TOKEN[$A]}")" "$IT_TMP/bought")
 check "A's purchase with the token of A's campaign page (through #1): 303 to ?bought=0 ($out)" \
     bash -c "[[ '$out' == '303 '*'/c/$CID?bought=0' ]]"
