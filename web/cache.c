@@ -333,6 +333,31 @@ cache_free(struct cache *c)
 }
 
 /*
+ * key's entry (h its hash) when it holds a value stored no more than
+ * max_age_ms ago and its group was not dropped since (else NULL; such an
+ * entry is forgotten), counted as a hit or a miss; lock held.
+ */
+static struct centry *
+cache_fresh(struct cache *c, const char *key, uint64_t h, int64_t max_age_ms,
+    int64_t now_ms)
+{
+	struct centry	*e;
+
+	e = cache_find(c, key, h);
+	if (e != NULL && e->val != NULL &&
+	    e->gver != cache_group_version(c, key, NULL)) {
+		cache_forget(c, e);	/* its group was dropped since */
+		e = NULL;
+	}
+	if (e != NULL && e->val != NULL && now_ms - e->at_ms <= max_age_ms) {
+		c->hits++;
+		return e;
+	}
+	c->misses++;
+	return NULL;
+}
+
+/*
  * Returns a copy of key's value (the caller frees it) when stored no more
  * than max_age_ms ago, else NULL.  *len (may be NULL) gets its length.
  */
@@ -342,23 +367,15 @@ cache_get(struct cache *c, const char *key, int64_t max_age_ms,
 {
 	struct centry	*e;
 	char		*val = NULL;
-	uint64_t	 h = cache_hash(key);
+	uint64_t	 h = cache_hash(key);	/* outside the lock */
 
 	pthread_mutex_lock(&c->lock);
-	e = cache_find(c, key, h);
-	if (e != NULL && e->val != NULL &&
-	    e->gver != cache_group_version(c, key, NULL)) {
-		cache_forget(c, e);	/* its group was dropped since */
-		e = NULL;
-	}
-	if (e != NULL && e->val != NULL && now_ms - e->at_ms <= max_age_ms) {
+	if ((e = cache_fresh(c, key, h, max_age_ms, now_ms)) != NULL) {
 		val = xmalloc(e->len + 1);
 		memcpy(val, e->val, e->len + 1);
 		if (len != NULL)
 			*len = e->len;
-		c->hits++;
-	} else
-		c->misses++;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return val;
 }
@@ -374,25 +391,17 @@ cache_get_ref(struct cache *c, const char *key, int64_t max_age_ms,
 {
 	struct centry	*e;
 	const char	*val = NULL;
-	uint64_t	 h = cache_hash(key);
+	uint64_t	 h = cache_hash(key);	/* outside the lock */
 
 	pthread_mutex_lock(&c->lock);
-	e = cache_find(c, key, h);
-	if (e != NULL && e->val != NULL &&
-	    e->gver != cache_group_version(c, key, NULL)) {
-		cache_forget(c, e);	/* its group was dropped since */
-		e = NULL;
-	}
-	if (e != NULL && e->val != NULL && now_ms - e->at_ms <= max_age_ms) {
+	if ((e = cache_fresh(c, key, h, max_age_ms, now_ms)) != NULL) {
 		val = e->val;
 		atomic_fetch_add_explicit(&((struct cache_val *)(void *)
 		    (e->val - offsetof(struct cache_val, data)))->refs, 1,
 		    memory_order_relaxed);
 		if (len != NULL)
 			*len = e->len;
-		c->hits++;
-	} else
-		c->misses++;
+	}
 	pthread_mutex_unlock(&c->lock);
 	return val;
 }

@@ -14,6 +14,7 @@
 #include "kdf.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 
 /*
  * The hashing pool's counters, for /status's detail and the tests of
@@ -114,12 +115,8 @@ req_counter(struct request *rq)
 		ops_fail(rq, MSG_CODE_INVALID, "counter_add needs key and n");
 		return;
 	}
-	j = db_job_new("SELECT link_counter_add($1, $2, $3, $4, $5, $6)", 1,
-	    NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
+	j = req_durable_job(rq, "SELECT link_counter_add($1, $2, $3, $4, $5, "
+	    "$6)");
 	db_job_param(j, key);
 	db_job_paramf(j, "%" PRId64, n);
 	ops_db(rq, j, COUNTER_STORED);

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "msg.h"
 #include "ops_req.h"
+#include "req_common.h"
 #include "xmalloc.h"
 
 /* Most slots a campaign's price needs: only the last one matters. */
@@ -163,13 +164,8 @@ mkt_create(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 			    "length of 1 hour to 30 days.");
 			return;
 		}
-		j = db_job_new("SELECT camp_create($1, $2, $3, $4, $5, $6, $7, "
-		    "$8, $9, $10, $11, $12)", 1, NULL, 0);
-		db_job_param(j, rq->client);
-		db_job_paramf(j, "%" PRId64, rq->epoch);
-		db_job_paramf(j, "%" PRIu64, rq->req_no);
-		db_job_param(j, msg_get_str(rq->body, "idem"));
-		db_job_paramf(j, "%" PRId64, rq->user_id);
+		j = req_durable_user_job(rq, "SELECT camp_create($1, $2, $3, "
+		    "$4, $5, $6, $7, $8, $9, $10, $11, $12)");
 		db_job_param(j, name);
 		db_job_param(j, desc);
 		db_job_paramf(j, "%" PRId64, w);
@@ -227,13 +223,8 @@ mkt_ad_insert(struct request *rq, const uint8_t *img, size_t len,
 		sha[2 * i + 1] = hex[md[i] & 15];
 	}
 	sha[64] = '\0';
-	j = db_job_new("SELECT ad_create($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-	    "$10, $11, $12, $13, $14, $15)", 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
-	db_job_paramf(j, "%" PRId64, rq->user_id);
+	j = req_durable_user_job(rq, "SELECT ad_create($1, $2, $3, $4, $5, $6, "
+	    "$7, $8, $9, $10, $11, $12, $13, $14, $15)");
 	db_job_param(j, msg_get_str(rq->body, "nickname"));
 	db_job_param(j, msg_get_str(rq->body, "hover"));
 	db_job_param(j, msg_get_str(rq->body, "url"));
@@ -434,12 +425,8 @@ mkt_buy_submit(struct request *rq)
 		    "The purchase form is incomplete.");
 		return;
 	}
-	j = db_job_new("SELECT camp_purchase($1, $2, $3, $4, $5, $6, $7, $8, "
-	    "$9, $10, $11)", 1, NULL, 0);
-	db_job_param(j, rq->client);
-	db_job_paramf(j, "%" PRId64, rq->epoch);
-	db_job_paramf(j, "%" PRIu64, rq->req_no);
-	db_job_param(j, msg_get_str(rq->body, "idem"));
+	j = req_durable_job(rq, "SELECT camp_purchase($1, $2, $3, $4, $5, $6, "
+	    "$7, $8, $9, $10, $11)");
 	db_job_param_hex(j, rq->token_hash, sizeof(rq->token_hash));
 	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 	db_job_paramf(j, "%" PRId64, camp);
