@@ -317,10 +317,20 @@ describe(`issue 16 journeys at 375 and 1280 px, with and without JS (${BASE})`, 
         assert.equal(await b.page.locator('#wd-amount[aria-invalid]').count(), 0, 'only the address is marked');
         await b.checkPage('account-field-error', { status: 400 });
         sim('mine', '5'); // deposits are withdrawable at 6 confirmations (issue 9's hold)
+        // Until the follower has taken in those blocks (it polls every second) the deposit is
+        // still held and a withdrawal is refused with 409: then try again, for up to 15 s.
         for (let i = 0; i < 2; i++) {
-            await b.goto('/account');
-            await b.fillForm('#withdraw', { address: EXTERNAL, amount: '0.01', password: PASS.buyer });
-            await b.submit('#withdraw');
+            const until = Date.now() + 15_000;
+            for (;;) {
+                await b.goto('/account');
+                await b.fillForm('#withdraw', { address: EXTERNAL, amount: '0.01', password: PASS.buyer });
+                // (The page's script drops ?done= from the address bar: the response's URL.)
+                const resp = await b.submit('#withdraw', { error: true });
+                if (resp && new URL(resp.url()).searchParams.get('done') === 'withdraw') break;
+                assert.ok(b.lastStatus === 409 && Date.now() < until,
+                    `withdrawal ${i + 1} accepted: HTTP ${b.lastStatus} at ${resp && resp.url()}`);
+                await b.page.waitForTimeout(500);
+            }
         }
         await b.page.waitForFunction(() => [...document.querySelectorAll('#withdrawals tbody tr td:nth-child(5)')]
             .filter((td) => td.textContent.trim() === 'sent').length === 2, null, { timeout: 15_000 });
