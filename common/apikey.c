@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "apikey.h"
+#include "hex.h"
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -70,16 +71,10 @@ apikey_hash(const char *key, uint8_t out[32])
 void
 apikey_hash_hex(const char *key, char out[APIKEY_HASH_HEX + 1])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	uint8_t			 h[32];
-	size_t			 i;
+	uint8_t	 h[32];
 
 	apikey_hash(key, h);
-	for (i = 0; i < 32; i++) {
-		out[2 * i] = hex[h[i] >> 4];
-		out[2 * i + 1] = hex[h[i] & 15];
-	}
-	out[APIKEY_HASH_HEX] = '\0';
+	hex_encode(h, sizeof(h), out);
 }
 
 /*

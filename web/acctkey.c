@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "acctkey.h"
+#include "hex.h"
 #include "http.h"
 #include "kdfpool.h"
 #include "msg.h"
@@ -22,37 +23,13 @@ void
 acctkey_put_hex(struct json_object *req, const char *field, const uint8_t *p,
     size_t len)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	char			 s[2 * 64 + 1];
-	size_t			 i;
+	char	 s[2 * 64 + 1];
 
 	if (len > 64)
 		return;
-	for (i = 0; i < len; i++) {
-		s[2 * i] = hex[p[i] >> 4];
-		s[2 * i + 1] = hex[p[i] & 15];
-	}
-	s[2 * len] = '\0';
+	hex_encode(p, len, s);
 	json_object_object_add(req, field, json_object_new_string(s));
 	OPENSSL_cleanse(s, sizeof(s));
-}
-
-/* Decodes exactly 2*len hex digits of s into out; 0, or -1. */
-static int
-acctkey_unhex(const char *s, uint8_t *out, size_t len)
-{
-	unsigned int	 b;
-	size_t		 i;
-
-	if (s == NULL || strlen(s) != 2 * len ||
-	    strspn(s, "0123456789abcdefABCDEF") != 2 * len)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -1;
-		out[i] = (uint8_t)b;
-	}
-	return 0;
 }
 
 /* Reads the parameters named pre+"n", pre+"r", pre+"p"; 0, or -1. */
@@ -105,7 +82,7 @@ acctkey_ask(struct http_req *r, const char *user, const char *purpose,
 		*fail = rep;
 		return ACCTKEY_FAIL;
 	}
-	if (acctkey_unhex(msg_get_str(rep, "salt"), salt, KDF_SALT_LEN) != 0 ||
+	if (hex_decode(msg_get_str(rep, "salt"), salt, KDF_SALT_LEN) != 0 ||
 	    acctkey_params(rep, "", kp) != 0 ||
 	    acctkey_params(rep, "new_", nkp) != 0) {
 		json_object_put(rep);

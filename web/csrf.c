@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "csrf.h"
+#include "hex.h"
 
 /*
  * Sets k from secret (CSRF_SECRET_MIN to CSRF_SECRET_MAX bytes).  Returns
@@ -46,11 +47,10 @@ int
 csrf_token(const struct csrf_key *k, enum csrf_kind kind, const char *bound,
     char out[CSRF_TOKEN_LEN + 1])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 mac[EVP_MAX_MD_SIZE];
 	char			 msg[CSRF_BOUND_MAX + 3];
 	unsigned int		 maclen = 0;
-	size_t			 i, n;
+	size_t			 n;
 
 	out[0] = '\0';
 	n = bound != NULL ? strlen(bound) : 0;
@@ -63,11 +63,7 @@ csrf_token(const struct csrf_key *k, enum csrf_kind kind, const char *bound,
 	if (HMAC(EVP_sha256(), k->secret, (int)k->len, (unsigned char *)msg,
 	    n + 2, mac, &maclen) == NULL || maclen < CSRF_TOKEN_LEN / 2)
 		return -1;
-	for (i = 0; i < CSRF_TOKEN_LEN / 2; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[CSRF_TOKEN_LEN] = '\0';
+	hex_encode(mac, CSRF_TOKEN_LEN / 2, out);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	OPENSSL_cleanse(msg, sizeof(msg));
 	return 0;

@@ -15,6 +15,7 @@
 #include "cookie.h"
 #include "csrf.h"
 #include "abc_form.h"
+#include "hex.h"
 #include "http.h"
 #include "abc_limits.h"
 #include "log.h"
@@ -225,17 +226,11 @@ http_error(struct http_req *r, int status, const char *message)
 static int
 http_random_hex(char *out, size_t n)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	uint8_t			 raw[32];
-	size_t			 i;
+	uint8_t	 raw[32];
 
 	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[2 * n] = '\0';
+	hex_encode(raw, n, out);
 	return 0;
 }
 

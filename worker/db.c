@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "hex.h"
 #include "lease.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -611,18 +612,12 @@ db_job_paramf(struct db_job *job, const char *fmt, ...)
 void
 db_job_param_hex(struct db_job *job, const uint8_t *p, size_t len)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	char			*s;
-	size_t			 i;
+	char	*s;
 
 	s = xmalloc(2 * len + 3);
 	s[0] = '\\';
 	s[1] = 'x';
-	for (i = 0; i < len; i++) {
-		s[2 + 2 * i] = hex[p[i] >> 4];
-		s[3 + 2 * i] = hex[p[i] & 15];
-	}
-	s[2 + 2 * len] = '\0';
+	hex_encode(p, len, s + 2);
 	db_job_param(job, s);
 	free(s);
 }

@@ -11,8 +11,7 @@
  * - what a password login and a 2FA login both do: a new random token
  *   (a session's or a pending login's) and the answer that hands a
  *   session over.
- * worker/req_market.c has its own copies of the durable preamble and of
- * hex (worker/hex.h); it can use these too.
+ * Hex both ways is common/hex.h.
  *
  * Ownership: a new job is the caller's (to ops_db); the request's
  * strings are copied into it.  req_row_json's value is the caller's.

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "db.h"
 #include "field.h"
+#include "hex.h"
 #include "image.h"
 #include "listpage.h"
 #include "abc_limits.h"
@@ -210,19 +211,13 @@ static void
 mkt_ad_insert(struct request *rq, const uint8_t *img, size_t len,
     const struct image_info *ii)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	uint8_t			 md[32];
 	char			 sha[65];
 	unsigned int		 mdlen = sizeof(md);
 	struct db_job		*j;
-	size_t			 i;
 
 	(void)EVP_Digest(img, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++) {
-		sha[2 * i] = hex[md[i] >> 4];
-		sha[2 * i + 1] = hex[md[i] & 15];
-	}
-	sha[64] = '\0';
+	hex_encode(md, 32, sha);
 	j = req_durable_user_job(rq, "SELECT ad_create($1, $2, $3, $4, $5, $6, "
 	    "$7, $8, $9, $10, $11, $12, $13, $14, $15)");
 	db_job_param(j, msg_get_str(rq->body, "nickname"));

@@ -1,4 +1,4 @@
-/* fuzz-sources: web/apijson.c common/apikey.c common/utf8.c */
+/* fuzz-sources: web/apijson.c common/apikey.c common/hex.c common/utf8.c */
 /* fuzz-libs: -ljson-c -lcrypto */
 /*
  * libFuzzer target for the JSON API's outside bytes (issue 15): request

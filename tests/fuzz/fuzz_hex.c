@@ -1,6 +1,6 @@
-/* fuzz-sources: worker/hex.c */
+/* fuzz-sources: common/hex.c */
 /*
- * libFuzzer target for worker/hex.c, the decoder of the hex abc-web
+ * libFuzzer target for common/hex.c, the decoder of the hex abc-web
  * sends (tokens, keys, salts) and of PostgreSQL's bytea.  The input, as
  * an exact-size NUL-ended copy, is decoded at the length its size
  * suggests and at 32 bytes; what decodes must encode back to the same

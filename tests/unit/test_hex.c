@@ -1,5 +1,5 @@
 /*
- * Tests of worker/hex.c, the hex of tokens, keys and salts from abc-web
+ * Tests of common/hex.c, the hex of tokens, keys and salts from abc-web
  * and of PostgreSQL's bytea: exact lengths only, either case, an
  * optional "\x", nothing else (NULL, odd digits, a stray byte, a NUL
  * inside), and out untouched when refused.

@@ -2,8 +2,7 @@
  * Bytes as lowercase hex and back: how abc-web sends tokens, keys and
  * salts to the worker, and how PostgreSQL prints bytea ("\x..."), so
  * these parse bytes from outside (tests/unit/test_hex.c,
- * tests/fuzz/fuzz_hex.c).  web/acctkey.c and common/statsbatch.c have
- * their own decoders; they can use these too.
+ * tests/fuzz/fuzz_hex.c).  Both programs write their hex with it.
  *
  * Ownership: the caller gives every buffer; nothing allocates.
  */
