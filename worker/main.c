@@ -31,6 +31,7 @@
 #include "kdf.h"
 #include "lease.h"
 #include "liveness.h"
+#include "retention.h"
 #include "abc_limits.h"
 #include "log.h"
 #include "migrate.h"
@@ -670,6 +671,27 @@ worker_liveness_start(const struct conf *conf, struct liveness **out)
 	return (*out = liveness_start(&lc)) != NULL ? 0 : -1;
 }
 
+/*
+ * Starts the retention job (worker/retention.h): hourly by default, the
+ * webhook history kept webhook_keep_days (30).  0, or -1 logged.
+ */
+static int
+worker_retention_start(const struct conf *conf, struct retention **out)
+{
+	struct retention_cfg	 rc;
+	long long		 poll_ms, days;
+
+	if (worker_conf_int(conf, "retention_poll_ms", 100, 86400000, 3600000,
+	    &poll_ms) || worker_conf_int(conf, "webhook_keep_days", 1, 3650,
+	    30, &days))
+		return -1;
+	rc.conninfo = conf_str(conf, "db", "");
+	rc.poll_ms = (int)poll_ms;
+	rc.keep_days = (int)days;
+	rc.per_run = 1000;
+	return (*out = retention_start(&rc)) != NULL ? 0 : -1;
+}
+
 /* Runs the server with its threads; returns the exit status. */
 static int
 worker_serve(const struct conf *conf)
@@ -687,6 +709,7 @@ worker_serve(const struct conf *conf)
 	struct pglisten		*accounts = NULL;
 	struct liveness		*live = NULL;
 	struct webhook		*hooks = NULL;
+	struct retention	*retain = NULL;
 	char			 err[512];
 	long long		 drain;
 	int			 efd = -1, kfd = -1, cfd = -1, afd = -1, rc = 1;
@@ -729,7 +752,8 @@ worker_serve(const struct conf *conf)
 	    worker_kdf_start(conf, &kfd, &kdf) != 0 ||
 	    worker_wallet_start(conf, &cfd, &wallet) != 0 ||
 	    worker_liveness_start(conf, &live) != 0 ||
-	    worker_webhook_start(conf, &hooks) != 0)
+	    worker_webhook_start(conf, &hooks) != 0 ||
+	    worker_retention_start(conf, &retain) != 0)
 		goto out;
 	if ((afd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (accounts = pglisten_start(conf_str(conf, "db", ""),
@@ -770,6 +794,7 @@ worker_serve(const struct conf *conf)
 out:
 	liveness_stop(live);
 	webhook_stop(hooks);
+	retention_stop(retain);
 	pglisten_stop(accounts);
 	if (afd != -1)
 		close(afd);

@@ -19,7 +19,7 @@
 #include <libpq-fe.h>
 
 /* The schema version this build of abc-worker was written for. */
-#define MIGRATE_SCHEMA	26
+#define MIGRATE_SCHEMA	27
 
 int	migrate_apply(PGconn *db, const char *sql_dir, int target);
 int	migrate_check(PGconn *db, const char *sql_dir);
