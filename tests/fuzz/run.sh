@@ -11,7 +11,8 @@
 #	/* fuzz-cflags: -DSOMETHING */		(optional)
 #	/* fuzz-libs: -ljson-c */		(optional)
 #
-# Environment: FUZZ_BUILD_DIR (default <root>/build-fuzz), FUZZ_CC
+# Environment: FUZZ_BUILD_DIR (default <root>/build-fuzz), FUZZ_JOBS (targets run side
+# by side, default one per CPU), FUZZ_CC
 # (default clang, else clang-14).  Exits non-zero if any target fails to
 # build or finds a crash, leak, timeout or out-of-memory.
 
@@ -86,34 +87,73 @@ run_target() {
 	    </dev/null >"$build/fuzz_$1.log" 2>&1)
 }
 
-passed=0
-failed=0
-for src in "$root"/tests/fuzz/fuzz_*.c; do
-	[ -f "$src" ] || continue
+# Build and run one target; prints its one-line result (and a failure's excerpt) and
+# exits 0 when it passed.
+one_target() {
+	src=$1
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
 	if [ -z "$(directive fuzz-sources "$src")" ]; then
 		echo "fuzz $name: FAILED (no /* fuzz-sources: ... */ line)"
-		failed=$((failed + 1))
-		continue
+		return 1
 	fi
 	if ! build_target "$name" "$src"; then
 		echo "fuzz $name: FAILED to build (log: $build/fuzz_$name.build.log)"
 		tail -n 20 "$build/fuzz_$name.build.log" | sed 's/^/    /'
-		failed=$((failed + 1))
-		continue
+		return 1
 	fi
 	if run_target "$name"; then
 		runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' \
 		    "$build/fuzz_$name.log" | tail -n 1)
 		echo "fuzz $name: ok (runs=${runs:-?})"
+		return 0
+	fi
+	echo "fuzz $name: FAILED (log: $build/fuzz_$name.log)"
+	grep -E 'ERROR|SUMMARY|runtime error|Test unit written' \
+	    "$build/fuzz_$name.log" | head -n 10 | sed 's/^/    /'
+	return 1
+}
+
+# The targets are dealt round-robin to FUZZ_JOBS lanes (default: one per CPU) that run
+# side by side, each target after the other; a lane writes each target's result line to
+# a file of its own, and the results are printed in name order at the end.
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in
+''|*[!0-9]*|0) jobs=1 ;;
+esac
+lane=0
+while [ "$lane" -lt "$jobs" ]; do
+	(
+		i=0
+		for src in "$root"/tests/fuzz/fuzz_*.c; do
+			[ -f "$src" ] || continue
+			if [ $((i % jobs)) -eq "$lane" ]; then
+				out=$build/$(basename "$src" .c)
+				if one_target "$src" >"$out.result" 2>&1; then
+					echo ok >"$out.status"
+				else
+					echo failed >"$out.status"
+				fi
+			fi
+			i=$((i + 1))
+		done
+	) &
+	lane=$((lane + 1))
+done
+wait
+
+passed=0
+failed=0
+for src in "$root"/tests/fuzz/fuzz_*.c; do
+	[ -f "$src" ] || continue
+	out=$build/$(basename "$src" .c)
+	cat "$out.result"
+	if [ "$(cat "$out.status" 2>/dev/null)" = ok ]; then
 		passed=$((passed + 1))
 	else
-		echo "fuzz $name: FAILED (log: $build/fuzz_$name.log)"
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' \
-		    "$build/fuzz_$name.log" | head -n 10 | sed 's/^/    /'
 		failed=$((failed + 1))
 	fi
+	rm -f "$out.result" "$out.status"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

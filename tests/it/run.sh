@@ -6,7 +6,7 @@
 # any failure.
 # IT_CLAIM_DIR=DIR: several runners, each against its own stack, share the tests: a runner
 # runs a test only if it creates DIR/<name> first (mkdir is atomic), so each test runs
-# once, on whichever runner is free (deploy/test runs two). The slowest tests (IT_FIRST)
+# once, on whichever runner is free (deploy/test runs three). The slowest tests (IT_FIRST)
 # are handed out first so the runners finish together.
 set -euo pipefail
 
@@ -28,7 +28,7 @@ fi
 claim_dir="${IT_CLAIM_DIR:-}"
 if [[ -n "$claim_dir" ]]; then
     # Longest first (measured; a name not in the tree is ignored).
-    first=(${IT_FIRST:-t_072_deposits_scale t_084_purchase_race t_064_outage t_070_deposits})
+    first=(${IT_FIRST:-t_070_deposits t_071_deposits_faults t_030_link_torture t_151_liveness t_090_withdrawals t_190_webhooks})
     ordered=()
     for f in "${first[@]}"; do
         [[ -f "$here/$f.sh" ]] && ordered+=("$here/$f.sh")
