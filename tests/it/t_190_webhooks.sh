@@ -165,7 +165,9 @@ for n in 1 2; do
     check "redeliver (form sent $n time(s)): 303" bash -c "[[ '$out' == '303 '*'done=redeliver' ]]"
 done
 requests_of() { q "len([r for r in L if r['delivery'] == '$DUUID'])"; }
-check "...the same delivery id arrives again, once" wait_until 15 test "$(requests_of)" -ge 4
+# (A function: wait_until must count the requests again at every try.)
+redelivered() { test "$(requests_of)" -ge 4; }
+check "...the same delivery id arrives again, once" wait_until 15 redelivered
 sleep 1
 check "...once only (the form twice is one request)" test "$(requests_of)" = 4
 check "...signed" test "$(q "all(r['sig_ok'] for r in L if r['delivery'] == '$DUUID')")" = True
