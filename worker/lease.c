@@ -209,7 +209,9 @@ lease_acquire(const char *conninfo, int *stopped)
 			    LEASE_KEY, err);
 			snprintf(shown, sizeof(shown), "%s", err);
 		}
-		if (lease_sleep(LEASE_POLL_MS)) {
+		/* No writable server: a failover is under way, and the
+		 * new primary is to be taken as soon as it takes writes. */
+		if (lease_sleep(r < 0 ? LEASE_RETRY_MS : LEASE_POLL_MS)) {
 			PQfinish(pg);
 			*stopped = 1;
 			return NULL;
@@ -276,17 +278,52 @@ lease_check(PGconn *pg)
 	}
 }
 
+/*
+ * Waits up to LEASE_POLL_MS between two checks, less when the lock
+ * session's socket has news: the server ended the session (its FATAL
+ * message, then the end of the stream) or the connection broke.  A holder
+ * whose session was killed so stops at once, not at its next check, which
+ * is what lets LEASE_GRACE_MS be short.  Unasked input that is harmless (a
+ * notice, a parameter's new value) is read here and the check that
+ * follows passes.
+ */
+static void
+lease_idle(PGconn *pg)
+{
+	struct pollfd	 pfd;
+	struct timespec	 ts;
+	int64_t		 deadline = clock_mono_ms() + LEASE_POLL_MS, left;
+	int		 n;
+
+	pfd.fd = PQsocket(pg);
+	pfd.events = POLLIN;
+	while ((left = deadline - clock_mono_ms()) > 0) {
+		pfd.revents = 0;
+		if ((n = poll(&pfd, 1, (int)left)) > 0) {
+			if (!PQconsumeInput(pg))
+				lease_lost("the lock session is gone");
+			return;
+		}
+		if (n < 0 && errno != EINTR) {
+			/* Cannot wait on the socket: the plain interval. */
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (long)(left % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
+			return;
+		}
+	}
+}
+
 static void *
 lease_thread(void *arg)
 {
 	struct lease	*l = arg;
-	struct timespec	 ts = { 0, LEASE_POLL_MS * 1000000L };
 	const char	*why;
 
 	for (;;) {
 		if ((why = lease_check(l->pg)) != NULL)
 			lease_lost(why);
-		nanosleep(&ts, NULL);
+		lease_idle(l->pg);
 	}
 	return NULL;
 }
