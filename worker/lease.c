@@ -45,6 +45,22 @@ static const char *const lease_session_sql =
     "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; "
     "SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000";
 
+/*
+ * And this end gives up on a server that stopped answering (its host died
+ * without a word: no reset comes) after LEASE_ANSWER_MS of unacknowledged
+ * data or about 3 s of silence, instead of the kernel's retransmissions
+ * for a quarter of an hour: a standby waiting in pg_try_advisory_lock on
+ * the dead primary would otherwise never look for the new one.  The
+ * holder stops after LEASE_ANSWER_MS without an answer anyway
+ * (lease_check).  Given after the configured connection string (expanded
+ * from "dbname"), so these win.
+ */
+static const char *const lease_conn_keys[] = { "dbname", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout", NULL };
+#define LEASE_STR(x)		#x
+#define LEASE_XSTR(x)		LEASE_STR(x)
+
 int
 lease_may_act(void)
 {
@@ -81,12 +97,14 @@ static int
 lease_try(PGconn **pg, const char *conninfo, char *err, size_t errlen)
 {
 	const char	*p[1] = { LEASE_KEY_STR };
+	const char	*vals[] = { conninfo, "1", "1", "1", "2",
+	    LEASE_XSTR(LEASE_ANSWER_MS), NULL };
 	PGresult	*res;
 	int		 got;
 
 	if (*pg == NULL || PQstatus(*pg) != CONNECTION_OK) {
 		PQfinish(*pg);
-		*pg = PQconnectdb(conninfo);
+		*pg = PQconnectdbParams(lease_conn_keys, vals, 1);
 		if (PQstatus(*pg) != CONNECTION_OK) {
 			snprintf(err, errlen, "%s", PQerrorMessage(*pg));
 			goto fail;
