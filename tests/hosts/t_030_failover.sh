@@ -20,7 +20,13 @@ set -euo pipefail
 # shellcheck source=tests/hosts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CLIENTS=()
-trap 'touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
+# HOSTS_SILENT_KILL=1: the host dies without a word, as a real one does: its network
+# link goes down first, so no reset or FIN from its dying sockets reaches anyone, and the
+# others learn it only from silence (timeouts), not at once as from a killed namespace.
+SILENT="${HOSTS_SILENT_KILL:-0}"
+MUTED=""
+unmute() { [[ -z "$MUTED" ]] || hosts_exec "$MUTED" ip link set eth0 up; MUTED=""; }
+trap 'unmute; touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
 trap 'echo "t_030: line $LINENO failed (status $?)" >&2' ERR
 K=3
 # The clients run until told to stop; this only bounds them (and their resends) should the
@@ -105,7 +111,11 @@ acked_before() { [[ "$(cat "$IT_TMP"/client* 2>/dev/null | awk '$3 == "buy" && $
 hosts_wait 60 "purchases acknowledged before the kill" acked_before
 
 t_kill=$(ht_ms)
-echo "     killing every process on $old: $(hosts_kill_host "$old")"
+if [[ "$SILENT" == 1 ]]; then
+    MUTED="$old"
+    hosts_exec "$old" ip link set eth0 down
+fi
+echo "     killing every process on $old$([[ "$SILENT" != 1 ]] || echo ", silently"): $(hosts_kill_host "$old")"
 probe &
 CLIENTS+=("$!")
 t_prom="" t_work=""
@@ -218,6 +228,7 @@ check "the ledger invariants hold on $new" invariants
 
 # The old primary's host comes back: its keeper again, which makes it the standby
 # (pg_rewind), and its abc-worker, a standby; t_050_rejoin waits for that while t_040 runs.
+unmute
 hosts_pg_restart "$old"
 hosts_start_worker "$old"
 echo "$old $new $(ht_ms)" >"$HOSTS_STATE/rejoining"
