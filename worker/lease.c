@@ -45,6 +45,22 @@ static const char *const lease_session_sql =
     "SET tcp_keepalives_idle = 1; SET tcp_keepalives_interval = 1; "
     "SET tcp_keepalives_count = 2; SET tcp_user_timeout = 3000";
 
+/*
+ * And this end gives up on a server that stopped answering (its host died
+ * without a word: no reset comes) after LEASE_ANSWER_MS of unacknowledged
+ * data or about 3 s of silence, instead of the kernel's retransmissions
+ * for a quarter of an hour: a standby waiting in pg_try_advisory_lock on
+ * the dead primary would otherwise never look for the new one.  The
+ * holder stops after LEASE_ANSWER_MS without an answer anyway
+ * (lease_check).  Given after the configured connection string (expanded
+ * from "dbname"), so these win.
+ */
+static const char *const lease_conn_keys[] = { "dbname", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout", NULL };
+#define LEASE_STR(x)		#x
+#define LEASE_XSTR(x)		LEASE_STR(x)
+
 int
 lease_may_act(void)
 {
@@ -81,12 +97,14 @@ static int
 lease_try(PGconn **pg, const char *conninfo, char *err, size_t errlen)
 {
 	const char	*p[1] = { LEASE_KEY_STR };
+	const char	*vals[] = { conninfo, "1", "1", "1", "2",
+	    LEASE_XSTR(LEASE_ANSWER_MS), NULL };
 	PGresult	*res;
 	int		 got;
 
 	if (*pg == NULL || PQstatus(*pg) != CONNECTION_OK) {
 		PQfinish(*pg);
-		*pg = PQconnectdb(conninfo);
+		*pg = PQconnectdbParams(lease_conn_keys, vals, 1);
 		if (PQstatus(*pg) != CONNECTION_OK) {
 			snprintf(err, errlen, "%s", PQerrorMessage(*pg));
 			goto fail;
@@ -209,7 +227,9 @@ lease_acquire(const char *conninfo, int *stopped)
 			    LEASE_KEY, err);
 			snprintf(shown, sizeof(shown), "%s", err);
 		}
-		if (lease_sleep(LEASE_POLL_MS)) {
+		/* No writable server: a failover is under way, and the
+		 * new primary is to be taken as soon as it takes writes. */
+		if (lease_sleep(r < 0 ? LEASE_RETRY_MS : LEASE_POLL_MS)) {
 			PQfinish(pg);
 			*stopped = 1;
 			return NULL;
@@ -276,17 +296,52 @@ lease_check(PGconn *pg)
 	}
 }
 
+/*
+ * Waits up to LEASE_POLL_MS between two checks, less when the lock
+ * session's socket has news: the server ended the session (its FATAL
+ * message, then the end of the stream) or the connection broke.  A holder
+ * whose session was killed so stops at once, not at its next check, which
+ * is what lets LEASE_GRACE_MS be short.  Unasked input that is harmless (a
+ * notice, a parameter's new value) is read here and the check that
+ * follows passes.
+ */
+static void
+lease_idle(PGconn *pg)
+{
+	struct pollfd	 pfd;
+	struct timespec	 ts;
+	int64_t		 deadline = clock_mono_ms() + LEASE_POLL_MS, left;
+	int		 n;
+
+	pfd.fd = PQsocket(pg);
+	pfd.events = POLLIN;
+	while ((left = deadline - clock_mono_ms()) > 0) {
+		pfd.revents = 0;
+		if ((n = poll(&pfd, 1, (int)left)) > 0) {
+			if (!PQconsumeInput(pg))
+				lease_lost("the lock session is gone");
+			return;
+		}
+		if (n < 0 && errno != EINTR) {
+			/* Cannot wait on the socket: the plain interval. */
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (long)(left % 1000) * 1000000L;
+			nanosleep(&ts, NULL);
+			return;
+		}
+	}
+}
+
 static void *
 lease_thread(void *arg)
 {
 	struct lease	*l = arg;
-	struct timespec	 ts = { 0, LEASE_POLL_MS * 1000000L };
 	const char	*why;
 
 	for (;;) {
 		if ((why = lease_check(l->pg)) != NULL)
 			lease_lost(why);
-		nanosleep(&ts, NULL);
+		lease_idle(l->pg);
 	}
 	return NULL;
 }

@@ -270,23 +270,32 @@ hosts_wait_standby() {
 # Monitor settings (issue 14: writes again within 5 s of losing the primary).
 # pg_auto_failover's defaults take 30-60 s to fail over (a node is unhealthy after 20 s
 # without news, a primary may drain for 30 s). Here:
-#  - a node is unhealthy when its keeper has not reported for 1 s AND the monitor's own
-#    health check (a connection to its PostgreSQL, every 0.5 s, 1 s to answer, one retry
-#    after 0.5 s) failed: a keeper that is merely slow (a busy host) does not start a
-#    failover while its PostgreSQL answers;
+#  - the monitor's health check (a connection to each node's PostgreSQL) runs every
+#    0.25 s, gives a try 1 s to answer and calls a node bad after two failed tries 0.25 s
+#    apart: 0.5-0.75 s after a host dies (it was 1.0-1.5 s with 0.5 s for both);
+#  - a bad node is unhealthy once its keeper has also not reported for 0.5 s (the
+#    monitor promotes only then). A keeper reports every second (pg_autoctl's fixed loop),
+#    so a live keeper is half the time "silent" this long: what stops a false failover is
+#    mostly the two failed connections, and a false one costs seconds of service, never
+#    data (the old primary is demoted, replication was synchronous). At 1 s, the failover
+#    waited for the standby keeper's next report whenever the bad mark came first, up to
+#    1.5 s after the kill in all;
 #  - the standby is promoted 1 s after the old primary was told to demote, whether or not
 #    it confirmed. That wait is what lets an async primary's last writes reach the standby;
 #    here replication is synchronous, so every acknowledged commit is on the standby
 #    already, and a cut-off old primary can commit nothing more (its commits wait for the
 #    standby, which has stopped replicating); its keeper also demotes it after the
 #    keepers' network_partition_timeout (2 s, hosts_pg_keeper_conf) without the monitor
-#    or the standby.
+#    or the standby. Shortening it gains nothing: the standby's keeper sleeps a fixed 1 s
+#    after promoting PostgreSQL (then CHECKPOINTs) before reporting stop_replication, so
+#    this timeout has always run out by then. That second is the largest fixed part of a
+#    failover left, and no setting shortens it.
 HOSTS_MONITOR_GUCS=(
-    "pgautofailover.health_check_period=500"
+    "pgautofailover.health_check_period=250"
     "pgautofailover.health_check_timeout=1000"
     "pgautofailover.health_check_max_retries=1"
-    "pgautofailover.health_check_retry_delay=500"
-    "pgautofailover.node_considered_unhealthy_timeout=1000"
+    "pgautofailover.health_check_retry_delay=250"
+    "pgautofailover.node_considered_unhealthy_timeout=500"
     "pgautofailover.primary_demote_timeout=1000"
 )
 
@@ -361,11 +370,21 @@ hosts_pg_keeper_conf() {
     done
 }
 
+# hosts_running NAME HOST: NAME's recorded process runs, in HOST's namespace. A pid file
+# alone is not enough after a host was killed: its pid may have been reused meanwhile (on a
+# busy machine the pid space wraps within minutes), which once kept a dead keeper from
+# being started again.
+hosts_running() {
+    local pid
+    pid="$(abc_pid "$1")" || return 1
+    ip netns pids "$(hosts_ns "$2")" 2>/dev/null | grep -qx "$pid"
+}
+
 # hosts_pg_restart NODE: a node whose host came back: its keeper again (pg_autoctl asks the
 # monitor, which makes it a standby of the current primary; pg_rewind when needed).
 hosts_pg_restart() {
     local node="$1"
-    abc_pid "$node-pg" >/dev/null && return 0
+    hosts_running "$node-pg" "$node" && return 0
     rm -f "$HOSTS_PG/$node/data/postmaster.pid"
     hosts_spawn_pg "$node-pg" "$node" pg_autoctl run --pgdata "$HOSTS_PG/$node/data"
 }
@@ -382,10 +401,18 @@ hosts_primary() {
     return 1
 }
 
-# hosts_db_conninfo: what abc-worker is given: both data nodes, the writable one chosen.
+# hosts_db_conninfo NODE: what NODE's abc-worker is given: both data nodes, the writable one
+# chosen, its own host's first. libpq tries the hosts in order, and a host that died without
+# a word costs each connection attempt connect_timeout (2 s, libpq's least) before the next:
+# the worker that takes over after a host's death is the one on the surviving host, so with
+# its own first it never waits on the dead one (listed second, db2's worker once waited 2 s
+# on dead db1 for its pool and 2 s more for a request, 9.6 s in all). A refused or read-only
+# first host costs a millisecond.
 hosts_db_conninfo() {
+    local other
+    other=$([[ "$1" == db1 ]] && echo db2 || echo db1)
     printf 'host=%s,%s port=%s,%s dbname=abc user=abc passfile=%s target_session_attrs=read-write connect_timeout=2' \
-        "$(hosts_ip db1)" "$(hosts_ip db2)" "$HOSTS_PG_PORT" "$HOSTS_PG_PORT" \
+        "$(hosts_ip "$1")" "$(hosts_ip "$other")" "$HOSTS_PG_PORT" "$HOSTS_PG_PORT" \
         "$HOSTS_STATE/secrets/pgpass"
 }
 
@@ -442,7 +469,7 @@ tls_ca = $ABC_CERTS/ca.crt
 tls_cert = $ABC_CERTS/worker.crt
 tls_key = $ABC_CERTS/worker.key
 link_clients = fe1, fe2
-db = $(hosts_db_conninfo) application_name=abc-worker-$n
+db = $(hosts_db_conninfo "$n") application_name=abc-worker-$n
 sql_dir = $ABC_ROOT/sql
 bitcoind_url = http://$(hosts_ip btc):$HOSTS_SIM_PORT/wallet/abc
 bitcoind_user = abc
@@ -509,7 +536,7 @@ hosts_migrate() {
 hosts_start_worker() {
     local n="$1" worker="$ABC_BUILD/worker/abc-worker"
     abc_need_bin "$worker"
-    abc_pid "$n-worker" >/dev/null && return 0
+    hosts_running "$n-worker" "$n" && return 0
     abc_spawn "$n-worker" ip netns exec "$(hosts_ns "$n")" \
         "$ABC_ROOT/deploy/hosts/supervise" "$worker" -c "$HOSTS_STATE/worker-$n.conf"
 }

@@ -7,19 +7,26 @@
 # workers' addresses and finds it. Nobody acts by hand. Clients send every unanswered form
 # again (purchases with the same idempotency key; a registration answered 409 "taken" was
 # done before) until it is answered; a probe sends one purchase form from the kill on until
-# it is acknowledged. Measured (appended to <state>/failover-times): kill -> the monitor
-# marks the primary unhealthy -> db2 reports wait_primary (PostgreSQL writable) -> db2's
-# worker holds the lock -> it listens -> first write acknowledged through edge. SPEC 8's
-# target is 5 s: printed as met or MISSED (a timing on a shared 2-CPU machine is not a
-# pass/fail of its own: 4.0 s quiet, 5.4 s beside other tests), while the check fails
-# only past 10 s, a real regression (it was 6-12 s before the monitor's settings). Checked too: every acknowledged registration and purchase is in
+# it is acknowledged. Measured (appended to <state>/failover-times, and printed): kill ->
+# the monitor marks the primary unhealthy -> tells db2 to promote -> db2 promoted, still
+# read-only (stop_replication) -> writable (wait_primary) -> db2's worker holds the lock ->
+# it listens -> a front-end links to it -> first write acknowledged through edge, all from
+# the monitor's event table and the bed's logs (the test's own 0.2 s polls are only a
+# cross-check). SPEC 8's target, writes again within 5 s of the kill, is checked: a run
+# past it fails. Checked too: every acknowledged registration and purchase is in
 # the database exactly once, no purchase applied without an answer, the ledger invariants
 # hold on db2; then db1's keeper is started again (t_050 sees it back as the standby).
 set -euo pipefail
 # shellcheck source=tests/hosts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CLIENTS=()
-trap 'touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
+# HOSTS_SILENT_KILL=1: the host dies without a word, as a real one does: its network
+# link goes down first, so no reset or FIN from its dying sockets reaches anyone, and the
+# others learn it only from silence (timeouts), not at once as from a killed namespace.
+SILENT="${HOSTS_SILENT_KILL:-0}"
+MUTED=""
+unmute() { [[ -z "$MUTED" ]] || hosts_exec "$MUTED" ip link set eth0 up; MUTED=""; }
+trap 'unmute; touch "$IT_TMP/stop"; ((${#CLIENTS[@]} == 0)) || wait "${CLIENTS[@]}"; rm -rf "$IT_TMP"' EXIT
 trap 'echo "t_030: line $LINENO failed (status $?)" >&2' ERR
 K=3
 # The clients run until told to stop; this only bounds them (and their resends) should the
@@ -104,14 +111,18 @@ acked_before() { [[ "$(cat "$IT_TMP"/client* 2>/dev/null | awk '$3 == "buy" && $
 hosts_wait 60 "purchases acknowledged before the kill" acked_before
 
 t_kill=$(ht_ms)
-echo "     killing every process on $old: $(hosts_kill_host "$old")"
+if [[ "$SILENT" == 1 ]]; then
+    MUTED="$old"
+    hosts_exec "$old" ip link set eth0 down
+fi
+echo "     killing every process on $old$([[ "$SILENT" != 1 ]] || echo ", silently"): $(hosts_kill_host "$old")"
 probe &
 CLIENTS+=("$!")
 t_prom="" t_work=""
 until [[ -n "$t_prom" && -n "$t_work" ]] || (($(ht_ms) - t_kill > 60000)); do
     [[ -n "$t_prom" ]] || ! hosts_pg_is "$new" primary || t_prom=$(ht_ms)
     [[ -n "$t_work" ]] || ! hosts_worker_active "$new" || t_work=$(ht_ms)
-    sleep 0.1
+    sleep 0.2
 done
 [[ -n "$t_prom" ]] || die "$new did not become the primary"
 [[ -n "$t_work" ]] || die "no abc-worker became active on $new"
@@ -134,27 +145,48 @@ wait "${CLIENTS[@]}" || true
 CLIENTS=()
 cat "$IT_TMP"/client* >"$IT_TMP/all"
 
-# The phases, from the monitor's event log and the new worker's log (same clock).
+# The phases, from the monitor's event log and the bed's logs (one clock): kill -> the
+# monitor marks the old primary unhealthy -> it tells the standby to promote
+# (prepare_promotion) -> the standby is promoted but still read-only (stop_replication) ->
+# writable (wait_primary) -> the new worker holds the lock (event=active) -> it listens ->
+# the first front-end links to it -> the first write is acknowledged through edge.
 mon_ms() {
     hosts_psql monitor -d pg_auto_failover -At -c "SELECT coalesce((extract(epoch FROM
         min(eventtime)) * 1000)::bigint, 0) FROM pgautofailover.event WHERE nodename = '$1'
         AND eventtime >= to_timestamp($t_kill / 1000.0) AND $2"
 }
+# log_ms PATTERN FILE...: the time (ms) of the first line matching PATTERN at or after
+# the kill in FILEs, 0 when none.
+log_ms() {
+    local pat="$1" l t first=0
+    shift
+    while read -r l; do
+        t=$(date -d "$(sed -E 's/^ts=([^ ]*).*/\1/' <<<"$l")" +%s%3N)
+        ((t >= t_kill)) || continue
+        ((first != 0 && first <= t)) || first=$t
+    done < <(grep -hE "$pat" "$@" 2>/dev/null || true)
+    echo "$first"
+}
 t_unh=$(mon_ms "$old" "description LIKE '%marked as unhealthy%'")
+t_pp=$(mon_ms "$new" "goalstate = 'prepare_promotion'")
+t_sr=$(mon_ms "$new" "reportedstate = 'stop_replication'")
 t_wp=$(mon_ms "$new" "reportedstate = 'wait_primary'")
-act_line=$(grep 'event=active' "$ABC_LOG/$new-worker.log" | tail -n 1 || true)
-t_lock=$(date -d "$(sed -E 's/^ts=([^ ]*).*/\1/' <<<"${act_line:-ts=1970-01-01T00:00:00Z}")" +%s%3N)
-echo "     measured after the kill (ms): monitor marks $old unhealthy $((t_unh - t_kill)); $new" \
-    "reports wait_primary $((t_wp - t_kill)) (PostgreSQL seen writable $((t_prom - t_kill)));" \
-    "$new's worker holds the lock (event=active) $((t_lock - t_kill)), listens" \
-    "$((t_work - t_kill)); first write acknowledged through edge $((${t_ack:-0} - t_kill))"
-echo "phases_ms unhealthy=$((t_unh - t_kill)) wait_primary=$((t_wp - t_kill))" \
-    "writable=$((t_prom - t_kill)) active=$((t_lock - t_kill)) listening=$((t_work - t_kill))" \
-    "first_ack=$((${t_ack:-0} - t_kill))" >>"$HOSTS_STATE/failover-times"
+t_lock=$(log_ms 'event=active' "$ABC_LOG/$new-worker.log")
+t_listen=$(log_ms 'event=listening' "$ABC_LOG/$new-worker.log")
+t_link=$(log_ms "event=link_up worker=$(hosts_ip "$new"):" "$ABC_LOG"/fe[12]-web.log)
+since() { echo $((${1:-0} > 0 ? ${1:-0} - t_kill : -1)); }
+echo "     ms after the kill: $old unhealthy $(since "$t_unh"), $new told to promote" \
+    "$(since "$t_pp"), promoted read-only $(since "$t_sr"), writable $(since "$t_wp")" \
+    "(seen $(since "$t_prom")); $new's worker active $(since "$t_lock"), listening" \
+    "$(since "$t_listen") (seen $(since "$t_work")), first front-end linked $(since "$t_link");" \
+    "first write acknowledged through edge $(since "$t_ack")"
+echo "phases_ms unhealthy=$(since "$t_unh") promote=$(since "$t_pp") stop_replication=$(since "$t_sr")" \
+    "writable=$(since "$t_wp") active=$(since "$t_lock") listening=$(since "$t_listen")" \
+    "linked=$(since "$t_link") first_ack=$(since "$t_ack")" >>"$HOSTS_STATE/failover-times"
 check "writes succeed again through edge after the failover" test -n "$t_ack"
 ack_ms=$((${t_ack:-999999} - t_kill))
-echo "     first write $ack_ms ms after the kill: 5 s target $( ((ack_ms <= 5000)) && echo met || echo MISSED)"
-check "...within 10 s of the kill ($ack_ms ms)" test "$ack_ms" -le 10000
+# SPEC 8: writes again within 5 s of losing the primary's host.
+check "...within 5 s of the kill, SPEC 8 ($ack_ms ms)" test "$ack_ms" -le 5000
 
 # Registrations: acknowledged (303) ones exist; 409 "taken" means an earlier attempt was
 # carried out unanswered; every name tried exists exactly once at most (unique).
@@ -196,6 +228,7 @@ check "the ledger invariants hold on $new" invariants
 
 # The old primary's host comes back: its keeper again, which makes it the standby
 # (pg_rewind), and its abc-worker, a standby; t_050_rejoin waits for that while t_040 runs.
+unmute
 hosts_pg_restart "$old"
 hosts_start_worker "$old"
 echo "$old $new $(ht_ms)" >"$HOSTS_STATE/rejoining"
