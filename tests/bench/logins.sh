@@ -26,8 +26,17 @@ FULL=131072
 
 PREV="${ABC_KDF_N:-$FULL}"
 FE_CPU="${BENCH_FE_CPU:-0.5}"
-QUOTA_US=$(awk -v c="$FE_CPU" 'BEGIN { q = int(c * 100000); if (q < 1000 || q > 200000) exit 1; print q }') ||
-    die "BENCH_FE_CPU must be between 0.01 and 2 (CPUs)"
+PERIOD_US="${BENCH_FE_PERIOD_US:-100000}"
+[[ "$PERIOD_US" =~ ^[0-9]+$ ]] && ((PERIOD_US >= 1000 && PERIOD_US <= 1000000)) ||
+    die "BENCH_FE_PERIOD_US must be between 1000 and 1000000 (microseconds)"
+SHARES="${BENCH_FE_SHARES:-16384}"
+[[ "$SHARES" =~ ^[0-9]+$ ]] && ((SHARES >= 2 && SHARES <= 262144)) ||
+    die "BENCH_FE_SHARES must be between 2 and 262144 (cgroup v1 cpu.shares; 1024 = a process's)"
+FE_IDLE="${BENCH_FE_IDLE:-0}"
+[[ "$FE_IDLE" == 0 || "$FE_IDLE" == 1 ]] || die "BENCH_FE_IDLE must be 0 or 1"
+WEIGHT=$((SHARES * 100 / 1024 < 1 ? 1 : SHARES * 100 / 1024 > 10000 ? 10000 : SHARES * 100 / 1024))
+QUOTA_US=$(awk -v c="$FE_CPU" -v p="$PERIOD_US" 'BEGIN { q = int(c * p); if (q < 1000 || q > 2 * p) exit 1; print q }') ||
+    die "BENCH_FE_CPU must be between 0.01 and 2 (CPUs), and its quota at least 1 ms a period"
 # The cgroup tree: v1's `cpu` controller where mounted (this machine), else v2's unified
 # tree with the cpu controller enabled for its children (Debian 12's default).
 if [[ -w /sys/fs/cgroup/cpu/cgroup.procs ]]; then
@@ -48,13 +57,14 @@ pin() {
     taskset -a -p -c "$2" "$pid" >/dev/null
     mkdir -p "$cg"
     if ((CG_V == 1)); then
-        echo 100000 >"$cg/cpu.cfs_period_us"
+        echo "$PERIOD_US" >"$cg/cpu.cfs_period_us"
         echo "$QUOTA_US" >"$cg/cpu.cfs_quota_us"
-        echo 16384 >"$cg/cpu.shares"
+        echo "$SHARES" >"$cg/cpu.shares"
     else
-        echo "$QUOTA_US 100000" >"$cg/cpu.max"
-        echo 10000 >"$cg/cpu.weight"
+        echo "$QUOTA_US $PERIOD_US" >"$cg/cpu.max"
+        echo "$WEIGHT" >"$cg/cpu.weight"
     fi
+    [[ "$FE_IDLE" == 0 ]] || echo 1 >"$cg/cpu.idle"
     echo "$pid" >"$cg/cgroup.procs"
 }
 # unpin: every process of this run's cgroups back to the root group, the groups removed.
@@ -92,13 +102,30 @@ pin fe1 0
 pin fe2 1
 load() { python3 "$ROOT/tests/bench/logins_load.py" "$HOSTS_EDGE_URL" "$D" "$1" "$LU" "$PW" "$SESSION" "$AD" "$CIDS"; }
 la() { cut -d' ' -f1-3 /proc/loadavg; }
+# thr: how long each front-end's cgroup was throttled (its quota used up: every thread of
+# that abc-web stopped until the next period) since the last call, "fe1 12/150 periods 480 ms".
+declare -A THR_N THR_T
+thr() {
+    local fe cg n t out=""
+    for fe in fe1 fe2; do
+        cg="$CG_ROOT/abc-bench-$$-$fe"
+        n=$(awk '$1 == "nr_throttled" { print $2 }' "$cg/cpu.stat")
+        t=$(awk '$1 == "throttled_time" { print int($2 / 1000000) } $1 == "throttled_usec" { print int($2 / 1000) }' "$cg/cpu.stat")
+        out+=" $fe throttled $((n - ${THR_N[$fe]:-0})) times $((t - ${THR_T[$fe]:-0})) ms;"
+        THR_N[$fe]=$n THR_T[$fe]=$t
+    done
+    echo "${out# }"
+}
 
-echo "kdf_n=$FULL, $D s a phase, storm of $STORM clients, fe1 on CPU 0, fe2 on CPU 1, $FE_CPU CPU each, $(nproc) CPUs"
-echo "quiet: $(load 0) load=$(la)"
+echo "kdf_n=$FULL, $D s a phase, storm of $STORM clients, fe1 on CPU 0, fe2 on CPU 1, $FE_CPU CPU each (period $((PERIOD_US / 1000)) ms, shares $SHARES, idle $FE_IDLE), $(nproc) CPUs"
+thr >/dev/null
+echo "quiet: $(load 0) load=$(la) $(thr)"
 "$ROOT/deploy/hosts/run" kill fe2 >/dev/null
 sleep 6 # past edge's fail_timeout: fe2 is marked down after its first failure
-echo "one:   $(load "$STORM") load=$(la)"
+thr >/dev/null
+echo "one:   $(load "$STORM") load=$(la) $(thr)"
 "$ROOT/deploy/hosts/run" start fe2 >/dev/null
 pin fe2 1
 sleep 6
-echo "two:   $(load "$STORM") load=$(la)"
+thr >/dev/null
+echo "two:   $(load "$STORM") load=$(la) $(thr)"
