@@ -46,6 +46,8 @@ FE_IDLE="${BENCH_FE_IDLE:-1}"
 WEIGHT=$((SHARES * 100 / 1024 < 1 ? 1 : SHARES * 100 / 1024 > 10000 ? 10000 : SHARES * 100 / 1024))
 QUOTA_US=$(awk -v c="$FE_CPU" -v p="$PERIOD_US" 'BEGIN { q = int(c * p); if (q < 1000 || q > 2 * p) exit 1; print q }') ||
     die "BENCH_FE_CPU must be between 0.01 and 2 (CPUs), and its quota at least 1 ms a period"
+# A whole CPU: no quota at all (one of exactly a period still met the boundary now and then).
+if [[ "$QUOTA_US" == "$PERIOD_US" ]]; then QUOTA_V1=-1 QUOTA_V2=max; else QUOTA_V1=$QUOTA_US QUOTA_V2=$QUOTA_US; fi
 # The cgroup tree: v1's `cpu` controller where mounted (this machine), else v2's unified
 # tree with the cpu controller enabled for its children (Debian 12's default).
 if [[ -w /sys/fs/cgroup/cpu/cgroup.procs ]]; then
@@ -68,10 +70,10 @@ pin() {
         mkdir "$cg"
         if ((CG_V == 1)); then
             echo "$PERIOD_US" >"$cg/cpu.cfs_period_us"
-            echo "$QUOTA_US" >"$cg/cpu.cfs_quota_us"
+            echo "$QUOTA_V1" >"$cg/cpu.cfs_quota_us"
             echo "$SHARES" >"$cg/cpu.shares"
         else
-            echo "$QUOTA_US $PERIOD_US" >"$cg/cpu.max"
+            echo "$QUOTA_V2 $PERIOD_US" >"$cg/cpu.max"
             echo "$WEIGHT" >"$cg/cpu.weight"
         fi
         [[ "$FE_IDLE" == 0 ]] || echo 1 >"$cg/cpu.idle"
