@@ -4,10 +4,19 @@
  * it waited), run scrypt without the lock and wake its caller through one
  * shared condition variable.  A job is the caller's stack frame; the pool
  * writes only its rc, state and key buffer, and never after state DONE.
+ *
+ * The threads run at the lowest priority the scheduler has (SCHED_IDLE,
+ * else nice 19): on a front-end's CPU a page thread that wakes takes the
+ * CPU from a hash at once, so a login storm slows logins, not pages.  The
+ * hashing still gets every cycle the pages leave, so logins/s do not drop
+ * on an idle front-end.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +61,9 @@ struct kdfpool {
 	uint64_t		 ran, refused, expired;
 	int			 waiters;	/* callers inside derive */
 	int			 stopping;
+	int			 started;	/* threads past kdfpool_lower */
+	int			 lowered;	/* of them, at idle or nice 19 */
+	int			 prio_errno;	/* why one could not, or 0 */
 };
 
 /* Answers job (under the lock) and wakes its caller. */
@@ -92,6 +104,27 @@ kdfpool_note_run(struct kdfpool *pool, int64_t us)
 		pool->avg_run_us += (us - pool->avg_run_us) / 8;
 }
 
+/*
+ * Puts the calling thread at the lowest priority: SCHED_IDLE (which any
+ * thread may choose), else nice 19 (on Linux the nice value of
+ * PRIO_PROCESS 0 is the calling thread's).  Names it "abc-kdf" for top -H
+ * and the tests.  Returns 0, or an errno when neither could be set.
+ */
+static int
+kdfpool_lower(void)
+{
+	struct sched_param	 sp;
+	int			 rc;
+
+	(void)pthread_setname_np(pthread_self(), "abc-kdf");
+	memset(&sp, 0, sizeof(sp));
+	if ((rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp)) == 0)
+		return 0;
+	if (setpriority(PRIO_PROCESS, 0, 19) == 0)
+		return 0;
+	return errno != 0 ? errno : rc;
+}
+
 /* A pool thread: runs jobs until the pool stops.  Returns NULL. */
 static void *
 kdfpool_thread(void *arg)
@@ -101,7 +134,14 @@ kdfpool_thread(void *arg)
 	int64_t			 t0;
 	int			 rc;
 
+	rc = kdfpool_lower();
 	pthread_mutex_lock(&pool->lock);
+	pool->started++;
+	if (rc == 0)
+		pool->lowered++;
+	else
+		pool->prio_errno = rc;
+	pthread_cond_broadcast(&pool->done);
 	for (;;) {
 		while (!pool->stopping && (job = kdfpool_take(pool)) == NULL)
 			pthread_cond_wait(&pool->work, &pool->lock);
@@ -217,6 +257,15 @@ kdfpool_start(int threads, size_t max_queued, int64_t deadline_ms)
 		kdfpool_free(pool, i);
 		return NULL;
 	}
+	/* Return with every thread at its priority: the tests read it. */
+	pthread_mutex_lock(&pool->lock);
+	while (pool->started < threads)
+		pthread_cond_wait(&pool->done, &pool->lock);
+	rc = pool->prio_errno;
+	pthread_mutex_unlock(&pool->lock);
+	if (rc != 0)
+		log_warn("kdfpool_priority", "error=\"%s\" note=\"hashing "
+		    "runs at the page threads' priority\"", strerror(rc));
 	return pool;
 }
 
@@ -285,6 +334,7 @@ kdfpool_get_stats(struct kdfpool *pool, struct kdfpool_stats *st)
 	st->queued = pool->nqueued;
 	st->running = pool->nrunning;
 	st->avg_run_us = pool->avg_run_us;
+	st->lowered = pool->lowered;
 	pthread_mutex_unlock(&pool->lock);
 }
 

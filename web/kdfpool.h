@@ -13,6 +13,16 @@
  * page threads can be waiting here (keep that below abc-web's `threads`),
  * a login storm never takes every page thread.
  *
+ * CPU: the pool's threads (named "abc-kdf") run at SCHED_IDLE, or nice 19
+ * where that is refused (logged once), so that page threads sharing their
+ * CPU are always scheduled first.  The other side of it: while pages keep
+ * every CPU busy the hashing gets almost nothing, so a job already running
+ * takes that much longer (its caller waits; edge may time it out) and the
+ * pace it measures makes the pool answer the next ones "busy".  That cannot help against a CPU quota
+ * (a cgroup's cpu.max) that the hashing uses up: the kernel then stops
+ * the whole process, pages too, until the quota's next period.  Give
+ * abc-web no quota, or a short period (see tests/bench/README.md).
+ *
  * Memory: each running job holds 128 * n * r * p bytes (128 MiB at the
  * defaults), so the pool's peak is threads times that.  Ownership: the
  * pool owns its threads and queue; a job lives on its caller's stack and
@@ -44,6 +54,7 @@ struct kdfpool_stats {
 	size_t		 queued;	/* waiting now */
 	int		 running;	/* being derived now */
 	int64_t		 avg_run_us;	/* measured pace, 0 before any */
+	int		 lowered;	/* threads at SCHED_IDLE or nice 19 */
 };
 
 struct kdfpool;

@@ -5,10 +5,15 @@ purchase client against BASE (edge), for SECONDS, then one JSON line:
 logins per second served (303), answered busy (503), other; purchase
 latencies (p50, p99, max ms) and statuses.  Standard library only.
 
+Arrivals are jittered (each gap uniform in 0.5x..1.5x its mean): a fixed
+200 ms between purchases locks onto the 100 ms period of a CPU quota, so
+every purchase would land in the same part of it, lucky or not.
+
 usage: logins_load.py BASE SECONDS STORM_THREADS USER PASSWORD BUYER_SESSION AD CID,CID,...
 STORM_THREADS 0: no storm; BUYER_SESSION "-": no purchases."""
 import http.client
 import json
+import random
 import re
 import sys
 import threading
@@ -53,7 +58,7 @@ def stormer():
     body = urllib.parse.urlencode({"csrf": token, "username": user, "password": password})
     gap = nstorm / 9.0  # all stormers together offer 9/s: under edge's 10/s per address
     while time.monotonic() < stop_at:
-        t_next = time.monotonic() + gap
+        t_next = time.monotonic() + gap * random.uniform(0.5, 1.5)
         try:
             c.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded",
                                                "Cookie": cookie})
@@ -76,7 +81,7 @@ def buyer():
     while time.monotonic() < stop_at:
         cid = camps[i % len(camps)]
         i += 1
-        t_next = time.monotonic() + 0.2  # 5 purchases a second
+        t_next = time.monotonic() + random.uniform(0.1, 0.3)  # 5 purchases a second
         try:
             c.request("GET", "/c/%s/buy?ad=%s" % (cid, ad), headers=hdr)
             r = c.getresponse()

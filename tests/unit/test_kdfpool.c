@@ -5,9 +5,16 @@
  * queue), shutdown with jobs waiting; and common/scrypt.c's derived salt
  * of a name without an account.  A job is held on a thread by costly
  * parameters (n = 2^17: 128 MiB, about half a second), and the tests wait for
- * the pool's own counters rather than for fixed sleeps.
+ * the pool's own counters rather than for fixed sleeps.  The hashing
+ * threads' priority is read back from the kernel (/proc/self/task).
  */
+#include <sys/resource.h>
+
+#include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -198,6 +205,112 @@ test_kdfpool_stop_with_waiters(void)
 	CU_ASSERT_EQUAL(c.rc, KDFPOOL_BUSY);
 }
 
+/*
+ * Reads /proc/self/task/<tid>/stat: the thread's name into comm, its nice
+ * value (field 19) and scheduling policy (field 41).  Returns 0 or -1.
+ */
+static int
+task_stat(const char *tid, char *comm, size_t commsz, long *nice,
+    long *policy)
+{
+	char	 path[64], line[1024], *open, *close, *p;
+	FILE	*f;
+	int	 field;
+	size_t	 len;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/stat", tid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* "tid (comm) state ...": comm may hold spaces and parentheses. */
+	if (p == NULL || (open = strchr(line, '(')) == NULL ||
+	    (close = strrchr(line, ')')) == NULL || close < open)
+		return -1;
+	len = (size_t)(close - open - 1);
+	if (len >= commsz)
+		len = commsz - 1;
+	memcpy(comm, open + 1, len);
+	comm[len] = '\0';
+	*nice = *policy = -100;
+	p = close + 2;
+	for (field = 3; p != NULL && *p != '\0'; field++) {
+		if (field == 19)
+			*nice = strtol(p, NULL, 10);
+		else if (field == 41)
+			*policy = strtol(p, NULL, 10);
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	}
+	return *nice == -100 || *policy == -100 ? -1 : 0;
+}
+
+/*
+ * Counts this process's threads named "abc-kdf" (all of them into *named)
+ * and those of them at the lowest priority, SCHED_IDLE or nice 19 (the
+ * return value); *other_low counts other threads at that priority.
+ */
+static int
+count_low(int *named, int *other_low)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 comm[64];
+	long		 nice, policy;
+	int		 low = 0, is_low;
+
+	*named = *other_low = 0;
+	CU_ASSERT_FATAL((d = opendir("/proc/self/task")) != NULL);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (task_stat(de->d_name, comm, sizeof(comm), &nice,
+		    &policy) != 0)
+			continue;	/* a thread that just ended */
+		is_low = policy == SCHED_IDLE || nice == 19;
+		if (strcmp(comm, "abc-kdf") == 0) {
+			(*named)++;
+			low += is_low;
+		} else
+			*other_low += is_low;
+	}
+	closedir(d);
+	return low;
+}
+
+/*
+ * The hashing threads run at SCHED_IDLE (nice 19 where refused) from the
+ * moment kdfpool_start returns, and only they: the caller's threads keep
+ * their priority, so page threads are scheduled before any hash.
+ */
+static void
+test_kdfpool_priority(void)
+{
+	struct kdfpool		*pool;
+	struct kdfpool_stats	 st;
+	uint8_t			 key[KDF_HASH_LEN];
+	int			 named, other, low;
+
+	CU_ASSERT_EQUAL(count_low(&named, &other), 0);
+	CU_ASSERT_EQUAL(named, 0);
+	pool = kdfpool_start(3, 2, 5000);
+	CU_ASSERT_FATAL(pool != NULL);
+	low = count_low(&named, &other);
+	CU_ASSERT_EQUAL(named, 3);
+	CU_ASSERT_EQUAL(low, 3);
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT_EQUAL(sched_getscheduler(0), SCHED_OTHER);
+	kdfpool_get_stats(pool, &st);
+	CU_ASSERT_EQUAL(st.lowered, 3);
+	/* Still low after running a job (scrypt does not reset it). */
+	CU_ASSERT_EQUAL(kdfpool_derive(pool, "pw", 2, salt, sizeof(salt),
+	    &quick, key, sizeof(key)), KDFPOOL_OK);
+	CU_ASSERT_EQUAL(count_low(&named, &other), 3);
+	kdfpool_stop(pool);
+	count_low(&named, &other);
+	CU_ASSERT_EQUAL(named, 0);
+}
+
 /* The salt of a name without an account: stable, per name and secret. */
 static void
 test_fake_salt(void)
@@ -233,6 +346,7 @@ static CU_TestInfo tests[] = {
 	{ "test_kdfpool_bounded_queue", test_kdfpool_bounded_queue },
 	{ "test_kdfpool_deadline", test_kdfpool_deadline },
 	{ "test_kdfpool_stop_with_waiters", test_kdfpool_stop_with_waiters },
+	{ "test_kdfpool_priority", test_kdfpool_priority },
 	{ "test_fake_salt", test_fake_salt },
 	CU_TEST_INFO_NULL
 };
