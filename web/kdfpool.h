@@ -18,10 +18,11 @@
  * CPU are always scheduled first.  The other side of it: while pages keep
  * every CPU busy the hashing gets almost nothing, so a job already running
  * takes that much longer (its caller waits; edge may time it out) and the
- * pace it measures makes the pool answer the next ones "busy".  That cannot help against a CPU quota
- * (a cgroup's cpu.max) that the hashing uses up: the kernel then stops
- * the whole process, pages too, until the quota's next period.  Give
- * abc-web no quota, or a short period (see tests/bench/README.md).
+ * pace it measures makes the pool answer the next ones "busy".  That
+ * cannot help against a CPU quota (a cgroup's cpu.max) that the hashing
+ * uses up: the kernel then stops the whole process, pages too, until the
+ * quota's next period.  Give abc-web no quota, or a short period (see
+ * tests/bench/README.md).
  *
  * Memory: each running job holds 128 * n * r * p bytes (128 MiB at the
  * defaults), so the pool's peak is threads times that.  Ownership: the
