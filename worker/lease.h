@@ -59,9 +59,10 @@
  * socket, and exits; one cut from the server (no news) has exited within
  * LEASE_POLL_MS + LEASE_ANSWER_MS of the cut, well before the server drops
  * its session (about 3 s, keepalives: lease.c) and frees the lock; one
- * whose host died runs no more.  So the grace only covers the killed holder's wake-up and
- * exit: 100 ms, where it was two of its 250 ms checks (0.5 s) when the
- * watch only polled; it is part of every failover (SPEC 8: 5 s).
+ * whose host died runs no more.  So the grace only covers the killed
+ * holder's wake-up and exit: 100 ms, where it was two of its 250 ms checks
+ * (0.5 s) when the watch only polled; it is part of every failover
+ * (SPEC 8: 5 s).
  */
 #define LEASE_GRACE_MS		100
 /* What lease_fence raises when the session does not hold the lock. */
