@@ -60,6 +60,10 @@
 #define HB_MAX_WEBS	8
 #define HB_MAX_BODY	(8 * 1024 * 1024)
 #define HB_STALE_WAIT_US	3000000	/* a sample gives up after 3 s */
+/* A poller's pause between two polls.  Without one, three pollers asking
+ * as fast as they can took both CPUs from the worker and PostgreSQL whose
+ * delay they measure; the pause adds at most this much to a sample. */
+#define HB_STALE_POLL_US	500
 #define HB_BIG_MAX	"21000000"	/* max_price: any price is fine */
 
 struct opts {
@@ -690,6 +694,8 @@ poll_thread(void *arg)
 		if (r.status == 200 && json_sold(r.body) >= target &&
 		    atomic_load(&s->target) == target)
 			p->seen_us = t;
+		else
+			usleep(HB_STALE_POLL_US);
 	}
 	curl_easy_cleanup(h);
 	free(r.body);
