@@ -26,6 +26,7 @@
 #include "hex.h"
 #include "lease.h"
 #include "log.h"
+#include "pgprep.h"
 #include "xmalloc.h"
 
 #define DB_RETRY_MS	200
@@ -44,6 +45,7 @@ struct db {
 	int		 done_fd;	/* borrowed eventfd */
 	char		*conninfo;	/* owned */
 	PGconn		*pg;		/* owned by the thread */
+	struct pgprep	*prep;		/* owned; what pg has prepared */
 	int64_t		 pruned_ms;
 	struct db_stats	 stats;
 };
@@ -51,6 +53,7 @@ struct db {
 /* A query of a pipeline and, once run, its result. */
 struct db_q {
 	const char	*sql;
+	const char	*name;		/* prepared under; NULL: unnamed */
 	int		 nparams;
 	const char	*params[DB_PARAMS_MAX];
 	PGresult	*res;		/* owned */
@@ -65,7 +68,7 @@ db_notice(void *arg, const char *message)
 }
 
 static void	db_q_clear(struct db_q *, size_t);
-static int	db_pipeline(PGconn *, struct db_q *, size_t);
+static int	db_pipeline(struct db *, PGconn *, struct db_q *, size_t);
 
 /*
  * Leaves pg outside any transaction.  A durable batch whose statement
@@ -89,7 +92,7 @@ db_settle(PGconn *pg)
 	default:
 		return -1;
 	}
-	rc = db_pipeline(pg, &q, 1);
+	rc = db_pipeline(NULL, pg, &q, 1);
 	db_q_clear(&q, 1);
 	return rc == 0 && PQtransactionStatus(pg) == PQTRANS_IDLE ? 0 : -1;
 }
@@ -107,6 +110,7 @@ db_conn(struct db *db)
 		log_warn("db_unsettled", "error=\"%s\"", PQerrorMessage(db->pg));
 	}
 	PQfinish(db->pg);
+	pgprep_forget(db->prep);
 	db->pg = PQconnectdb(db->conninfo);
 	if (PQstatus(db->pg) != CONNECTION_OK ||
 	    PQenterPipelineMode(db->pg) != 1) {
@@ -134,20 +138,71 @@ db_q_clear(struct db_q *qs, size_t n)
 }
 
 /*
- * Sends every query of qs in one pipeline and collects one result each.
+ * The name sql is prepared under on pg, preparing it first (a round trip
+ * of its own, made before the pipeline that runs it) when new; NULL when
+ * it goes unnamed: no room, or the server refused it (then the job that
+ * runs it gets the error).  Only outside a pipeline's pending results.
+ */
+static const char *
+db_prepared(struct db *db, PGconn *pg, const char *sql, int nparams)
+{
+	const char	*name;
+	PGresult	*r;
+	int		 ok;
+
+	switch (pgprep_lookup(db->prep, sql, &name)) {
+	case PGPREP_READY:
+		return name;
+	case PGPREP_FULL:
+		return NULL;
+	case PGPREP_NEW:
+		break;
+	}
+	if (PQsendPrepare(pg, name, sql, nparams, NULL) != 1 ||
+	    PQpipelineSync(pg) != 1)
+		return NULL;
+	r = PQgetResult(pg);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	while ((r = PQgetResult(pg)) != NULL)	/* the end of the Parse */
+		PQclear(r);
+	r = PQgetResult(pg);			/* its sync */
+	ok = ok && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+	PQclear(r);
+	pgprep_done(db->prep, sql, ok);
+	return ok ? name : NULL;
+}
+
+/* Sends one query by name when it has one, else unnamed; 1 or 0. */
+static int
+db_send(PGconn *pg, const char *name, const char *sql, int nparams,
+    const char *const *params)
+{
+	if (name != NULL)
+		return PQsendQueryPrepared(pg, name, nparams, params, NULL,
+		    NULL, 0);
+	return PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL,
+	    0);
+}
+
+/*
+ * Sends every query of qs in one pipeline and collects one result each,
+ * each by its prepared statement when db is given (NULL: all unnamed).
  * Returns 0 when every query succeeded, -1 otherwise (the first error is
  * logged; results stay in qs for the caller to inspect and clear).
  */
 static int
-db_pipeline(PGconn *pg, struct db_q *qs, size_t n)
+db_pipeline(struct db *db, PGconn *pg, struct db_q *qs, size_t n)
 {
 	PGresult	*r;
 	size_t		 i;
 	int		 rc = 0;
 
+	for (i = 0; db != NULL && i < n; i++)
+		qs[i].name = db_prepared(db, pg, qs[i].sql, qs[i].nparams);
 	for (i = 0; i < n; i++)
-		if (PQsendQueryParams(pg, qs[i].sql, qs[i].nparams, NULL,
-		    qs[i].params, NULL, NULL, 0) != 1)
+		if (db_send(pg, qs[i].name, qs[i].sql, qs[i].nparams,
+		    qs[i].params) != 1)
 			break;
 	if (i < n || PQpipelineSync(pg) != 1) {
 		log_warn("db_send", "error=\"%s\"", PQerrorMessage(pg));
@@ -173,12 +228,15 @@ db_pipeline(PGconn *pg, struct db_q *qs, size_t n)
 	return rc;
 }
 
-/* Sends job as a pipeline step of its own (a sync after it); 0 or -1. */
+/*
+ * Sends job as a pipeline step of its own (a sync after it), by the name
+ * it is prepared under (NULL: unnamed); 0 or -1.
+ */
 static int
-db_send_alone(PGconn *pg, const struct db_job *job)
+db_send_alone(PGconn *pg, const char *name, const struct db_job *job)
 {
-	return PQsendQueryParams(pg, job->sql, job->nparams, NULL,
-	    (const char *const *)job->params, NULL, NULL, 0) == 1 &&
+	return db_send(pg, name, job->sql, job->nparams,
+	    (const char *const *)job->params) == 1 &&
 	    PQpipelineSync(pg) == 1 ? 0 : -1;
 }
 
@@ -222,13 +280,19 @@ db_collect_alone(PGconn *pg, struct db_job *job)
 static void
 db_run_reads(struct db *db, struct db_job **jobs, size_t n)
 {
-	PGconn	*pg;
-	size_t	 sent = 0, i;
-	int	 lost = 0;
+	const char	*names[DB_BATCH_MAX];
+	PGconn		*pg;
+	size_t		 sent = 0, i;
+	int		 lost = 0;
 
-	if ((pg = db_conn(db)) != NULL)
-		while (sent < n && db_send_alone(pg, jobs[sent]) == 0)
+	if ((pg = db_conn(db)) != NULL) {
+		for (i = 0; i < n; i++)
+			names[i] = db_prepared(db, pg, jobs[i]->sql,
+			    jobs[i]->nparams);
+		while (sent < n &&
+		    db_send_alone(pg, names[sent], jobs[sent]) == 0)
 			sent++;
+	}
 	lost = pg != NULL && sent < n;
 	for (i = 0; i < sent && !lost; i++)
 		lost = db_collect_alone(pg, jobs[i]) != 0;
@@ -290,7 +354,7 @@ db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 			qs[i + first].params[k] = jobs[i]->params[k];
 	}
 	qs[n + first].sql = "COMMIT";
-	rc = db_pipeline(pg, qs, n + first + 1);
+	rc = db_pipeline(db, pg, qs, n + first + 1);
 	if (rc != 0 && first == 2 && db_fenced(qs[1].res)) {
 		log_error("db_fenced", "jobs=%zu reason=\"the lock session "
 		    "does not hold the lock\"", n);
@@ -404,7 +468,8 @@ db_prune(struct db *db)
 	if (now - db->pruned_ms < DB_PRUNE_MS || (pg = db_conn(db)) == NULL)
 		return;
 	db->pruned_ms = now;
-	if (db_pipeline(pg, &q, 1) == 0 && strtol(PQcmdTuples(q.res), NULL, 10) > 0)
+	if (db_pipeline(db, pg, &q, 1) == 0 &&
+	    strtol(PQcmdTuples(q.res), NULL, 10) > 0)
 		log_info("request_log_pruned", "rows=%s", PQcmdTuples(q.res));
 	db_q_clear(&q, 1);
 }
@@ -504,6 +569,7 @@ db_start(const char *conninfo, int done_fd)
 
 	db = xcalloc(1, sizeof(*db));
 	db->conninfo = xstrdup(conninfo);
+	db->prep = pgprep_new();
 	db->done_fd = done_fd;
 	db->queue_tail = &db->queue;
 	db->done_tail = &db->done;
@@ -511,6 +577,7 @@ db_start(const char *conninfo, int done_fd)
 	pthread_cond_init(&db->wake, NULL);
 	if ((rc = pthread_create(&db->thread, NULL, db_thread, db)) != 0) {
 		log_error("db_thread", "error=\"%s\"", strerror(rc));
+		pgprep_free(db->prep);
 		free(db->conninfo);
 		free(db);
 		return NULL;
@@ -537,6 +604,7 @@ db_stop(struct db *db)
 	}
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->wake);
+	pgprep_free(db->prep);
 	free(db->conninfo);
 	free(db);
 }

@@ -26,8 +26,10 @@ DECLARE
 	buyer	bigint;
 	c	campaigns%ROWTYPE;
 	prev	slots%ROWTYPE;
-	ad	ads%ROWTYPE;
-	img	images%ROWTYPE;
+	ad_id	bigint;
+	ad_user	bigint;
+	img_w	integer;
+	img_h	integer;
 	now_ms	bigint;
 	price	bigint;
 	fee	bigint;
@@ -81,15 +83,17 @@ BEGIN
 		    'error', 'That slot is not for sale yet.') || state)::text;
 	END IF;
 
-	SELECT * INTO ad FROM ads WHERE id = p_ad;
-	SELECT * INTO img FROM images WHERE sha256 = ad.image;
-	IF ad.id IS NULL OR ad.user_id <> buyer THEN
+	-- The image's size only: its row holds the image itself too.
+	SELECT a.id, a.user_id, i.width, i.height
+	INTO ad_id, ad_user, img_w, img_h
+	FROM ads a LEFT JOIN images i ON i.sha256 = a.image WHERE a.id = p_ad;
+	IF ad_id IS NULL OR ad_user <> buyer THEN
 		r := jsonb_build_object('ok', false, 'code', 'bad_ad',
 		    'error', 'Pick one of your own ads.');
-	ELSIF img.width <> c.width OR img.height <> c.height THEN
+	ELSIF img_w <> c.width OR img_h <> c.height THEN
 		r := jsonb_build_object('ok', false, 'code', 'bad_size',
 		    'error', format('This space takes %s x %s images; the ad is %s x %s.',
-		    c.width, c.height, img.width, img.height));
+		    c.width, c.height, img_w, img_h));
 	ELSIF c.seller_id = buyer THEN
 		r := jsonb_build_object('ok', false, 'code', 'own_campaign',
 		    'error', 'You cannot buy your own ad space.');

@@ -15,6 +15,14 @@ DECLARE
 BEGIN
 	SELECT started_ms INTO cur FROM webhook_cursor FOR UPDATE;
 	now_ms := floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+	-- Without any endpoint no slot is an event: the scan below would
+	-- look at every slot of the last minute for nothing (6 ms a poll
+	-- while tests/bench/run.sh row d2 sells 2 000 slots a second).
+	IF NOT EXISTS (SELECT 1 FROM webhook_endpoints) THEN
+		UPDATE webhook_cursor SET started_ms = greatest(started_ms,
+		    now_ms);
+		RETURN 0;
+	END IF;
 	FOR s IN SELECT x.campaign_id, x.idx, x.buyer_id, x.ad_id, x.start_ms,
 	    x.end_ms, c.seller_id, c.name FROM slots x
 	    JOIN campaigns c ON c.id = x.campaign_id
