@@ -46,6 +46,7 @@ struct db {
 	char		*conninfo;	/* owned */
 	PGconn		*pg;		/* owned by the thread */
 	struct pgprep	*prep;		/* owned; what pg has prepared */
+	int		 replan;	/* a prepared plan went stale: reconnect */
 	int64_t		 pruned_ms;
 	struct db_stats	 stats;
 };
@@ -104,6 +105,14 @@ db_settle(PGconn *pg)
 static PGconn *
 db_conn(struct db *db)
 {
+	if (db->replan) {
+		/* A new session has nothing prepared: every plan is new. */
+		log_info("db_replan", "reason=\"a prepared statement's result "
+		    "type changed\"");
+		PQfinish(db->pg);
+		db->pg = NULL;
+		db->replan = 0;
+	}
 	if (db->pg != NULL && PQstatus(db->pg) == CONNECTION_OK) {
 		if (db_settle(db->pg) == 0)
 			return db->pg;
@@ -173,6 +182,23 @@ db_prepared(struct db *db, PGconn *pg, const char *sql, int nparams)
 	return ok ? name : NULL;
 }
 
+/*
+ * Notes a result that says a prepared statement cannot run any more: a
+ * function it calls was replaced with another result type (an upgrade
+ * applying sql/functions/ while this worker runs).  The next batch then
+ * starts on a new connection instead of failing that statement forever.
+ */
+static void
+db_check_plan(struct db *db, const PGresult *res)
+{
+	const char	*state;
+
+	state = res == NULL ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (db != NULL && state != NULL &&
+	    strcmp(state, "0A000") == 0)	/* feature_not_supported */
+		db->replan = 1;
+}
+
 /* Sends one query by name when it has one, else unnamed; 1 or 0. */
 static int
 db_send(PGconn *pg, const char *name, const char *sql, int nparams,
@@ -218,6 +244,7 @@ db_pipeline(struct db *db, PGconn *pg, struct db_q *qs, size_t n)
 		    PQresultStatus(qs[i].res) != PGRES_TUPLES_OK) {
 			log_warn("db_query", "error=\"%s\"",
 			    PQresultErrorMessage(qs[i].res));
+			db_check_plan(db, qs[i].res);
 			rc = -1;
 		}
 	}
@@ -246,7 +273,7 @@ db_send_alone(PGconn *pg, const char *name, const struct db_job *job)
  * the connection gave no result or lost step (later jobs get nothing).
  */
 static int
-db_collect_alone(PGconn *pg, struct db_job *job)
+db_collect_alone(struct db *db, PGconn *pg, struct db_job *job)
 {
 	PGresult	*r;
 
@@ -260,6 +287,7 @@ db_collect_alone(PGconn *pg, struct db_job *job)
 		snprintf(job->error, sizeof(job->error), "%s",
 		    PQresultErrorMessage(job->res));
 		log_warn("db_query", "error=\"%s\"", job->error);
+		db_check_plan(db, job->res);
 	}
 	while ((r = PQgetResult(pg)) != NULL)	/* the end of this query */
 		PQclear(r);
@@ -295,7 +323,7 @@ db_run_reads(struct db *db, struct db_job **jobs, size_t n)
 	}
 	lost = pg != NULL && sent < n;
 	for (i = 0; i < sent && !lost; i++)
-		lost = db_collect_alone(pg, jobs[i]) != 0;
+		lost = db_collect_alone(db, pg, jobs[i]) != 0;
 	if (lost) {
 		/* A send failed or the answers are out of step: start afresh. */
 		log_warn("db_pipeline_lost", "error=\"%s\"",
