@@ -2,7 +2,9 @@
  * The link server.  Each connection is a common/linkconn.h (TLS, frame
  * decoder, output buffer) plus what the server knows of it (peer, session,
  * HELLO deadline); level-triggered epoll watches for input always and for
- * output only while the connection wants to write.
+ * output only while the connection wants to write.  Replies and notices
+ * are written at the end of the loop's turn, once per connection
+ * (server_flush), not as each is made.
  */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
