@@ -78,7 +78,6 @@ link_out_clear(struct link_out *o)
 
 	while ((m = o->head) != NULL) {
 		o->head = m->next;
-		free(m->body);
 		free(m);
 	}
 	o->tail = NULL;
@@ -107,12 +106,14 @@ link_out_push(struct link_out *o, uint8_t type, uint64_t ref,
 
 	if (len > LIMIT_FRAME_BODY || link_out_full(o, len))
 		return -1;
-	m = xcalloc(1, sizeof(*m));
+	/* One allocation: the body follows the struct. */
+	m = xmalloc(sizeof(*m) + len);
+	memset(m, 0, sizeof(*m));
 	m->id = ++o->last_id;
 	m->ref = ref;
 	m->type = type;
 	m->keep = keep;
-	m->body = xmalloc(len);
+	m->body = (uint8_t *)(m + 1);
 	if (len > 0)
 		memcpy(m->body, body, len);
 	m->len = len;
@@ -140,7 +141,6 @@ link_out_drop(struct link_out *o, struct link_msg *prev, struct link_msg *m)
 		o->tail = prev;
 	o->count--;
 	o->bytes -= m->len;
-	free(m->body);
 	free(m);
 }
 

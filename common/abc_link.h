@@ -54,7 +54,7 @@ struct link_msg {
 	int		 keep;		/* stay after the ack (until removed) */
 	int64_t		 sent_ms;	/* 0: not sent on this connection */
 	int64_t		 hold_ms;	/* fault delay: not before this */
-	uint8_t		*body;		/* owned */
+	uint8_t		*body;		/* right after the struct, same block */
 	size_t		 len;
 	struct link_msg	*next;
 };

@@ -1,5 +1,12 @@
-/* Encoding and checked decoding of the link's JSON message bodies. */
+/*
+ * Encoding and checked decoding of the link's JSON message bodies.  Each
+ * thread that parses keeps one json-c tokener for its life (msg_tokener):
+ * a new one per body cost a 1 KB zeroed allocation, with the malloc
+ * consolidation it sets off, on every request and reply.
+ */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -172,6 +179,52 @@ msg_parse(const uint8_t *body, size_t len, char *err, size_t errlen)
 	return obj;
 }
 
+/* Bodies up to this long are parsed with the thread's kept tokener. */
+#define MSG_TOK_KEEP_LEN	(64u * 1024)
+
+static pthread_key_t	msg_tok_key;
+static pthread_once_t	msg_tok_once = PTHREAD_ONCE_INIT;
+static int		msg_tok_ok;	/* msg_tok_key exists */
+
+/* Frees a thread's tokener when the thread ends. */
+static void
+msg_tok_free(void *tok)
+{
+	json_tokener_free(tok);
+}
+
+static void
+msg_tok_init(void)
+{
+	msg_tok_ok = pthread_key_create(&msg_tok_key, msg_tok_free) == 0;
+}
+
+/*
+ * A tokener, reset and strict, for a body of len bytes: the calling
+ * thread's own (created on first use, freed at the thread's end), or for a
+ * body over MSG_TOK_KEEP_LEN (whose strings would leave the kept tokener's
+ * buffer that big) or without a thread-specific slot a new one that the
+ * caller frees (*own set).  NULL when none can be had.
+ */
+static struct json_tokener *
+msg_tokener(size_t len, int *own)
+{
+	struct json_tokener	*tok = NULL;
+
+	*own = 0;
+	(void)pthread_once(&msg_tok_once, msg_tok_init);
+	if (len <= MSG_TOK_KEEP_LEN && msg_tok_ok &&
+	    (tok = pthread_getspecific(msg_tok_key)) != NULL)
+		json_tokener_reset(tok);
+	else if ((tok = json_tokener_new_ex(LIMIT_JSON_DEPTH)) != NULL &&
+	    (len > MSG_TOK_KEEP_LEN || !msg_tok_ok ||
+	    pthread_setspecific(msg_tok_key, tok) != 0))
+		*own = 1;
+	if (tok != NULL)
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	return tok;
+}
+
 /* The same for any JSON value (object, array, string, number...). */
 struct json_object *
 msg_parse_json(const uint8_t *body, size_t len, char *err, size_t errlen)
@@ -179,17 +232,16 @@ msg_parse_json(const uint8_t *body, size_t len, char *err, size_t errlen)
 	struct json_tokener	*tok;
 	struct json_object	*obj = NULL;
 	enum json_tokener_error	 jerr;
+	int			 own;
 
 	if (len == 0 || len > LIMIT_FRAME_BODY || memchr(body, '\0', len)) {
 		snprintf(err, errlen, "body empty, too long or has NUL");
 		return NULL;
 	}
-	tok = json_tokener_new_ex(LIMIT_JSON_DEPTH);
-	if (tok == NULL) {
+	if ((tok = msg_tokener(len, &own)) == NULL) {
 		snprintf(err, errlen, "json_tokener_new_ex failed");
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, (const char *)body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (obj == NULL || jerr != json_tokener_success ||
@@ -199,8 +251,20 @@ msg_parse_json(const uint8_t *body, size_t len, char *err, size_t errlen)
 		    json_tokener_error_desc(jerr));
 		json_object_put(obj);
 		obj = NULL;
+		/*
+		 * json_tokener_reset does not clear all a parse cut short
+		 * leaves (a pending UTF-16 high surrogate would garble the
+		 * next body's first \u escape): a failed parse's tokener is
+		 * never used again.  One that succeeded ends clean.
+		 */
+		if (!own)
+			(void)pthread_setspecific(msg_tok_key, NULL);
+		own = 1;
 	}
-	json_tokener_free(tok);
+	if (own)
+		json_tokener_free(tok);
+	else
+		json_tokener_reset(tok);
 	return obj;
 }
 

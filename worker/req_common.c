@@ -1,9 +1,11 @@
 /* What the request modules share that is no stage; see req_common.h. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -128,11 +130,28 @@ req_row_json(struct request *rq, struct db_job *dj)
 	return v;
 }
 
-/* SHA-256 of len bytes: how tokens and recovery codes are stored. */
+static EVP_MD		*req_sha256_md;	/* fetched once, kept */
+static pthread_once_t	 req_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+req_sha256_fetch(void)
+{
+	req_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/*
+ * SHA-256 of len bytes: how tokens and recovery codes are stored (every
+ * request with a session hashes its token).  OpenSSL 3's SHA256() looks
+ * the algorithm up anew on each call; the one fetched at first use is
+ * kept instead.
+ */
 void
 req_sha256(const void *p, size_t len, uint8_t out[32])
 {
-	(void)SHA256(p, len, out);
+	(void)pthread_once(&req_sha256_once, req_sha256_fetch);
+	if (req_sha256_md == NULL ||
+	    EVP_Digest(p, len, out, NULL, req_sha256_md, NULL) != 1)
+		(void)SHA256(p, len, out);
 }
 
 /*

@@ -2,7 +2,9 @@
  * The link server.  Each connection is a common/linkconn.h (TLS, frame
  * decoder, output buffer) plus what the server knows of it (peer, session,
  * HELLO deadline); level-triggered epoll watches for input always and for
- * output only while the connection wants to write.
+ * output only while the connection wants to write.  Replies and notices
+ * are written at the end of the loop's turn, once per connection
+ * (server_flush), not as each is made.
  */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -48,7 +50,9 @@ struct conn {
 	int64_t			 hello_by;	/* close unless HELLO'd by then */
 	char			 peer[LIMIT_PEER_NAME + 1]; /* certificate CN */
 	int			 closed;	/* on the dead list */
+	int			 queued;	/* on the flush list */
 	struct conn		*next;
+	struct conn		*flush_next;	/* the flush list */
 };
 
 struct server {
@@ -62,6 +66,8 @@ struct server {
 	uint64_t		 refused;	/* over max_conns, not yet logged */
 	int64_t			 refused_log_ms; /* last such log line */
 	struct conn		*dead;		/* closed, freed after the batch */
+	struct conn		*flush;		/* output due, written at the
+						 * end of the loop's turn */
 	struct session_table	 sessions;
 	struct ops		*ops;		/* owned */
 	int64_t			 epoch;		/* this incarnation, random */
@@ -145,7 +151,10 @@ server_conn_watch(struct server *s, struct conn *c)
 }
 
 /*
- * Moves what the session has due onto its connection and writes it.
+ * Notes that the session has output due.  Its connection goes on the
+ * flush list, which server_flush empties at the end of the event loop's
+ * turn: every reply and notice of one turn (a batch of database jobs
+ * finishes in one) leaves in one TLS write per connection, not one each.
  * Sessions without a connection keep everything for the next one.
  */
 static void
@@ -153,10 +162,32 @@ server_pump(struct server *s, struct session *sess)
 {
 	struct conn	*c = sess->conn;
 
-	if (c == NULL || c->closed)
+	if (c == NULL || c->closed || c->queued)
 		return;
-	(void)link_session_pump(&sess->ls, &c->lc.wire, clock_mono_ms());
-	server_conn_event(s, c, 0);
+	c->queued = 1;
+	c->flush_next = s->flush;
+	s->flush = c;
+}
+
+/*
+ * Moves what each connection on the flush list has due onto its wire and
+ * writes it (or closes it, see server_conn_event).  Runs before
+ * server_reap, so a connection closed meanwhile is still allocated.
+ */
+static void
+server_flush(struct server *s)
+{
+	struct conn	*c;
+
+	while ((c = s->flush) != NULL) {
+		s->flush = c->flush_next;
+		c->queued = 0;
+		if (c->closed || c->sess == NULL)
+			continue;
+		(void)link_session_pump(&c->sess->ls, &c->lc.wire,
+		    clock_mono_ms());
+		server_conn_event(s, c, 0);
+	}
 }
 
 /*
@@ -570,6 +601,8 @@ server_timers(struct server *s)
 		}
 		next = link_session_next_ms(&sess->ls, now);
 		if (next != -1 && next <= now) {
+			(void)link_session_pump(&sess->ls,
+			    &sess->conn->lc.wire, now);
 			server_pump(s, sess);
 			next = link_session_next_ms(&sess->ls, now);
 		}
@@ -718,6 +751,7 @@ server_close(struct server *s)
 {
 	while (s->conns != NULL)
 		server_conn_close(s, s->conns, "shutdown");
+	s->flush = NULL;
 	server_reap(s);
 	session_table_clear(&s->sessions);
 	ops_free(s->ops);
@@ -821,6 +855,7 @@ server_run(const struct server_cfg *cfg)
 		if (n > 0)
 			server_events(&s, evs, n);
 		wait = server_timers(&s);
+		server_flush(&s);
 		server_reap(&s);
 		if (s.drain_until != 0 && server_drained(&s))
 			server_drain_end(&s);

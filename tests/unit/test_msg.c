@@ -1,4 +1,6 @@
 /* CUnit suite for common/msg.c: the link's JSON message bodies. */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +63,131 @@ test_msg_parse_nul_and_depth(void)
 		(void)buf_addstr(&deep, "}");
 	CU_ASSERT_PTR_NULL(msg_parse(deep.data, deep.len, err, sizeof(err)));
 	buf_clear(&deep);
+}
+
+/*
+ * Each thread keeps its tokener between bodies (msg.c): whatever a body
+ * that failed half-way left in it (an open string, escape, array or
+ * object, too deep a nesting) must not reach the next body.
+ */
+static void
+check_good_after(const char *bad)
+{
+	struct json_object	*o;
+	int64_t			 n = 0;
+	const char		*s;
+
+	if (bad != NULL)
+		CU_ASSERT_PTR_NULL(parse_str(bad));
+	o = parse_str("{\"n\":42,\"s\":\"x\\u00e9y\",\"l\":[1,{\"k\":2}]}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(msg_get_int(o, "n", &n), 0);
+	CU_ASSERT_EQUAL(n, 42);
+	s = msg_get_str(o, "s");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL)
+		CU_ASSERT_STRING_EQUAL(s, "x\xc3\xa9y");
+	CU_ASSERT_EQUAL(json_object_object_length(o), 3);
+	json_object_put(o);
+}
+
+static void
+test_msg_parse_after_failures(void)
+{
+	static const char *const bad[] = {
+		"{\"a\":\"abc", "{\"a\":\"\\u12", "{\"a\":\"\\ud83d",
+		"{\"a\":[1,{\"b\":", "{\"a\":12", "{\"a\":1.5e", "{\"ab",
+		"{\"a\":tru", "{\"a\":1}{\"b\":2}", "[1,2", "{\"a\":1}x",
+	};
+	static const char *const odd[] = {
+		"{\"a\":\"\\ud83d\"}", "{\"a\":\"\\ud83dz\"}",
+		"{\"a\":\"\\ud83d\\u0041\"}", "{\"a\":\"\\ude00\"}",
+		"{\"a\":\"\\ud83d\\n\"}", "{\"a\":-1.5e3,\"b\":[[],{}]}",
+	};
+	struct json_object	*o;
+	struct buf		 deep;
+	size_t			 i;
+	int			 k;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		check_good_after(bad[i]);
+	/* Bodies that parse, with odd escapes: nothing of them stays. */
+	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		o = parse_str(odd[i]);
+		CU_ASSERT_PTR_NOT_NULL(o);
+		json_object_put(o);
+		check_good_after(NULL);
+	}
+	buf_init(&deep, 0);
+	for (k = 0; k < LIMIT_JSON_DEPTH + 2; k++)
+		(void)buf_addstr(&deep, "{\"a\":");
+	check_good_after((const char *)deep.data);
+	buf_clear(&deep);
+}
+
+/* A body over the size a kept tokener takes parses the same. */
+static void
+test_msg_parse_big_body(void)
+{
+	struct json_object	*o;
+	struct buf		 b;
+	const char		*s;
+	size_t			 n = 200 * 1024, i;
+
+	buf_init(&b, 0);
+	(void)buf_addstr(&b, "{\"big\":\"");
+	for (i = 0; i < n; i++)
+		(void)buf_add(&b, "q", 1);
+	(void)buf_addstr(&b, "\"}");
+	o = msg_parse(b.data, b.len, (char[128]){ 0 }, 128);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	s = msg_get_str(o, "big");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	CU_ASSERT_EQUAL(s != NULL ? strlen(s) : 0, n);
+	json_object_put(o);
+	b.data[b.len - 1] = ',';	/* unfinished: refused, then all is well */
+	CU_ASSERT_PTR_NULL(msg_parse(b.data, b.len, (char[128]){ 0 }, 128));
+	check_good_after("{");
+	buf_clear(&b);
+}
+
+/* Threads parse side by side, each with its own tokener, then exit. */
+static void *
+parse_thread(void *arg)
+{
+	struct json_object	*o;
+	char			 body[64];
+	int64_t			 v = -1;
+	int			 i, id = *(int *)arg, fails = 0;
+
+	for (i = 0; i < 2000; i++) {
+		snprintf(body, sizeof(body), "{\"t\":%d,\"i\":%d}", id, i);
+		if (i % 7 == 0 && parse_str("{\"t\":\"open") != NULL)
+			fails++;
+		if ((o = parse_str(body)) == NULL ||
+		    msg_get_int(o, "i", &v) != 0 || v != i)
+			fails++;
+		json_object_put(o);
+	}
+	*(int *)arg = fails;
+	return NULL;
+}
+
+static void
+test_msg_parse_threads(void)
+{
+	pthread_t	 th[4];
+	int		 ids[4], i;
+
+	for (i = 0; i < 4; i++) {
+		ids[i] = i;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL,
+		    parse_thread, &ids[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		CU_ASSERT_EQUAL(ids[i], 0);
+	}
 }
 
 static void
@@ -247,6 +374,9 @@ static CU_TestInfo tests[] = {
 	{ "test_msg_parse_object", test_msg_parse_object },
 	{ "test_msg_parse_rejects", test_msg_parse_rejects },
 	{ "test_msg_parse_nul_and_depth", test_msg_parse_nul_and_depth },
+	{ "test_msg_parse_after_failures", test_msg_parse_after_failures },
+	{ "test_msg_parse_big_body", test_msg_parse_big_body },
+	{ "test_msg_parse_threads", test_msg_parse_threads },
 	{ "test_msg_op_names", test_msg_op_names },
 	{ "test_msg_getters_check_types", test_msg_getters_check_types },
 	{ "test_msg_reply_round_trip", test_msg_reply_round_trip },

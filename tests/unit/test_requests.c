@@ -14,10 +14,12 @@
 
 #include "btcq.h"
 #include "db.h"
+#include "hex.h"
 #include "kdf.h"
 #include "msg.h"
 #include "ops.h"
 #include "ops_req.h"
+#include "req_common.h"
 #include "reqharness.h"
 
 /* 64 hex digits: a token as abc-web sends it. */
@@ -662,7 +664,32 @@ test_req_webhook_add(void)
 	rh_teardown();
 }
 
+/* req_sha256 (a fetched SHA-256 kept for every call): FIPS 180-2 vectors. */
+static void
+test_req_sha256(void)
+{
+	static const char *const in[] = { "", "abc",
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq" };
+	static const char *const want[] = {
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	};
+	uint8_t	 h[32];
+	char	 hex[65];
+	size_t	 i;
+	int	 k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			req_sha256(in[i], strlen(in[i]), h);
+			hex_encode(h, sizeof(h), hex);
+			CU_ASSERT_STRING_EQUAL(hex, want[i]);
+		}
+}
+
 static CU_TestInfo tests[] = {
+	{ "test_req_sha256", test_req_sha256 },
 	{ "test_req_no_session", test_req_no_session },
 	{ "test_req_session_unknown", test_req_session_unknown },
 	{ "test_req_buy", test_req_buy },

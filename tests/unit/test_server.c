@@ -18,6 +18,8 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -31,8 +33,12 @@
 
 #include "cunit_main.h"
 
+#include "abc_limits.h"
 #include "client.h"
 #include "clock.h"
+#include "frame.h"
+#include "hostport.h"
+#include "linkconn.h"
 #include "log.h"
 #include "msg.h"
 #include "ops.h"
@@ -117,6 +123,7 @@ static pthread_t	 srv_thread;
 static int		 srv_rc = -2, srv_running;
 static int		 fds[4] = { -1, -1, -1, -1 };	/* db kdf chain wake */
 static _Atomic int	 notices_wake, notices_request;
+static _Atomic int	 wake_burst = 1;	/* notices per wake */
 
 /* The status hook: one fact. */
 static void
@@ -133,10 +140,12 @@ static void
 test_wake(struct server *s, void *arg)
 {
 	struct json_object	*n = json_object_new_object();
+	int			 i;
 
 	(void)arg;
 	json_object_object_add(n, "kind", json_object_new_string("from_wake"));
-	server_broadcast(s, n);
+	for (i = 0; i < wake_burst; i++)
+		server_broadcast(s, n);
 	json_object_put(n);
 }
 
@@ -393,6 +402,111 @@ test_server_broadcasts(void)
 	client_stop(b);
 }
 
+/* Frames a raw link connection saw, by type. */
+struct raw_count {
+	int	 hello, notices, other;
+};
+
+/* frame_fn of the raw connection: counts. */
+static int
+raw_frame(void *arg, const struct frame_hdr *h, const uint8_t *body)
+{
+	struct raw_count	*c = arg;
+
+	(void)body;
+	if (h->type == FRAME_HELLO)
+		c->hello++;
+	else if (h->type == FRAME_NOTICE)
+		c->notices++;
+	else
+		c->other++;
+	return 0;
+}
+
+/*
+ * Dials the test server without web/client.c: TCP, TLS as web1, our
+ * HELLO, the server's HELLO read.  0, or -1 (lc then cleared).
+ */
+static int
+raw_connect(struct linkconn *lc)
+{
+	struct sockaddr_storage	 ss;
+	struct hostport		 hp;
+	struct msg_hello	 h;
+	struct raw_count	 c = { 0, 0, 0 };
+	struct tls_conn		*tls;
+	socklen_t		 sslen;
+	const char		*why;
+	enum tls_io		 io;
+	char			 err[128];
+	int64_t			 deadline = clock_mono_ms() + 5000;
+	int			 fd;
+
+	linkconn_init(lc, 0);
+	if (hostport_parse(listen_addr, &hp, err, sizeof(err)) != 0 ||
+	    hostport_sockaddr(&hp, &ss, &sslen) != 0 ||
+	    (fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sslen) != 0 ||
+	    (tls = tls_conn_new(cli_ctx, fd, hp.host)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	linkconn_open(lc, tls);
+	while ((io = linkconn_handshake(lc)) != TLS_IO_OK)
+		if ((io != TLS_IO_WANT_READ && io != TLS_IO_WANT_WRITE) ||
+		    linkconn_wait(lc, deadline) != 0)
+			goto fail;
+	memset(&h, 0, sizeof(h));
+	h.epoch = 4242;
+	if (linkconn_append_hello(lc, &h) != 0 || linkconn_flush(lc) != 0)
+		goto fail;
+	while (c.hello == 0)
+		if (linkconn_read(lc, raw_frame, &c, &why) != LINKCONN_OK ||
+		    (c.hello == 0 && linkconn_wait(lc, deadline) != 0))
+			goto fail;
+	return 0;
+fail:
+	linkconn_clear(lc);
+	return -1;
+}
+
+/*
+ * What one turn of the server's loop sends a connection leaves in one
+ * write: 50 notices broadcast by one wake handler arrive in one TLS record
+ * (one SSL_read hands over all of them), not one record each.
+ */
+static void
+test_server_one_write_per_turn(void)
+{
+	static uint8_t		 buf[65536];
+	struct frame_decoder	 d;
+	struct linkconn		 lc;
+	struct raw_count	 c = { 0, 0, 0 };
+	struct pollfd		 pfd;
+	uint64_t		 one = 1;
+	size_t			 got = 0;
+
+	CU_ASSERT_EQUAL_FATAL(raw_connect(&lc), 0);
+	wake_burst = 50;
+	CU_ASSERT_EQUAL(write(fds[3], &one, sizeof(one)), sizeof(one));
+	pfd.fd = linkconn_fd(&lc);
+	pfd.events = POLLIN;
+	CU_ASSERT_EQUAL(poll(&pfd, 1, 5000), 1);
+	usleep(300000);		/* whatever else the turn sent is here too */
+	CU_ASSERT_EQUAL(tls_conn_read(lc.tls, buf, sizeof(buf), &got),
+	    TLS_IO_OK);
+	frame_decoder_init(&d, LIMIT_FRAME_BODY);
+	CU_ASSERT_EQUAL(frame_decoder_push(&d, buf, got, raw_frame, &c),
+	    FRAME_MORE);
+	CU_ASSERT_EQUAL(c.notices, 50);
+	CU_ASSERT_EQUAL(c.other, 0);
+	frame_decoder_clear(&d);
+	wake_burst = 1;
+	linkconn_clear(&lc);
+}
+
 static void
 test_server_unknown_cn(void)
 {
@@ -516,6 +630,7 @@ static CU_TestInfo tests[] = {
 	{ "test_server_calls", test_server_calls },
 	{ "test_server_status_hook", test_server_status_hook },
 	{ "test_server_broadcasts", test_server_broadcasts },
+	{ "test_server_one_write_per_turn", test_server_one_write_per_turn },
 	{ "test_server_unknown_cn", test_server_unknown_cn },
 	{ "test_server_runtime_faults", test_server_runtime_faults },
 	{ "test_server_drain", test_server_drain },
