@@ -18,7 +18,7 @@ ABC_ROOT="${ABC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 ABC_PG_BIN="${ABC_PG_BIN:-/usr/lib/postgresql/15/bin}"
 ABC_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
     libcunit1-dev libcurl4-openssl-dev libssl-dev libpq-dev libqrencode-dev nginx
-    postgresql-15 clang curl openssl python3)
+    postgresql-15 clang curl openssl python3 iproute2)
 ABC_START_TIMEOUT="${ABC_START_TIMEOUT:-30}"
 
 say() { printf 'abc: %s\n' "$*"; }
@@ -34,9 +34,36 @@ die() {
 # abc_hash STRING: a stable unsigned number (POSIX cksum) of STRING.
 abc_hash() { printf '%s' "$1" | cksum | cut -d' ' -f1; }
 
-# abc_base_port ABS_PATH: P in 20000..59997, so P, P+1 (and P+2 for deploy/test's nginx)
-# all stay within 20000-59999.
-abc_base_port() { echo $((20000 + $(abc_hash "$1") % 39998)); }
+# abc_base_port ABS_PATH: P in 20000..32765, so P, P+1 (and P+2 for deploy/test's nginx)
+# all stay within 20000-32767: below Linux's ephemeral ports (32768-60999 by default),
+# which any outgoing connection may hold as its local port (a deploy/test nginx once
+# failed to bind its port, held by a benchmark's client).
+abc_base_port() { echo $((20000 + $(abc_hash "$1") % 12766)); }
+
+# abc_ports_free P: 0 when no TCP socket has P, P+1 or P+2 as its local port.
+abc_ports_free() {
+    local used
+    used="$(ss -Htan "( sport >= :$1 and sport <= :$(($1 + 2)) )")" || return 1
+    [[ -z "$used" ]]
+}
+
+# abc_test_state NAME: a new throw-away state folder (mktemp -d NAME.XXXXXX under TMPDIR or
+# /tmp, mode 0755) whose ports no other stack uses; prints its physical path.
+abc_test_state() {
+    local state real i
+    for ((i = 0; i < 20; i++)); do
+        state="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")" || return 1
+        real="$(cd "$state" && pwd -P)"
+        if abc_ports_free "$(abc_base_port "$real")"; then
+            chmod 0755 "$real"
+            echo "$real"
+            return 0
+        fi
+        rmdir "$state"
+    done
+    warn "no state folder with free ports after 20 tries"
+    return 1
+}
 
 # abc_env: sets every path and port from ABC_STATE_DIR / ABC_HTTP_PORT (defaults
 # <tree>/var and 8080), and the process table. Creates only the state folder.

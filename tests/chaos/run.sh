@@ -61,10 +61,9 @@ abc_env
 own=0
 if ((fresh)) || ! abc_pid nginx >/dev/null || ! abc_pid worker >/dev/null; then
     own=1
-    state="$(mktemp -d "${TMPDIR:-/tmp}/abc-chaos.XXXXXX")"
-    chmod 0755 "$state"
+    state="$(abc_test_state abc-chaos)" || exit 1
     export ABC_STATE_DIR="$state"
-    export ABC_HTTP_PORT="${ABC_HTTP_PORT:-$(($(abc_base_port "$(cd "$state" && pwd -P)") + 2))}"
+    export ABC_HTTP_PORT="${ABC_HTTP_PORT:-$(($(abc_base_port "$state") + 2))}"
     abc_env
 fi
 failed=0
