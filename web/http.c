@@ -39,7 +39,7 @@ static const char http_frameable_headers[] =
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: same-origin\r\n";
 
-static void	http_csrf_prepare(struct http_req *);
+static void	http_csrf_prepare(struct http_req *, const char *);
 
 /* Bytes of a rendered page's buffer allocated first (a campaign page:
  * 20 KB with a few slots). */
@@ -68,6 +68,57 @@ http_status_text(int status)
 	}
 }
 
+/* The parameters http_req_init reads, found in one pass. */
+struct http_params {
+	const char	*method, *doc_uri, *req_uri, *query, *remote, *xff,
+			*https, *cookie;
+};
+
+/* Points *slot at the value of e ("NAME=value") when its name is name. */
+static int
+http_param_is(const char *e, const char *name, size_t len, const char **slot)
+{
+	if (strncmp(e, name, len) != 0 || e[len] != '=')
+		return 0;
+	if (*slot == NULL)	/* the first, as FCGX_GetParam */
+		*slot = e + len + 1;
+	return 1;
+}
+
+/*
+ * Finds the parameters of p in envp with one look at each (FCGX_GetParam
+ * scans them all for every name: eight scans a page).
+ */
+static void
+http_scan_params(char **envp, struct http_params *p)
+{
+	const char	*e;
+
+	memset(p, 0, sizeof(*p));
+	for (; envp != NULL && *envp != NULL; envp++) {
+		e = *envp;
+		switch (e[0]) {
+		case 'R':
+			(void)(http_param_is(e, "REQUEST_METHOD", 14,
+			    &p->method) || http_param_is(e, "REQUEST_URI", 11,
+			    &p->req_uri) || http_param_is(e, "REMOTE_ADDR", 11,
+			    &p->remote));
+			break;
+		case 'D':
+			(void)http_param_is(e, "DOCUMENT_URI", 12, &p->doc_uri);
+			break;
+		case 'Q':
+			(void)http_param_is(e, "QUERY_STRING", 12, &p->query);
+			break;
+		case 'H':
+			(void)(http_param_is(e, "HTTP_COOKIE", 11, &p->cookie) ||
+			    http_param_is(e, "HTTP_X_FORWARDED_FOR", 20,
+			    &p->xff) || http_param_is(e, "HTTPS", 5, &p->https));
+			break;
+		}
+	}
+}
+
 /*
  * Fills r from the FastCGI parameters.  Returns 0, or -1 when the request
  * lacks a method or path (nginx always sends both).
@@ -75,38 +126,34 @@ http_status_text(int status)
 int
 http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 {
-	const char	*uri, *q;
-	size_t		 n;
+	struct http_params	 p;
+	const char		*uri, *q;
+	size_t			 n;
 
 	memset(r, 0, sizeof(*r));
 	r->fcgi = fcgi;
 	r->app = app;
-	r->method = FCGX_GetParam("REQUEST_METHOD", fcgi->envp);
-	uri = FCGX_GetParam("DOCUMENT_URI", fcgi->envp);
-	if (uri == NULL)
-		uri = FCGX_GetParam("REQUEST_URI", fcgi->envp);
+	http_scan_params(fcgi->envp, &p);
+	r->method = p.method;
+	uri = p.doc_uri != NULL ? p.doc_uri : p.req_uri;
 	if (r->method == NULL || uri == NULL)
 		return -1;
 	q = strchr(uri, '?');
 	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
-	r->query = FCGX_GetParam("QUERY_STRING", fcgi->envp);
-	if (r->query == NULL)
-		r->query = "";
+	r->query = p.query != NULL ? p.query : "";
 	if (n >= sizeof(r->pathbuf))
 		return -1;
 	memcpy(r->pathbuf, uri, n);
 	r->pathbuf[n] = '\0';
 	r->path = r->pathbuf;
-	clientaddr_resolve(FCGX_GetParam("REMOTE_ADDR", fcgi->envp),
-	    FCGX_GetParam("HTTP_X_FORWARDED_FOR", fcgi->envp),
-	    &app->trusted_proxies, r->addrbuf, sizeof(r->addrbuf));
+	clientaddr_resolve(p.remote, p.xff, &app->trusted_proxies, r->addrbuf,
+	    sizeof(r->addrbuf));
 	r->addr = r->addrbuf;
-	q = FCGX_GetParam("HTTPS", fcgi->envp);
-	r->https = q != NULL && strcmp(q, "on") == 0;
+	r->https = p.https != NULL && strcmp(p.https, "on") == 0;
 	buf_init(&r->headers, 16 * 1024);
-	http_csrf_prepare(r);
-	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", fcgi->envp),
-	    HTTP_SESSION_COOKIE, r->token, sizeof(r->token)) != 0)
+	http_csrf_prepare(r, p.cookie);
+	if (cookie_get(p.cookie, HTTP_SESSION_COOKIE, r->token,
+	    sizeof(r->token)) != 0)
 		r->token[0] = '\0';
 	return 0;
 }
@@ -239,17 +286,18 @@ http_random_hex(char *out, size_t n)
  * a foreign site can neither read nor set (web/csrf.h): the session for a
  * logged-in user, else a random pre-session cookie (__Host- prefixed under
  * https, so no sibling domain or plain-http page can plant one).  This
- * picks the pre-session cookie up, if the request has one.
+ * picks the pre-session cookie up from the Cookie header (may be NULL),
+ * if the request has one.
  */
 static void
-http_csrf_prepare(struct http_req *r)
+http_csrf_prepare(struct http_req *r, const char *cookies)
 {
 	const char	*name = r->https ? HTTP_CSRF_COOKIE_HTTPS :
 			    HTTP_CSRF_COOKIE;
 
 	r->csrf[0] = '\0';
-	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", r->fcgi->envp), name,
-	    r->pre, sizeof(r->pre)) != 0 || strlen(r->pre) != 32 ||
+	if (cookie_get(cookies, name, r->pre, sizeof(r->pre)) != 0 ||
+	    strlen(r->pre) != 32 ||
 	    strspn(r->pre, "0123456789abcdef") != 32)
 		r->pre[0] = '\0';
 }

@@ -729,7 +729,8 @@ camp_page(struct http_req *r, int64_t id)
 	camp_put_view(v, &cv, id);
 	tpl_put_bool(v, "is_seller", r->user.id != 0 &&
 	    r->user.id == cv.seller);
-	camp_embed_snippet(r, v, id, cv.width, cv.height);
+	if (r->user.id != 0 && r->user.id == cv.seller)	/* theirs only */
+		camp_embed_snippet(r, v, id, cv.width, cv.height);
 	if (r->user.id != 0)
 		camp_fitting_ads(r, v, cv.width, cv.height);
 	else
