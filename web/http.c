@@ -665,14 +665,12 @@ http_to_login(struct http_req *r)
 }
 
 /*
- * A template data object with what every page shows: title, the CSRF
- * token for forms, who is logged in (as far as http_user found out
- * before), the page a login should return to (next, and login_next
- * encoded for a link) and which navigation entry is this page (nav_*).
- * The caller frees it.
+ * The data of http_page with these values: the CSRF token, who is logged
+ * in (me, "" for none) and whether that could not be told.
  */
-struct tpl_val *
-http_page(struct http_req *r, const char *title)
+static struct tpl_val *
+http_page_with(struct http_req *r, const char *title, const char *csrf,
+    int logged_in, const char *me, int session_unknown)
 {
 	static const struct {
 		const char	*key, *path;
@@ -686,20 +684,12 @@ http_page(struct http_req *r, const char *title)
 	char		 next[FORM_LOCAL_MAX + 1], enc[3 * FORM_LOCAL_MAX + 1];
 	size_t		 i;
 
-	if (!r->edge_cache)	/* a shared page has no form to protect */
-		http_csrf_ensure(r);
 	data = tpl_obj_new();
 	tpl_put_str(data, "title", title);
-	tpl_put_str(data, "csrf", r->csrf);
-	tpl_put_bool(data, "logged_in", r->user.id != 0);
-	/*
-	 * Whether one is logged in could not be told, or was not asked (an
-	 * error page for a request with a session cookie): the page must not
-	 * say "not".
-	 */
-	tpl_put_bool(data, "session_unknown", r->session_looked ?
-	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
-	tpl_put_str(data, "me", r->user.name);
+	tpl_put_str(data, "csrf", csrf);
+	tpl_put_bool(data, "logged_in", logged_in);
+	tpl_put_bool(data, "session_unknown", session_unknown);
+	tpl_put_str(data, "me", me);
 	tpl_put_str(data, "error", "");
 	http_next(r, next, sizeof(next));
 	tpl_put_str(data, "next", next);
@@ -710,6 +700,50 @@ http_page(struct http_req *r, const char *title)
 		tpl_put_bool(data, nav[i].key, strcmp(r->path, nav[i].path) ==
 		    0);
 	return data;
+}
+
+/*
+ * A template data object with what every page shows: title, the CSRF
+ * token for forms, who is logged in (as far as http_user found out
+ * before), the page a login should return to (next, and login_next
+ * encoded for a link) and which navigation entry is this page (nav_*).
+ * The caller frees it.
+ */
+struct tpl_val *
+http_page(struct http_req *r, const char *title)
+{
+	if (!r->edge_cache)	/* a shared page has no form to protect */
+		http_csrf_ensure(r);
+	/*
+	 * Whether one is logged in could not be told, or was not asked (an
+	 * error page for a request with a session cookie): the page must not
+	 * say "not".
+	 */
+	return http_page_with(r, title, r->csrf, r->user.id != 0,
+	    r->user.name, r->session_looked ?
+	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
+}
+
+/*
+ * The data of http_page for any logged-in viewer of r's page, with csrf
+ * and me standing for the viewer's token and name (a page rendered once
+ * for all of them, web/page_campaign.c).  Touches nothing of r's viewer:
+ * no cookie, no session.  The caller frees it.
+ */
+struct tpl_val *
+http_page_logged_in(struct http_req *r, const char *title, const char *csrf,
+    const char *me)
+{
+	return http_page_with(r, title, csrf, 1, me, 0);
+}
+
+/* The CSRF token of r's page (http_page makes it), "" when none. */
+const char *
+http_page_csrf(struct http_req *r)
+{
+	if (!r->edge_cache)
+		http_csrf_ensure(r);
+	return r->csrf;
 }
 
 /* How old a cached entry may be now (HTTP_FRESH_UP_MS or _DOWN_MS). */

@@ -131,6 +131,9 @@ int	http_redirect(struct http_req *r, const char *location);
 int	http_to_login(struct http_req *r);
 void	http_next(struct http_req *r, char *out, size_t len);
 struct tpl_val *http_page(struct http_req *r, const char *title);
+struct tpl_val *http_page_logged_in(struct http_req *r, const char *title,
+	    const char *csrf, const char *me);
+const char *http_page_csrf(struct http_req *r);
 void	 http_edge_cacheable(struct http_req *r);
 int	http_send(struct http_req *r, int status, const char *content_type,
 	    const void *body, size_t len);
