@@ -54,20 +54,8 @@ struct tpl_pair {
 	char		*key;	/* owned; NULL when the key is in inl */
 	char		 inl[TPL_KEY_INLINE];	/* a short key, NUL-ended */
 	size_t		 keylen;
-	uint32_t	 hash;	/* tpl_hash of the key */
 	struct tpl_val	*val;	/* owned */
 };
-
-/*
- * An object of TPL_INDEX_MIN keys or more also has a hash index of its
- * pairs (open addressing, linear probing; each slot a pair's position
- * plus one, 0 free), so that setting and finding a key does not compare
- * it with every key before it: a page's root holds some forty-five keys,
- * set one by one and looked up by some fifty tags, and the scans were a
- * fifth of the CPU of a logged-in campaign page.
- */
-#define TPL_INDEX_MIN	8
-#define TPL_INDEX_MAX	32768	/* keys; past that, scans */
 
 struct tpl_val {
 	enum tpl_type	 type;
@@ -78,8 +66,6 @@ struct tpl_val {
 	long long	 num;	/* TPL_INT and TPL_BOOL */
 	struct tpl_pair	*pairs;	/* owned; TPL_OBJ, in insertion order */
 	size_t		 npairs;
-	uint16_t	*index;	/* owned; TPL_OBJ of TPL_INDEX_MIN keys+ */
-	size_t		 index_cap;	/* slots, a power of two */
 	struct tpl_val	**items; /* owned; TPL_LIST, each a TPL_OBJ */
 	size_t		 nitems;
 	size_t		 cap;	/* of pairs or items */
@@ -115,8 +101,6 @@ struct tpl_node {
 	enum tpl_kind	 kind;
 	const char	*str;	/* borrowed from tpl->src: text or name */
 	size_t		 len;
-	uint32_t	 hash;	/* a name's tpl_hash */
-	const struct tpl *partial;	/* TPL_N_PARTIAL: found at load */
 	unsigned	 line;	/* where the tag or text starts */
 	struct tpl_node	*child;	/* owned; section body, may be NULL */
 	struct tpl_node	*next;	/* owned; next sibling, may be NULL */
@@ -168,7 +152,7 @@ static void	 tpl_val_empty(struct tpl_val *);
 static struct tpl_val *tpl_put(struct tpl_val *, const char *,
 		    enum tpl_type);
 static const struct tpl_val *tpl_obj_get(const struct tpl_val *,
-		    const char *, size_t, uint32_t);
+		    const char *, size_t);
 static void	 tpl_node_free(struct tpl_node *);
 static void	 tpl_free(struct tpl *);
 static const struct tpl *tpl_find(const struct tpl_set *, const char *,
@@ -186,7 +170,7 @@ static int	 tpl_compile(const char *, const char *, size_t,
 		    struct tpl_node **, char *, size_t);
 static bool	 tpl_truthy(const struct tpl_val *);
 static const struct tpl_val *tpl_lookup(const struct tpl_ctx *,
-		    const struct tpl_node *);
+		    const char *, size_t);
 static int	 tpl_emit(struct tpl_render *, const struct tpl *,
 		    const struct tpl_node *, const struct tpl_val *);
 static int	 tpl_render_section(struct tpl_render *, const struct tpl *,
@@ -254,8 +238,6 @@ tpl_val_new(struct tpl_val *root, enum tpl_type type)
 	v->num = 0;
 	v->pairs = NULL;
 	v->npairs = 0;
-	v->index = NULL;
-	v->index_cap = 0;
 	v->items = NULL;
 	v->nitems = 0;
 	v->cap = 0;
@@ -284,13 +266,10 @@ tpl_val_empty(struct tpl_val *v)
 	for (i = 0; i < v->nitems; i++)
 		tpl_val_empty(v->items[i]);
 	free(v->pairs);
-	free(v->index);
 	free(v->items);
 	if (!v->borrowed && v->str != v->inl)
 		free(v->str);
 	v->pairs = NULL;
-	v->index = NULL;
-	v->index_cap = 0;
 	v->items = NULL;
 	v->npairs = v->nitems = v->cap = 0;
 	v->str = NULL;
@@ -324,79 +303,6 @@ tpl_pair_key(const struct tpl_pair *p)
 	return p->key != NULL ? p->key : p->inl;
 }
 
-/* FNV-1a of the len bytes at key. */
-static uint32_t
-tpl_hash(const char *key, size_t len)
-{
-	uint32_t	 h = 2166136261u;
-	size_t		 i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * 16777619u;
-	return h;
-}
-
-/* Adds pair i of obj to its index, which has room. */
-static void
-tpl_index_add(struct tpl_val *obj, size_t i)
-{
-	size_t	 mask = obj->index_cap - 1, j;
-
-	for (j = obj->pairs[i].hash & mask; obj->index[j] != 0;
-	    j = (j + 1) & mask)
-		continue;
-	obj->index[j] = (uint16_t)(i + 1);
-}
-
-/*
- * Keeps obj's index at most half full once it has TPL_INDEX_MIN keys:
- * made, or made again twice as large, from its pairs.
- */
-static void
-tpl_index_grow(struct tpl_val *obj)
-{
-	size_t	 i;
-
-	if (obj->npairs < TPL_INDEX_MIN || obj->npairs > TPL_INDEX_MAX ||
-	    2 * obj->npairs <= obj->index_cap)
-		return;
-	free(obj->index);
-	obj->index_cap = obj->index_cap != 0 ? obj->index_cap * 2 : 32;
-	while (obj->index_cap < 2 * obj->npairs)
-		obj->index_cap *= 2;
-	obj->index = xcalloc(obj->index_cap, sizeof(*obj->index));
-	for (i = 0; i < obj->npairs; i++)
-		tpl_index_add(obj, i);
-}
-
-/*
- * The position of key (len bytes, hash h) among obj's pairs, or -1:
- * through the index when obj has one, else by a scan.
- */
-static ssize_t
-tpl_pair_find(const struct tpl_val *obj, const char *key, size_t len,
-    uint32_t h)
-{
-	const struct tpl_pair	*p;
-	size_t			 i, mask;
-
-	if (obj->index == NULL) {
-		for (i = 0; i < obj->npairs; i++)
-			if (obj->pairs[i].keylen == len &&
-			    memcmp(tpl_pair_key(&obj->pairs[i]), key, len) == 0)
-				return (ssize_t)i;
-		return -1;
-	}
-	mask = obj->index_cap - 1;
-	for (i = h & mask; obj->index[i] != 0; i = (i + 1) & mask) {
-		p = &obj->pairs[obj->index[i] - 1];
-		if (p->hash == h && p->keylen == len &&
-		    memcmp(tpl_pair_key(p), key, len) == 0)
-			return obj->index[i] - 1;
-	}
-	return -1;
-}
-
 /*
  * Stores a new empty value of the given type under key in obj, replacing
  * (and freeing) any previous value while keeping the key's position.
@@ -406,19 +312,18 @@ static struct tpl_val *
 tpl_put(struct tpl_val *obj, const char *key, enum tpl_type type)
 {
 	struct tpl_val	*v;
-	struct tpl_pair	*p;
-	size_t		 keylen;
-	ssize_t		 i;
-	uint32_t	 h;
+	size_t		 i, keylen;
 
 	assert(obj != NULL && obj->type == TPL_OBJ && key != NULL);
 	v = tpl_val_new(obj->root, type);
 	keylen = strlen(key);
-	h = tpl_hash(key, keylen);
-	if ((i = tpl_pair_find(obj, key, keylen, h)) >= 0) {
-		tpl_val_free(obj->pairs[i].val);
-		obj->pairs[i].val = v;
-		return v;
+	for (i = 0; i < obj->npairs; i++) {
+		if (obj->pairs[i].keylen == keylen &&
+		    memcmp(tpl_pair_key(&obj->pairs[i]), key, keylen) == 0) {
+			tpl_val_free(obj->pairs[i].val);
+			obj->pairs[i].val = v;
+			return v;
+		}
 	}
 	if (obj->npairs == obj->cap) {
 		/* A page's root holds some forty keys: room for them first. */
@@ -427,20 +332,14 @@ tpl_put(struct tpl_val *obj, const char *key, enum tpl_type type)
 		obj->pairs = xreallocarray(obj->pairs, obj->cap,
 		    sizeof(*obj->pairs));
 	}
-	p = &obj->pairs[obj->npairs];
 	if (keylen < TPL_KEY_INLINE) {
-		memcpy(p->inl, key, keylen + 1);
-		p->key = NULL;
+		memcpy(obj->pairs[obj->npairs].inl, key, keylen + 1);
+		obj->pairs[obj->npairs].key = NULL;
 	} else
-		p->key = xstrndup(key, keylen);
-	p->keylen = keylen;
-	p->hash = h;
-	p->val = v;
+		obj->pairs[obj->npairs].key = xstrndup(key, keylen);
+	obj->pairs[obj->npairs].keylen = keylen;
+	obj->pairs[obj->npairs].val = v;
 	obj->npairs++;
-	if (obj->index != NULL && 2 * obj->npairs <= obj->index_cap)
-		tpl_index_add(obj, obj->npairs - 1);
-	else
-		tpl_index_grow(obj);
 	return v;
 }
 
@@ -552,19 +451,19 @@ tpl_list_add(struct tpl_val *list)
 	return v;
 }
 
-/*
- * Returns the value of key (len bytes, hash h) in obj, or NULL if absent.
- */
+/* Returns the value of key (len bytes) in obj, or NULL if absent. */
 static const struct tpl_val *
-tpl_obj_get(const struct tpl_val *obj, const char *key, size_t len,
-    uint32_t h)
+tpl_obj_get(const struct tpl_val *obj, const char *key, size_t len)
 {
-	ssize_t	 i;
+	size_t	 i;
 
 	if (obj->type != TPL_OBJ)
 		return NULL;
-	i = tpl_pair_find(obj, key, len, h);
-	return i >= 0 ? obj->pairs[i].val : NULL;
+	for (i = 0; i < obj->npairs; i++)
+		if (obj->pairs[i].keylen == len &&
+		    memcmp(tpl_pair_key(&obj->pairs[i]), key, len) == 0)
+			return obj->pairs[i].val;
+	return NULL;
 }
 
 /* ---- Template sets ---- */
@@ -714,8 +613,6 @@ tpl_append(struct tpl_parser *ps, enum tpl_kind kind, const char *str,
 	n->kind = kind;
 	n->str = str;
 	n->len = len;
-	if (kind != TPL_N_TEXT)
-		n->hash = tpl_hash(str, len);
 	n->line = line;
 	*ps->tail[ps->depth] = n;
 	ps->tail[ps->depth] = &n->next;
@@ -902,17 +799,14 @@ tpl_truthy(const struct tpl_val *v)
 	return false;
 }
 
-/*
- * Returns the value of node n's name in the innermost context that has
- * it, or NULL.
- */
+/* Returns the value of name in the innermost context that has it, or NULL. */
 static const struct tpl_val *
-tpl_lookup(const struct tpl_ctx *c, const struct tpl_node *n)
+tpl_lookup(const struct tpl_ctx *c, const char *name, size_t len)
 {
 	const struct tpl_val	*v;
 
 	for (; c != NULL; c = c->up)
-		if ((v = tpl_obj_get(c->val, n->str, n->len, n->hash)) != NULL)
+		if ((v = tpl_obj_get(c->val, name, len)) != NULL)
 			return v;
 	return NULL;
 }
@@ -993,7 +887,7 @@ tpl_render_section(struct tpl_render *r, const struct tpl *t,
 	struct tpl_ctx		 inner;
 	size_t			 i;
 
-	v = tpl_lookup(c, n);
+	v = tpl_lookup(c, n->str, n->len);
 	if (n->kind == TPL_N_INVERTED)
 		return tpl_truthy(v) ? 0 :
 		    tpl_render_nodes(r, t, n->child, c, pdepth);
@@ -1027,8 +921,7 @@ tpl_render_partial(struct tpl_render *r, const struct tpl *t,
 {
 	const struct tpl	*p;
 
-	if ((p = n->partial) == NULL &&
-	    (p = tpl_find(r->set, n->str, n->len)) == NULL) {
+	if ((p = tpl_find(r->set, n->str, n->len)) == NULL) {
 		tpl_errf(r->err, r->errlen, "%s:%u: partial {{>%.*s}} not "
 		    "found", t->name, n->line, (int)n->len, n->str);
 		return -1;
@@ -1058,7 +951,7 @@ tpl_render_nodes(struct tpl_render *r, const struct tpl *t,
 			break;
 		case TPL_N_VAR:
 		case TPL_N_RAW:
-			rc = tpl_emit(r, t, n, tpl_lookup(c, n));
+			rc = tpl_emit(r, t, n, tpl_lookup(c, n->str, n->len));
 			break;
 		case TPL_N_SECTION:
 		case TPL_N_INVERTED:
@@ -1297,21 +1190,6 @@ tpl_check_partials(const struct tpl_set *s, const struct tpl *t,
 }
 
 /*
- * Points every {{>partial}} node under n at its template in s, so that
- * rendering does not look it up by name (tpl_check_partials made sure it
- * exists).  Templates are never removed from a set: the pointers stay good.
- */
-static void
-tpl_link_partials(const struct tpl_set *s, struct tpl_node *n)
-{
-	for (; n != NULL; n = n->next) {
-		if (n->kind == TPL_N_PARTIAL)
-			n->partial = tpl_find(s, n->str, n->len);
-		tpl_link_partials(s, n->child);
-	}
-}
-
-/*
  * Compiles every *.html of dir and of dir/partials/ (which may be absent)
  * into a new set, owned by the caller.  Names are relative to dir without
  * ".html": "home", "partials/head".  Every partial a template includes must
@@ -1331,8 +1209,6 @@ tpl_set_load_dir(const char *dir, char *err, size_t errlen)
 		if (tpl_check_partials(s, s->tpls[i], s->tpls[i]->root, err,
 		    errlen) == -1)
 			goto fail;
-	for (i = 0; i < s->ntpls; i++)
-		tpl_link_partials(s, s->tpls[i]->root);
 	return s;
 fail:
 	tpl_set_free(s);
