@@ -195,36 +195,52 @@ http_edge_header(const struct http_req *r, int status)
 }
 
 /*
- * Sends a complete response; 0, or -1 when the client went away.  Headers
- * are formatted with snprintf: libfcgi's own printf knows no %zu.
+ * Sends a complete response whose body is the n parts in turn (written as
+ * they are, not gathered first); 0, or -1 when the client went away.
+ * Headers are formatted with snprintf: libfcgi's own printf knows no %zu.
  */
 int
-http_send(struct http_req *r, int status, const char *content_type,
-    const void *body, size_t len)
+http_send_parts(struct http_req *r, int status, const char *content_type,
+    const struct http_part *parts, size_t n)
 {
 	FCGX_Stream	*out = r->fcgi->out;
 	char		 head[1024];
-	int		 n;
+	size_t		 i, len = 0;
+	int		 k;
 
+	for (i = 0; i < n; i++)
+		len += parts[i].len;
 	r->status = status;
 	r->sent = len;
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: %s"
+	k = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: %s"
 	    "\r\nContent-Length: %zu\r\nCache-Control: %s\r\n%s",
 	    status, http_status_text(status), http_edge_header(r, status),
 	    content_type, len,
 	    r->cache_control != NULL ? r->cache_control : "no-store",
 	    r->frameable ? http_frameable_headers : http_common_headers);
-	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    FCGX_PutStr(head, n, out) != n ||
+	if (k < 0 || (size_t)k >= sizeof(head) ||
+	    FCGX_PutStr(head, k, out) != k ||
 	    (r->headers.len > 0 && FCGX_PutStr((const char *)r->headers.data,
 	    (int)r->headers.len, out) != (int)r->headers.len) ||
 	    FCGX_PutStr("\r\n", 2, out) != 2)
 		return -1;
 	if (strcmp(r->method, "HEAD") == 0 || status == 304)
 		return 0;
-	if (len > 0 && FCGX_PutStr(body, (int)len, out) != (int)len)
-		return -1;
+	for (i = 0; i < n; i++)
+		if (parts[i].len > 0 && FCGX_PutStr(parts[i].data,
+		    (int)parts[i].len, out) != (int)parts[i].len)
+			return -1;
 	return 0;
+}
+
+/* Sends a complete response; 0, or -1 when the client went away. */
+int
+http_send(struct http_req *r, int status, const char *content_type,
+    const void *body, size_t len)
+{
+	struct http_part	 part = { body, len };
+
+	return http_send_parts(r, status, content_type, &part, 1);
 }
 
 /*

@@ -817,39 +817,49 @@ camp_put_view(struct tpl_val *v, const struct camp_view *cv, int64_t id)
 static int
 camp_page_framed(struct http_req *r, const struct camp_view *cv, int64_t id)
 {
-	struct tpl_val	*d;
-	struct buf	 out;
-	const char	*csrf;
-	char		 err[256];
-	size_t		 i, len = 0;
-	int		 rc;
+	struct http_part	 part[7];
+	struct tpl_val		*d;
+	struct buf		 me, csrf, buy;
+	const char		*tok;
+	char			 err[256];
+	int			 rc;
 
 	if (r->user.id == 0 || r->user.id == cv->seller ||
 	    cv->len[CF_FRAME0] == 0)
 		return -1;
-	csrf = http_page_csrf(r);
+	tok = http_page_csrf(r);
 	d = tpl_obj_new();
 	tpl_put_int(d, "id", id);
 	tpl_put_int(d, "width", cv->width);
 	tpl_put_int(d, "height", cv->height);
 	camp_fitting_ads(r, d, cv->width, cv->height);
-	for (i = CF_FRAME0; i <= CF_FRAME3; i++)
-		len += cv->len[i];
-	buf_init(&out, 8u * 1024 * 1024);
-	(void)buf_reserve(&out, len + 4096);
-	rc = buf_add(&out, cv->f[CF_FRAME0], cv->len[CF_FRAME0]) != 0 ||
-	    tpl_escape_html(&out, r->user.name, strlen(r->user.name)) != 0 ||
-	    buf_add(&out, cv->f[CF_FRAME1], cv->len[CF_FRAME1]) != 0 ||
-	    tpl_escape_html(&out, csrf, strlen(csrf)) != 0 ||
-	    buf_add(&out, cv->f[CF_FRAME2], cv->len[CF_FRAME2]) != 0 ||
-	    tpl_render(r->app->tpl, "partials/campaign_buy", d, &out, err,
-	    sizeof(err)) != 0 ||
-	    buf_add(&out, cv->f[CF_FRAME3], cv->len[CF_FRAME3]) != 0 ? -1 : 0;
+	buf_init(&me, 64 * 1024);
+	buf_init(&csrf, 64 * 1024);
+	buf_init(&buy, 1024 * 1024);
+	rc = tpl_escape_html(&me, r->user.name, strlen(r->user.name)) != 0 ||
+	    tpl_escape_html(&csrf, tok, strlen(tok)) != 0 ||
+	    tpl_render(r->app->tpl, "partials/campaign_buy", d, &buy, err,
+	    sizeof(err)) != 0 ? -1 : 0;
 	tpl_val_free(d);
-	if (rc == 0)
-		(void)http_send(r, 200, "text/html; charset=utf-8", out.data,
-		    out.len);
-	buf_clear(&out);
+	if (rc == 0) {
+		/* The frame's bytes go out from the record as they are. */
+		part[0] = (struct http_part){ cv->f[CF_FRAME0],
+		    cv->len[CF_FRAME0] };
+		part[1] = (struct http_part){ me.data, me.len };
+		part[2] = (struct http_part){ cv->f[CF_FRAME1],
+		    cv->len[CF_FRAME1] };
+		part[3] = (struct http_part){ csrf.data, csrf.len };
+		part[4] = (struct http_part){ cv->f[CF_FRAME2],
+		    cv->len[CF_FRAME2] };
+		part[5] = (struct http_part){ buy.data, buy.len };
+		part[6] = (struct http_part){ cv->f[CF_FRAME3],
+		    cv->len[CF_FRAME3] };
+		(void)http_send_parts(r, 200, "text/html; charset=utf-8", part,
+		    7);
+	}
+	buf_clear(&me);
+	buf_clear(&csrf);
+	buf_clear(&buy);
 	return rc;
 }
 
