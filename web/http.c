@@ -39,7 +39,7 @@ static const char http_frameable_headers[] =
     "X-Content-Type-Options: nosniff\r\n"
     "Referrer-Policy: same-origin\r\n";
 
-static void	http_csrf_prepare(struct http_req *);
+static void	http_csrf_prepare(struct http_req *, const char *);
 
 /* Bytes of a rendered page's buffer allocated first (a campaign page:
  * 20 KB with a few slots). */
@@ -68,6 +68,57 @@ http_status_text(int status)
 	}
 }
 
+/* The parameters http_req_init reads, found in one pass. */
+struct http_params {
+	const char	*method, *doc_uri, *req_uri, *query, *remote, *xff,
+			*https, *cookie;
+};
+
+/* Points *slot at the value of e ("NAME=value") when its name is name. */
+static int
+http_param_is(const char *e, const char *name, size_t len, const char **slot)
+{
+	if (strncmp(e, name, len) != 0 || e[len] != '=')
+		return 0;
+	if (*slot == NULL)	/* the first, as FCGX_GetParam */
+		*slot = e + len + 1;
+	return 1;
+}
+
+/*
+ * Finds the parameters of p in envp with one look at each (FCGX_GetParam
+ * scans them all for every name: eight scans a page).
+ */
+static void
+http_scan_params(char **envp, struct http_params *p)
+{
+	const char	*e;
+
+	memset(p, 0, sizeof(*p));
+	for (; envp != NULL && *envp != NULL; envp++) {
+		e = *envp;
+		switch (e[0]) {
+		case 'R':
+			(void)(http_param_is(e, "REQUEST_METHOD", 14,
+			    &p->method) || http_param_is(e, "REQUEST_URI", 11,
+			    &p->req_uri) || http_param_is(e, "REMOTE_ADDR", 11,
+			    &p->remote));
+			break;
+		case 'D':
+			(void)http_param_is(e, "DOCUMENT_URI", 12, &p->doc_uri);
+			break;
+		case 'Q':
+			(void)http_param_is(e, "QUERY_STRING", 12, &p->query);
+			break;
+		case 'H':
+			(void)(http_param_is(e, "HTTP_COOKIE", 11, &p->cookie) ||
+			    http_param_is(e, "HTTP_X_FORWARDED_FOR", 20,
+			    &p->xff) || http_param_is(e, "HTTPS", 5, &p->https));
+			break;
+		}
+	}
+}
+
 /*
  * Fills r from the FastCGI parameters.  Returns 0, or -1 when the request
  * lacks a method or path (nginx always sends both).
@@ -75,38 +126,34 @@ http_status_text(int status)
 int
 http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 {
-	const char	*uri, *q;
-	size_t		 n;
+	struct http_params	 p;
+	const char		*uri, *q;
+	size_t			 n;
 
 	memset(r, 0, sizeof(*r));
 	r->fcgi = fcgi;
 	r->app = app;
-	r->method = FCGX_GetParam("REQUEST_METHOD", fcgi->envp);
-	uri = FCGX_GetParam("DOCUMENT_URI", fcgi->envp);
-	if (uri == NULL)
-		uri = FCGX_GetParam("REQUEST_URI", fcgi->envp);
+	http_scan_params(fcgi->envp, &p);
+	r->method = p.method;
+	uri = p.doc_uri != NULL ? p.doc_uri : p.req_uri;
 	if (r->method == NULL || uri == NULL)
 		return -1;
 	q = strchr(uri, '?');
 	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
-	r->query = FCGX_GetParam("QUERY_STRING", fcgi->envp);
-	if (r->query == NULL)
-		r->query = "";
+	r->query = p.query != NULL ? p.query : "";
 	if (n >= sizeof(r->pathbuf))
 		return -1;
 	memcpy(r->pathbuf, uri, n);
 	r->pathbuf[n] = '\0';
 	r->path = r->pathbuf;
-	clientaddr_resolve(FCGX_GetParam("REMOTE_ADDR", fcgi->envp),
-	    FCGX_GetParam("HTTP_X_FORWARDED_FOR", fcgi->envp),
-	    &app->trusted_proxies, r->addrbuf, sizeof(r->addrbuf));
+	clientaddr_resolve(p.remote, p.xff, &app->trusted_proxies, r->addrbuf,
+	    sizeof(r->addrbuf));
 	r->addr = r->addrbuf;
-	q = FCGX_GetParam("HTTPS", fcgi->envp);
-	r->https = q != NULL && strcmp(q, "on") == 0;
+	r->https = p.https != NULL && strcmp(p.https, "on") == 0;
 	buf_init(&r->headers, 16 * 1024);
-	http_csrf_prepare(r);
-	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", fcgi->envp),
-	    HTTP_SESSION_COOKIE, r->token, sizeof(r->token)) != 0)
+	http_csrf_prepare(r, p.cookie);
+	if (cookie_get(p.cookie, HTTP_SESSION_COOKIE, r->token,
+	    sizeof(r->token)) != 0)
 		r->token[0] = '\0';
 	return 0;
 }
@@ -148,36 +195,52 @@ http_edge_header(const struct http_req *r, int status)
 }
 
 /*
- * Sends a complete response; 0, or -1 when the client went away.  Headers
- * are formatted with snprintf: libfcgi's own printf knows no %zu.
+ * Sends a complete response whose body is the n parts in turn (written as
+ * they are, not gathered first); 0, or -1 when the client went away.
+ * Headers are formatted with snprintf: libfcgi's own printf knows no %zu.
  */
 int
-http_send(struct http_req *r, int status, const char *content_type,
-    const void *body, size_t len)
+http_send_parts(struct http_req *r, int status, const char *content_type,
+    const struct http_part *parts, size_t n)
 {
 	FCGX_Stream	*out = r->fcgi->out;
 	char		 head[1024];
-	int		 n;
+	size_t		 i, len = 0;
+	int		 k;
 
+	for (i = 0; i < n; i++)
+		len += parts[i].len;
 	r->status = status;
 	r->sent = len;
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: %s"
+	k = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: %s"
 	    "\r\nContent-Length: %zu\r\nCache-Control: %s\r\n%s",
 	    status, http_status_text(status), http_edge_header(r, status),
 	    content_type, len,
 	    r->cache_control != NULL ? r->cache_control : "no-store",
 	    r->frameable ? http_frameable_headers : http_common_headers);
-	if (n < 0 || (size_t)n >= sizeof(head) ||
-	    FCGX_PutStr(head, n, out) != n ||
+	if (k < 0 || (size_t)k >= sizeof(head) ||
+	    FCGX_PutStr(head, k, out) != k ||
 	    (r->headers.len > 0 && FCGX_PutStr((const char *)r->headers.data,
 	    (int)r->headers.len, out) != (int)r->headers.len) ||
 	    FCGX_PutStr("\r\n", 2, out) != 2)
 		return -1;
 	if (strcmp(r->method, "HEAD") == 0 || status == 304)
 		return 0;
-	if (len > 0 && FCGX_PutStr(body, (int)len, out) != (int)len)
-		return -1;
+	for (i = 0; i < n; i++)
+		if (parts[i].len > 0 && FCGX_PutStr(parts[i].data,
+		    (int)parts[i].len, out) != (int)parts[i].len)
+			return -1;
 	return 0;
+}
+
+/* Sends a complete response; 0, or -1 when the client went away. */
+int
+http_send(struct http_req *r, int status, const char *content_type,
+    const void *body, size_t len)
+{
+	struct http_part	 part = { body, len };
+
+	return http_send_parts(r, status, content_type, &part, 1);
 }
 
 /*
@@ -239,17 +302,18 @@ http_random_hex(char *out, size_t n)
  * a foreign site can neither read nor set (web/csrf.h): the session for a
  * logged-in user, else a random pre-session cookie (__Host- prefixed under
  * https, so no sibling domain or plain-http page can plant one).  This
- * picks the pre-session cookie up, if the request has one.
+ * picks the pre-session cookie up from the Cookie header (may be NULL),
+ * if the request has one.
  */
 static void
-http_csrf_prepare(struct http_req *r)
+http_csrf_prepare(struct http_req *r, const char *cookies)
 {
 	const char	*name = r->https ? HTTP_CSRF_COOKIE_HTTPS :
 			    HTTP_CSRF_COOKIE;
 
 	r->csrf[0] = '\0';
-	if (cookie_get(FCGX_GetParam("HTTP_COOKIE", r->fcgi->envp), name,
-	    r->pre, sizeof(r->pre)) != 0 || strlen(r->pre) != 32 ||
+	if (cookie_get(cookies, name, r->pre, sizeof(r->pre)) != 0 ||
+	    strlen(r->pre) != 32 ||
 	    strspn(r->pre, "0123456789abcdef") != 32)
 		r->pre[0] = '\0';
 }
@@ -617,14 +681,12 @@ http_to_login(struct http_req *r)
 }
 
 /*
- * A template data object with what every page shows: title, the CSRF
- * token for forms, who is logged in (as far as http_user found out
- * before), the page a login should return to (next, and login_next
- * encoded for a link) and which navigation entry is this page (nav_*).
- * The caller frees it.
+ * The data of http_page with these values: the CSRF token, who is logged
+ * in (me, "" for none) and whether that could not be told.
  */
-struct tpl_val *
-http_page(struct http_req *r, const char *title)
+static struct tpl_val *
+http_page_with(struct http_req *r, const char *title, const char *csrf,
+    int logged_in, const char *me, int session_unknown)
 {
 	static const struct {
 		const char	*key, *path;
@@ -638,20 +700,12 @@ http_page(struct http_req *r, const char *title)
 	char		 next[FORM_LOCAL_MAX + 1], enc[3 * FORM_LOCAL_MAX + 1];
 	size_t		 i;
 
-	if (!r->edge_cache)	/* a shared page has no form to protect */
-		http_csrf_ensure(r);
 	data = tpl_obj_new();
 	tpl_put_str(data, "title", title);
-	tpl_put_str(data, "csrf", r->csrf);
-	tpl_put_bool(data, "logged_in", r->user.id != 0);
-	/*
-	 * Whether one is logged in could not be told, or was not asked (an
-	 * error page for a request with a session cookie): the page must not
-	 * say "not".
-	 */
-	tpl_put_bool(data, "session_unknown", r->session_looked ?
-	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
-	tpl_put_str(data, "me", r->user.name);
+	tpl_put_str(data, "csrf", csrf);
+	tpl_put_bool(data, "logged_in", logged_in);
+	tpl_put_bool(data, "session_unknown", session_unknown);
+	tpl_put_str(data, "me", me);
 	tpl_put_str(data, "error", "");
 	http_next(r, next, sizeof(next));
 	tpl_put_str(data, "next", next);
@@ -662,6 +716,50 @@ http_page(struct http_req *r, const char *title)
 		tpl_put_bool(data, nav[i].key, strcmp(r->path, nav[i].path) ==
 		    0);
 	return data;
+}
+
+/*
+ * A template data object with what every page shows: title, the CSRF
+ * token for forms, who is logged in (as far as http_user found out
+ * before), the page a login should return to (next, and login_next
+ * encoded for a link) and which navigation entry is this page (nav_*).
+ * The caller frees it.
+ */
+struct tpl_val *
+http_page(struct http_req *r, const char *title)
+{
+	if (!r->edge_cache)	/* a shared page has no form to protect */
+		http_csrf_ensure(r);
+	/*
+	 * Whether one is logged in could not be told, or was not asked (an
+	 * error page for a request with a session cookie): the page must not
+	 * say "not".
+	 */
+	return http_page_with(r, title, r->csrf, r->user.id != 0,
+	    r->user.name, r->session_looked ?
+	    r->session == LOOKUP_UNKNOWN : r->token[0] != '\0');
+}
+
+/*
+ * The data of http_page for any logged-in viewer of r's page, with csrf
+ * and me standing for the viewer's token and name (a page rendered once
+ * for all of them, web/page_campaign.c).  Touches nothing of r's viewer:
+ * no cookie, no session.  The caller frees it.
+ */
+struct tpl_val *
+http_page_logged_in(struct http_req *r, const char *title, const char *csrf,
+    const char *me)
+{
+	return http_page_with(r, title, csrf, 1, me, 0);
+}
+
+/* The CSRF token of r's page (http_page makes it), "" when none. */
+const char *
+http_page_csrf(struct http_req *r)
+{
+	if (!r->edge_cache)
+		http_csrf_ensure(r);
+	return r->csrf;
 }
 
 /* How old a cached entry may be now (HTTP_FRESH_UP_MS or _DOWN_MS). */

@@ -131,9 +131,21 @@ int	http_redirect(struct http_req *r, const char *location);
 int	http_to_login(struct http_req *r);
 void	http_next(struct http_req *r, char *out, size_t len);
 struct tpl_val *http_page(struct http_req *r, const char *title);
+struct tpl_val *http_page_logged_in(struct http_req *r, const char *title,
+	    const char *csrf, const char *me);
+const char *http_page_csrf(struct http_req *r);
 void	 http_edge_cacheable(struct http_req *r);
+/* A piece of a response's body (http_send_parts); borrowed. */
+struct http_part {
+	const void	*data;
+	size_t		 len;
+};
+
 int	http_send(struct http_req *r, int status, const char *content_type,
 	    const void *body, size_t len);
+int	http_send_parts(struct http_req *r, int status,
+	    const char *content_type, const struct http_part *parts,
+	    size_t n);
 int	http_render(struct http_req *r, int status, const char *name,
 	    struct tpl_val *data);
 int	http_error(struct http_req *r, int status, const char *message);

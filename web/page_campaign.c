@@ -430,9 +430,26 @@ enum camp_field {
 	CF_SLOT_LEN,		/* for people: "1 hour" */
 	CF_LIVE,		/* partials/campaign_live, rendered */
 	CF_QUEUE,		/* partials/campaign_queue, rendered */
+	/*
+	 * The whole page as any logged-in viewer but the seller sees it
+	 * without a notice, cut where viewers differ (camp_frame): before
+	 * their name, before their CSRF token, before their part of the buy
+	 * section, and after it.  All four empty when there is no frame.
+	 */
+	CF_FRAME0, CF_FRAME1, CF_FRAME2, CF_FRAME3,
 	CF_N
 };
-#define CAMP_RECORD_TAG	"camp1"
+#define CAMP_RECORD_TAG	"camp2"
+
+/*
+ * What stands in a frame's rendering for the viewer's name, CSRF token and
+ * part of the buy section: bytes no template escapes, and a name holding
+ * \x01 itself (the state's text, not ours) makes the count wrong: no
+ * frame then.
+ */
+#define CAMP_MARK_ME	"\x01" "M" "\x01"
+#define CAMP_MARK_CSRF	"\x01" "C" "\x01"
+#define CAMP_MARK_BUY	"\x01" "B" "\x01"
 
 /*
  * A record's text: the cache's value itself (ref, let go of with
@@ -459,6 +476,9 @@ struct camp_view {
 	size_t		 len[CF_N];
 	int64_t		 width, height, seller, next_idx, liveness;
 };
+
+static void	camp_put_view(struct tpl_val *, const struct camp_view *,
+		    int64_t);
 
 /* Appends s and a NUL to out; 0 or -1 (too large). */
 static int
@@ -544,7 +564,7 @@ camp_view_parse(const char *text, size_t len, struct camp_view *v)
 		p = nul + (i + 1 < CF_N);
 	}
 	if (strcmp(v->f[CF_TAG], CAMP_RECORD_TAG) != 0 ||
-	    memchr(v->f[CF_QUEUE], '\0', v->len[CF_QUEUE]) != NULL ||
+	    memchr(v->f[CF_N - 1], '\0', v->len[CF_N - 1]) != NULL ||
 	    camp_view_int(v, CF_WIDTH, &v->width) != 0 ||
 	    camp_view_int(v, CF_HEIGHT, &v->height) != 0 ||
 	    camp_view_int(v, CF_SELLER, &v->seller) != 0 ||
@@ -603,6 +623,93 @@ camp_render_shared(struct http_req *r, struct json_object *st, int64_t now,
 	return rc;
 }
 
+/* The number of bytes c in the n bytes at p. */
+static size_t
+camp_count(const char *p, size_t n, char c)
+{
+	const char	*e = p + n;
+	size_t		 k = 0;
+
+	while ((p = memchr(p, c, (size_t)(e - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/*
+ * Appends the frame fields (CF_FRAME0 to CF_FRAME3) of the record out,
+ * whose other fields v points to (v is not used after: out may move):
+ * the page "campaign" rendered for a logged-in viewer who is not the
+ * seller, with marks where viewers differ, cut at the marks.  No frame
+ * (four empty fields) when it cannot be made: pages are then rendered
+ * whole, as before.  0, or -1 when out is full.
+ */
+static int
+camp_frame(struct http_req *r, const struct camp_view *v, int64_t id,
+    struct buf *out)
+{
+	struct tpl_val	*d;
+	struct buf	 fr;
+	char		 err[256], *p, *m[3];
+	int		 rc = -1, i;
+
+	d = http_page_logged_in(r, v->f[CF_NAME], CAMP_MARK_CSRF, CAMP_MARK_ME);
+	camp_put_view(d, v, id);
+	tpl_put_bool(d, "is_seller", 0);
+	tpl_put_bool(d, "has_ads", 0);
+	tpl_put_str(d, "notice", "");
+	tpl_put_str(d, "buy_mark", CAMP_MARK_BUY);
+	buf_init(&fr, 8u * 1024 * 1024);
+	if (tpl_render(r->app->tpl, "campaign", d, &fr, err, sizeof(err)) == 0 &&
+	    fr.len > 0 && camp_count((char *)fr.data, fr.len, '\x01') == 6 &&
+	    (m[0] = memmem(fr.data, fr.len, CAMP_MARK_ME, 3)) != NULL &&
+	    (m[1] = memmem(m[0], fr.len - (size_t)(m[0] - (char *)fr.data),
+	    CAMP_MARK_CSRF, 3)) != NULL &&
+	    (m[2] = memmem(m[1], fr.len - (size_t)(m[1] - (char *)fr.data),
+	    CAMP_MARK_BUY, 3)) != NULL && memchr(fr.data, '\0', fr.len) ==
+	    NULL) {
+		/* Each mark becomes the end of a field. */
+		p = (char *)fr.data;
+		for (i = 0; i < 3; i++) {
+			if (buf_add(out, p, (size_t)(m[i] - p)) != 0 ||
+			    buf_add(out, "", 1) != 0)
+				goto out;
+			p = m[i] + 3;
+		}
+		rc = buf_add(out, p, fr.len - (size_t)(p - (char *)fr.data));
+	} else
+		rc = buf_add(out, "\0\0\0", 3);	/* (the last ends the text) */
+out:
+	buf_clear(&fr);
+	tpl_val_free(d);
+	return rc;
+}
+
+/*
+ * Ends the record out (made up to CF_QUEUE) with its frame fields.  0, or
+ * -1 when out is full.
+ */
+static int
+camp_frame_add(struct http_req *r, int64_t id, struct buf *out)
+{
+	struct camp_view	 v;
+	struct buf		 head;
+	int			 rc;
+
+	/* The fields so far, with empty frames, to render the frame from. */
+	buf_init(&head, 8u * 1024 * 1024);
+	if (buf_add(&head, out->data, out->len) != 0 ||
+	    buf_add(&head, "\0\0\0\0", 4) != 0 ||
+	    camp_view_parse((const char *)head.data, head.len, &v) != 0) {
+		buf_clear(&head);
+		return -1;
+	}
+	rc = buf_add(out, "", 1) != 0 ? -1 : camp_frame(r, &v, id, out);
+	buf_clear(&head);
+	return rc;
+}
+
 /*
  * The record of campaign id's page into *text (camp_text_free) and
  * *view (pointing into it): rendered at most CAMP_SHARED_FRESH_MS ago by
@@ -635,6 +742,8 @@ camp_shared(struct http_req *r, int64_t id, int64_t now,
 		return -1;
 	buf_init(&out, 8u * 1024 * 1024);
 	if (camp_render_shared(r, *st, now, &out, err, sizeof(err)) != 0 ||
+	    (camp_frame_add(r, id, &out) != 0 &&
+	    snprintf(err, sizeof(err), "campaign record: too large") > 0) ||
 	    (camp_view_parse((const char *)out.data, out.len, view) != 0 &&
 	    snprintf(err, sizeof(err), "campaign record: unreadable") > 0)) {
 		log_error("template", "name=campaign error=\"%s\"", err);
@@ -698,6 +807,63 @@ camp_put_view(struct tpl_val *v, const struct camp_view *cv, int64_t id)
 }
 
 /*
+ * A logged-in viewer's page from the record's frame (see CF_FRAME0): the
+ * frame's bytes with their name, CSRF token and part of the buy section
+ * (partials/campaign_buy) put in, the same bytes the page "campaign"
+ * renders for them without rendering the rest again.  0 after answering,
+ * or -1 when the page must be rendered whole (not logged in, the
+ * seller, no frame): nothing was sent then.
+ */
+static int
+camp_page_framed(struct http_req *r, const struct camp_view *cv, int64_t id)
+{
+	struct http_part	 part[7];
+	struct tpl_val		*d;
+	struct buf		 me, csrf, buy;
+	const char		*tok;
+	char			 err[256];
+	int			 rc;
+
+	if (r->user.id == 0 || r->user.id == cv->seller ||
+	    cv->len[CF_FRAME0] == 0)
+		return -1;
+	tok = http_page_csrf(r);
+	d = tpl_obj_new();
+	tpl_put_int(d, "id", id);
+	tpl_put_int(d, "width", cv->width);
+	tpl_put_int(d, "height", cv->height);
+	camp_fitting_ads(r, d, cv->width, cv->height);
+	buf_init(&me, 64 * 1024);
+	buf_init(&csrf, 64 * 1024);
+	buf_init(&buy, 1024 * 1024);
+	rc = tpl_escape_html(&me, r->user.name, strlen(r->user.name)) != 0 ||
+	    tpl_escape_html(&csrf, tok, strlen(tok)) != 0 ||
+	    tpl_render(r->app->tpl, "partials/campaign_buy", d, &buy, err,
+	    sizeof(err)) != 0 ? -1 : 0;
+	tpl_val_free(d);
+	if (rc == 0) {
+		/* The frame's bytes go out from the record as they are. */
+		part[0] = (struct http_part){ cv->f[CF_FRAME0],
+		    cv->len[CF_FRAME0] };
+		part[1] = (struct http_part){ me.data, me.len };
+		part[2] = (struct http_part){ cv->f[CF_FRAME1],
+		    cv->len[CF_FRAME1] };
+		part[3] = (struct http_part){ csrf.data, csrf.len };
+		part[4] = (struct http_part){ cv->f[CF_FRAME2],
+		    cv->len[CF_FRAME2] };
+		part[5] = (struct http_part){ buy.data, buy.len };
+		part[6] = (struct http_part){ cv->f[CF_FRAME3],
+		    cv->len[CF_FRAME3] };
+		(void)http_send_parts(r, 200, "text/html; charset=utf-8", part,
+		    7);
+	}
+	buf_clear(&me);
+	buf_clear(&csrf);
+	buf_clear(&buy);
+	return rc;
+}
+
+/*
  * GET /c/<id>: everything about one campaign.  The parts for everyone come
  * from the record (camp_shared); the state itself is read only to make it,
  * or for the notice after a purchase.
@@ -725,11 +891,16 @@ camp_page(struct http_req *r, int64_t id)
 	json_object_put(st);
 	(void)http_user(r);
 	http_edge_cacheable(r);
+	if (notice[0] == '\0' && camp_page_framed(r, &cv, id) == 0) {
+		camp_text_free(&text);
+		return;
+	}
 	v = http_page(r, cv.f[CF_NAME]);
 	camp_put_view(v, &cv, id);
 	tpl_put_bool(v, "is_seller", r->user.id != 0 &&
 	    r->user.id == cv.seller);
-	camp_embed_snippet(r, v, id, cv.width, cv.height);
+	if (r->user.id != 0 && r->user.id == cv.seller)	/* theirs only */
+		camp_embed_snippet(r, v, id, cv.width, cv.height);
 	if (r->user.id != 0)
 		camp_fitting_ads(r, v, cv.width, cv.height);
 	else

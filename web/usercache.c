@@ -156,11 +156,62 @@ usercache_nibble(char c)
  */
 static pthread_once_t	 usercache_md_once = PTHREAD_ONCE_INIT;
 static EVP_MD		*usercache_md;
+/*
+ * Each thread's digest context, made on its first key and freed when it
+ * ends: a context made and freed for every page cost more than the
+ * digest of 32 bytes itself.
+ */
+static pthread_key_t	 usercache_ctx_key;
+static int		 usercache_ctx_ok;
+
+static void
+usercache_ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
 
 static void
 usercache_md_fetch(void)
 {
 	usercache_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	usercache_ctx_ok = pthread_key_create(&usercache_ctx_key,
+	    usercache_ctx_free) == 0;
+}
+
+/* This thread's digest context, or NULL (then EVP_Digest makes one). */
+static EVP_MD_CTX *
+usercache_ctx(void)
+{
+	EVP_MD_CTX	*ctx;
+
+	if (!usercache_ctx_ok)
+		return NULL;
+	if ((ctx = pthread_getspecific(usercache_ctx_key)) != NULL)
+		return ctx;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (pthread_setspecific(usercache_ctx_key, ctx) != 0) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* SHA-256 of the 32 bytes at raw into md; 0 or -1. */
+static int
+usercache_sha256(const uint8_t raw[32], uint8_t md[32])
+{
+	const EVP_MD	*sha;
+	EVP_MD_CTX	*ctx;
+	unsigned int	 n = 32;
+
+	(void)pthread_once(&usercache_md_once, usercache_md_fetch);
+	sha = usercache_md != NULL ? usercache_md : EVP_sha256();
+	if ((ctx = usercache_ctx()) == NULL)
+		return EVP_Digest(raw, 32, md, &n, sha, NULL) == 1 ? 0 : -1;
+	return EVP_DigestInit_ex2(ctx, sha, NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, raw, 32) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &n) == 1 ? 0 : -1;
 }
 
 /*
@@ -174,10 +225,8 @@ usercache_token_key(const char *token_hex, char *key)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	uint8_t			 raw[32], md[32];
-	unsigned int		 n = sizeof(md);
 	size_t			 i;
 	int			 hi, lo;
-	const EVP_MD		*sha;
 
 	key[0] = '\0';
 	if (strnlen(token_hex, 65) != 64)
@@ -189,10 +238,10 @@ usercache_token_key(const char *token_hex, char *key)
 			return;
 		raw[i] = (uint8_t)(hi << 4 | lo);
 	}
-	(void)pthread_once(&usercache_md_once, usercache_md_fetch);
-	sha = usercache_md != NULL ? usercache_md : EVP_sha256();
-	if (EVP_Digest(raw, sizeof(raw), md, &n, sha, NULL) != 1)
+	if (usercache_sha256(raw, md) != 0) {
+		explicit_bzero(raw, sizeof(raw));
 		return;
+	}
 	for (i = 0; i < 32; i++) {
 		key[2 * i] = hex[md[i] >> 4];
 		key[2 * i + 1] = hex[md[i] & 15];

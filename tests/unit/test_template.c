@@ -563,6 +563,56 @@ test_template_replace_key(void)
 	tpl_set_free(NULL);
 }
 
+/*
+ * Objects of many keys (found through their hash index): every key set
+ * is found, in the innermost context first; setting a key again replaces
+ * its value in place, before and after the index is made and grown.
+ */
+static void
+test_template_many_keys(void)
+{
+	struct tpl_val	*d, *l, *item;
+	struct buf	 src, want;
+	char		 key[80];
+	char		 err[ERRLEN], *got;
+	int		 i;
+
+	d = tpl_obj_new();
+	buf_init(&src, 1024 * 1024);
+	buf_init(&want, 1024 * 1024);
+	for (i = 0; i < 300; i++) {
+		/* Short keys, and long ones kept apart from the pair. */
+		if (i % 3 == 0)
+			snprintf(key, sizeof(key), "a_rather_long_key_name_%d",
+			    i);
+		else
+			snprintf(key, sizeof(key), "k%d", i);
+		tpl_put_int(d, key, i);
+		if (i == 2 || i == 7 || i == 8 || i == 40 || i == 299)
+			tpl_put_int(d, "k1", 1000 + i);	/* again: replaced */
+		(void)buf_printf(&src, "{{%s}},", key);
+	}
+	for (i = 0; i < 300; i++)
+		(void)buf_printf(&want, "%d,", i == 1 ? 1299 : i);
+	got = render1((const char *)src.data, d, err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, (const char *)want.data);
+	free(got);
+	/* An item of a list shadows the indexed root; missing keys fall back. */
+	l = tpl_put_list(d, "items");
+	item = tpl_list_add(l);
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		tpl_put_str(item, key, "item");
+	}
+	expect("{{#items}}{{k1}} {{k19}} {{k20}} {{k299}}{{/items}}", d,
+	    "item item 20 299");
+	expect_err("{{k300}}", d, "no value for {{k300}}");
+	tpl_val_free(d);
+	buf_clear(&src);
+	buf_clear(&want);
+}
+
 /* Writes text to dir/rel; asserts success. */
 static void
 write_file(const char *dir, const char *rel, const char *text)
@@ -832,6 +882,7 @@ static CU_TestInfo template_tests[] = {
 	{ "limits", test_template_limits },
 	{ "render_errors", test_template_render_errors },
 	{ "replace_key", test_template_replace_key },
+	{ "many_keys", test_template_many_keys },
 	{ "load_dir", test_template_load_dir },
 	{ "shipped", test_template_shipped },
 	{ "concurrent", test_template_concurrent },

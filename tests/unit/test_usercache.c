@@ -410,6 +410,42 @@ test_usercache_threads(void)
 	usercache_free(uc);
 }
 
+/* Keys made again and again on one thread (its digest context reused). */
+static void *
+token_key_thread(void *arg)
+{
+	char	 key[USERCACHE_KEY_LEN + 1];
+	int	*bad = arg, i;
+
+	for (i = 0; i < 500; i++) {
+		usercache_token_key(i % 2 ? "000102030405060708090a0b0c0d0e0f"
+		    "101112131415161718191a1b1c1d1e1f" :
+		    "00000000000000000000000000000000"
+		    "00000000000000000000000000000000", key);
+		if (strcmp(key, i % 2 ? "630dcd2966c4336691125448bbb25b4f"
+		    "f412a49c732db2c8abc1b8581bd710dd" :
+		    "66687aadf862bd776c8fc18b8e9f8e20"
+		    "089714856ee233b3902a591d0d5f2925") != 0)
+			(*bad)++;
+	}
+	return NULL;
+}
+
+static void
+test_usercache_token_key_threads(void)
+{
+	pthread_t	 t[4];
+	int		 bad[4] = { 0 }, i;
+
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL,
+		    token_key_thread, &bad[i]), 0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(bad[i], 0);
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "test_usercache_put_get", test_usercache_put_get },
 	{ "test_usercache_max_age", test_usercache_max_age },
@@ -423,6 +459,8 @@ static CU_TestInfo tests[] = {
 	{ "test_usercache_empty_key_never_matches",
 	    test_usercache_empty_key_never_matches },
 	{ "test_usercache_token_key", test_usercache_token_key },
+	{ "test_usercache_token_key_threads",
+	    test_usercache_token_key_threads },
 	{ "test_usercache_threads", test_usercache_threads },
 	CU_TEST_INFO_NULL
 };
