@@ -51,6 +51,7 @@ abc_ports_free() {
 # /tmp, mode 0755) whose ports no other stack uses; prints its physical path.
 abc_test_state() {
     local state real i
+    command -v ss >/dev/null || die "ss (package iproute2) is needed to find free ports"
     for ((i = 0; i < 20; i++)); do
         state="$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")" || return 1
         real="$(cd "$state" && pwd -P)"
