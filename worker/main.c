@@ -813,6 +813,34 @@ out:
 	return rc;
 }
 
+/*
+ * Every PostgreSQL session of abc-worker runs without JIT.  PostgreSQL
+ * compiles a query whose estimated cost passes jit_above_cost, and
+ * estimates grow with the data: with 26 000 deposits in the table,
+ * acct_overview (the account page, the purchase form's balance) was
+ * estimated at 2.2 M and spent 500 ms compiling 90 functions to run for
+ * 1 ms.  abc-worker sends only short queries, so JIT never pays.  libpq
+ * takes PGOPTIONS as the "options" of every connection whose conninfo
+ * names none; an operator's own PGOPTIONS comes after ours, so it wins.
+ * Before any thread starts: setenv is not thread-safe.  0, or -1 logged.
+ */
+static int
+worker_no_jit(void)
+{
+	const char	*theirs = getenv("PGOPTIONS");
+	char		 opts[1024];
+	int		 n;
+
+	n = snprintf(opts, sizeof(opts), "-c jit=off%s%s",
+	    theirs != NULL ? " " : "", theirs != NULL ? theirs : "");
+	if (n < 0 || (size_t)n >= sizeof(opts) ||
+	    setenv("PGOPTIONS", opts, 1) != 0) {
+		log_error("config", "error=\"cannot set PGOPTIONS\"");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -859,6 +887,10 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	worker_log_init(conf);
+	if (worker_no_jit() != 0) {
+		conf_free(conf);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* The event loop takes SIGTERM/SIGINT through a signalfd, so no
 	 * thread may have them unblocked: block before any thread starts. */
