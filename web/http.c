@@ -128,6 +128,7 @@ http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 {
 	struct http_params	 p;
 	const char		*uri, *q;
+	char			 wrote[8];
 	size_t			 n;
 
 	memset(r, 0, sizeof(*r));
@@ -155,6 +156,9 @@ http_req_init(struct http_req *r, FCGX_Request *fcgi, const struct app *app)
 	if (cookie_get(p.cookie, HTTP_SESSION_COOKIE, r->token,
 	    sizeof(r->token)) != 0)
 		r->token[0] = '\0';
+	r->wrote = r->token[0] != '\0' && (strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0) && cookie_get(p.cookie,
+	    HTTP_WROTE_COOKIE, wrote, sizeof(wrote)) == 0;
 	return 0;
 }
 
@@ -208,6 +212,9 @@ http_send_parts(struct http_req *r, int status, const char *content_type,
 	size_t		 i, len = 0;
 	int		 k;
 
+	/* A POST that was not refused may have written (http.h). */
+	if (status < 400 && strcmp(r->method, "POST") == 0)
+		http_set_cookie(r, HTTP_WROTE_COOKIE, "1", HTTP_WROTE_S);
 	for (i = 0; i < n; i++)
 		len += parts[i].len;
 	r->status = status;
@@ -762,12 +769,17 @@ http_page_csrf(struct http_req *r)
 	return r->csrf;
 }
 
-/* How old a cached entry may be now (HTTP_FRESH_UP_MS or _DOWN_MS). */
+/*
+ * How old a cached entry may be now (HTTP_FRESH_UP_MS or _DOWN_MS); -1,
+ * none, for a request of a browser that has just written (http.h).
+ */
 int64_t
 http_fresh_ms(struct http_req *r)
 {
 	struct client_stats	 st;
 
+	if (r->wrote)
+		return -1;
 	client_stats(r->app->client, &st);
 	return st.up ? HTTP_FRESH_UP_MS : HTTP_FRESH_DOWN_MS;
 }

@@ -59,6 +59,23 @@ struct app {
 #define HTTP_SESSION_COOKIE	"abc_session"
 #define HTTP_CSRF_COOKIE	"abc_csrf"	/* the pre-session cookie */
 #define HTTP_CSRF_COOKIE_HTTPS	"__Host-abc_csrf"	/* ...under https */
+/*
+ * Read-your-writes across abc-web processes.  abc-worker sends its
+ * "changed" notices to every abc-web before it answers a write, but the
+ * next page of the writer may reach another process before that one has
+ * read the notice (t_070 saw an account page without the address just
+ * made: the POST on one process, the GET 3 ms later on the other).  So
+ * every answer to a POST below 400 (http_send_parts) sets this cookie for
+ * HTTP_WROTE_S seconds, and a GET that carries it reads nothing from the
+ * cache (http_fresh_ms; the campaign page's shared part too): the
+ * writer's next pages come from abc-worker, after the write.  The browser
+ * expires the cookie, so no clock of ours is compared.  Only a GET (a
+ * POST's own reads only prepare what abc-worker decides) and only with a
+ * session: a visitor without one has written nothing, and a cookie that
+ * anyone can send must not turn anonymous pages into worker reads.
+ */
+#define HTTP_WROTE_COOKIE	"abc_wrote"
+#define HTTP_WROTE_S		2
 
 /*
  * How long a cached entry may be served (SPEC 6): while the link is up,
@@ -101,6 +118,7 @@ struct http_req {
 	int			 frameable;	/* may be shown in an iframe */
 	int			 edge_cache;	/* nginx may keep it (see below) */
 	const char		*query;		/* after '?', "" when none */
+	int			 wrote;		/* HTTP_WROTE_COOKIE sent */
 	/* What http_session found, once it looked (session_looked). */
 	int			 session_looked;
 	enum lookup		 session;

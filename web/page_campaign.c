@@ -739,8 +739,8 @@ camp_shared(struct http_req *r, int64_t id, int64_t now,
 	gen = cache_gen(r->app->cache);	/* before the state: cache.h */
 	/* The cache's own copy, not one per page: 10-20 KB. */
 	text->own = NULL;
-	text->ref = cache_get_ref(r->app->cache, key, CAMP_SHARED_FRESH_MS,
-	    clock_mono_ms(), &len);
+	text->ref = cache_get_ref(r->app->cache, key, r->wrote ? -1 :
+	    CAMP_SHARED_FRESH_MS, clock_mono_ms(), &len);
 	if (text->ref != NULL && camp_view_parse(text->ref, len, view) == 0)
 		return 0;
 	cache_unref(text->ref);
