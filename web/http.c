@@ -212,8 +212,9 @@ http_send_parts(struct http_req *r, int status, const char *content_type,
 	size_t		 i, len = 0;
 	int		 k;
 
-	/* A POST that was not refused may have written (http.h). */
-	if (status < 400 && strcmp(r->method, "POST") == 0)
+	/* A logged-in POST that was not refused may have written (http.h). */
+	if (status < 400 && r->token[0] != '\0' &&
+	    strcmp(r->method, "POST") == 0)
 		http_set_cookie(r, HTTP_WROTE_COOKIE, "1", HTTP_WROTE_S);
 	for (i = 0; i < n; i++)
 		len += parts[i].len;

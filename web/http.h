@@ -65,14 +65,15 @@ struct app {
  * next page of the writer may reach another process before that one has
  * read the notice (t_070 saw an account page without the address just
  * made: the POST on one process, the GET 3 ms later on the other).  So
- * every answer to a POST below 400 (http_send_parts) sets this cookie for
- * HTTP_WROTE_S seconds, and a GET that carries it reads nothing from the
- * cache (http_fresh_ms; the campaign page's shared part too): the
- * writer's next pages come from abc-worker, after the write.  The browser
- * expires the cookie, so no clock of ours is compared.  Only a GET (a
- * POST's own reads only prepare what abc-worker decides) and only with a
- * session: a visitor without one has written nothing, and a cookie that
- * anyone can send must not turn anonymous pages into worker reads.
+ * every answer below 400 to a POST with a session (http_send_parts; a
+ * login or a registration changes nothing a cache holds) sets this cookie
+ * for HTTP_WROTE_S seconds, and a GET with a session that carries it reads
+ * nothing from the cache (http_fresh_ms; the campaign page's shared part
+ * too): the writer's next pages come from abc-worker, after the write.
+ * The browser expires the cookie, so no clock of ours is compared.  Only
+ * a GET: a POST's own reads only prepare what abc-worker decides.  Only
+ * with a session: a cookie anyone can send must not turn anonymous pages
+ * into worker reads.
  */
 #define HTTP_WROTE_COOKIE	"abc_wrote"
 #define HTTP_WROTE_S		2
