@@ -8,7 +8,8 @@
 # Here: 30 000 deposits (status 'dropped': no money) make PostgreSQL JIT the
 # overview in a session of its own (shown by auto_explain), then the
 # account state of fresh users, each a cache miss in abc-web and so one
-# acct_overview in abc-worker, must come back far faster than a compile.
+# acct_overview in abc-worker, must come back in less than half the time
+# the compile alone took.
 set -euo pipefail
 # shellcheck source=tests/it/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -54,6 +55,9 @@ for i in 1 2 3; do
     echo "  state.json of $u: $code in $ms ms"
     [[ "$code" == 200 ]] && grep -q '"balance"' "$IT_TMP/state_$i" && ((ms < best)) && best=$ms
 done
-check "a fresh user's account state comes back in under 150 ms (best of 3: $best ms)" \
-    test "$best" -lt 150
+# Half of what the compile alone took in this run (so a slower or busier machine, where
+# compiling takes longer too, moves both), and never under 100 ms.
+limit=$(awk -v j="${jit_ms:-0}" 'BEGIN { l = int(j / 2); print (l < 100 ? 100 : l) }')
+check "a fresh user's account state comes back in under $limit ms, half the compile (best of 3: $best ms)" \
+    test "$best" -lt "$limit"
 it_done
