@@ -54,7 +54,8 @@ new_address() {
     web any /account -c "$jar" -b "$jar" -o "$IT_TMP/acct" || true
     c=$(csrf_in "$IT_TMP/acct")
     web any /account/address -L -c "$jar" -b "$jar" -o "$IT_TMP/acct" --data "csrf=$c" || true
-    grep -o '<code id="address">[^<]*</code>' "$IT_TMP/acct" | head -1 | sed 's/<[^>]*>//g'
+    # No address (a failed step) prints nothing: the caller's check says so, set -e does not.
+    { grep -o '<code id="address">[^<]*</code>' "$IT_TMP/acct" || true; } | head -1 | sed 's/<[^>]*>//g'
 }
 # state JAR: GET /account/state.json into $IT_TMP/state.json; prints the status.
 state() { web any /account/state.json -b "$1" -o "$IT_TMP/state.json" -w '%{http_code}' || echo 000; }
