@@ -99,6 +99,28 @@ db_settle(PGconn *pg)
 }
 
 /*
+ * The request connection waits at most 1 s for a row lock.  Every request
+ * of the site runs on it, one batch at a time, so a lock held elsewhere
+ * (an operator's psql left in a transaction with a campaign's row locked)
+ * would otherwise stall every request until it ends.  Past the timeout
+ * the batch fails, db_run_alone runs its jobs one by one, and only the
+ * ones that need the lock fail, unanswered in request_log, so a resend
+ * tries again; the rest are answered within about 2 s, inside abc-web's
+ * request timeout (3 s).  abc-worker's own transactions hold their locks
+ * for milliseconds.  Returns 0, or -1 (the caller logs the connection's
+ * error).
+ */
+static int
+db_session_settings(PGconn *pg)
+{
+	PGresult	*r = PQexec(pg, "SET lock_timeout = '1s'");
+	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/*
  * Returns a usable connection outside any transaction, reconnecting if
  * needed; NULL if down.
  */
@@ -122,6 +144,7 @@ db_conn(struct db *db)
 	pgprep_forget(db->prep);
 	db->pg = PQconnectdb(db->conninfo);
 	if (PQstatus(db->pg) != CONNECTION_OK ||
+	    db_session_settings(db->pg) != 0 ||
 	    PQenterPipelineMode(db->pg) != 1) {
 		log_warn("db_connect", "error=\"%s\"", PQerrorMessage(db->pg));
 		PQfinish(db->pg);
