@@ -362,11 +362,22 @@ hosts_pg_node_up() {
 }
 
 # hosts_pg_keeper_conf NODE: keeper timeouts to match the monitor's (see HOSTS_MONITOR_GUCS).
+# Each `config set` makes the running keeper reload and write its pg_autoctl.cfg again; a
+# `config set` that reads the file in that moment finds it incomplete ("Failed to find
+# section pg_autoctl", seen once in ./deploy/test). So each key is tried until it reads
+# back, for up to 5 s.
 hosts_pg_keeper_conf() {
-    local node="$1" kv
+    local node="$1" kv key val i
     for kv in timeout.network_partition_timeout=2 timeout.prepare_promotion_walreceiver=1; do
-        hosts_as_pg "$node" pg_autoctl config set --pgdata "$HOSTS_PG/$node/data" \
-            "${kv%%=*}" "${kv#*=}" >/dev/null
+        key="${kv%%=*}" val="${kv#*=}"
+        for ((i = 0; ; i++)); do
+            hosts_as_pg "$node" pg_autoctl config set --pgdata "$HOSTS_PG/$node/data" \
+                "$key" "$val" >/dev/null 2>&1 &&
+                [[ "$(hosts_as_pg "$node" pg_autoctl config get --pgdata "$HOSTS_PG/$node/data" \
+                    "$key" 2>/dev/null)" == "$val" ]] && break
+            ((i < 25)) || die "pg_autoctl config set $key $val failed on $node for 5 s"
+            sleep 0.2
+        done
     done
 }
 
