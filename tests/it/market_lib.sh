@@ -27,11 +27,25 @@ csrf_of() {
 new_idem() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 jar() { echo "$IT_TMP/jar_$1"; }
 # register NAME VIA: a new account, its session in $(jar NAME); prints the status.
+# A 503 is abc-web's hashing pool saying "busy, try again in a moment" (its
+# queue is short by design, and t_080 registers 10 at once): the helper does
+# what that page asks a person to do, up to 10 times, 0.1 s more each time,
+# and counts each retry in $IT_TMP/register_busy.
 register() {
-    local c
-    c=$(csrf_of "$(jar "$1")" "$2")
-    web "$2" /register -c "$(jar "$1")" -b "$(jar "$1")" -o /dev/null -w '%{http_code}' \
-        --data "csrf=$c&username=$1&password=$PW&password2=$PW"
+    local c code try
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        c=$(csrf_of "$(jar "$1")" "$2")
+        code=$(web "$2" /register -c "$(jar "$1")" -b "$(jar "$1")" -o /dev/null \
+            -w '%{http_code}' --data "csrf=$c&username=$1&password=$PW&password2=$PW")
+        [[ "$code" == 503 && $try -lt 10 ]] || break
+        echo "$1" >>"$IT_TMP/register_busy"
+        sleep "0.$try"
+    done
+    echo "$code"
+}
+# register_busy: how many registrations were answered "busy" and tried again.
+register_busy() {
+    if [[ -f "$IT_TMP/register_busy" ]]; then wc -l <"$IT_TMP/register_busy"; else echo 0; fi
 }
 # upload NAME VIA NICK HOVER URL FILE: an ad of NAME; prints the status (body in $IT_TMP/up_NAME).
 upload() {

@@ -50,7 +50,7 @@ for b in 0 10 20 30 40; do
     done
     for p in "${pids[@]}"; do wait "$p" && setup_ok=$((setup_ok + 1)); done
 done
-check "$N buyers registered with an ad each, through both processes ($setup_ok/$N)" test "$setup_ok" -eq "$N"
+check "$N buyers registered with an ad each, through both processes ($setup_ok/$N; $(register_busy) busy answers tried again)" test "$setup_ok" -eq "$N"
 psql_abc -q -c "INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, reference)
     SELECT (SELECT id FROM ledger_accounts WHERE kind = 'deposits'), a.id, $FUND, 'deposit', 'test:' || u.username
     FROM ledger_accounts a JOIN users u ON u.id = a.user_id WHERE u.username LIKE 'r${RUN}\_%'" >/dev/null
