@@ -116,6 +116,36 @@ SQL
 check "racing retry with the same idempotency key: one effect; re-run gets the original reply" \
     concurrent_idem
 
+# (e2) a lock timeout says nothing about the request: it is raised, nothing is stored,
+# and the same request sent again once the lock is gone is applied (abc-worker's request
+# connection has lock_timeout 1 s; stored as the request's reply, the error would be
+# answered to every resend and the counter never added).
+lock_timeout_not_stored() {
+    local k="$RUN-lock" out rc=0 again
+    psql_abc -c "INSERT INTO link_counters (key, value) VALUES ('$k', 10)" >/dev/null
+    psql_abc >/dev/null 2>&1 <<SQL &
+BEGIN;
+SELECT value FROM link_counters WHERE key = '$k' FOR UPDATE;
+SELECT pg_sleep(2);
+COMMIT;
+SQL
+    local pid=$!
+    sleep 0.5
+    out="$(psql_abc 2>&1 <<SQL
+SET lock_timeout = '300ms';
+SELECT link_counter_add('$C1', $EPOCH, 40, '$RUN-idem-lock', '$k', 1);
+SQL
+    )" || rc=$?
+    wait "$pid" || true
+    again="$(add "$C1" "$EPOCH" 40 "$RUN-idem-lock" "$k" 1)" || return 1
+    echo "  under the lock (rc $rc): $(echo "$out" | tr '\n' ' '); sent again: $again;" \
+        "counter $(counter "$k")"
+    [[ "$rc" != 0 && "$out" == *"lock timeout"* && "$again" == *'"ok": true'* &&
+        "$(counter "$k")" == 11 && "$(log_rows "$C1" "$EPOCH" 40)" == 1 ]]
+}
+check "a lock timeout is raised, not stored: the same request sent again is applied once" \
+    lock_timeout_not_stored
+
 # (f) the worker's prune statement (from worker/db.c) removes rows older than 7 days only
 prune_sql="$(sed -n '/"DELETE FROM request_log/,/;/p' "$ABC_ROOT/worker/db.c" |
     grep -o '"[^"]*"' | tr -d '"' | tr -d '\n')"
