@@ -2,7 +2,7 @@
 
 -- The seller's dashboard (/my/campaigns, issue 15), one call: the user's
 -- p_limit newest campaigns, newest first, each with what the plain list
--- had (parameters, slots sold, the slots the price needs) and its
+-- had (parameters, slots sold, the last slot, which sets the price) and its
 -- figures: earned (price - fee of every slot sold, in satoshis), earned_7d
 -- (those bought in the 7 x 24 h before p_now_ms), impressions and clicks
 -- (slot_stats), and days: the 14 UTC days ending today, oldest first, each
@@ -52,7 +52,10 @@ LANGUAGE sql STABLE AS $$
 	    jsonb_build_object('id', c.id, 'name', c.name,
 	    'width', c.width, 'height', c.height, 'min_price', c.min_price,
 	    'slot_ms', c.slot_ms, 'slots_sold', c.slots_sold,
-	    'slots', camp_state_slots(c.id, 1000, p_now_ms),
+	    -- the last slot only: the price is all the page shows of them
+	    -- (a queue of 5 long ads on each of 50 campaigns would not fit
+	    -- in a link frame)
+	    'slots', camp_state_slots(c.id, 1000, p_now_ms, 0),
 	    'earned', coalesce(er.total, 0), 'earned_7d', coalesce(er.week, 0),
 	    'impressions', coalesce(st.i, 0), 'clicks', coalesce(st.c, 0),
 	    'days', (SELECT jsonb_agg(jsonb_build_object('day_ms', g.d,
