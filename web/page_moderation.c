@@ -192,6 +192,28 @@ mod_list(struct tpl_val *v, struct json_object *all, const char *key,
 	tpl_put_bool(v, has, n > 0);
 }
 
+/*
+ * The reply carries the 100 pending slots with the nearest deadlines
+ * (sql/functions/mod_approvals.sql) and how many wait in all: the page
+ * says so when there are more, rather than hide them.
+ */
+static void
+mod_pending_more(struct tpl_val *v, struct json_object *all)
+{
+	struct json_object	*arr;
+	int64_t			 total = 0;
+	size_t			 shown = 0;
+
+	if (all == NULL || msg_get_int(all, "pending_total", &total) != 0)
+		return;
+	if (json_object_object_get_ex(all, "pending", &arr) &&
+	    json_object_is_type(arr, json_type_array))
+		shown = json_object_array_length(arr);
+	tpl_put_bool(v, "pending_more", total > (int64_t)shown);
+	tpl_put_int(v, "pending_shown", (int64_t)shown);
+	tpl_put_int(v, "pending_total", total);
+}
+
 /* Renders /my/approvals with status and error (NULL: none). */
 static void
 mod_page(struct http_req *r, int status, const char *error)
@@ -214,6 +236,7 @@ mod_page(struct http_req *r, int status, const char *error)
 	v = http_page(r, "Ads to review");
 	for (i = 0; lists[i] != NULL; i++)
 		mod_list(v, all, lists[i], r, now);
+	mod_pending_more(v, all);
 	if (error != NULL)
 		tpl_put_str(v, "error", error);
 	tpl_put_bool(v, "unavailable", all == NULL);

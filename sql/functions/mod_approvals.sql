@@ -1,7 +1,10 @@
 -- What /my/approvals shows a seller (019_moderation.sql), as JSON text:
 -- the slots of their campaigns waiting for review (oldest deadline
--- first, at most 200), the last 20 reviewed, their blocks, and each
--- campaign's moderation settings.
+-- first, at most 100, and pending_total: how many wait in all), the last
+-- 20 reviewed, their blocks, and each campaign's moderation settings.
+-- 100, not more: buyers decide how many slots wait, each with an ad of up
+-- to about 5 KB of JSON, and the reply must fit in one link frame (1 MiB;
+-- 200 of the longest ads did not, and the page failed: t_082).
 CREATE OR REPLACE FUNCTION mod_approvals(p_seller bigint) RETURNS text
 LANGUAGE sql STABLE AS $$
 	SELECT jsonb_build_object(
@@ -15,7 +18,10 @@ LANGUAGE sql STABLE AS $$
 		FROM slots s JOIN campaigns c ON c.id = s.campaign_id
 		JOIN ads a ON a.id = s.ad_id JOIN users u ON u.id = s.buyer_id
 		WHERE c.seller_id = p_seller AND s.review = 'pending'
-		ORDER BY s.review_due_ms LIMIT 200) p),
+		ORDER BY s.review_due_ms LIMIT 100) p),
+	    'pending_total', (SELECT count(*) FROM slots s
+		JOIN campaigns c ON c.id = s.campaign_id
+		WHERE c.seller_id = p_seller AND s.review = 'pending'),
 	    'reviewed', (SELECT coalesce(jsonb_agg(x ORDER BY
 		(x->>'reviewed_ms')::bigint DESC), '[]'::jsonb) FROM (SELECT
 		jsonb_build_object('campaign', c.id, 'name', c.name,
