@@ -1,7 +1,8 @@
 -- What /my/approvals shows a seller (019_moderation.sql), as JSON text:
 -- the slots of their campaigns waiting for review (oldest deadline
 -- first, at most 100, and pending_total: how many wait in all), the last
--- 20 reviewed, their blocks, and each campaign's moderation settings.
+-- 20 reviewed, their blocks (at most 1 000: seller_block's quota), and
+-- each campaign's moderation settings.
 -- 100, not more: buyers decide how many slots wait, each with an ad of up
 -- to about 5 KB of JSON, and the reply must fit in one link frame (1 MiB;
 -- 200 of the longest ads did not, and the page failed: t_082).
@@ -35,10 +36,10 @@ LANGUAGE sql STABLE AS $$
 	    'blocks', (SELECT coalesce(jsonb_agg(jsonb_build_object('kind',
 		b.kind, 'target', b.target, 'label', coalesce(u.username,
 		a.nickname, '')) ORDER BY b.created_at DESC), '[]'::jsonb)
-		FROM seller_blocks b
+		FROM (SELECT * FROM seller_blocks WHERE seller_id = p_seller
+		    ORDER BY created_at DESC LIMIT 1000) b
 		LEFT JOIN users u ON b.kind = 'buyer' AND u.id = b.target
-		LEFT JOIN ads a ON b.kind = 'ad' AND a.id = b.target
-		WHERE b.seller_id = p_seller),
+		LEFT JOIN ads a ON b.kind = 'ad' AND a.id = b.target),
 	    'campaigns', (SELECT coalesce(jsonb_agg(jsonb_build_object('id',
 		c.id, 'name', c.name, 'requires_approval',
 		c.requires_approval, 'review_ms', c.review_ms,

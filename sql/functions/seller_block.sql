@@ -3,7 +3,9 @@
 -- user id) or an ad ('ad', an ad id) for all of their campaigns
 -- (019_moderation.sql), exactly once per request.  camp_purchase refuses
 -- a purchase by a blocked buyer or with a blocked ad ("blocked"); slots
--- already bought are the seller's to reject.
+-- already bought are the seller's to reject.  A seller holds at most 1 000
+-- blocks ("quota"): /my/approvals lists them all, and the list must stay
+-- within one link frame (mod_approvals).
 CREATE OR REPLACE FUNCTION seller_block(p_client text, p_epoch bigint,
     p_req bigint, p_idem text, p_seller bigint, p_kind text,
     p_target bigint, p_on boolean) RETURNS text
@@ -21,6 +23,13 @@ BEGIN
 	    NOT EXISTS (SELECT 1 FROM ads WHERE id = p_target)) THEN
 		r := jsonb_build_object('ok', false, 'code', 'invalid',
 		    'error', 'There is no such buyer or ad to block.');
+	ELSIF p_on AND NOT EXISTS (SELECT 1 FROM seller_blocks
+	    WHERE seller_id = p_seller AND kind = p_kind AND target = p_target)
+	    AND (SELECT count(*) FROM seller_blocks
+	    WHERE seller_id = p_seller) >= 1000 THEN
+		r := jsonb_build_object('ok', false, 'code', 'quota',
+		    'error', 'You block 1000 buyers and ads already; unblock '
+		    'one before you block another.');
 	ELSIF p_on THEN
 		INSERT INTO seller_blocks (seller_id, kind, target)
 		VALUES (p_seller, p_kind, p_target) ON CONFLICT DO NOTHING;

@@ -184,6 +184,27 @@ out=$(post_form "$SELLER" /my/approvals/block "csrf=$c&idem=$(new_idem)&kind=buy
 check "the seller unblocks E (303: $out)" test "${out%% *}" = 303
 out=$(buy_next "$E" "$CID2")
 check "E can buy again (303: $out)" test "${out%% *}" = 303
+# A seller holds at most 1 000 blocks (seller_block), so /my/approvals stays within a
+# link frame: 999 more are stored straight in the table, then one more through the page
+# makes 1 000 and the next is refused, nothing stored.
+seller_id=$(uid_of "$SELLER")
+psql_abc -q -c "INSERT INTO seller_blocks (seller_id, kind, target)
+    SELECT $seller_id, 'ad', -i FROM generate_series(1, 1000) i
+    WHERE (SELECT count(*) FROM seller_blocks WHERE seller_id = $seller_id) + i <= 999" >/dev/null
+blocks() { psql_abc -c "SELECT count(*) FROM seller_blocks WHERE seller_id = $seller_id"; }
+check "the seller holds 999 blocks ($(blocks))" test "$(blocks)" = 999
+c=$(csrf_of "$(jar "$SELLER")" any)
+out=$(post_form "$SELLER" /my/approvals/block "csrf=$c&idem=$(new_idem)&kind=buyer&target=$(uid_of "$E")" "$IT_TMP/blk5")
+check "the 1000th block is taken (303: $out)" test "${out%% *}" = 303 -a "$(blocks)" = 1000
+c=$(csrf_of "$(jar "$SELLER")" any)
+out=$(post_form "$SELLER" /my/approvals/block "csrf=$c&idem=$(new_idem)&kind=buyer&target=$(uid_of "$D")" "$IT_TMP/blk6")
+check "the 1001st is refused (409: $out), nothing stored ($(blocks))" \
+    test "${out%% *}" = 409 -a "$(blocks)" = 1000
+check "...saying why" grep -q "You block 1000 buyers and ads already" "$IT_TMP/blk6"
+code=$(web any /my/approvals -b "$(jar "$SELLER")" -o "$IT_TMP/appr3" -w '%{http_code}')
+check "/my/approvals lists the 1000 blocks ($code)" \
+    test "$code" = 200 -a "$(grep -c 'value="1">Unblock<' "$IT_TMP/appr3")" = 1000
+psql_abc -q -c "DELETE FROM seller_blocks WHERE seller_id = $seller_id AND target < 0" >/dev/null
 out=$(post_form "$SELLER" /my/approvals/block "idem=$(new_idem)&kind=buyer&target=1" "$IT_TMP/blk4")
 check "a block without the CSRF token is refused (403: $out)" test "${out%% *}" = 403
 check "invariants hold at the end" invariants
