@@ -476,8 +476,32 @@ abc_pid() {
     [[ -s "$f" ]] || return 1
     pid="$(tr -dc 0-9 <"$f")"
     [[ -n "$pid" ]] && abc_alive "$pid" || return 1
+    # The pid may be another process's by now: pids wrap (pid_max 32768 here; a busy test
+    # run forks that many in under a minute), and a thread id is a pid too. A start seeing
+    # such a stranger answered "already running" and left abc-worker down for good (a CI
+    # run's t_170). The start time recorded by abc_spawn tells them apart (unless the pid
+    # file is newer: written by an older deploy/lib.sh, which knew no start times).
+    if [[ -e "$f.start" && ! "$f" -nt "$f.start" ]]; then
+        [[ "$(abc_start_time "$pid")" == "$(cat "$f.start")" ]] || return 1
+    fi
     echo "$pid"
 }
+
+# abc_start_time PID: when PID started (clock ticks since boot, /proc/PID/stat field 22);
+# fails when PID is gone or is a thread of another process.
+abc_start_time() {
+    local st
+    [[ "$1" =~ ^[0-9]+$ ]] || return 1
+    grep -q "^Tgid:[[:space:]]*$1\$" "/proc/$1/status" 2>/dev/null || return 1
+    st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+    st="${st##*) }"
+    # shellcheck disable=SC2086 # split into fields on purpose
+    set -- $st
+    echo "${20}"
+}
+
+# abc_pidfile_rm NAME: forgets NAME's pid and start time.
+abc_pidfile_rm() { rm -f "$(abc_pidfile "$1")" "$(abc_pidfile "$1").start"; }
 
 abc_tail_log() {
     local log
@@ -504,6 +528,8 @@ abc_spawn() {
     # does not fork and $! is the pid of the process itself.
     setsid nohup "$@" >>"$log" 2>&1 </dev/null &
     echo "$!" >"$(abc_pidfile "$name")"
+    # Empty when it is gone already: abc_pid then never takes the pid for it.
+    abc_start_time "$!" >"$(abc_pidfile "$name").start" || true
 }
 
 # abc_wait_ready NAME CHECK...: waits until CHECK succeeds; fails (with the log) when NAME
@@ -571,7 +597,7 @@ abc_start_one() {
         return 0
     fi
     abc_reap_group "$name"
-    rm -f "$(abc_pidfile "$name")"
+    abc_pidfile_rm "$name"
     abc_need_bin "${ABC_PROC_BIN[$name]}"
     conf="${ABC_PROC_CONF[$name]}"
     [[ "$conf" == - || -f "$conf" ]] || die "missing $conf for $name (./deploy/run writes it)"
@@ -613,7 +639,7 @@ abc_stop_one() {
     local name="$1" pid i
     if ! pid="$(abc_pid "$name")"; then
         abc_reap_group "$name"
-        rm -f "$(abc_pidfile "$name")"
+        abc_pidfile_rm "$name"
         abc_proc_release "$name"
         return 0
     fi
@@ -632,7 +658,7 @@ abc_stop_one() {
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
-    rm -f "$(abc_pidfile "$name")"
+    abc_pidfile_rm "$name"
     abc_proc_release "$name"
 }
 

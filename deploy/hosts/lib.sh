@@ -151,7 +151,7 @@ hosts_down() {
     done
     ip link del "$HOSTS_BR" 2>/dev/null || true
     ip route del unreachable "$HOSTS_NET.0/24" metric 4000 2>/dev/null || true
-    rm -f "$HOSTS_STATE"/run/*.pid
+    rm -f "$HOSTS_STATE"/run/*.pid "$HOSTS_STATE"/run/*.pid.start
     if [[ "$HOSTS_PG" == /var/tmp/abc-hosts-* && -d "$HOSTS_PG" ]]; then
         rm -rf "$HOSTS_PG"
     fi

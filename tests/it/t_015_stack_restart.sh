@@ -2,7 +2,8 @@
 # The local stack's process table (deploy/lib.sh): `./deploy/run status` names every
 # process with where it answers; `./deploy/run start` brings back a process killed with
 # SIGKILL, even nginx, whose workers outlive their master and keep its port, and whose
-# Unix sockets stay behind; the bitcoind stand-in's password is not on its command line.
+# Unix sockets stay behind, and a pid file that names another process by now; the bitcoind
+# stand-in's password is not on its command line.
 set -euo pipefail
 # shellcheck source=tests/it/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -65,5 +66,27 @@ web1_back() {
     [[ "$(pid_of web1)" != "$old" ]] && web1_socket_ok
 }
 check "kill -9 web1: ./deploy/run start brings it back (answers through nginx)" web1_back
+
+# (e) the pid file of a killed abc-worker now names another process (pids wrap, and a
+# thread id is a pid too): ./deploy/run start must not take it for abc-worker (a CI run
+# answered "already running" and left the site without its worker), and must not stop it.
+kill_proc worker KILL
+sleep 120 &
+stranger=$!
+# The pid file as abc_spawn left it (no newer than the start time beside it), naming
+# the stranger, as a recycled pid would.
+echo "$stranger" >"$(abc_pidfile worker)"
+touch -r "$(abc_pidfile worker).start" "$(abc_pidfile worker)"
+worker_back_past_stranger() {
+    start_proc worker || return 1
+    local pid
+    pid="$(pid_of worker)" || return 1
+    echo "  worker.pid named $stranger (a sleep); abc-worker now runs as $pid"
+    [[ "$pid" != "$stranger" && "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *abc-worker* ]] &&
+        kill -0 "$stranger" && [[ "$(http_get /status 5)" == 200 ]]
+}
+check "a pid file naming another process: ./deploy/run start starts abc-worker, leaves the other alone" \
+    worker_back_past_stranger
+kill "$stranger" 2>/dev/null || true
 
 it_done
