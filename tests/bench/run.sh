@@ -416,6 +416,9 @@ abc_sql() { as_postgres "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -q -At -d 
 # much, so abc-linkc buys at most BUY_SLOTS per campaign (about 20 on average here, the
 # 20th at about 1000 x 2^19 sat = 5 BTC, a 25th at 168 BTC): far below the price cap and
 # the buyers' funds.
+# The tables a purchase reads, analyzed after each setup and after the warm-up.
+ANALYZE_TABLES="users, user_sessions, ledger_accounts, ledger_transfers, ads, images, campaigns,
+    slots, account_events, request_log"
 BUY_BUYERS=64 # = the callers of row d2: 4 clients x 16 threads, like row d
 BUY_SLOTS=25
 BUY_PER_BUYER=$(((N_BUY + 20 * BUY_BUYERS - 1) / (20 * BUY_BUYERS))) # campaigns a buyer buys on
@@ -430,6 +433,7 @@ buy_setup() {
     note "$name: setup: $buyers funded buyers with sessions and ads, $lanes campaigns (SQL, tag $tag)"
     run_cmd "$out" as_postgres "$PG_BIN/psql" -h "$ABC_PGDIR" -U postgres -X -q -At -F " " \
         -v ON_ERROR_STOP=1 -v tag="$tag" -v buyers="$buyers" -v lanes="$lanes" \
+        -v analyze_tables="$ANALYZE_TABLES" \
         -v fund="$BUY_FUND" -v png="$BUY_PNG" -d abc -f - <<'SQL' || rc=1
 BEGIN;
 INSERT INTO images (sha256, mime, width, height, data)
@@ -476,8 +480,7 @@ COMMIT;
 -- (sequential scans of ledger_accounts, ads and user_sessions, six a purchase, until
 -- autovacuum's next ANALYZE; d2 measured 1 350-1 520 purchases/s that way against
 -- 2 050-2 150 after). ANALYZE invalidates those plans.
-ANALYZE users, user_sessions, ledger_accounts, ledger_transfers, ads, images, campaigns,
-    slots, account_events, request_log;
+ANALYZE :analyze_tables;
 SQL
     CMDS[${#CMDS[@]} - 1]+="   # SQL: the $name setup in run.sh"
     if ((rc == 0)) && [[ "$(wc -l <"$out")" -ne "$lanes" ]]; then
@@ -514,8 +517,7 @@ if [[ "$(abc_sql "SELECT count(*) < $WARM_MIN FROM slots")" == t ]] &&
     note "warm-up: abc-linkc --op buy 4 x 16 threads, $N_BUY purchases (not counted), then ANALYZE"
     one_echo WARM_LINK w-link timeout 300 "${LC[@]:2}" -c 4 -t 16 -n "$N_BUY" --op buy \
         --buy-file "$TMP/w-lanes" --buy-slots "$BUY_SLOTS"
-    abc_sql "ANALYZE users, user_sessions, ledger_accounts, ledger_transfers, ads, images,
-        campaigns, slots, account_events, request_log" >/dev/null
+    abc_sql "ANALYZE $ANALYZE_TABLES" >/dev/null
     WARM_NOTE="$WARM_LINK; then ANALYZE"
 fi
 
