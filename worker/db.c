@@ -2,7 +2,8 @@
  * Database thread.  Jobs queue under a mutex; the thread swaps the whole
  * queue out and runs it: read-only jobs in one pipelined round trip, each
  * its own implicit transaction, and state-changing jobs (job->durable) as
- * one pipelined transaction.  Results of a transaction
+ * one pipelined transaction (merged jobs of one SQL as one call:
+ * worker/dbmerge.h).  Results of a transaction
  * are released only after its COMMIT succeeded.  When the database fails
  * mid-batch the batch is retried after a pause, never answered: its
  * requests are in request_log if the COMMIT did land, so the retry returns
@@ -23,6 +24,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "dbmerge.h"
 #include "hex.h"
 #include "lease.h"
 #include "log.h"
@@ -371,20 +373,85 @@ db_fenced(const PGresult *res)
 }
 
 /*
+ * Adds the statements of jobs[0..n) to qs from qs[*nq] on, in the jobs'
+ * order, a merged call where its first job stands; q_of[i] is job i's.
+ */
+static void
+db_durable_qs(struct db_job **jobs, size_t n, struct dbmerge *m,
+    struct db_q *qs, size_t *nq, size_t *q_of)
+{
+	struct dbmerge_call	*call;
+	struct db_q		*q;
+	size_t			 i;
+	int			 k, row;
+
+	dbmerge_plan(m, jobs, n);
+	for (i = 0; i < n; i++) {
+		if ((call = dbmerge_call_of(m, i, &row)) != NULL && row > 0) {
+			q_of[i] = call->q;
+			continue;
+		}
+		q = &qs[*nq];
+		q_of[i] = (*nq)++;
+		q->sql = jobs[i]->sql;
+		q->nparams = jobs[i]->nparams;
+		for (k = 0; k < q->nparams; k++)
+			q->params[k] = call != NULL ? call->params[k] :
+			    jobs[i]->params[k];
+		if (call != NULL)
+			call->q = q_of[i];
+	}
+}
+
+/*
+ * Gives each job its result from qs: its own statement's, or its row of
+ * its merged call's.  Returns 0, or -1 when a call's result has not one
+ * row per job (nothing is given then).
+ */
+static int
+db_durable_results(struct db_job **jobs, size_t n, struct dbmerge *m,
+    struct db_q *qs, const size_t *q_of)
+{
+	struct dbmerge_call	*call;
+	size_t			 i;
+	int			 row;
+
+	for (i = 0; i < m->ncalls; i++)
+		if (!dbmerge_fits(m->calls[i], qs[m->calls[i]->q].res)) {
+			log_error("db_merged", "error=\"not a row per job\" "
+			    "jobs=%zu sql=\"%.60s\"", m->calls[i]->njobs,
+			    m->calls[i]->sql);
+			return -1;
+		}
+	for (i = 0; i < n; i++) {
+		if ((call = dbmerge_call_of(m, i, &row)) != NULL) {
+			jobs[i]->res = dbmerge_row(qs[q_of[i]].res, row);
+			continue;
+		}
+		jobs[i]->res = qs[q_of[i]].res;
+		qs[q_of[i]].res = NULL;
+	}
+	return 0;
+}
+
+/*
  * Runs the durable jobs of a batch in one transaction, behind the fence
  * when this worker runs with a lock (same round trip: one more statement
- * in the pipeline).  Returns 0 with a result on every job, -1 when the
- * transaction did not (surely) commit: then no job has a result and the
- * caller retries them all; DB_FENCED when the fence refused it (the lock
- * is lost: retried, never split or answered, until the watch ends us).
+ * in the pipeline); merged jobs of one SQL as one call.  Returns 0 with a
+ * result on every job, -1 when the transaction did not (surely) commit:
+ * then no job has a result and the caller retries them all; DB_FENCED
+ * when the fence refused it (the lock is lost: retried, never split or
+ * answered, until the watch ends us).
  */
 static int
 db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 {
 	struct db_q	 qs[DB_BATCH_MAX + 3];
+	struct dbmerge	 m;
+	size_t		 q_of[DB_BATCH_MAX];
 	PGconn		*pg;
-	size_t		 i, first = 1;
-	int		 k, rc, token;
+	size_t		 nq = 1;
+	int		 rc, token;
 	char		 tokbuf[16];
 
 	if ((pg = db_conn(db)) == NULL)
@@ -396,26 +463,20 @@ db_run_durable(struct db *db, struct db_job **jobs, size_t n)
 		qs[1].sql = "SELECT lease_fence($1)";
 		qs[1].nparams = 1;
 		qs[1].params[0] = tokbuf;
-		first = 2;
+		nq = 2;
 	}
-	for (i = 0; i < n; i++) {
-		qs[i + first].sql = jobs[i]->sql;
-		qs[i + first].nparams = jobs[i]->nparams;
-		for (k = 0; k < jobs[i]->nparams; k++)
-			qs[i + first].params[k] = jobs[i]->params[k];
-	}
-	qs[n + first].sql = "COMMIT";
-	rc = db_pipeline(db, pg, qs, n + first + 1);
-	if (rc != 0 && first == 2 && db_fenced(qs[1].res)) {
+	db_durable_qs(jobs, n, &m, qs, &nq, q_of);
+	qs[nq++].sql = "COMMIT";
+	rc = db_pipeline(db, pg, qs, nq);
+	if (rc != 0 && token != 0 && db_fenced(qs[1].res)) {
 		log_error("db_fenced", "jobs=%zu reason=\"the lock session "
 		    "does not hold the lock\"", n);
 		rc = DB_FENCED;
 	}
-	for (i = 0; rc == 0 && i < n; i++) {
-		jobs[i]->res = qs[i + first].res;
-		qs[i + first].res = NULL;
-	}
-	db_q_clear(qs, n + first + 1);
+	if (rc == 0)
+		rc = db_durable_results(jobs, n, &m, qs, q_of);
+	db_q_clear(qs, nq);
+	dbmerge_clear(&m);
 	return rc;
 }
 

@@ -43,6 +43,10 @@ struct db;
  */
 struct db_job {
 	int			 durable;
+	/* Durable only: sql takes each parameter as an array and returns
+	 * a row per element; the batch's jobs of the same sql run as one
+	 * call, each param an element (worker/dbmerge.h). */
+	int			 merged;
 	const char		*sql;		/* static text */
 	int			 nparams;
 	char			*params[DB_PARAMS_MAX];	/* owned; NULL: SQL NULL */

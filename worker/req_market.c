@@ -1,7 +1,8 @@
 /*
  * The marketplace requests (SPEC 4.3, 4.4): campaigns, ads and their
  * images, and purchases.  A purchase is one durable SQL call
- * (sql/functions/camp_purchase.sql) that checks the session, computes the
+ * (sql/functions/camp_purchase.sql, the batch's purchases together) that
+ * checks the session, computes the
  * price at the database's clock with common/price.c's integer formula,
  * and applies slot, transfers and campaign together, in the worker's
  * group commit; a loser learns from the same answer what the next slot
@@ -399,7 +400,8 @@ mkt_my_campaigns(struct request *rq, struct db_job *dj, struct kdf_job *kj,
 }
 
 /*
- * The purchase, in one durable SQL call (camp_purchase): the session, the
+ * The purchase, in one durable SQL call (camp_purchase_many, with the
+ * other purchases of its batch): the session, the
  * stored answer of a repeated request, the price at the database's clock
  * (the integers of common/price.c) and the sale itself.  A refusal carries
  * the state it was decided on (next_idx, next_price), so abc-web can show
@@ -420,8 +422,12 @@ mkt_buy_submit(struct request *rq)
 		    "The purchase form is incomplete.");
 		return;
 	}
-	j = req_durable_job(rq, "SELECT camp_purchase($1, $2, $3, $4, $5, $6, "
-	    "$7, $8, $9, $10, $11)");
+	/* Merged: the batch's purchases are one call (worker/dbmerge.h). */
+	j = req_durable_job(rq, "SELECT * FROM camp_purchase_many($1::text[], "
+	    "$2::bigint[], $3::bigint[], $4::text[], $5::bytea[], "
+	    "$6::integer[], $7::bigint[], $8::bigint[], $9::bigint[], "
+	    "$10::bigint[], $11::bigint[])");
+	j->merged = 1;
 	db_job_param_hex(j, rq->token_hash, sizeof(rq->token_hash));
 	db_job_paramf(j, "%d", ops_cfg(rq)->session_ttl_s);
 	db_job_paramf(j, "%" PRId64, camp);

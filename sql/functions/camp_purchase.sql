@@ -1,31 +1,46 @@
 -- requires: camp_price_at, acct_session_user, webhook_event
--- A purchase in one call (SPEC 4.4, 5): the answer of a request already
--- served; the buyer from the session token; then, under the campaign's
--- row lock, the price at the database's clock and the sale: slot,
--- transfers (buyer -> seller, buyer -> fees), the campaign's count and
--- both timelines.  Every answer but "no_session" and "not_yet" is kept in
--- request_log with the request's ids and idempotency key, so a repeat
--- gets the same answer.  A refusal carries the state it was decided on:
--- next_idx (the slot for sale now), next_price (its price then) and
--- at_ms (the database's clock when it was decided).
--- Cost (the single writer runs every purchase on one backend, so its CPU
--- per purchase bounds the site's purchases/s; profiled with
--- pg_stat_statements under tests/bench/run.sh row d2): no subtransaction
--- (the buyer's balance is checked under its row lock instead of catching
--- the CHECK's error: a subtransaction per purchase gave each one an XID
--- of its own); the request's identity probed once; webhook_event called
--- only when the buyer or the seller has an endpoint; the ledger rows by
--- key, not by join.
-CREATE OR REPLACE FUNCTION camp_purchase(p_client text, p_epoch bigint,
-    p_req bigint, p_idem text, p_token_hash bytea, p_ttl_s integer,
-    p_campaign bigint, p_idx bigint, p_ad bigint, p_max bigint,
-    p_fee_ppm bigint) RETURNS text
+-- Purchases (SPEC 4.4, 5), any number in one call: element i of every
+-- array is purchase i, and the i-th row returned is its answer, exactly
+-- what purchase i made alone after purchases 1..i-1 would answer.  For
+-- each: the answer of a request already served; the buyer from the session
+-- token; then, under the campaign's row lock, the price at the database's
+-- clock and the sale: slot, transfers (buyer -> seller, buyer -> fees),
+-- the campaign's count and both timelines.  Every answer but "no_session"
+-- and "not_yet" is kept in request_log with the request's ids and
+-- idempotency key, so a repeat gets the same answer.  A refusal carries
+-- the state it was decided on: next_idx (the slot for sale now),
+-- next_price (its price then) and at_ms (the database's clock then).
+--
+-- Why many at once (issue 12): abc-worker commits the purchases that
+-- arrive together in one transaction, and a purchase alone paid for
+-- statements, not rows: PostgreSQL starts an executor, compiles the
+-- table's CHECK constraints again and sets up the triggers for every
+-- INSERT or UPDATE (about 400 us of a purchase's 450 us in PostgreSQL,
+-- profiled under tests/bench/run.sh row d2).  Here each purchase only
+-- reads, deciding on what the database holds plus what the purchases
+-- before it in this call changed (kept in the arrays below: campaigns'
+-- counts and last slots, accounts' balances, answers by request and by
+-- idempotency key); the writes are made at the end, one statement per
+-- table for all of them.  Should one of those statements fail anyway, the
+-- whole call fails and abc-worker runs its purchases one call each
+-- (worker/db.c), so one bad purchase costs the others nothing.
+-- Cost otherwise, as before: no subtransaction (the buyer's balance is
+-- checked under its row lock instead of catching the CHECK's error); the
+-- request's identity probed once; webhook_event called only when the buyer
+-- or the seller has an endpoint.
+CREATE OR REPLACE FUNCTION camp_purchase_many(p_client text[],
+    p_epoch bigint[], p_req bigint[], p_idem text[], p_token_hash bytea[],
+    p_ttl_s integer[], p_campaign bigint[], p_idx bigint[], p_ad bigint[],
+    p_max bigint[], p_fee_ppm bigint[]) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
 DECLARE
+	n	integer := coalesce(cardinality(p_campaign), 0);
+	i	integer;
+	k	integer;
+	ka	integer;
 	r	jsonb;
 	buyer	bigint;
 	c	campaigns%ROWTYPE;
-	prev	slots%ROWTYPE;
 	ad_id	bigint;
 	ad_user	bigint;
 	img_w	integer;
@@ -34,164 +49,359 @@ DECLARE
 	price	bigint;
 	fee	bigint;
 	start	bigint;
+	sold	bigint;
 	state	jsonb;
+	seller_acct bigint;
 	bacct	bigint;
 	bal	bigint;
+	fees_acct bigint;
+	escrow_acct bigint;
+	any_hooks boolean;
+	-- Answers stored by this call, by request ("client epoch req") and
+	-- by idempotency key ("buyer idem"): a repeat inside the call.
+	rq_key	text[] := '{}';
+	rq_rep	jsonb[] := '{}';
+	id_key	text[] := '{}';
+	id_rep	jsonb[] := '{}';
+	-- Campaigns locked by this call: the row, and its count and last
+	-- slot (price, bought, end) after this call's purchases so far.
+	cid	bigint[] := '{}';
+	crow	campaigns[] := '{}';
+	csold	bigint[] := '{}';
+	cprice	bigint[] := '{}';
+	cbought	bigint[] := '{}';
+	cend	bigint[] := '{}';
+	cblock	boolean[] := '{}';
+	-- Accounts this call debits or credits: the user, the balance read
+	-- under its row lock (NULL until a purchase of theirs needs it) and
+	-- the net of this call's transfers so far.
+	aid	bigint[] := '{}';
+	auser	bigint[] := '{}';
+	abal	bigint[] := '{}';
+	adelta	bigint[] := '{}';
+	-- The rows to write at the end, one array per column.
+	s_camp	bigint[] := '{}';
+	s_idx	bigint[] := '{}';
+	s_buyer	bigint[] := '{}';
+	s_ad	bigint[] := '{}';
+	s_price	bigint[] := '{}';
+	s_fee	bigint[] := '{}';
+	s_bought bigint[] := '{}';
+	s_start	bigint[] := '{}';
+	s_end	bigint[] := '{}';
+	s_due	bigint[] := '{}';
+	t_debit	bigint[] := '{}';
+	t_credit bigint[] := '{}';
+	t_amount bigint[] := '{}';
+	t_kind	text[] := '{}';
+	t_ref	text[] := '{}';
+	e_user	bigint[] := '{}';
+	e_kind	text[] := '{}';
+	e_detail text[] := '{}';
+	l_client text[] := '{}';
+	l_epoch	bigint[] := '{}';
+	l_req	bigint[] := '{}';
+	l_idem	text[] := '{}';
+	l_user	bigint[] := '{}';
+	l_reply	jsonb[] := '{}';
 BEGIN
-	SELECT reply INTO r FROM request_log
-	WHERE client_id = p_client AND epoch = p_epoch AND req_no = p_req;
-	IF r IS NOT NULL THEN
-		RETURN r::text;
+	IF cardinality(p_client) <> n OR cardinality(p_epoch) <> n OR
+	    cardinality(p_req) <> n OR cardinality(p_idem) <> n OR
+	    cardinality(p_token_hash) <> n OR cardinality(p_ttl_s) <> n OR
+	    cardinality(p_idx) <> n OR cardinality(p_ad) <> n OR
+	    cardinality(p_max) <> n OR cardinality(p_fee_ppm) <> n THEN
+		RAISE EXCEPTION 'camp_purchase_many: arrays of unequal length';
 	END IF;
-	buyer := acct_session_user(p_token_hash, p_ttl_s);
-	IF buyer IS NULL THEN
-		RETURN jsonb_build_object('ok', false, 'code', 'no_session',
-		    'error', 'You are not logged in.')::text;
-	END IF;
-	-- request_log_find without its first probe, made just above.
-	IF p_idem IS NOT NULL THEN
-		SELECT reply INTO r FROM request_log
-		WHERE coalesce(user_id, 0) = buyer AND op = 'buy'
-		    AND idem_key = p_idem;
-		IF r IS NOT NULL THEN
-			RETURN r::text;
+	FOR i IN 1..n LOOP
+		k := array_position(rq_key, p_client[i] || ' ' || p_epoch[i] ||
+		    ' ' || p_req[i]);
+		IF k IS NOT NULL THEN
+			RETURN NEXT rq_rep[k]::text;
+			CONTINUE;
 		END IF;
-	END IF;
+		SELECT l.reply INTO r FROM request_log l
+		WHERE l.client_id = p_client[i] AND l.epoch = p_epoch[i] AND
+		    l.req_no = p_req[i];
+		IF r IS NOT NULL THEN
+			RETURN NEXT r::text;
+			CONTINUE;
+		END IF;
+		buyer := acct_session_user(p_token_hash[i], p_ttl_s[i]);
+		IF buyer IS NULL THEN
+			RETURN NEXT jsonb_build_object('ok', false, 'code',
+			    'no_session', 'error', 'You are not logged in.')::text;
+			CONTINUE;
+		END IF;
+		-- request_log_find without its first probe, made just above.
+		IF p_idem[i] IS NOT NULL THEN
+			k := array_position(id_key, buyer || ' ' || p_idem[i]);
+			IF k IS NOT NULL THEN
+				RETURN NEXT id_rep[k]::text;
+				CONTINUE;
+			END IF;
+			SELECT l.reply INTO r FROM request_log l
+			WHERE coalesce(l.user_id, 0) = buyer AND l.op = 'buy'
+			    AND l.idem_key = p_idem[i];
+			IF r IS NOT NULL THEN
+				RETURN NEXT r::text;
+				CONTINUE;
+			END IF;
+		END IF;
 
-	SELECT * INTO c FROM campaigns WHERE id = p_campaign FOR UPDATE;
-	IF c.id IS NULL THEN
-		r := jsonb_build_object('ok', false, 'code', 'no_campaign',
-		    'error', 'There is no such campaign.');
-		INSERT INTO request_log (client_id, epoch, req_no, idem_key,
-		    user_id, op, reply)
-		VALUES (p_client, p_epoch, p_req, p_idem, buyer, 'buy', r);
-		RETURN r::text;
-	END IF;
-	now_ms := floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;
-	SELECT * INTO prev FROM slots
-	WHERE campaign_id = c.id AND idx = c.slots_sold - 1;
-	IF prev.idx IS NULL THEN
-		price := camp_price_at(c.min_price, 0, now_ms, now_ms, now_ms);
-	ELSE
-		price := camp_price_at(c.min_price, prev.price, prev.bought_ms,
-		    prev.end_ms, now_ms);
-	END IF;
-	state := jsonb_build_object('campaign', c.id, 'next_idx', c.slots_sold,
-	    'next_price', price, 'at_ms', now_ms);
-	IF p_idx > c.slots_sold THEN
-		RETURN (jsonb_build_object('ok', false, 'code', 'not_yet',
-		    'error', 'That slot is not for sale yet.') || state)::text;
-	END IF;
-
-	-- The image's size only: its row holds the image itself too.
-	SELECT a.id, a.user_id, i.width, i.height
-	INTO ad_id, ad_user, img_w, img_h
-	FROM ads a LEFT JOIN images i ON i.sha256 = a.image WHERE a.id = p_ad;
-	IF ad_id IS NULL OR ad_user <> buyer THEN
-		r := jsonb_build_object('ok', false, 'code', 'bad_ad',
-		    'error', 'Pick one of your own ads.');
-	ELSIF img_w <> c.width OR img_h <> c.height THEN
-		r := jsonb_build_object('ok', false, 'code', 'bad_size',
-		    'error', format('This space takes %s x %s images; the ad is %s x %s.',
-		    c.width, c.height, img_w, img_h));
-	ELSIF c.seller_id = buyer THEN
-		r := jsonb_build_object('ok', false, 'code', 'own_campaign',
-		    'error', 'You cannot buy your own ad space.');
-	ELSIF EXISTS (SELECT 1 FROM seller_blocks b
-	    WHERE b.seller_id = c.seller_id AND ((b.kind = 'buyer' AND
-	    b.target = buyer) OR (b.kind = 'ad' AND b.target = p_ad))) THEN
-		r := jsonb_build_object('ok', false, 'code', 'blocked',
-		    'error', 'The seller does not accept this ad or this buyer.');
-	ELSIF c.slots_sold <> p_idx THEN
-		r := jsonb_build_object('ok', false, 'code', 'sold',
-		    'error', 'That slot is already sold.') || state;
-	ELSIF price > p_max THEN
-		r := jsonb_build_object('ok', false, 'code', 'price_up',
-		    'error', 'The price is above the most you accepted.',
-		    'price', price) || state;
-	ELSE
-		fee := div(price::numeric * p_fee_ppm, 1000000)::bigint;
-		start := greatest(now_ms, coalesce(prev.end_ms, now_ms));
-		-- The buyer pays price in all (to escrow, or to the seller
-		-- and the fees account), so the balance CHECK would refuse
-		-- exactly when the balance is below it; locked here as the
-		-- transfer's UPDATE would lock it, so no other transaction
-		-- can lower it in between.  A transfer of 0 (a fee of 100%)
-		-- broke a CHECK too and was answered "funds": kept.
-		SELECT a.id, a.balance INTO bacct, bal FROM ledger_accounts a
-		WHERE a.user_id = buyer FOR NO KEY UPDATE;
-		IF bal IS NULL OR bal < price OR
-		    (NOT c.requires_approval AND price - fee <= 0) THEN
-			r := jsonb_build_object('ok', false, 'code', 'funds',
-			    'error', 'Your balance is too low for this price.',
-			    'price', price) || state;
+		k := array_position(cid, p_campaign[i]);
+		IF k IS NULL THEN
+			SELECT * INTO c FROM campaigns
+			WHERE id = p_campaign[i] FOR UPDATE;
 		ELSE
-			INSERT INTO slots (campaign_id, idx, buyer_id, ad_id,
-			    price, fee, bought_ms, start_ms, end_ms, review,
-			    review_due_ms)
-			VALUES (c.id, p_idx, buyer, p_ad, price, fee, now_ms,
-			    start, start + c.slot_ms, CASE WHEN
-			    c.requires_approval THEN 'pending' ELSE 'none' END,
-			    CASE WHEN c.requires_approval THEN
-			    now_ms + c.review_ms END);
+			c := crow[k];
+		END IF;
+		IF c.id IS NULL THEN
+			r := jsonb_build_object('ok', false, 'code',
+			    'no_campaign', 'error', 'There is no such campaign.');
+		ELSE
+			IF k IS NULL THEN
+				k := cardinality(cid) + 1;
+				cid[k] := c.id;
+				crow[k] := c;
+				csold[k] := c.slots_sold;
+				SELECT s.price, s.bought_ms, s.end_ms
+				INTO price, now_ms, start FROM slots s
+				WHERE s.campaign_id = c.id AND
+				    s.idx = c.slots_sold - 1;
+				cprice[k] := price;
+				cbought[k] := now_ms;
+				cend[k] := start;
+				cblock[k] := EXISTS (SELECT 1 FROM seller_blocks b
+				    WHERE b.seller_id = c.seller_id);
+			END IF;
+			sold := csold[k];
+			now_ms := floor(extract(epoch FROM clock_timestamp()) *
+			    1000)::bigint;
+			IF cprice[k] IS NULL THEN
+				price := camp_price_at(c.min_price, 0, now_ms,
+				    now_ms, now_ms);
+			ELSE
+				price := camp_price_at(c.min_price, cprice[k],
+				    cbought[k], cend[k], now_ms);
+			END IF;
+			state := jsonb_build_object('campaign', c.id, 'next_idx',
+			    sold, 'next_price', price, 'at_ms', now_ms);
+			IF p_idx[i] > sold THEN
+				RETURN NEXT (jsonb_build_object('ok', false, 'code',
+				    'not_yet', 'error',
+				    'That slot is not for sale yet.') || state)::text;
+				CONTINUE;
+			END IF;
+			-- The image's size only: its row holds the image too.
+			SELECT a.id, a.user_id, im.width, im.height
+			INTO ad_id, ad_user, img_w, img_h
+			FROM ads a LEFT JOIN images im ON im.sha256 = a.image
+			WHERE a.id = p_ad[i];
+			IF ad_id IS NULL OR ad_user <> buyer THEN
+				r := jsonb_build_object('ok', false, 'code',
+				    'bad_ad', 'error', 'Pick one of your own ads.');
+			ELSIF img_w <> c.width OR img_h <> c.height THEN
+				r := jsonb_build_object('ok', false, 'code',
+				    'bad_size', 'error', format('This space takes '
+				    '%s x %s images; the ad is %s x %s.', c.width,
+				    c.height, img_w, img_h));
+			ELSIF c.seller_id = buyer THEN
+				r := jsonb_build_object('ok', false, 'code',
+				    'own_campaign', 'error',
+				    'You cannot buy your own ad space.');
+			ELSIF cblock[k] AND EXISTS (SELECT 1 FROM seller_blocks b
+			    WHERE b.seller_id = c.seller_id AND ((b.kind = 'buyer'
+			    AND b.target = buyer) OR (b.kind = 'ad' AND
+			    b.target = p_ad[i]))) THEN
+				r := jsonb_build_object('ok', false, 'code',
+				    'blocked', 'error', 'The seller does not '
+				    'accept this ad or this buyer.');
+			ELSIF sold <> p_idx[i] THEN
+				r := jsonb_build_object('ok', false, 'code', 'sold',
+				    'error', 'That slot is already sold.') || state;
+			ELSIF price > p_max[i] THEN
+				r := jsonb_build_object('ok', false, 'code',
+				    'price_up', 'error', 'The price is above the '
+				    'most you accepted.', 'price', price) || state;
+			ELSE
+				r := NULL;	-- a sale, if the buyer can pay
+			END IF;
+		END IF;
+
+		IF r IS NULL THEN
+			fee := div(price::numeric * p_fee_ppm[i], 1000000)::bigint;
+			start := greatest(now_ms, coalesce(cend[k], now_ms));
+			-- The buyer pays price in all (to escrow, or to the
+			-- seller and the fees account), so the balance CHECK
+			-- would refuse exactly when the balance is below it;
+			-- locked here as the transfers' UPDATE would lock it,
+			-- so no other transaction can lower it in between.  A
+			-- transfer of 0 (a fee of 100%) broke a CHECK too and
+			-- was answered "funds": kept.
+			ka := array_position(auser, buyer);
+			IF ka IS NULL THEN
+				ka := cardinality(aid) + 1;
+				auser[ka] := buyer;
+				adelta[ka] := 0;
+			END IF;
+			IF abal[ka] IS NULL THEN
+				SELECT a.id, a.balance INTO bacct, bal
+				FROM ledger_accounts a
+				WHERE a.user_id = buyer FOR NO KEY UPDATE;
+				aid[ka] := bacct;
+				abal[ka] := bal;
+			END IF;
+			bacct := aid[ka];
+			IF abal[ka] IS NULL OR abal[ka] + adelta[ka] < price OR
+			    (NOT c.requires_approval AND price - fee <= 0) THEN
+				r := jsonb_build_object('ok', false, 'code',
+				    'funds', 'error', 'Your balance is too low '
+				    'for this price.', 'price', price) || state;
+			END IF;
+		END IF;
+
+		IF r IS NULL THEN
+			adelta[ka] := adelta[ka] - price;
+			csold[k] := sold + 1;
+			cprice[k] := price;
+			cbought[k] := now_ms;
+			cend[k] := start + c.slot_ms;
+			s_camp := s_camp || c.id;
+			s_idx := s_idx || p_idx[i];
+			s_buyer := s_buyer || buyer;
+			s_ad := s_ad || p_ad[i];
+			s_price := s_price || price;
+			s_fee := s_fee || fee;
+			s_bought := s_bought || now_ms;
+			s_start := s_start || start;
+			s_end := s_end || (start + c.slot_ms);
+			s_due := s_due || CASE WHEN c.requires_approval THEN
+			    now_ms + c.review_ms END;
 			IF c.requires_approval THEN
 				-- Held until reviewed (019_moderation.sql):
 				-- camp_review_release pays seller and fee.
-				INSERT INTO ledger_transfers (debit_account,
-				    credit_account, amount, kind, reference)
-				VALUES (bacct, (SELECT e.id FROM ledger_accounts e
-				    WHERE e.kind = 'escrow'), price, 'escrow',
-				    c.id || ':' || p_idx);
-			ELSIF fee > 0 THEN
-				INSERT INTO ledger_transfers (debit_account,
-				    credit_account, amount, kind, reference)
-				VALUES (bacct, (SELECT s.id FROM ledger_accounts s
-				    WHERE s.user_id = c.seller_id), price - fee,
-				    'purchase', c.id || ':' || p_idx),
-				    (bacct, (SELECT f.id FROM ledger_accounts f
-				    WHERE f.kind = 'fees'), fee, 'fee',
-				    c.id || ':' || p_idx);
+				IF escrow_acct IS NULL THEN
+					SELECT e.id INTO escrow_acct
+					FROM ledger_accounts e
+					WHERE e.kind = 'escrow';
+				END IF;
+				t_debit := t_debit || bacct;
+				t_credit := t_credit || escrow_acct;
+				t_amount := t_amount || price;
+				t_kind := t_kind || 'escrow'::text;
+				t_ref := t_ref || (c.id || ':' || p_idx[i]);
 			ELSE
-				INSERT INTO ledger_transfers (debit_account,
-				    credit_account, amount, kind, reference)
-				VALUES (bacct, (SELECT s.id FROM ledger_accounts s
-				    WHERE s.user_id = c.seller_id), price,
-				    'purchase', c.id || ':' || p_idx);
+				SELECT s.id INTO seller_acct
+				FROM ledger_accounts s
+				WHERE s.user_id = c.seller_id;
+				t_debit := t_debit || bacct;
+				t_credit := t_credit || seller_acct;
+				t_amount := t_amount || (price - fee);
+				t_kind := t_kind || 'purchase'::text;
+				t_ref := t_ref || (c.id || ':' || p_idx[i]);
+				-- The seller may buy later in this call.
+				ka := array_position(auser, c.seller_id);
+				IF ka IS NULL THEN
+					ka := cardinality(aid) + 1;
+					auser[ka] := c.seller_id;
+					aid[ka] := seller_acct;
+					adelta[ka] := 0;
+				END IF;
+				adelta[ka] := adelta[ka] + (price - fee);
 			END IF;
-			UPDATE campaigns SET slots_sold = slots_sold + 1
-			WHERE id = c.id;
-			INSERT INTO account_events (user_id, kind, detail)
-			VALUES (buyer, 'purchase', format('slot %s of "%s" for %s sat',
-			    p_idx, left(c.name, 40), price)),
-			    (c.seller_id, 'sale', format('slot %s of "%s" for %s sat%s',
-			    p_idx, left(c.name, 40), price - fee, CASE WHEN
+			IF fee > 0 AND NOT c.requires_approval THEN
+				IF fees_acct IS NULL THEN
+					SELECT f.id INTO fees_acct
+					FROM ledger_accounts f WHERE f.kind = 'fees';
+				END IF;
+				t_debit := t_debit || bacct;
+				t_credit := t_credit || fees_acct;
+				t_amount := t_amount || fee;
+				t_kind := t_kind || 'fee'::text;
+				t_ref := t_ref || (c.id || ':' || p_idx[i]);
+			END IF;
+			e_user := e_user || buyer || c.seller_id;
+			e_kind := e_kind || ARRAY['purchase', 'sale'];
+			e_detail := e_detail || format('slot %s of "%s" for %s sat',
+			    p_idx[i], left(c.name, 40), price) ||
+			    format('slot %s of "%s" for %s sat%s', p_idx[i],
+			    left(c.name, 40), price - fee, CASE WHEN
 			    c.requires_approval THEN ', held until you review '
-			    'the ad' ELSE '' END));
+			    'the ad' ELSE '' END);
 			-- Webhooks (issue 15): in this transaction, or not at
 			-- all.  webhook_event does nothing for a user without
-			-- an endpoint: one probe for both says whether to call.
-			IF EXISTS (SELECT 1 FROM webhook_endpoints e
+			-- an endpoint: one probe a call says whether any has.
+			IF any_hooks IS NULL THEN
+				any_hooks := EXISTS (SELECT 1
+				    FROM webhook_endpoints);
+			END IF;
+			IF any_hooks AND EXISTS (SELECT 1 FROM webhook_endpoints e
 			    WHERE e.user_id = ANY (ARRAY[buyer, c.seller_id])) THEN
 				PERFORM webhook_event(buyer, 'slot_bought',
 				    jsonb_build_object('role', 'buyer',
-				    'campaign', c.id, 'idx', p_idx, 'ad', p_ad,
-				    'price', price, 'start_ms', start,
+				    'campaign', c.id, 'idx', p_idx[i], 'ad',
+				    p_ad[i], 'price', price, 'start_ms', start,
 				    'end_ms', start + c.slot_ms));
 				PERFORM webhook_event(c.seller_id, 'slot_bought',
 				    jsonb_build_object('role', 'seller',
-				    'campaign', c.id, 'idx', p_idx, 'ad', p_ad,
-				    'price', price, 'earned', price - fee,
+				    'campaign', c.id, 'idx', p_idx[i], 'ad',
+				    p_ad[i], 'price', price, 'earned', price - fee,
 				    'start_ms', start, 'end_ms', start + c.slot_ms));
 			END IF;
 			r := jsonb_build_object('ok', true, 'campaign', c.id,
-			    'idx', p_idx, 'price', price, 'start_ms', start,
+			    'idx', p_idx[i], 'price', price, 'start_ms', start,
 			    'end_ms', start + c.slot_ms, 'review',
 			    c.requires_approval);
 		END IF;
-	END IF;
+
+		l_client := l_client || p_client[i];
+		l_epoch := l_epoch || p_epoch[i];
+		l_req := l_req || p_req[i];
+		l_idem := l_idem || p_idem[i];
+		l_user := l_user || buyer;
+		l_reply := l_reply || r;
+		rq_key := rq_key || (p_client[i] || ' ' || p_epoch[i] || ' ' ||
+		    p_req[i]);
+		rq_rep := rq_rep || r;
+		IF p_idem[i] IS NOT NULL THEN
+			id_key := id_key || (buyer || ' ' || p_idem[i]);
+			id_rep := id_rep || r;
+		END IF;
+		RETURN NEXT r::text;
+	END LOOP;
+
+	-- The writes, one statement per table, in the order one purchase
+	-- made them.
+	INSERT INTO slots (campaign_id, idx, buyer_id, ad_id, price, fee,
+	    bought_ms, start_ms, end_ms, review, review_due_ms)
+	SELECT u.c, u.x, u.b, u.a, u.p, u.f, u.t, u.s, u.e,
+	    CASE WHEN u.d IS NULL THEN 'none' ELSE 'pending' END, u.d
+	FROM unnest(s_camp, s_idx, s_buyer, s_ad, s_price, s_fee, s_bought,
+	    s_start, s_end, s_due) AS u(c, x, b, a, p, f, t, s, e, d);
+	INSERT INTO ledger_transfers (debit_account, credit_account, amount,
+	    kind, reference)
+	SELECT * FROM unnest(t_debit, t_credit, t_amount, t_kind, t_ref);
+	UPDATE campaigns SET slots_sold = u.sold
+	FROM unnest(cid, csold) AS u(id, sold)
+	WHERE campaigns.id = u.id AND campaigns.slots_sold <> u.sold;
+	INSERT INTO account_events (user_id, kind, detail)
+	SELECT * FROM unnest(e_user, e_kind, e_detail);
 	INSERT INTO request_log (client_id, epoch, req_no, idem_key, user_id,
 	    op, reply)
-	VALUES (p_client, p_epoch, p_req, p_idem, buyer, 'buy', r);
-	RETURN r::text;
+	SELECT u.c, u.e, u.r, u.i, u.u, 'buy', u.j
+	FROM unnest(l_client, l_epoch, l_req, l_idem, l_user, l_reply)
+	    AS u(c, e, r, i, u, j);
 END;
+$$;
+
+-- One purchase: camp_purchase_many of one.
+CREATE OR REPLACE FUNCTION camp_purchase(p_client text, p_epoch bigint,
+    p_req bigint, p_idem text, p_token_hash bytea, p_ttl_s integer,
+    p_campaign bigint, p_idx bigint, p_ad bigint, p_max bigint,
+    p_fee_ppm bigint) RETURNS text
+LANGUAGE sql AS $$
+	SELECT camp_purchase_many(ARRAY[p_client], ARRAY[p_epoch],
+	    ARRAY[p_req], ARRAY[p_idem], ARRAY[p_token_hash], ARRAY[p_ttl_s],
+	    ARRAY[p_campaign], ARRAY[p_idx], ARRAY[p_ad], ARRAY[p_max],
+	    ARRAY[p_fee_ppm]);
 $$;

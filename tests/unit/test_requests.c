@@ -133,7 +133,8 @@ test_req_buy(void)
 	rh_setup(&cfg);
 	rh_send("{\"op\":\"buy\",\"token\":\"" TOKEN "\",\"campaign\":9,"
 	    "\"slot\":2,\"ad\":4,\"max_price\":1500,\"idem\":\"i1\"}");
-	CU_ASSERT_FATAL(db_sql_has("camp_purchase("));
+	CU_ASSERT_FATAL(db_sql_has("camp_purchase_many("));
+	CU_ASSERT_EQUAL(rh_db_job()->merged, 1);
 	CU_ASSERT_EQUAL(rh_db_job()->durable, 1);
 	CU_ASSERT_EQUAL(rh_db_job()->nparams, 11);
 	CU_ASSERT_STRING_EQUAL(rh_db_job()->params[6], "9");
