@@ -1,29 +1,42 @@
--- Notifies abc_account with the user_id of the row changed.
+-- Notifies abc_account with the user_id of every row a statement changed,
+-- once each.  A statement trigger (issue 12): a purchase writes two
+-- account_events rows and changes two balances, and a batch of purchases
+-- is one statement per table (camp_purchase_many), so per row this was
+-- four PL/pgSQL calls and four pg_notify statements a purchase, a tenth
+-- of its time in PostgreSQL; now it is one per statement.  Each trigger
+-- names its transition table "changed" (the new rows of an INSERT or
+-- UPDATE, the old rows of a DELETE): PostgreSQL allows a transition table
+-- only on a trigger of one event, hence three triggers a table.
+-- PostgreSQL folds equal notifications of a transaction into one.
 CREATE OR REPLACE FUNCTION abc_notify_account() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-	uid	bigint;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
-		uid := OLD.user_id;
-	ELSE
-		uid := NEW.user_id;
-	END IF;
-	IF uid IS NOT NULL THEN
-		PERFORM pg_notify('abc_account', uid::text);
-	END IF;
+	PERFORM pg_notify('abc_account', u.user_id::text)
+	FROM (SELECT DISTINCT c.user_id FROM changed c
+	    WHERE c.user_id IS NOT NULL) u;
 	RETURN NULL;
 END;
 $$;
 
 -- Every table whose rows acct_overview shows.
-CREATE OR REPLACE TRIGGER ledger_accounts_notify AFTER INSERT OR UPDATE OR DELETE
-    ON ledger_accounts FOR EACH ROW EXECUTE FUNCTION abc_notify_account();
-CREATE OR REPLACE TRIGGER deposits_notify AFTER INSERT OR UPDATE OR DELETE
-    ON deposits FOR EACH ROW EXECUTE FUNCTION abc_notify_account();
-CREATE OR REPLACE TRIGGER deposit_addresses_notify AFTER INSERT OR UPDATE OR DELETE
-    ON deposit_addresses FOR EACH ROW EXECUTE FUNCTION abc_notify_account();
-CREATE OR REPLACE TRIGGER account_events_notify AFTER INSERT OR UPDATE OR DELETE
-    ON account_events FOR EACH ROW EXECUTE FUNCTION abc_notify_account();
-CREATE OR REPLACE TRIGGER withdrawals_notify AFTER INSERT OR UPDATE OR DELETE
-    ON withdrawals FOR EACH ROW EXECUTE FUNCTION abc_notify_account();
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['ledger_accounts', 'deposits',
+	    'deposit_addresses', 'account_events', 'withdrawals'] LOOP
+		-- The row trigger of before issue 12.
+		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
+		    t || '_notify', t);
+		EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER INSERT ON %I '
+		    'REFERENCING NEW TABLE AS changed FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION abc_notify_account()', t || '_notify_ins', t);
+		EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER UPDATE ON %I '
+		    'REFERENCING NEW TABLE AS changed FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION abc_notify_account()', t || '_notify_upd', t);
+		EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER DELETE ON %I '
+		    'REFERENCING OLD TABLE AS changed FOR EACH STATEMENT '
+		    'EXECUTE FUNCTION abc_notify_account()', t || '_notify_del', t);
+	END LOOP;
+END;
+$$;

@@ -16,18 +16,24 @@
 -- statements, not rows: PostgreSQL starts an executor, compiles the
 -- table's CHECK constraints again and sets up the triggers for every
 -- INSERT or UPDATE (about 400 us of a purchase's 450 us in PostgreSQL,
--- profiled under tests/bench/run.sh row d2).  Here each purchase only
--- reads, deciding on what the database holds plus what the purchases
--- before it in this call changed (kept in the arrays below: campaigns'
--- counts and last slots, accounts' balances, answers by request and by
--- idempotency key); the writes are made at the end, one statement per
--- table for all of them.  Should one of those statements fail anyway, the
--- whole call fails and abc-worker runs its purchases one call each
--- (worker/db.c), so one bad purchase costs the others nothing.
--- Cost otherwise, as before: no subtransaction (the buyer's balance is
--- checked under its row lock instead of catching the CHECK's error); the
--- request's identity probed once; webhook_event called only when the buyer
--- or the seller has an endpoint.
+-- profiled under tests/bench/run.sh row d2), and a read paid for its
+-- statement too (about 8 us each, ten a purchase).  Here a call makes
+-- its reads first, one statement each for all its purchases (stored
+-- answers, sessions, ads; the campaigns, locked in id order, with their
+-- last slots; the buyers' accounts, locked in id order), then decides
+-- each purchase in PL/pgSQL on those and on what the purchases before it
+-- changed (kept in the arrays below: campaigns' counts and last slots,
+-- accounts' balances, answers by request and by idempotency key), and
+-- makes the writes at the end, one statement per table for all of them.
+-- Should one of those statements fail anyway, the whole call fails and
+-- abc-worker runs its purchases one call each (worker/db.c), so one bad
+-- purchase costs the others nothing.
+-- Measured (tests/bench/README.md, session 12): 540 us of PostgreSQL CPU
+-- a purchase one call each, about 200 now; of what is left, the foreign
+-- keys' checks (a row lock each, seven a purchase) are a quarter.
+-- As before: no subtransaction (the buyer's balance is checked under its
+-- row lock instead of catching the CHECK's error); webhook_event called
+-- only when the buyer or the seller has an endpoint.
 CREATE OR REPLACE FUNCTION camp_purchase_many(p_client text[],
     p_epoch bigint[], p_req bigint[], p_idem text[], p_token_hash bytea[],
     p_ttl_s integer[], p_campaign bigint[], p_idx bigint[], p_ad bigint[],
@@ -41,40 +47,47 @@ DECLARE
 	r	jsonb;
 	buyer	bigint;
 	c	campaigns%ROWTYPE;
-	ad_id	bigint;
-	ad_user	bigint;
-	img_w	integer;
-	img_h	integer;
+	a	ledger_accounts%ROWTYPE;
 	now_ms	bigint;
 	price	bigint;
 	fee	bigint;
 	start	bigint;
 	sold	bigint;
 	state	jsonb;
-	seller_acct bigint;
 	bacct	bigint;
-	bal	bigint;
 	fees_acct bigint;
 	escrow_acct bigint;
 	any_hooks boolean;
+	-- Read before the loop, element i for purchase i: the stored
+	-- answer of its request, its session, its buyer, the stored answer
+	-- of its idempotency key, its ad's owner and image size.
+	pre_rep	jsonb[];
+	pre_sess user_sessions[];
+	buyers	bigint[];
+	pre_idem jsonb[];
+	ad_user	bigint[];
+	ad_w	integer[];
+	ad_h	integer[];
 	-- Answers stored by this call, by request ("client epoch req") and
 	-- by idempotency key ("buyer idem"): a repeat inside the call.
 	rq_key	text[] := '{}';
 	rq_rep	jsonb[] := '{}';
 	id_key	text[] := '{}';
 	id_rep	jsonb[] := '{}';
-	-- Campaigns locked by this call: the row, and its count and last
-	-- slot (price, bought, end) after this call's purchases so far.
+	-- The campaigns of the call, locked: the row, its seller's account,
+	-- whether its seller blocks anyone, and its count and last slot
+	-- (price, bought, end) after this call's purchases so far.
 	cid	bigint[] := '{}';
 	crow	campaigns[] := '{}';
+	cacct	bigint[];
+	cblock	boolean[];
 	csold	bigint[] := '{}';
-	cprice	bigint[] := '{}';
-	cbought	bigint[] := '{}';
-	cend	bigint[] := '{}';
-	cblock	boolean[] := '{}';
+	cprice	bigint[];
+	cbought	bigint[];
+	cend	bigint[];
 	-- Accounts this call debits or credits: the user, the balance read
-	-- under its row lock (NULL until a purchase of theirs needs it) and
-	-- the net of this call's transfers so far.
+	-- under its row lock (NULL for an account only credited) and the
+	-- net of this call's transfers so far.
 	aid	bigint[] := '{}';
 	auser	bigint[] := '{}';
 	abal	bigint[] := '{}';
@@ -112,6 +125,81 @@ BEGIN
 	    cardinality(p_max) <> n OR cardinality(p_fee_ppm) <> n THEN
 		RAISE EXCEPTION 'camp_purchase_many: arrays of unequal length';
 	END IF;
+	IF n = 0 THEN
+		RETURN;
+	END IF;
+
+	-- The reads, one statement each for all purchases (a subquery per
+	-- element: one index probe each, whatever the planner thinks of
+	-- the arrays' sizes).
+	SELECT array_agg((SELECT l.reply FROM request_log l
+		WHERE l.client_id = u.c AND l.epoch = u.e AND l.req_no = u.r)
+		ORDER BY u.i),
+	    array_agg((SELECT s FROM user_sessions s
+		WHERE s.token_hash = u.t AND s.expires_at > now()) ORDER BY u.i),
+	    array_agg((SELECT ad.user_id FROM ads ad WHERE ad.id = u.a)
+		ORDER BY u.i),
+	    array_agg((SELECT im.width FROM ads ad JOIN images im
+		ON im.sha256 = ad.image WHERE ad.id = u.a) ORDER BY u.i),
+	    array_agg((SELECT im.height FROM ads ad JOIN images im
+		ON im.sha256 = ad.image WHERE ad.id = u.a) ORDER BY u.i)
+	INTO pre_rep, pre_sess, ad_user, ad_w, ad_h
+	FROM unnest(p_client, p_epoch, p_req, p_token_hash, p_ad)
+	    WITH ORDINALITY AS u(c, e, r, t, a, i);
+	-- The buyers: a session as acct_session_user sees it, which it is
+	-- asked itself when it would write (renew the session) or the token
+	-- is no session (an API key).  A request answered before needs none.
+	buyers := array_fill(NULL::bigint, ARRAY[n]);
+	FOR i IN 1..n LOOP
+		CONTINUE WHEN pre_rep[i] IS NOT NULL;
+		IF (pre_sess[i]).user_id IS NOT NULL AND
+		    (pre_sess[i]).expires_at >= now() +
+		    make_interval(secs => p_ttl_s[i] * 9 / 10) THEN
+			buyers[i] := (pre_sess[i]).user_id;
+		ELSE
+			buyers[i] := acct_session_user(p_token_hash[i],
+			    p_ttl_s[i]);
+		END IF;
+	END LOOP;
+	SELECT array_agg((SELECT l.reply FROM request_log l
+		WHERE coalesce(l.user_id, 0) = u.b AND l.op = 'buy' AND
+		l.idem_key = u.k) ORDER BY u.i)
+	INTO pre_idem
+	FROM unnest(buyers, p_idem) WITH ORDINALITY AS u(b, k, i);
+	-- Every campaign named, locked in the order of their ids (so two
+	-- writers never wait on each other in a circle), with what the
+	-- sales need of it.
+	FOR c IN SELECT * FROM campaigns WHERE id = ANY (p_campaign)
+	    ORDER BY id FOR UPDATE LOOP
+		k := cardinality(cid) + 1;
+		cid[k] := c.id;
+		crow[k] := c;
+		csold[k] := c.slots_sold;
+	END LOOP;
+	SELECT array_agg((SELECT s.id FROM ledger_accounts s
+		WHERE s.user_id = u.seller_id) ORDER BY u.ordinality),
+	    array_agg(EXISTS (SELECT 1 FROM seller_blocks b
+		WHERE b.seller_id = u.seller_id) ORDER BY u.ordinality),
+	    array_agg((SELECT s.price FROM slots s WHERE s.campaign_id = u.id
+		AND s.idx = u.slots_sold - 1) ORDER BY u.ordinality),
+	    array_agg((SELECT s.bought_ms FROM slots s WHERE s.campaign_id =
+		u.id AND s.idx = u.slots_sold - 1) ORDER BY u.ordinality),
+	    array_agg((SELECT s.end_ms FROM slots s WHERE s.campaign_id = u.id
+		AND s.idx = u.slots_sold - 1) ORDER BY u.ordinality)
+	INTO cacct, cblock, cprice, cbought, cend
+	FROM unnest(crow) WITH ORDINALITY AS u;
+	-- The buyers' accounts, locked (in id order) as the transfers'
+	-- UPDATE would lock them, so no other transaction can lower a
+	-- balance between its check and the sale.
+	FOR a IN SELECT * FROM ledger_accounts
+	    WHERE user_id = ANY (buyers) ORDER BY id FOR NO KEY UPDATE LOOP
+		ka := cardinality(aid) + 1;
+		aid[ka] := a.id;
+		auser[ka] := a.user_id;
+		abal[ka] := a.balance;
+		adelta[ka] := 0;
+	END LOOP;
+
 	FOR i IN 1..n LOOP
 		k := array_position(rq_key, p_client[i] || ' ' || p_epoch[i] ||
 		    ' ' || p_req[i]);
@@ -119,61 +207,34 @@ BEGIN
 			RETURN NEXT rq_rep[k]::text;
 			CONTINUE;
 		END IF;
-		SELECT l.reply INTO r FROM request_log l
-		WHERE l.client_id = p_client[i] AND l.epoch = p_epoch[i] AND
-		    l.req_no = p_req[i];
-		IF r IS NOT NULL THEN
-			RETURN NEXT r::text;
+		IF pre_rep[i] IS NOT NULL THEN
+			RETURN NEXT pre_rep[i]::text;
 			CONTINUE;
 		END IF;
-		buyer := acct_session_user(p_token_hash[i], p_ttl_s[i]);
+		buyer := buyers[i];
 		IF buyer IS NULL THEN
 			RETURN NEXT jsonb_build_object('ok', false, 'code',
 			    'no_session', 'error', 'You are not logged in.')::text;
 			CONTINUE;
 		END IF;
-		-- request_log_find without its first probe, made just above.
 		IF p_idem[i] IS NOT NULL THEN
 			k := array_position(id_key, buyer || ' ' || p_idem[i]);
 			IF k IS NOT NULL THEN
 				RETURN NEXT id_rep[k]::text;
 				CONTINUE;
 			END IF;
-			SELECT l.reply INTO r FROM request_log l
-			WHERE coalesce(l.user_id, 0) = buyer AND l.op = 'buy'
-			    AND l.idem_key = p_idem[i];
-			IF r IS NOT NULL THEN
-				RETURN NEXT r::text;
+			IF pre_idem[i] IS NOT NULL THEN
+				RETURN NEXT pre_idem[i]::text;
 				CONTINUE;
 			END IF;
 		END IF;
 
 		k := array_position(cid, p_campaign[i]);
 		IF k IS NULL THEN
-			SELECT * INTO c FROM campaigns
-			WHERE id = p_campaign[i] FOR UPDATE;
-		ELSE
-			c := crow[k];
-		END IF;
-		IF c.id IS NULL THEN
 			r := jsonb_build_object('ok', false, 'code',
 			    'no_campaign', 'error', 'There is no such campaign.');
 		ELSE
-			IF k IS NULL THEN
-				k := cardinality(cid) + 1;
-				cid[k] := c.id;
-				crow[k] := c;
-				csold[k] := c.slots_sold;
-				SELECT s.price, s.bought_ms, s.end_ms
-				INTO price, now_ms, start FROM slots s
-				WHERE s.campaign_id = c.id AND
-				    s.idx = c.slots_sold - 1;
-				cprice[k] := price;
-				cbought[k] := now_ms;
-				cend[k] := start;
-				cblock[k] := EXISTS (SELECT 1 FROM seller_blocks b
-				    WHERE b.seller_id = c.seller_id);
-			END IF;
+			c := crow[k];
 			sold := csold[k];
 			now_ms := floor(extract(epoch FROM clock_timestamp()) *
 			    1000)::bigint;
@@ -192,19 +253,14 @@ BEGIN
 				    'That slot is not for sale yet.') || state)::text;
 				CONTINUE;
 			END IF;
-			-- The image's size only: its row holds the image too.
-			SELECT a.id, a.user_id, im.width, im.height
-			INTO ad_id, ad_user, img_w, img_h
-			FROM ads a LEFT JOIN images im ON im.sha256 = a.image
-			WHERE a.id = p_ad[i];
-			IF ad_id IS NULL OR ad_user <> buyer THEN
+			IF ad_user[i] IS NULL OR ad_user[i] <> buyer THEN
 				r := jsonb_build_object('ok', false, 'code',
 				    'bad_ad', 'error', 'Pick one of your own ads.');
-			ELSIF img_w <> c.width OR img_h <> c.height THEN
+			ELSIF ad_w[i] <> c.width OR ad_h[i] <> c.height THEN
 				r := jsonb_build_object('ok', false, 'code',
 				    'bad_size', 'error', format('This space takes '
 				    '%s x %s images; the ad is %s x %s.', c.width,
-				    c.height, img_w, img_h));
+				    c.height, ad_w[i], ad_h[i]));
 			ELSIF c.seller_id = buyer THEN
 				r := jsonb_build_object('ok', false, 'code',
 				    'own_campaign', 'error',
@@ -233,26 +289,12 @@ BEGIN
 			start := greatest(now_ms, coalesce(cend[k], now_ms));
 			-- The buyer pays price in all (to escrow, or to the
 			-- seller and the fees account), so the balance CHECK
-			-- would refuse exactly when the balance is below it;
-			-- locked here as the transfers' UPDATE would lock it,
-			-- so no other transaction can lower it in between.  A
-			-- transfer of 0 (a fee of 100%) broke a CHECK too and
+			-- would refuse exactly when the balance is below it.
+			-- A transfer of 0 (a fee of 100%) broke a CHECK too and
 			-- was answered "funds": kept.
 			ka := array_position(auser, buyer);
-			IF ka IS NULL THEN
-				ka := cardinality(aid) + 1;
-				auser[ka] := buyer;
-				adelta[ka] := 0;
-			END IF;
-			IF abal[ka] IS NULL THEN
-				SELECT a.id, a.balance INTO bacct, bal
-				FROM ledger_accounts a
-				WHERE a.user_id = buyer FOR NO KEY UPDATE;
-				aid[ka] := bacct;
-				abal[ka] := bal;
-			END IF;
-			bacct := aid[ka];
-			IF abal[ka] IS NULL OR abal[ka] + adelta[ka] < price OR
+			IF ka IS NULL OR abal[ka] IS NULL OR
+			    abal[ka] + adelta[ka] < price OR
 			    (NOT c.requires_approval AND price - fee <= 0) THEN
 				r := jsonb_build_object('ok', false, 'code',
 				    'funds', 'error', 'Your balance is too low '
@@ -261,6 +303,7 @@ BEGIN
 		END IF;
 
 		IF r IS NULL THEN
+			bacct := aid[ka];
 			adelta[ka] := adelta[ka] - price;
 			csold[k] := sold + 1;
 			cprice[k] := price;
@@ -277,6 +320,8 @@ BEGIN
 			s_end := s_end || (start + c.slot_ms);
 			s_due := s_due || CASE WHEN c.requires_approval THEN
 			    now_ms + c.review_ms END;
+			t_debit := t_debit || bacct;
+			t_ref := t_ref || (c.id || ':' || p_idx[i]);
 			IF c.requires_approval THEN
 				-- Held until reviewed (019_moderation.sql):
 				-- camp_review_release pays seller and fee.
@@ -285,26 +330,19 @@ BEGIN
 					FROM ledger_accounts e
 					WHERE e.kind = 'escrow';
 				END IF;
-				t_debit := t_debit || bacct;
 				t_credit := t_credit || escrow_acct;
 				t_amount := t_amount || price;
 				t_kind := t_kind || 'escrow'::text;
-				t_ref := t_ref || (c.id || ':' || p_idx[i]);
 			ELSE
-				SELECT s.id INTO seller_acct
-				FROM ledger_accounts s
-				WHERE s.user_id = c.seller_id;
-				t_debit := t_debit || bacct;
-				t_credit := t_credit || seller_acct;
+				t_credit := t_credit || cacct[k];
 				t_amount := t_amount || (price - fee);
 				t_kind := t_kind || 'purchase'::text;
-				t_ref := t_ref || (c.id || ':' || p_idx[i]);
 				-- The seller may buy later in this call.
 				ka := array_position(auser, c.seller_id);
 				IF ka IS NULL THEN
 					ka := cardinality(aid) + 1;
 					auser[ka] := c.seller_id;
-					aid[ka] := seller_acct;
+					aid[ka] := cacct[k];
 					adelta[ka] := 0;
 				END IF;
 				adelta[ka] := adelta[ka] + (price - fee);
