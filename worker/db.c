@@ -438,8 +438,10 @@ db_durable_results(struct db_job **jobs, size_t n, struct dbmerge *m,
  * Runs the durable jobs of a batch in one transaction, behind the fence
  * when this worker runs with a lock (same round trip: one more statement
  * in the pipeline); merged jobs of one SQL as one call.  Returns 0 with a
- * result on every job, -1 when the transaction did not (surely) commit:
- * then no job has a result and the caller retries them all; DB_FENCED
+ * result on every job, -1 when the transaction did not (surely) commit
+ * or a merged call's answer has not a row per job (a bug; committed, so
+ * the retry gets the answers the calls stored): then no job has a result
+ * and the caller retries them all; DB_FENCED
  * when the fence refused it (the lock is lost: retried, never split or
  * answered, until the watch ends us).
  */

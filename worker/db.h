@@ -45,7 +45,9 @@ struct db_job {
 	int			 durable;
 	/* Durable only: sql takes each parameter as an array and returns
 	 * a row per element; the batch's jobs of the same sql run as one
-	 * call, each param an element (worker/dbmerge.h). */
+	 * call, each param an element (worker/dbmerge.h).  Like every
+	 * durable call it must store the answers of what it changes: a
+	 * batch is retried when its answers cannot be told apart. */
 	int			 merged;
 	const char		*sql;		/* static text */
 	int			 nparams;
