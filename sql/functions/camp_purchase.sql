@@ -74,20 +74,21 @@ DECLARE
 	rq_rep	jsonb[] := '{}';
 	id_key	text[] := '{}';
 	id_rep	jsonb[] := '{}';
-	-- The campaigns of the call, locked: the row, its seller's account,
-	-- whether its seller blocks anyone, and its count and last slot
+	-- The campaigns of the call, locked: the row, whether its seller
+	-- blocks anyone, and its count and last slot
 	-- (price, bought, end) after this call's purchases so far.
 	cid	bigint[] := '{}';
 	crow	campaigns[] := '{}';
-	cacct	bigint[];
 	cblock	boolean[];
 	csold	bigint[] := '{}';
 	cprice	bigint[];
 	cbought	bigint[];
 	cend	bigint[];
-	-- Accounts this call debits or credits: the user, the balance read
-	-- under its row lock (NULL for an account only credited) and the
+	-- Accounts this call may debit or credit: the user (NULL: the fees
+	-- or escrow account), the balance read under its row lock and the
 	-- net of this call's transfers so far.
+	users	bigint[];
+	kinds	text[];
 	aid	bigint[] := '{}';
 	auser	bigint[] := '{}';
 	abal	bigint[] := '{}';
@@ -176,9 +177,7 @@ BEGIN
 		crow[k] := c;
 		csold[k] := c.slots_sold;
 	END LOOP;
-	SELECT array_agg((SELECT s.id FROM ledger_accounts s
-		WHERE s.user_id = u.seller_id) ORDER BY u.ordinality),
-	    array_agg(EXISTS (SELECT 1 FROM seller_blocks b
+	SELECT array_agg(EXISTS (SELECT 1 FROM seller_blocks b
 		WHERE b.seller_id = u.seller_id) ORDER BY u.ordinality),
 	    array_agg((SELECT s.price FROM slots s WHERE s.campaign_id = u.id
 		AND s.idx = u.slots_sold - 1) ORDER BY u.ordinality),
@@ -186,13 +185,24 @@ BEGIN
 		u.id AND s.idx = u.slots_sold - 1) ORDER BY u.ordinality),
 	    array_agg((SELECT s.end_ms FROM slots s WHERE s.campaign_id = u.id
 		AND s.idx = u.slots_sold - 1) ORDER BY u.ordinality)
-	INTO cacct, cblock, cprice, cbought, cend
+	INTO cblock, cprice, cbought, cend
 	FROM unnest(crow) WITH ORDINALITY AS u;
-	-- The buyers' accounts, locked (in id order) as the transfers'
-	-- UPDATE would lock them, so no other transaction can lower a
-	-- balance between its check and the sale.
+	-- Every account the call may debit or credit, locked in id order as
+	-- the transfers' UPDATE would lock them: no other transaction can
+	-- lower a balance between its check and the sale, and the sellers'
+	-- and the fees' rows are not taken later in an order of their own
+	-- (which another writer, locking in id order, could meet in a
+	-- circle).
+	SELECT buyers || array_agg(u.seller_id),
+	    array_remove(ARRAY[CASE WHEN bool_or(NOT u.requires_approval) AND
+		(SELECT bool_or(f > 0) FROM unnest(p_fee_ppm) f) THEN 'fees'
+		END, CASE WHEN bool_or(u.requires_approval) THEN 'escrow' END],
+		NULL)
+	INTO users, kinds FROM unnest(crow) u;
 	FOR a IN SELECT * FROM ledger_accounts
-	    WHERE user_id = ANY (buyers) ORDER BY id FOR NO KEY UPDATE LOOP
+	    WHERE user_id = ANY (users) OR (kind = ANY (kinds) AND
+		kind <> 'user')		-- the system accounts' index
+	    ORDER BY id FOR NO KEY UPDATE LOOP
 		ka := cardinality(aid) + 1;
 		aid[ka] := a.id;
 		auser[ka] := a.user_id;
@@ -293,8 +303,7 @@ BEGIN
 			-- A transfer of 0 (a fee of 100%) broke a CHECK too and
 			-- was answered "funds": kept.
 			ka := array_position(auser, buyer);
-			IF ka IS NULL OR abal[ka] IS NULL OR
-			    abal[ka] + adelta[ka] < price OR
+			IF ka IS NULL OR abal[ka] + adelta[ka] < price OR
 			    (NOT c.requires_approval AND price - fee <= 0) THEN
 				r := jsonb_build_object('ok', false, 'code',
 				    'funds', 'error', 'Your balance is too low '
@@ -334,17 +343,11 @@ BEGIN
 				t_amount := t_amount || price;
 				t_kind := t_kind || 'escrow'::text;
 			ELSE
-				t_credit := t_credit || cacct[k];
-				t_amount := t_amount || (price - fee);
-				t_kind := t_kind || 'purchase'::text;
 				-- The seller may buy later in this call.
 				ka := array_position(auser, c.seller_id);
-				IF ka IS NULL THEN
-					ka := cardinality(aid) + 1;
-					auser[ka] := c.seller_id;
-					aid[ka] := cacct[k];
-					adelta[ka] := 0;
-				END IF;
+				t_credit := t_credit || aid[ka];
+				t_amount := t_amount || (price - fee);
+				t_kind := t_kind || 'purchase'::text;
 				adelta[ka] := adelta[ka] + (price - fee);
 			END IF;
 			IF fee > 0 AND NOT c.requires_approval THEN
