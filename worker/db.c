@@ -441,9 +441,9 @@ db_durable_results(struct db_job **jobs, size_t n, struct dbmerge *m,
  * result on every job, -1 when the transaction did not (surely) commit
  * or a merged call's answer has not a row per job (a bug; committed, so
  * the retry gets the answers the calls stored): then no job has a result
- * and the caller retries them all; DB_FENCED
- * when the fence refused it (the lock is lost: retried, never split or
- * answered, until the watch ends us).
+ * and the caller retries them all; DB_FENCED when the fence refused it
+ * (the lock is lost: retried, never split or answered, until the watch
+ * ends us).
  */
 static int
 db_run_durable(struct db *db, struct db_job **jobs, size_t n)

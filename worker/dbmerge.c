@@ -12,7 +12,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
-/* Appends what buf_add could not only on a broken invariant. */
+/* Appends n bytes: the buffers are unbounded, so a failure is a bug. */
 static void
 dbmerge_add(struct buf *b, const void *p, size_t n)
 {
